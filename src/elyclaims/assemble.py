@@ -1,0 +1,248 @@
+"""From raw rows to the validated claim: the one place where pydantic's errors become findings.
+
+Each row is validated on its own. A cell that cannot be read becomes a WB-004 (or WB-009)
+finding on that cell and is left empty in the model, so the rest of the row is still checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from elyclaims.config import Config
+from elyclaims.findings import Finding, Location
+from elyclaims.model import CellRef, Claim, Claimant, Client, ExpenseLine, SourceRow
+from elyclaims.reading import RawInput, RawRow
+from elyclaims.values import format_money
+from elyclaims.vocabulary import Role, field_spec
+
+__all__ = ["assemble_claim", "line_id"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Claim-sheet keys that belong to the claimant, and the claimant field each fills.
+_CLAIMANT_KEYS = {
+    "claimant_name": "name",
+    "claimant_type": "type",
+    "business_id": "business_id",
+    "claimant_code": "code",
+    "iban": "iban",
+    "bic": "bic",
+    "contact_person": "contact_person",
+    "email": "email",
+    "phone": "phone",
+}
+_REQUIRED_CLAIM_KEYS = ("claimant_name", "claimant_type", "business_id", "period_start",
+                        "period_end", "purpose")
+_TOTALLED = ("net_amount", "vat_amount", "gross_amount")
+
+
+def line_id(row: RawRow) -> str:
+    """The stable id of an expense line: its sheet (or file) and row, ``Kulut:12``."""
+    return f"{row.sheet}:{row.row}"
+
+
+def _source(row: RawRow) -> SourceRow:
+    return SourceRow(
+        file=row.file,
+        sheet=row.sheet,
+        row=row.row,
+        cells={
+            name: CellRef(column=cell.location.column or "", header=cell.location.header)
+            for name, cell in row.cells.items()
+        },
+        unreadable=frozenset(row.unreadable),
+    )
+
+
+def _validate(
+    model: type[ModelT],
+    data: dict[str, Any],
+    locate: Mapping[str, Location],
+    *,
+    decimal_comma: bool,
+    line: str | None,
+    values: Mapping[str, object],
+    findings: list[Finding],
+    unreadable: set[str],
+) -> ModelT:
+    """Validate *data* into *model*; every failing field becomes a finding and is left empty."""
+    context = {"decimal_comma": decimal_comma}
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as error:
+        failed = set()
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            if field in failed:
+                continue
+            failed.add(field)
+            location = locate.get(field, Location(field=field))
+            raw = values.get(field)
+            if problem["type"] == "elyclaims_decimals":
+                findings.append(Finding.make("WB-009", location, value=raw, line_id=line))
+            else:
+                kind = (problem.get("ctx") or {}).get("kind")
+                findings.append(
+                    Finding.make("WB-004", location, variant=kind, value=raw, line_id=line)
+                )
+        unreadable.update(failed)
+        cleaned = {name: value for name, value in data.items() if name not in failed}
+        return model.model_validate(cleaned, context=context)
+
+
+def _row_model(
+    model: type[ModelT], row: RawRow, findings: list[Finding], *, renames: Mapping[str, str],
+    extra: Mapping[str, Any], line: str | None,
+) -> ModelT:
+    unreadable = set(row.unreadable)
+    values = {renames.get(name, name): cell.value for name, cell in row.cells.items()}
+    locate = {renames.get(name, name): cell.location for name, cell in row.cells.items()}
+    instance = _validate(
+        model, {**values, **extra}, locate, decimal_comma=row.decimal_comma, line=line,
+        values=values, findings=findings, unreadable=unreadable,
+    )
+    source = _source(row).model_copy(
+        update={"unreadable": frozenset(renames.get(n, n) for n in unreadable)}
+    )
+    return instance.model_copy(update={"source": source})
+
+
+def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]:
+    """Build the :class:`Claim` from *raw* and the config's defaults.
+
+    Returns the claim and the findings made on the way (WB-004, WB-009, WB-006, WB-010).
+    Never raises on bad data.
+    """
+    findings: list[Finding] = []
+    clients = [
+        _row_model(Client, row, findings, renames={"client_reference": "reference"}, extra={},
+                   line=None)
+        for row in raw.clients
+    ]
+    clients.extend(_config_clients(config, findings))
+    expenses = [
+        _row_model(ExpenseLine, row, findings, renames={}, extra={"line_id": line_id(row)},
+                   line=line_id(row))
+        for row in raw.expenses
+    ]
+    claim_values, claim_locations, claim_sources = _claim_entries(raw, config)
+    unreadable: set[str] = set()
+    claimant = _validate(
+        Claimant,
+        {_CLAIMANT_KEYS[k]: v for k, v in claim_values.items() if k in _CLAIMANT_KEYS},
+        {_CLAIMANT_KEYS[k]: loc for k, loc in claim_locations.items() if k in _CLAIMANT_KEYS},
+        decimal_comma=True, line=None, values={_CLAIMANT_KEYS[k]: v for k, v in
+                                               claim_values.items() if k in _CLAIMANT_KEYS},
+        findings=findings, unreadable=unreadable,
+    )
+    claim_data = {k: v for k, v in claim_values.items() if k not in _CLAIMANT_KEYS}
+    claim = _validate(
+        Claim,
+        {**claim_data, "claimant": claimant, "clients": tuple(clients),
+         "expenses": tuple(expenses), "locations": claim_sources},
+        claim_locations, decimal_comma=True, line=None, values=claim_data,
+        findings=findings, unreadable=unreadable,
+    )
+    findings.extend(_missing_claim_data(claim_values, unreadable, raw, config))
+    findings.extend(_totals_findings(raw, expenses))
+    return claim, findings
+
+
+def _claim_entries(
+    raw: RawInput, config: Config
+) -> tuple[dict[str, object], dict[str, Location], dict[str, SourceRow]]:
+    """Merge the claim sheet over the config's defaults; remember where each value came from."""
+    values: dict[str, object] = {}
+    locations: dict[str, Location] = {}
+    sources: dict[str, SourceRow] = {}
+    defaults = {f"claimant_{k}" if k in {"name", "type", "code"} else k: v
+                for k, v in config.claimant.model_dump().items()}
+    defaults.update(config.claim.model_dump())
+    for key, value in defaults.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        section = "claimant" if key in _CLAIMANT_KEYS else "claim"
+        config_key = _CLAIMANT_KEYS.get(key, key)
+        values[key] = value
+        locations[key] = Location(file=config.path, field=f"{section}.{config_key}")
+        sources[key] = SourceRow(file=config.path)
+    for key, cell in raw.claim.items():
+        values[key] = cell.value
+        locations[key] = cell.location
+        sources[key] = SourceRow(
+            file=cell.location.file, sheet=cell.location.sheet, row=cell.location.row,
+            cells={key: CellRef(column=cell.location.column or "", header=cell.location.header)},
+        )
+    # Claimant fields are looked up under their claimant name by rules.
+    for key, name in _CLAIMANT_KEYS.items():
+        if key in sources and name != key:
+            source = sources[key]
+            sources[name] = source.model_copy(
+                update={"cells": {name: cell for cell in source.cells.values()}}
+            )
+    return values, locations, sources
+
+
+def _config_clients(config: Config, findings: list[Finding]) -> list[Client]:
+    clients = []
+    for number, entry in enumerate(config.clients, start=1):
+        data = {("reference" if k == "client_reference" else k): v for k, v in entry.items()}
+        locate = {k: Location(file=config.path, field=f"clients[{number}].{k}") for k in data}
+        client = _validate(Client, data, locate, decimal_comma=True, line=None, values=data,
+                           findings=findings, unreadable=set())
+        clients.append(client.model_copy(update={"source": SourceRow(file=config.path)}))
+    return clients
+
+
+def _missing_claim_data(
+    values: Mapping[str, object], unreadable: set[str], raw: RawInput, config: Config
+) -> list[Finding]:
+    findings = []
+    where = Location(file=raw.sources[0].path if raw.sources else config.path,
+                     sheet=raw.claim_sheet)
+    for key in _REQUIRED_CLAIM_KEYS:
+        if key in values or _CLAIMANT_KEYS.get(key, key) in unreadable or key in unreadable:
+            continue
+        spec = field_spec(Role.CLAIM, key)
+        findings.append(
+            Finding.make("WB-010", Location(file=where.file, sheet=where.sheet, field=key),
+                         accepted=spec.accepted)
+        )
+    return findings
+
+
+def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding]:
+    """WB-006: each totals row against the sum of the lines of its own sheet."""
+    findings = []
+    for totals in raw.totals:
+        lines = [line for line in expenses if line.source.sheet == totals.row.sheet
+                 and line.source.file == totals.row.file]
+        for field in _TOTALLED:
+            cell = totals.row.cells.get(field)
+            if cell is None:
+                continue
+            holder: list[Finding] = []
+            stated = _validate(
+                ExpenseLine, {"line_id": "totals", field: cell.value}, {field: cell.location},
+                decimal_comma=totals.row.decimal_comma, line=None, values={field: cell.value},
+                findings=holder, unreadable=set(),
+            )
+            findings.extend(holder)
+            stated_amount = getattr(stated, field)
+            if stated_amount is None:
+                continue
+            computed = sum((getattr(line, field) or Decimal(0) for line in lines), Decimal("0.00"))
+            if stated_amount != computed:
+                findings.append(
+                    Finding.make(
+                        "WB-006", cell.location, value=cell.value,
+                        stated=format_money(stated_amount), computed=format_money(computed),
+                        difference=format_money(stated_amount - computed),
+                    )
+                )
+    return findings
+

@@ -1,0 +1,132 @@
+"""The ``elyclaims`` command: parse arguments, call the library, render, pick the exit code.
+
+Kept light on purpose: nothing heavy (openpyxl, lxml, pydantic) is imported until a command
+needs it, so ``elyclaims --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from elyclaims._version import __version__
+
+if TYPE_CHECKING:
+    from elyclaims.config import Config
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SUBMIT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="elyclaims",
+        description="Check, package and submit State reimbursement claims for services to "
+        "victims of human trafficking.",
+    )
+    parser.add_argument("--version", action="version", version=f"elyclaims {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    validate = commands.add_parser(
+        "validate", help="read a workbook or CSV files and check every line",
+        description="Read a workbook (.xlsx/.xlsm) or CSV files and report every problem with "
+        "the cell it sits in. Exit 0: no errors; 1: errors (or warnings with --strict); "
+        "2: unreadable input, bad config or usage.",
+    )
+    validate.add_argument("inputs", nargs="+", metavar="INPUT", help="workbook or CSV files")
+    _common(validate)
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--strict", action="store_true",
+                          help="fail (exit 1) on warnings that are not acknowledged")
+    validate.add_argument("--max-findings", type=_positive, metavar="N",
+                          help="show at most N findings (the summary still counts all)")
+    validate.set_defaults(handler=_validate)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
+    command.add_argument("--lang", choices=("fi", "sv", "en"),
+                         help="language of messages (default: config, then LANG)")
+
+
+def _language(flag: str | None, config: Config | None) -> str:
+    if flag:
+        return flag
+    if config is not None and config.language:
+        return config.language
+    for variable in ("ELYCLAIMS_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            prefix = value[:2].lower()
+            return prefix if prefix in {"fi", "sv"} else "en"
+    return "en"
+
+
+def _fail(message: str) -> int:
+    print(f"elyclaims: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from elyclaims.check import read_claim
+    from elyclaims.config import load_config
+    from elyclaims.errors import ConfigError
+    from elyclaims.render import report_to_json, report_to_text
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        return _fail(str(error))
+    lang = _language(args.lang, config)
+    _, report = read_claim(args.inputs, config=config)
+    if args.format == "json":
+        sys.stdout.write(report_to_json(report, lang=lang, max_findings=args.max_findings))
+    else:
+        sys.stdout.write(report_to_text(report, lang=lang, max_findings=args.max_findings))
+    if not report.opened:
+        return EXIT_USAGE
+    return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Findings: every problem elyclaims reports, as data.
+
+A :class:`Finding` names one rule of the catalogue, where the problem is and the values needed to
+phrase it. Its message is rendered in the reader's language only when shown, so the same finding
+can be printed in Finnish, Swedish or English and carried in a package by its message key.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from elyclaims.privacy import mask_identity_codes
+
+__all__ = ["Finding", "Location", "Severity"]
+
+
+class Severity(enum.Enum):
+    """How much a finding matters: errors block a package, warnings travel in it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for infos (most severe first)."""
+        return ("error", "warning", "info").index(self.value)
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letter of a 1-based column index (1 -> ``A``, 27 -> ``AA``)."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """Return the 1-based index of an Excel column letter (``AA`` -> 27)."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value came from: a cell of a sheet, a row, a sheet, a file or a config key.
+
+    ``str(location)`` reads as an Excel user writes it: ``Kulut!J12 (Veroton summa)``.
+    """
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    header: str | None = None
+    field: str | None = None
+
+    @property
+    def cell(self) -> str | None:
+        """The cell address (``J12``), when both column and row are known."""
+        if self.column and self.row:
+            return f"{self.column}{self.row}"
+        return None
+
+    def __str__(self) -> str:
+        where = self.sheet or (PurePath(self.file).name if self.file else "")
+        if self.cell:
+            text = f"{_quote_sheet(where)}!{self.cell}" if where else self.cell
+        elif self.row:
+            text = f"{_quote_sheet(where)}!{self.row}:{self.row}" if where else f"row {self.row}"
+        else:
+            text = where
+        label = self.header or (self.field if self.sheet is None else None)
+        if label:
+            text = f"{text} ({label})" if text else label
+        return text
+
+
+def _quote_sheet(name: str) -> str:
+    # Excel quotes sheet names that are not plain words in its references.
+    if name and not name.replace("_", "").replace(".", "").isalnum():
+        return "'" + name.replace("'", "''") + "'"
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or remark) about the input, tied to one rule and one place.
+
+    ``key`` is the message key in the catalogue: the rule id, or ``RULE/variant`` for a rule
+    with several phrasings. ``params`` fill the message's placeholders. ``value`` is the
+    offending value as text. Identity codes are masked in both when the finding is made.
+    """
+
+    rule: str
+    severity: Severity
+    location: Location = field(default_factory=Location)
+    params: tuple[tuple[str, str], ...] = ()
+    value: str | None = None
+    key: str = ""
+    line_id: str | None = None
+    acknowledged: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.rule)
+        if self.value is not None:
+            object.__setattr__(self, "value", mask_identity_codes(self.value))
+        object.__setattr__(
+            self, "params", tuple((k, mask_identity_codes(v)) for k, v in self.params)
+        )
+
+    @classmethod
+    def make(
+        cls,
+        rule: str,
+        location: Location,
+        *,
+        variant: str | None = None,
+        value: Any = None,
+        line_id: str | None = None,
+        severity: Severity | None = None,
+        **params: Any,
+    ) -> Finding:
+        """Make a finding of *rule* with its catalogue severity (unless *severity* is given)."""
+        from elyclaims.catalogue import catalogue
+
+        return cls(
+            rule=rule,
+            severity=severity or catalogue()[rule].severity,
+            location=location,
+            params=tuple((name, _as_text(v)) for name, v in params.items()),
+            value=None if value is None else _as_text(value),
+            key=f"{rule}/{variant}" if variant else rule,
+            line_id=line_id,
+        )
+
+    @property
+    def parameters(self) -> Mapping[str, str]:
+        """The message parameters as a mapping."""
+        return dict(self.params)
+
+    def message(self, lang: str = "en") -> str:
+        """The message in *lang* (``fi``, ``sv`` or ``en``)."""
+        from elyclaims.catalogue import catalogue
+
+        return catalogue().message(self.key, lang, self.parameters, value=self.value)
+
+    def hint(self, lang: str = "en") -> str:
+        """The fix hint in *lang*."""
+        from elyclaims.catalogue import catalogue
+
+        return catalogue().hint(self.key, lang, self.parameters, value=self.value)
+
+    @property
+    def blocks(self) -> bool:
+        """True when this finding is an error (it blocks a package)."""
+        return self.severity is Severity.ERROR
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(_as_text(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)

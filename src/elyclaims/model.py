@@ -1,0 +1,304 @@
+"""The validated claim: claimant, period, clients and expense lines, as typed, frozen models.
+
+Raw cell values become these models only through :mod:`elyclaims.assemble`. Every field that a
+rule may find missing is optional here: *required* is a rule's business (AM-001, CT-003 …), so
+that a line with one bad cell is still checked on all the others.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from elyclaims import values
+from elyclaims.findings import Location
+from elyclaims.vocabulary import normalize_label
+
+__all__ = [
+    "AsylumStatus",
+    "Category",
+    "CellRef",
+    "Claim",
+    "ClaimPeriod",
+    "Claimant",
+    "ClaimantType",
+    "Client",
+    "ExpenseLine",
+    "Purpose",
+    "SourceRow",
+]
+
+
+class Category(enum.StrEnum):
+    """Reimbursable cost categories (Decree 1458/2006 § 14 a)."""
+
+    HEALTH = "HEALTH"
+    SOCIAL = "SOCIAL"
+    INTERPRET = "INTERPRET"
+    SAFETY = "SAFETY"
+    OTHER = "OTHER"
+
+
+class ClaimantType(enum.StrEnum):
+    """Who claims: a wellbeing services county, the City of Helsinki, or a municipality."""
+
+    WELLBEING_SERVICES_COUNTY = "wellbeing-services-county"
+    CITY_OF_HELSINKI = "city-of-helsinki"
+    MUNICIPALITY = "municipality"
+
+
+class Purpose(enum.StrEnum):
+    """What the package asks for: a decision, or payment on a decision."""
+
+    DECISION_APPLICATION = "decision-application"
+    PAYMENT_CLAIM = "payment-claim"
+
+
+CATEGORY_LABELS: dict[Category, tuple[str, ...]] = {
+    Category.HEALTH: ("terveydenhuollon palvelut", "hälso- och sjukvårdstjänster",
+                      "health care services", "terveydenhuolto", "hälso- och sjukvård",
+                      "health care", "health"),
+    Category.SOCIAL: ("sosiaalihuollon palvelut", "socialvårdstjänster", "social welfare services",
+                      "sosiaalihuolto", "socialvård", "social welfare", "social services"),
+    Category.INTERPRET: ("tulkkipalvelut", "tolktjänster", "interpretation services",
+                         "tulkkaus", "tolkning", "interpretation", "tulkki"),
+    Category.SAFETY: ("turvallisuuden takaaminen", "tryggande av säkerheten",
+                      "ensuring the person's safety", "turvallisuus", "säkerhet", "safety",
+                      "security"),
+    Category.OTHER: ("muu uhriasemasta johtuva palvelu tai tukitoimi",
+                     "annan tjänst eller stödåtgärd på grund av ställningen som offer",
+                     "other service or support due to victim status", "muu", "annan", "other"),
+}
+
+CLAIMANT_TYPE_LABELS: dict[ClaimantType, tuple[str, ...]] = {
+    ClaimantType.WELLBEING_SERVICES_COUNTY: ("hyvinvointialue", "välfärdsområde",
+                                             "wellbeing services county", "hva"),
+    ClaimantType.CITY_OF_HELSINKI: ("Helsingin kaupunki", "Helsingfors stad", "City of Helsinki",
+                                    "helsinki"),
+    ClaimantType.MUNICIPALITY: ("kunta", "kommun", "municipality", "kaupunki", "stad", "city"),
+}
+
+PURPOSE_LABELS: dict[Purpose, tuple[str, ...]] = {
+    Purpose.DECISION_APPLICATION: ("päätöshakemus", "beslutsansökan", "decision application",
+                                   "hakemus", "ansökan"),
+    Purpose.PAYMENT_CLAIM: ("maksatushakemus", "utbetalningsansökan", "payment claim",
+                            "maksatus", "utbetalning"),
+}
+
+
+def _lookup(table: dict[Any, tuple[str, ...]]) -> dict[str, Any]:
+    index: dict[str, Any] = {}
+    for code, labels in table.items():
+        index[normalize_label(code.value)] = code
+        index[normalize_label(code.name)] = code
+        for label in labels:
+            index[normalize_label(label)] = code
+    return index
+
+
+_CATEGORIES = _lookup(CATEGORY_LABELS)
+_CLAIMANT_TYPES = _lookup(CLAIMANT_TYPE_LABELS)
+_PURPOSES = _lookup(PURPOSE_LABELS)
+
+
+# ------------------------------------------------------------------ cell readers for pydantic
+
+
+def _cell_error(error: values.CellValueError) -> PydanticCustomError:
+    if isinstance(error, values.TooManyDecimals):
+        return PydanticCustomError("elyclaims_decimals", "more than two decimals",
+                                   {"kind": "money"})
+    return PydanticCustomError("elyclaims_cell", "cannot read as {kind}", {"kind": error.kind})
+
+
+def _reader(parse: Any) -> BeforeValidator:
+    def read(value: object, info: ValidationInfo) -> object:
+        try:
+            if parse is values.parse_money:
+                decimal_comma = bool((info.context or {}).get("decimal_comma", True))
+                return values.parse_money(value, decimal_comma=decimal_comma)
+            return parse(value)
+        except values.CellValueError as error:
+            raise _cell_error(error) from error
+
+    return BeforeValidator(read)
+
+
+def _choice(index: dict[str, Any], kind: str, keep_unknown: bool) -> BeforeValidator:
+    def read(value: object) -> object:
+        try:
+            text = values.parse_text(value)
+        except values.CellValueError as error:
+            raise _cell_error(error) from error
+        if text is None:
+            return None
+        code = index.get(normalize_label(text))
+        if code is not None:
+            return code.value
+        if keep_unknown:
+            return text  # a rule reports it, with the accepted values
+        raise PydanticCustomError("elyclaims_cell", "cannot read as {kind}", {"kind": kind})
+
+    return BeforeValidator(read)
+
+
+def _asylum(value: object) -> object:
+    if isinstance(value, AsylumStatus) or value is None:
+        return value
+    try:
+        seeker, until = values.parse_yes_no_date(value)
+    except values.CellValueError as error:
+        raise _cell_error(error) from error
+    return None if seeker is None else AsylumStatus(seeker=seeker, until=until)
+
+
+Text = Annotated[str | None, _reader(values.parse_text)]
+Day = Annotated[date | None, _reader(values.parse_date)]
+Money = Annotated[Decimal | None, _reader(values.parse_money)]
+Year = Annotated[int | None, _reader(values.parse_year)]
+YesNo = Annotated[bool | None, _reader(values.parse_yes_no)]
+Code = Annotated[str | None, _reader(values.parse_code)]
+CategoryText = Annotated[str | None, _choice(_CATEGORIES, "category", keep_unknown=True)]
+ClaimantTypeText = Annotated[str | None, _choice(_CLAIMANT_TYPES, "claimant_type", keep_unknown=True)]
+PurposeCode = Annotated[Purpose | None, _choice(_PURPOSES, "purpose", keep_unknown=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CellRef(_Model):
+    """Where one field's cell stands: its column letter and the header as written."""
+
+    column: str
+    header: str | None = None
+
+
+class SourceRow(_Model):
+    """The row a client or expense line was read from, with each field's cell."""
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    cells: dict[str, CellRef] = Field(default_factory=dict)
+    unreadable: frozenset[str] = frozenset()
+
+    def location(self, field: str | None = None) -> Location:
+        """The location of *field*'s cell (or of the row when it had no cell)."""
+        cell = self.cells.get(field) if field else None
+        return Location(
+            file=self.file,
+            sheet=self.sheet,
+            row=self.row,
+            column=cell.column if cell else None,
+            header=cell.header if cell else None,
+            field=field,
+        )
+
+
+class AsylumStatus(_Model):
+    """Whether a client is an asylum seeker, and until when when a date was given."""
+
+    seeker: bool
+    until: date | None = None
+
+    def on(self, day: date) -> bool:
+        """True when the client was an asylum seeker on *day*."""
+        return self.seeker and (self.until is None or day <= self.until)
+
+
+class Claimant(_Model):
+    """The organisation that claims: name, type, identifiers, account and contact."""
+
+    name: Text = None
+    type: ClaimantTypeText = None
+    business_id: Text = None
+    code: Code = None
+    iban: Text = None
+    bic: Text = None
+    contact_person: Text = None
+    email: Text = None
+    phone: Text = None
+
+
+class ClaimPeriod(_Model):
+    """The claim period, first and last day included."""
+
+    start: date
+    end: date
+
+
+class Client(_Model):
+    """One client, known by a pseudonymous reference only."""
+
+    reference: Text = None
+    admission_date: Day = None
+    removal_date: Day = None
+    home_municipality: Code = None
+    home_municipality_since: Day = None
+    birth_year: Year = None
+    unaccompanied: YesNo = None
+    asylum_seeker: Annotated[AsylumStatus | None, BeforeValidator(_asylum)] = None
+    source: SourceRow = Field(default_factory=SourceRow)
+
+
+class ExpenseLine(_Model):
+    """One cost line of the expenses table."""
+
+    line_id: str
+    source: SourceRow = Field(default_factory=SourceRow)
+    service_date: Day = None
+    client_reference: Text = None
+    category: CategoryText = None
+    description: Text = None
+    justification: Text = None
+    provider: Text = None
+    provider_business_id: Text = None
+    invoice_number: Text = None
+    invoice_date: Day = None
+    net_amount: Money = None
+    vat_amount: Money = None
+    gross_amount: Money = None
+    credited_invoice: Text = None
+    attachment: Text = None
+    acknowledged: Text = None
+
+    @property
+    def category_code(self) -> Category | None:
+        """The category as a :class:`Category`, or None when it is not a known one."""
+        try:
+            return Category(self.category) if self.category else None
+        except ValueError:
+            return None
+
+
+class Claim(_Model):
+    """A whole claim: who claims, for which period and purpose, for whom, and what."""
+
+    claimant: Claimant = Field(default_factory=Claimant)
+    period_start: Day = None
+    period_end: Day = None
+    purpose: PurposeCode = None
+    decision_reference: Text = None
+    decision_date: Day = None
+    recipient: Text = None
+    clients: tuple[Client, ...] = ()
+    expenses: tuple[ExpenseLine, ...] = ()
+    locations: dict[str, SourceRow] = Field(default_factory=dict)
+
+    @property
+    def period(self) -> ClaimPeriod | None:
+        """The period, when both ends are known."""
+        if self.period_start is None or self.period_end is None:
+            return None
+        return ClaimPeriod(start=self.period_start, end=self.period_end)
+
+    def location(self, field: str) -> Location:
+        """Where the claim-level *field* (``business_id``, ``period_start``…) was given."""
+        source = self.locations.get(field)
+        return source.location(field) if source else Location(field=field)

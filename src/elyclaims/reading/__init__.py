@@ -1,0 +1,14 @@
+"""Reading workbooks and CSV exports into raw rows with locations.
+
+The pipeline's first stage. Whatever the file format, the rest of elyclaims sees only
+:class:`RawInput`: raw cell values, each with the :class:`~elyclaims.findings.Location` it came
+from, grouped into the claim's key/value entries, the clients table and the expenses table, plus
+the WB findings met on the way. Nothing after this package touches openpyxl or the csv module.
+"""
+
+from __future__ import annotations
+
+from elyclaims.reading._input import read_input
+from elyclaims.reading._raw import RawCell, RawInput, RawRow, RawTotals, SourceFile
+
+__all__ = ["RawCell", "RawInput", "RawRow", "RawTotals", "SourceFile", "read_input"]

@@ -1,0 +1,92 @@
+"""The CSV engine: ERP exports, one table per file.
+
+Delimiter (``;``, ``,`` or tab) is sniffed, the encoding is UTF-8 (with or without BOM) or
+Windows-1252, and a ``;``-delimited file uses the decimal comma.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from elyclaims.reading._raw import RawSheet
+from elyclaims.reading._sniff import Unreadable
+from elyclaims.vocabulary import Role, normalize_label
+
+__all__ = ["read_csv"]
+
+_DELIMITERS = (";", "\t", ",")
+_ROLE_BY_NAME = {
+    Role.CLAIM: ("hakemus", "ansokan", "claim"),
+    Role.CLIENTS: ("asiakkaat", "asiakas", "klienter", "clients"),
+    Role.EXPENSES: ("kulut", "kustannukset", "kostnader", "expenses", "costs"),
+}
+
+
+def read_csv(path: Path) -> list[RawSheet]:
+    """Read *path* as one sheet named after the file.
+
+    Raises:
+        Unreadable: when the encoding is neither UTF-8 nor Windows-1252.
+    """
+    data = path.read_bytes()
+    text = _decode(data)
+    delimiter = _sniff_delimiter(text)
+    return [
+        RawSheet(
+            file=str(path),
+            name=path.name,
+            rows=_rows(text, delimiter),
+            decimal_comma=delimiter != ",",
+            role_hint=_role_from_name(path),
+        )
+    ]
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise Unreadable("csv_encoding") from error
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the first lines into the most, and most even, columns."""
+    sample = text[:65536].splitlines()[:30]
+    best, best_score = ";", (-1, -1)
+    for delimiter in _DELIMITERS:
+        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if any(row)]
+        if not widths:
+            continue
+        wide = [w for w in widths if w > 1]
+        most_common = max(set(widths), key=widths.count)
+        score = (len(wide), most_common if most_common > 1 else 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, Sequence[object]]]:
+    # A quoted field may span lines: the row number is the record number, as a spreadsheet
+    # program that opens the file shows it.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise Unreadable("damaged", {"reason": f"CSV: {error}"}) from error
+
+
+def _role_from_name(path: Path) -> Role | None:
+    stem = normalize_label(path.stem)
+    for role, words in _ROLE_BY_NAME.items():
+        if any(word in stem for word in words):
+            return role
+    return None

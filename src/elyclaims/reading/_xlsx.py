@@ -1,0 +1,148 @@
+"""The xlsx/xlsm engine: openpyxl in read-only mode, cached values, plus a scan of each sheet's
+XML for what read-only openpyxl does not tell (hidden rows, formulas without a cached value)."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from elyclaims.findings import column_index
+from elyclaims.reading._raw import RawSheet
+from elyclaims.reading._sniff import Unreadable
+
+__all__ = ["read_xlsx"]
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def read_xlsx(path: Path) -> list[RawSheet]:
+    """Open *path* and return its sheets, in workbook order, with lazily read rows.
+
+    Raises:
+        Unreadable: when openpyxl cannot open the workbook.
+    """
+    import openpyxl  # deferred: it costs start-up time
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(
+                path, read_only=True, data_only=True, keep_links=False
+            )
+        sheet_paths = _sheet_paths(path)
+    except Unreadable:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged file
+        raise Unreadable("damaged", {"reason": _reason(error)}) from error
+    sheets = []
+    for worksheet in workbook.worksheets:
+        title = worksheet.title
+        scan = _SheetScan(path, sheet_paths.get(title))
+        sheets.append(
+            RawSheet(
+                file=str(path),
+                name=title,
+                rows=_rows(worksheet),
+                hidden=getattr(worksheet, "sheet_state", "visible") != "visible",
+                hidden_rows=scan.hidden_rows,
+                uncalculated=scan.uncalculated,
+            )
+        )
+    return sheets
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _rows(worksheet: Any) -> Iterator[tuple[int, Sequence[object]]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # The stored dimension may be stale; without it openpyxl reads every row there is.
+            worksheet.reset_dimensions()
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                yield number, values
+    except Exception as error:
+        raise Unreadable("damaged", {"reason": _reason(error)}) from error
+
+
+def _sheet_paths(path: Path) -> dict[str, str]:
+    """Map each sheet title to its XML member, through the workbook's relationships."""
+    with zipfile.ZipFile(path) as archive:
+        workbook_member = "xl/workbook.xml"
+        rels_member = "xl/_rels/workbook.xml.rels"
+        if rels_member not in archive.namelist():
+            return {}
+        targets = {
+            rel.get("Id"): rel.get("Target", "")
+            for rel in ElementTree.fromstring(archive.read(rels_member)).iter(f"{_RELS}Relationship")
+        }
+        paths = {}
+        for sheet in ElementTree.fromstring(archive.read(workbook_member)).iter(f"{_MAIN}sheet"):
+            target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
+            if not target:
+                continue
+            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target)
+            )
+            paths[sheet.get("name", "")] = member
+    return paths
+
+
+class _SheetScan:
+    """Hidden rows and uncalculated formula cells of one sheet, found in its XML."""
+
+    def __init__(self, path: Path, member: str | None) -> None:
+        self.hidden_rows: frozenset[int] = frozenset()
+        self.uncalculated: frozenset[tuple[int, int]] = frozenset()
+        if member is None:
+            return
+        try:
+            with zipfile.ZipFile(path) as archive:
+                data = archive.read(member)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return
+        # Most sheets have neither; skip the parse when the bytes cannot contain them.
+        if b"<f" not in data and b":f" not in data and b"hidden=" not in data:
+            return
+        hidden: set[int] = set()
+        uncalculated: set[tuple[int, int]] = set()
+        try:
+            for _, element in ElementTree.iterparse(io.BytesIO(data), events=("end",)):
+                tag = element.tag
+                if tag == f"{_MAIN}c":
+                    formula = element.find(f"{_MAIN}f")
+                    if formula is not None:
+                        value = element.find(f"{_MAIN}v")
+                        if value is None or not (value.text or "").strip():
+                            if element.get("t") != "inlineStr":
+                                uncalculated.add(_coordinates(element.get("r", "")))
+                    element.clear()
+                elif tag == f"{_MAIN}row":
+                    if element.get("hidden") in {"1", "true"}:
+                        hidden.add(int(element.get("r", "0")))
+                    element.clear()
+        except ElementTree.ParseError:
+            return  # openpyxl reports a damaged sheet on its own pass
+        self.hidden_rows = frozenset(hidden)
+        self.uncalculated = frozenset(uncalculated)
+
+
+def _coordinates(reference: str) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch(reference)
+    if not match:
+        return (0, 0)
+    letters, row = match.groups()
+    return int(row), column_index(letters)

@@ -1,0 +1,181 @@
+"""Rendering a report: the text an officer reads and the versioned JSON an ERP script reads.
+
+Library users can call these directly; the CLI only picks one.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+
+from elyclaims._version import __version__
+from elyclaims.findings import Finding, Severity
+from elyclaims.report import Report
+from elyclaims.values import format_money
+
+__all__ = ["REPORT_VERSION", "report_to_json", "report_to_text"]
+
+REPORT_VERSION = 1
+
+_WORDS = {
+    "fi": {
+        "error": "virhe", "warning": "varoitus", "info": "huomio", "hint": "Korjaus",
+        "summary": "Yhteenveto", "lines": "kulurivejä", "clients": "asiakkaita",
+        "errors": "virheitä", "warnings": "varoituksia", "infos": "huomioita",
+        "net": "veroton", "vat": "ALV", "gross": "verollinen", "general": "Yleiset",
+        "row": "rivi", "more": "… ja {count} havaintoa lisää (--max-findings)",
+        "acknowledged": "kuitattu", "ok": "Ei virheitä.", "failed": "Korjattavaa löytyi.",
+        "unopened": "Tiedostoa ei voitu lukea.",
+    },
+    "sv": {
+        "error": "fel", "warning": "varning", "info": "observation", "hint": "Åtgärd",
+        "summary": "Sammanfattning", "lines": "kostnadsrader", "clients": "klienter",
+        "errors": "fel", "warnings": "varningar", "infos": "observationer",
+        "net": "utan moms", "vat": "moms", "gross": "med moms", "general": "Allmänt",
+        "row": "rad", "more": "… och {count} fynd till (--max-findings)",
+        "acknowledged": "kvitterad", "ok": "Inga fel.", "failed": "Det finns fel att rätta.",
+        "unopened": "Filen kunde inte läsas.",
+    },
+    "en": {
+        "error": "error", "warning": "warning", "info": "info", "hint": "Fix",
+        "summary": "Summary", "lines": "expense lines", "clients": "clients",
+        "errors": "errors", "warnings": "warnings", "infos": "infos",
+        "net": "net", "vat": "VAT", "gross": "gross", "general": "General",
+        "row": "row", "more": "… and {count} more findings (--max-findings)",
+        "acknowledged": "acknowledged", "ok": "No errors.", "failed": "There are errors to fix.",
+        "unopened": "The input could not be read.",
+    },
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS.get(lang, _WORDS["en"])
+
+
+def _euros(amount: Any, lang: str) -> str:
+    text = format_money(amount)
+    if lang == "en":
+        return f"€{text}"
+    whole, cents = text.split(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    grouped = f"{int(whole):,}".replace(",", "\u00a0")
+    return f"{sign}{grouped},{cents} €"
+
+
+def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None = None) -> str:
+    """The report as text, grouped by sheet and row, with cells named as Excel shows them."""
+    words = _words(lang)
+    lines: list[str] = []
+    shown = report.findings if max_findings is None else report.findings[:max_findings]
+    for sheet, group in groupby(shown, key=lambda f: f.location.sheet):
+        lines.append(f"== {sheet or words['general']} ==")
+        for finding in group:
+            lines.extend(_finding_lines(finding, lang))
+        lines.append("")
+    hidden = len(report.findings) - len(shown)
+    if hidden > 0:
+        lines.extend([words["more"].format(count=hidden), ""])
+    lines.extend(_summary_lines(report, lang))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(finding: Finding, lang: str) -> list[str]:
+    words = _words(lang)
+    severity = words[finding.severity.value]
+    if finding.acknowledged is not None:
+        severity = f"{severity}, {words['acknowledged']}"
+    where = str(finding.location)
+    head = f"  {where}: " if where else "  "
+    text = [f"{head}{finding.rule} [{severity}] {finding.message(lang)}"]
+    hint = finding.hint(lang)
+    if hint:
+        text.append(f"      {words['hint']}: {hint}")
+    if finding.acknowledged:
+        text.append(f"      {words['acknowledged']}: {finding.acknowledged}")
+    return text
+
+
+def _summary_lines(report: Report, lang: str) -> list[str]:
+    words = _words(lang)
+    if not report.opened:
+        return [words["unopened"]]
+    summary = report.summary
+    infos = report.count(Severity.INFO)
+    text = [
+        f"{words['summary']}: {summary.lines} {words['lines']}, {summary.clients} "
+        f"{words['clients']}; {report.errors} {words['errors']}, {report.warnings} "
+        f"{words['warnings']}, {infos} {words['infos']}",
+        f"  {words['net']} {_euros(summary.net_total, lang)}, {words['vat']} "
+        f"{_euros(summary.vat_total, lang)}, {words['gross']} {_euros(summary.gross_total, lang)}",
+    ]
+    for category, total in summary.by_category.items():
+        text.append(f"  {category:<10} {total.lines:>5}  {_euros(total.net, lang):>16}")
+    text.append(words["ok"] if report.ok else words["failed"])
+    return text
+
+
+def report_to_dict(
+    report: Report, *, lang: str = "en", max_findings: int | None = None, ruleset: str = ""
+) -> dict[str, Any]:
+    """The report as the versioned JSON structure of ``cli.md`` (money as strings)."""
+    from elyclaims.catalogue import catalogue
+
+    summary = report.summary
+    shown = report.findings if max_findings is None else report.findings[:max_findings]
+    first = report.sources[0] if report.sources else None
+    return {
+        "report_version": REPORT_VERSION,
+        "tool": "elyclaims",
+        "tool_version": __version__,
+        "ruleset": ruleset or catalogue().ruleset,
+        "input": {"path": first.path if first else None, "sha256": first.sha256 if first else None},
+        "inputs": [{"path": s.path, "sha256": s.sha256} for s in report.sources],
+        "summary": {
+            "lines": summary.lines,
+            "clients": summary.clients,
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "infos": report.count(Severity.INFO),
+            "acknowledged": report.count(Severity.WARNING, acknowledged=True),
+            "net_total": format_money(summary.net_total),
+            "vat_total": format_money(summary.vat_total),
+            "gross_total": format_money(summary.gross_total),
+            "by_category": {
+                code: {"lines": t.lines, "net": format_money(t.net), "vat": format_money(t.vat),
+                       "gross": format_money(t.gross)}
+                for code, t in summary.by_category.items()
+            },
+        },
+        "findings": [_finding_dict(f, lang) for f in shown],
+        "findings_omitted": len(report.findings) - len(shown),
+    }
+
+
+def _finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
+    location = finding.location
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message(lang),
+        "hint": finding.hint(lang),
+        "file": location.file,
+        "sheet": location.sheet,
+        "row": location.row,
+        "column": location.column,
+        "cell": location.cell,
+        "header": location.header,
+        "field": location.field,
+        "value": finding.value,
+        "line_id": finding.line_id,
+        "message_key": finding.key,
+        "acknowledged": finding.acknowledged,
+    }
+
+
+def report_to_json(report: Report, *, lang: str = "en", max_findings: int | None = None) -> str:
+    """The JSON report as text (UTF-8, stable key order, a trailing newline)."""
+    return json.dumps(
+        report_to_dict(report, lang=lang, max_findings=max_findings), ensure_ascii=False, indent=2
+    ) + "\n"

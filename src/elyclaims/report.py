@@ -1,0 +1,125 @@
+"""The report: every finding, sorted as the officer reads the workbook, and the claim's totals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from elyclaims.findings import Finding, Severity, column_index
+from elyclaims.model import Category, Claim, ExpenseLine
+from elyclaims.reading import SourceFile
+
+__all__ = ["CategoryTotal", "Report", "Summary", "summarize"]
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryTotal:
+    """Line count and amounts of one cost category."""
+
+    lines: int = 0
+    net: Decimal = Decimal("0.00")
+    vat: Decimal = Decimal("0.00")
+    gross: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts and exact totals. Gross is net + VAT where a line gives no gross of its own."""
+
+    lines: int = 0
+    clients: int = 0
+    net_total: Decimal = Decimal("0.00")
+    vat_total: Decimal = Decimal("0.00")
+    gross_total: Decimal = Decimal("0.00")
+    by_category: dict[str, CategoryTotal] = field(default_factory=dict)
+
+
+def _gross(line: ExpenseLine) -> Decimal:
+    if line.gross_amount is not None:
+        return line.gross_amount
+    return (line.net_amount or Decimal(0)) + (line.vat_amount or Decimal(0))
+
+
+def summarize(claim: Claim | None) -> Summary:
+    """Total *claim*'s lines, overall and by category (an unknown category totals as itself)."""
+    if claim is None:
+        return Summary()
+    net = vat = gross = Decimal("0.00")
+    by_category: dict[str, CategoryTotal] = {}
+    for line in claim.expenses:
+        line_net = line.net_amount or Decimal("0.00")
+        line_vat = line.vat_amount or Decimal("0.00")
+        line_gross = _gross(line)
+        net, vat, gross = net + line_net, vat + line_vat, gross + line_gross
+        key = line.category or "UNKNOWN"
+        total = by_category.get(key, CategoryTotal())
+        by_category[key] = CategoryTotal(
+            lines=total.lines + 1, net=total.net + line_net, vat=total.vat + line_vat,
+            gross=total.gross + line_gross,
+        )
+    order = {code.value: position for position, code in enumerate(Category)}
+    ordered = dict(sorted(by_category.items(), key=lambda item: (order.get(item[0], 99), item[0])))
+    return Summary(
+        lines=len(claim.expenses), clients=len(claim.clients), net_total=net, vat_total=vat,
+        gross_total=gross, by_category=ordered,
+    )
+
+
+@dataclass(slots=True)
+class Report:
+    """What a check of the input found: the findings, the totals and the inputs' digests.
+
+    ``opened`` is False when an input could not be read at all (WB-001).
+    """
+
+    findings: list[Finding]
+    summary: Summary
+    sources: Sequence[SourceFile] = ()
+    sheet_order: Sequence[str] = ()
+    opened: bool = True
+
+    def __post_init__(self) -> None:
+        self.findings = sort_findings(self.findings, self.sheet_order)
+
+    def count(self, severity: Severity, *, acknowledged: bool | None = None) -> int:
+        """How many findings have *severity* (optionally only (un)acknowledged ones)."""
+        return sum(
+            1 for f in self.findings
+            if f.severity is severity
+            and (acknowledged is None or (f.acknowledged is not None) == acknowledged)
+        )
+
+    @property
+    def errors(self) -> int:
+        """The number of error findings."""
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        """The number of warning findings."""
+        return self.count(Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when the input was read and has no error findings."""
+        return self.opened and self.errors == 0
+
+    def passes(self, *, strict: bool = False) -> bool:
+        """True when no error remains (and, with *strict*, no unacknowledged warning)."""
+        if not self.ok:
+            return False
+        return not strict or self.count(Severity.WARNING, acknowledged=False) == 0
+
+
+def sort_findings(findings: Iterable[Finding], sheet_order: Sequence[str]) -> list[Finding]:
+    """Sort by sheet order, row, column, rule id (findings without a sheet come first)."""
+    position = {name: index for index, name in enumerate(sheet_order)}
+
+    def key(finding: Finding) -> tuple[int, int, int, str]:
+        location = finding.location
+        sheet = -1 if location.sheet is None else position.get(location.sheet, len(position))
+        column = column_index(location.column) if location.column else 0
+        return (sheet, location.row or 0, column, finding.rule)
+
+    return sorted(findings, key=key)

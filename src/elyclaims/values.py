@@ -1,0 +1,323 @@
+"""Reading cell values in the forms finance officers write them.
+
+Pure functions from a raw cell value (text, number, Excel date…) to a typed value. Each raises
+:class:`CellValueError` naming the kind it expected, so that the caller can report WB-004 (or
+WB-009 for an amount with more than two decimals) on the cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from elyclaims.vocabulary import normalize_label
+
+__all__ = [
+    "CENT",
+    "CellValueError",
+    "TooManyDecimals",
+    "format_money",
+    "parse_code",
+    "parse_date",
+    "parse_money",
+    "parse_text",
+    "parse_year",
+    "parse_yes_no",
+    "parse_yes_no_date",
+    "quantize",
+]
+
+CENT = Decimal("0.01")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
+_FLOAT_NOISE = Decimal("0.000001")
+EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+     "#SPILL!", "#CALC!"}
+)
+
+
+class CellValueError(ValueError):
+    """A value cannot be read as *kind* (``date``, ``money``, ``year``, ``yes_no``…)."""
+
+    def __init__(self, kind: str, value: object) -> None:
+        super().__init__(f"not a {kind}: {value!r}")
+        self.kind = kind
+        self.value = value
+
+
+class TooManyDecimals(CellValueError):
+    """An amount has a real third decimal (not float noise)."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__("money", value)
+
+
+def quantize(amount: Decimal) -> Decimal:
+    """Round *amount* to cents, half up (the one place money is rounded)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal) -> str:
+    """Format an amount with two decimals and a point: ``1234.50``."""
+    return f"{quantize(amount):.2f}"
+
+
+def _error_value(value: object) -> None:
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise CellValueError("error_value", value.strip())
+
+
+# ------------------------------------------------------------------------------------ text
+
+
+def parse_text(value: object) -> str | None:
+    """Text with surrounding white space removed; numbers as written (``123`` not ``123.0``)."""
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellValueError("text", value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellValueError("text", value)
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date)):
+        raise CellValueError("text", value)
+    text = " ".join(str(value).split())
+    return text or None
+
+
+# ------------------------------------------------------------------------------------ dates
+
+_DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2}|\d{4})\.?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?")
+
+
+def parse_date(value: object) -> date | None:
+    """A date from an Excel date, an Excel serial number, or text.
+
+    Text forms: ``d.M.yyyy``, ``dd.mm.yyyy``, ``d.M.yy`` (20yy), ``yyyy-mm-dd``.
+    """
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            raise CellValueError("date", value)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise CellValueError("date", value)
+    if isinstance(value, (int, float)):
+        return _from_serial(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if match := _DOTTED.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000
+        return _make_date(year, month, day, value)
+    if match := _ISO.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+        return _make_date(year, month, day, value)
+    if text.isdigit():
+        return _from_serial(int(text))
+    raise CellValueError("date", value)
+
+
+def _make_date(year: int, month: int, day: int, original: object) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as error:
+        raise CellValueError("date", original) from error
+
+
+def _from_serial(serial: float) -> date:
+    if not math.isfinite(serial) or not 1 <= serial <= _MAX_EXCEL_SERIAL or serial != int(serial):
+        raise CellValueError("date", serial)
+    return _EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+# ------------------------------------------------------------------------------------ money
+
+_MONEY_TEXT = re.compile(r"[+-]?(\d+([ .,']\d{3})*|\d*)([.,]\d+)?")
+_CURRENCY = re.compile(r"(?i)\s*(€|eur|euroa?)\s*")
+_MINUS_SIGNS = "\u2212\u2012\u2013"
+
+
+def parse_money(value: object, *, decimal_comma: bool = True) -> Decimal | None:
+    """An amount in euros as a Decimal with two places.
+
+    Numbers (an Excel float goes through its shortest repr, so ``0.1+0.2`` noise is rounded
+    away), or text such as ``1 234,56``, ``1234.56``, ``1 234,56 €``, ``-12,00``, ``(12,00)``.
+    With ``decimal_comma`` a lone comma is the decimal separator; otherwise it separates
+    thousands (as in a comma-delimited CSV export).
+
+    Raises:
+        TooManyDecimals: when a real third decimal is present.
+        CellValueError: when the value is not an amount.
+    """
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellValueError("money", value)
+    if isinstance(value, int):
+        return Decimal(value).quantize(CENT)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellValueError("money", value)
+        return _cents(Decimal(repr(value)), value, noise_allowed=True)
+    if isinstance(value, Decimal):
+        return _cents(value, value, noise_allowed=False)
+    if isinstance(value, (date, datetime)):
+        raise CellValueError("money", value)
+    text = str(value).strip()
+    if not text:
+        return None
+    return _cents(_money_from_text(text, decimal_comma, value), value, noise_allowed=False)
+
+
+def _money_from_text(text: str, decimal_comma: bool, original: object) -> Decimal:
+    for sign in _MINUS_SIGNS:
+        text = text.replace(sign, "-")
+    text = _CURRENCY.sub("", text)
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text.endswith("-") and not text.startswith("-"):
+        negative, text = True, text[:-1].strip()
+    compact = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2007", " ").strip()
+    if not compact or not _MONEY_TEXT.fullmatch(compact) or not any(c.isdigit() for c in compact):
+        raise CellValueError("money", original)
+    digits = compact.replace(" ", "").replace("'", "")
+    comma, point = digits.rfind(","), digits.rfind(".")
+    if comma >= 0 and point >= 0:
+        decimal_mark = "," if comma > point else "."
+    elif comma >= 0:
+        decimal_mark = "," if decimal_comma or digits.count(",") == 1 and not _thousands(digits, ",") else ""
+    elif point >= 0:
+        decimal_mark = "." if digits.count(".") == 1 else ""
+    else:
+        decimal_mark = ""
+    thousands = {",", "."} - {decimal_mark}
+    if decimal_mark and digits.count(decimal_mark) > 1:
+        raise CellValueError("money", original)
+    for mark in thousands:
+        digits = digits.replace(mark, "")
+    digits = digits.replace(decimal_mark, ".") if decimal_mark else digits
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation as error:
+        raise CellValueError("money", original) from error
+    return -amount if negative else amount
+
+
+def _thousands(digits: str, mark: str) -> bool:
+    # "1,234" in a comma-delimited export: exactly three digits after the only comma.
+    return len(digits) - digits.rfind(mark) - 1 == 3
+
+
+def _cents(amount: Decimal, original: object, *, noise_allowed: bool) -> Decimal:
+    if not amount.is_finite():
+        raise CellValueError("money", original)
+    rounded = quantize(amount)
+    if rounded != amount:
+        if not (noise_allowed and abs(rounded - amount) < _FLOAT_NOISE):
+            raise TooManyDecimals(original)
+    return rounded
+
+
+# ------------------------------------------------------------------------ other kinds
+
+_YES = frozenset({"kylla", "k", "ja", "j", "yes", "y", "x", "true", "1", "tosi", "sant"})
+_NO = frozenset({"ei", "e", "nej", "n", "no", "false", "0", "epatosi", "falskt", "-"})
+
+
+def parse_yes_no(value: object) -> bool | None:
+    """``kyllä``/``ei``, ``ja``/``nej``, ``yes``/``no``, ``x``, booleans, 1/0."""
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = normalize_label(str(value))
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellValueError("yes_no", value)
+
+
+def parse_yes_no_date(value: object) -> tuple[bool | None, date | None]:
+    """Yes/no, or a date until which it holds: ``(True, 2026-03-31)`` for a date."""
+    try:
+        return parse_yes_no(value), None
+    except CellValueError as error:
+        if error.kind == "error_value":
+            raise
+    try:
+        until = parse_date(value)
+    except CellValueError as error:
+        raise CellValueError("yes_no_date", value) from error
+    return (None, None) if until is None else (True, until)
+
+
+def parse_year(value: object) -> int | None:
+    """A four-digit year (1900-2100), as a number or text; an Excel date gives its year."""
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellValueError("year", value)
+    if isinstance(value, (datetime, date)):
+        return value.year
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellValueError("year", value)
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1900 <= int(text) <= 2100:
+        raise CellValueError("year", value)
+    return int(text)
+
+
+_CODE = re.compile(r"(?i)(hva\s*)?\d{1,3}")
+
+
+def parse_code(value: object) -> str | None:
+    """A municipality or county code as written (``91``, ``091``, ``HVA04``), or a name.
+
+    Numbers become their digits (``91.0`` -> ``91``); padding is left to the reader of the
+    code, who knows whether it is a 3-digit municipality or a 2-digit county code.
+    """
+    _error_value(value)
+    if value is None:
+        return None
+    if isinstance(value, (bool, datetime, date)):
+        raise CellValueError("code", value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellValueError("code", value)
+        value = int(value)
+    if isinstance(value, int):
+        if not 0 <= value <= 999:
+            raise CellValueError("code", value)
+        return str(value)
+    text = " ".join(str(value).split())
+    if not text:
+        return None
+    if any(char.isdigit() for char in text) and not _CODE.fullmatch(text):
+        raise CellValueError("code", value)
+    return text

@@ -1,0 +1,239 @@
+"""The words elyclaims recognises in a workbook, in Finnish, Swedish and English.
+
+Sheet names, column headers, claim-sheet keys, totals labels and the values of code columns
+(categories, claimant types, purposes, yes/no). Matching ignores case, accents, surrounding
+white space and a trailing ``(€)``, ``€``, ``*`` or ``:``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = [
+    "CLAIM_FIELDS",
+    "CLIENT_FIELDS",
+    "EXPENSE_FIELDS",
+    "Kind",
+    "Role",
+    "SHEET_NAMES",
+    "TOTALS_LABELS",
+    "FieldSpec",
+    "normalize_label",
+]
+
+_TRAILING_NOISE = re.compile(r"(\s*(\(\s*(€|eur)\s*\)|€|\*|:))+$")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+
+
+def normalize_label(text: str) -> str:
+    """Fold a header, key or sheet name for matching: ``Veroton summa (€)*`` -> ``veroton summa``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = _SPACES.sub(" ", stripped.casefold()).strip()
+    return _TRAILING_NOISE.sub("", folded).strip()
+
+
+class Role(enum.Enum):
+    """What a sheet (or CSV file) holds."""
+
+    CLAIM = "claim"
+    CLIENTS = "clients"
+    EXPENSES = "expenses"
+
+
+class Kind(enum.Enum):
+    """How a column's cells are read."""
+
+    TEXT = "text"
+    DATE = "date"
+    MONEY = "money"
+    YEAR = "year"
+    YES_NO = "yes_no"
+    YES_NO_DATE = "yes_no_date"
+    CODE = "code"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One column (or claim key): its field name, accepted labels, kind and whether required.
+
+    The first three labels are the Finnish, Swedish and English names the spec gives; any
+    further ones are aliases met in real workbooks and ERP exports.
+    """
+
+    name: str
+    labels: tuple[str, ...]
+    kind: Kind = Kind.TEXT
+    required: bool = False
+
+    @property
+    def accepted(self) -> str:
+        """The Finnish, Swedish and English labels, for messages: ``Kulut / Kostnader / Expenses``."""
+        return " / ".join(self.labels[:3])
+
+
+SHEET_NAMES: dict[Role, tuple[str, ...]] = {
+    Role.CLAIM: ("Hakemus", "Ansökan", "Claim"),
+    Role.CLIENTS: ("Asiakkaat", "Klienter", "Clients"),
+    Role.EXPENSES: ("Kulut", "Kustannukset", "Kostnader", "Expenses", "Costs"),
+}
+
+TOTALS_LABELS = frozenset(
+    normalize_label(label)
+    for label in ("Yhteensä", "Summa", "Totalt", "Total", "Totals", "Kaikki yhteensä", "Summa totalt")
+)
+
+CLAIM_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("claimant_name", ("Hakija", "Sökande", "Claimant", "Hakijan nimi", "Claimant name")),
+    FieldSpec("business_id", ("Y-tunnus", "FO-nummer", "Business ID", "Ytunnus", "FO nummer")),
+    FieldSpec("claimant_type", ("Hakijatyyppi", "Sökandetyp", "Claimant type")),
+    FieldSpec(
+        "claimant_code",
+        ("Kuntanumero tai hyvinvointialue", "Kommun- eller välfärdsområdeskod",
+         "Municipality or county code", "Kuntanumero", "Hyvinvointialue", "Kommunkod",
+         "Municipality code", "County code"),
+        Kind.CODE,
+    ),
+    FieldSpec("period_start", ("Kausi alkaa", "Perioden börjar", "Period start"), Kind.DATE),
+    FieldSpec("period_end", ("Kausi päättyy", "Perioden slutar", "Period end"), Kind.DATE),
+    FieldSpec("purpose", ("Tarkoitus", "Syfte", "Purpose")),
+    FieldSpec(
+        "decision_reference",
+        ("Päätöksen numero", "Beslutets nummer", "Decision reference", "Päätösnumero",
+         "Diaarinumero", "Decision number"),
+    ),
+    FieldSpec("decision_date", ("Päätöspäivä", "Beslutsdatum", "Decision date"), Kind.DATE),
+    FieldSpec(
+        "recipient",
+        ("Vastaanottaja", "Mottagare", "Recipient authority", "Recipient", "Viranomainen",
+         "Myndighet", "Authority"),
+    ),
+    FieldSpec("iban", ("IBAN", "Tilinumero", "Kontonummer", "Account number")),
+    FieldSpec("bic", ("BIC", "BIC-koodi", "SWIFT")),
+    FieldSpec("contact_person", ("Yhteyshenkilö", "Kontaktperson", "Contact person")),
+    FieldSpec("email", ("Sähköposti", "E-post", "Email", "E-mail")),
+    FieldSpec("phone", ("Puhelin", "Telefon", "Phone", "Puhelinnumero", "Telephone")),
+)
+
+CLIENT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "client_reference",
+        ("Asiakastunnus", "Klientnummer", "Client reference", "Asiakasnumero", "Client ID"),
+        required=True,
+    ),
+    FieldSpec(
+        "admission_date",
+        ("Auttamisjärjestelmään ottopäivä", "Intagningsdatum", "NAS admission date",
+         "Ottopäivä", "Admission date"),
+        Kind.DATE,
+        required=True,
+    ),
+    FieldSpec(
+        "removal_date",
+        ("Poistopäivä", "Avförd datum", "NAS removal date", "Removal date"),
+        Kind.DATE,
+    ),
+    FieldSpec(
+        "home_municipality",
+        ("Kotikunta", "Hemkommun", "Home municipality", "Kotikunnan numero"),
+        Kind.CODE,
+        required=True,
+    ),
+    FieldSpec(
+        "home_municipality_since",
+        ("Kotikunta alkaen", "Hemkommun från", "Home municipality since"),
+        Kind.DATE,
+    ),
+    FieldSpec("birth_year", ("Syntymävuosi", "Födelseår", "Birth year"), Kind.YEAR),
+    FieldSpec(
+        "unaccompanied",
+        ("Ilman huoltajaa", "Utan vårdnadshavare", "Unaccompanied", "Ilman huoltajaa tullut"),
+        Kind.YES_NO,
+    ),
+    FieldSpec(
+        "asylum_seeker",
+        ("Turvapaikanhakija", "Asylsökande", "Asylum seeker"),
+        Kind.YES_NO_DATE,
+    ),
+)
+
+EXPENSE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "service_date",
+        ("Palvelupäivä", "Datum", "Service date", "Päivämäärä", "Date", "Tjänstedatum"),
+        Kind.DATE,
+        required=True,
+    ),
+    FieldSpec(
+        "client_reference",
+        ("Asiakastunnus", "Klientnummer", "Client reference", "Asiakasnumero", "Client ID"),
+        required=True,
+    ),
+    FieldSpec(
+        "category",
+        ("Kululaji", "Kostnadsslag", "Category", "Kustannuslaji"),
+        required=True,
+    ),
+    FieldSpec("description", ("Kuvaus", "Beskrivning", "Description", "Selite"), required=True),
+    FieldSpec("justification", ("Perustelu", "Motivering", "Justification")),
+    FieldSpec("provider", ("Palveluntuottaja", "Tjänsteproducent", "Provider", "Toimittaja")),
+    FieldSpec(
+        "provider_business_id",
+        ("Palveluntuottajan Y-tunnus", "Producentens FO-nummer", "Provider business ID",
+         "Toimittajan Y-tunnus"),
+    ),
+    FieldSpec("invoice_number", ("Laskun numero", "Fakturanummer", "Invoice number", "Laskunumero")),
+    FieldSpec(
+        "invoice_date",
+        ("Laskun päivämäärä", "Fakturadatum", "Invoice date", "Laskupäivä"),
+        Kind.DATE,
+    ),
+    FieldSpec(
+        "net_amount",
+        ("Veroton summa", "Belopp utan moms", "Net amount", "Veroton", "Netto", "Net"),
+        Kind.MONEY,
+        required=True,
+    ),
+    FieldSpec("vat_amount", ("ALV", "Moms", "VAT", "Arvonlisävero", "ALV-osuus"), Kind.MONEY),
+    FieldSpec(
+        "gross_amount",
+        ("Verollinen summa", "Belopp med moms", "Gross amount", "Verollinen", "Brutto", "Gross"),
+        Kind.MONEY,
+    ),
+    FieldSpec(
+        "credited_invoice",
+        ("Hyvitettävä lasku", "Krediterad faktura", "Credited invoice"),
+    ),
+    FieldSpec("attachment", ("Liite", "Bilaga", "Attachment")),
+    FieldSpec("acknowledged", ("Kuitattu", "Kvitterad", "Acknowledged")),
+)
+
+FIELDS_BY_ROLE: dict[Role, tuple[FieldSpec, ...]] = {
+    Role.CLAIM: CLAIM_FIELDS,
+    Role.CLIENTS: CLIENT_FIELDS,
+    Role.EXPENSES: EXPENSE_FIELDS,
+}
+
+
+@cache
+def label_index(role: Role) -> dict[str, FieldSpec]:
+    """Every folded label of *role* mapped to its field."""
+    return {normalize_label(label): spec for spec in FIELDS_BY_ROLE[role] for label in spec.labels}
+
+
+@cache
+def sheet_name_index() -> dict[str, Role]:
+    """Every folded accepted sheet name mapped to its role."""
+    return {normalize_label(name): role for role, names in SHEET_NAMES.items() for name in names}
+
+
+def field_spec(role: Role, name: str) -> FieldSpec:
+    """The field *name* of *role* (raises ``KeyError`` for an unknown name)."""
+    for spec in FIELDS_BY_ROLE[role]:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
