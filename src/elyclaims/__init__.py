@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from elyclaims.config import Config, load_config
     from elyclaims.errors import ConfigError, ElyclaimsError, OutputError, PackageError
     from elyclaims.findings import Finding, Location, Severity
-    from elyclaims.model import Category, Claim, Claimant, ClaimantType, Client, ExpenseLine, Purpose
+    from elyclaims.model import (
+        Category,
+        Claim,
+        Claimant,
+        ClaimantType,
+        Client,
+        ExpenseLine,
+        Purpose,
+    )
     from elyclaims.render import report_to_json, report_to_text
     from elyclaims.report import Report, Summary
 

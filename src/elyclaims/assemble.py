@@ -45,17 +45,30 @@ def line_id(row: RawRow) -> str:
     return f"{row.sheet}:{row.row}"
 
 
-def _source(row: RawRow) -> SourceRow:
-    return SourceRow(
-        file=row.file,
-        sheet=row.sheet,
-        row=row.row,
-        cells={
-            name: CellRef(column=cell.location.column or "", header=cell.location.header)
-            for name, cell in row.cells.items()
-        },
-        unreadable=frozenset(row.unreadable),
-    )
+class _Sources:
+    """Makes each row's :class:`SourceRow`, sharing one :class:`CellRef` per column.
+
+    Rows of one table have the same columns, so the references are made once per column; the
+    source is trusted data of our own reader and skips validation.
+    """
+
+    def __init__(self) -> None:
+        self._refs: dict[tuple[str | None, str | None, str | None], CellRef] = {}
+
+    def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
+        cells = {}
+        for name, cell in row.cells.items():
+            key = (row.sheet, cell.location.column, cell.location.header)
+            ref = self._refs.get(key)
+            if ref is None:
+                ref = self._refs[key] = CellRef(
+                    column=cell.location.column or "", header=cell.location.header
+                )
+            cells[renames.get(name, name)] = ref
+        return SourceRow.model_construct(
+            file=row.file, sheet=row.sheet, row=row.row, cells=cells,
+            unreadable=frozenset(renames.get(n, n) for n in unreadable),
+        )
 
 
 def _validate(
@@ -95,20 +108,20 @@ def _validate(
 
 
 def _row_model(
-    model: type[ModelT], row: RawRow, findings: list[Finding], *, renames: Mapping[str, str],
-    extra: Mapping[str, Any], line: str | None,
+    model: type[ModelT], row: RawRow, findings: list[Finding], sources: _Sources, *,
+    renames: Mapping[str, str], extra: Mapping[str, Any], line: str | None,
 ) -> ModelT:
     unreadable = set(row.unreadable)
     values = {renames.get(name, name): cell.value for name, cell in row.cells.items()}
     locate = {renames.get(name, name): cell.location for name, cell in row.cells.items()}
+    source = sources(row, renames, unreadable)
     instance = _validate(
-        model, {**values, **extra}, locate, decimal_comma=row.decimal_comma, line=line,
-        values=values, findings=findings, unreadable=unreadable,
+        model, {**values, **extra, "source": source}, locate, decimal_comma=row.decimal_comma,
+        line=line, values=values, findings=findings, unreadable=unreadable,
     )
-    source = _source(row).model_copy(
-        update={"unreadable": frozenset(renames.get(n, n) for n in unreadable)}
-    )
-    return instance.model_copy(update={"source": source})
+    if len(unreadable) > len(source.unreadable):
+        instance = instance.model_copy(update={"source": sources(row, renames, unreadable)})
+    return instance
 
 
 def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]:
@@ -118,18 +131,23 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     Never raises on bad data.
     """
     findings: list[Finding] = []
+    sources = _Sources()
     clients = [
-        _row_model(Client, row, findings, renames={"client_reference": "reference"}, extra={},
-                   line=None)
+        _row_model(Client, row, findings, sources, renames={"client_reference": "reference"},
+                   extra={}, line=None)
         for row in raw.clients
     ]
     clients.extend(_config_clients(config, findings))
     expenses = [
-        _row_model(ExpenseLine, row, findings, renames={}, extra={"line_id": line_id(row)},
-                   line=line_id(row))
+        _row_model(ExpenseLine, row, findings, sources, renames={},
+                   extra={"line_id": line_id(row)}, line=line_id(row))
         for row in raw.expenses
     ]
-    claim_values, claim_locations, claim_sources = _claim_entries(raw, config)
+    claim_values, claim_locations = _claim_entries(raw, config)
+    # Rules look claimant values up under the claimant field's own name too.
+    all_locations = {**claim_locations, **{
+        _CLAIMANT_KEYS[k]: loc for k, loc in claim_locations.items() if k in _CLAIMANT_KEYS
+    }}
     unreadable: set[str] = set()
     claimant = _validate(
         Claimant,
@@ -143,7 +161,7 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     claim = _validate(
         Claim,
         {**claim_data, "claimant": claimant, "clients": tuple(clients),
-         "expenses": tuple(expenses), "locations": claim_sources},
+         "expenses": tuple(expenses), "locations": all_locations},
         claim_locations, decimal_comma=True, line=None, values=claim_data,
         findings=findings, unreadable=unreadable,
     )
@@ -152,13 +170,10 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     return claim, findings
 
 
-def _claim_entries(
-    raw: RawInput, config: Config
-) -> tuple[dict[str, object], dict[str, Location], dict[str, SourceRow]]:
+def _claim_entries(raw: RawInput, config: Config) -> tuple[dict[str, object], dict[str, Location]]:
     """Merge the claim sheet over the config's defaults; remember where each value came from."""
     values: dict[str, object] = {}
     locations: dict[str, Location] = {}
-    sources: dict[str, SourceRow] = {}
     defaults = {f"claimant_{k}" if k in {"name", "type", "code"} else k: v
                 for k, v in config.claimant.model_dump().items()}
     defaults.update(config.claim.model_dump())
@@ -166,25 +181,12 @@ def _claim_entries(
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         section = "claimant" if key in _CLAIMANT_KEYS else "claim"
-        config_key = _CLAIMANT_KEYS.get(key, key)
         values[key] = value
-        locations[key] = Location(file=config.path, field=f"{section}.{config_key}")
-        sources[key] = SourceRow(file=config.path)
+        locations[key] = Location(file=config.path, field=f"{section}.{_CLAIMANT_KEYS.get(key, key)}")
     for key, cell in raw.claim.items():
         values[key] = cell.value
         locations[key] = cell.location
-        sources[key] = SourceRow(
-            file=cell.location.file, sheet=cell.location.sheet, row=cell.location.row,
-            cells={key: CellRef(column=cell.location.column or "", header=cell.location.header)},
-        )
-    # Claimant fields are looked up under their claimant name by rules.
-    for key, name in _CLAIMANT_KEYS.items():
-        if key in sources and name != key:
-            source = sources[key]
-            sources[name] = source.model_copy(
-                update={"cells": {name: cell for cell in source.cells.values()}}
-            )
-    return values, locations, sources
+    return values, locations
 
 
 def _config_clients(config: Config, findings: list[Finding]) -> list[Client]:

@@ -278,7 +278,13 @@ class ExpenseLine(_Model):
 
 
 class Claim(_Model):
-    """A whole claim: who claims, for which period and purpose, for whom, and what."""
+    """A whole claim: who claims, for which period and purpose, for whom, and what.
+
+    ``locations`` tells where each claim-level value was given (a claim-sheet cell or a config
+    key), under its claim key and, for the claimant's fields, under the claimant field's name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     claimant: Claimant = Field(default_factory=Claimant)
     period_start: Day = None
@@ -289,7 +295,7 @@ class Claim(_Model):
     recipient: Text = None
     clients: tuple[Client, ...] = ()
     expenses: tuple[ExpenseLine, ...] = ()
-    locations: dict[str, SourceRow] = Field(default_factory=dict)
+    locations: dict[str, Location] = Field(default_factory=dict)
 
     @property
     def period(self) -> ClaimPeriod | None:
@@ -300,5 +306,4 @@ class Claim(_Model):
 
     def location(self, field: str) -> Location:
         """Where the claim-level *field* (``business_id``, ``period_start``…) was given."""
-        source = self.locations.get(field)
-        return source.location(field) if source else Location(field=field)
+        return self.locations.get(field) or Location(field=field)

@@ -146,7 +146,7 @@ def _from_serial(serial: float) -> date:
 # ------------------------------------------------------------------------------------ money
 
 _MONEY_TEXT = re.compile(r"[+-]?(\d+([ .,']\d{3})*|\d*)([.,]\d+)?")
-_CURRENCY = re.compile(r"(?i)\s*(€|eur|euroa?)\s*")
+_CURRENCY = re.compile(r"(?i)^\s*(€|eur)\s*|\s*(€|eur|euroa?)\s*$")
 _MINUS_SIGNS = "\u2212\u2012\u2013"
 
 
@@ -200,7 +200,8 @@ def _money_from_text(text: str, decimal_comma: bool, original: object) -> Decima
     if comma >= 0 and point >= 0:
         decimal_mark = "," if comma > point else "."
     elif comma >= 0:
-        decimal_mark = "," if decimal_comma or digits.count(",") == 1 and not _thousands(digits, ",") else ""
+        lone = digits.count(",") == 1 and not _thousands(digits, ",")
+        decimal_mark = "," if decimal_comma or lone else ""
     elif point >= 0:
         decimal_mark = "." if digits.count(".") == 1 else ""
     else:
@@ -227,9 +228,8 @@ def _cents(amount: Decimal, original: object, *, noise_allowed: bool) -> Decimal
     if not amount.is_finite():
         raise CellValueError("money", original)
     rounded = quantize(amount)
-    if rounded != amount:
-        if not (noise_allowed and abs(rounded - amount) < _FLOAT_NOISE):
-            raise TooManyDecimals(original)
+    if rounded != amount and not (noise_allowed and abs(rounded - amount) < _FLOAT_NOISE):
+        raise TooManyDecimals(original)
     return rounded
 
 

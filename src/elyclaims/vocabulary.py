@@ -17,11 +17,11 @@ __all__ = [
     "CLAIM_FIELDS",
     "CLIENT_FIELDS",
     "EXPENSE_FIELDS",
-    "Kind",
-    "Role",
     "SHEET_NAMES",
     "TOTALS_LABELS",
     "FieldSpec",
+    "Kind",
+    "Role",
     "normalize_label",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from elyclaims.findings import Finding, Location
@@ -43,8 +44,9 @@ def read_input(
         try:
             kind = sniff(path)
             result.sources.append(SourceFile(str(path), _sha256(path)))
-            sheets = read_xlsx(path) if kind == "xlsx" else read_csv(path)
-            _read_sheets(sheets, named, result, single_file_csv=kind == "csv")
+            with ExitStack() as closer:
+                sheets = read_xlsx(path, closer) if kind == "xlsx" else read_csv(path)
+                _read_sheets(sheets, named, result, single_file_csv=kind == "csv")
         except Unreadable as problem:
             result.opened = False
             result.findings.append(

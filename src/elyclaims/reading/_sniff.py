@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_UNPACKED_BYTES", "Unreadable", "sniff"]
 
@@ -25,7 +26,7 @@ class Unreadable(Exception):
     """The file cannot be read; ``variant`` picks the WB-001 message, ``params`` fill it."""
 
     variant: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _size_text(size: int) -> str:
@@ -65,8 +66,8 @@ def sniff(path: Path) -> str:
         if _looks_like_text(head):
             raise Unreadable("text_as_workbook", {"suffix": suffix})
         raise Unreadable("unknown_format")
-    if _looks_like_text(head):
-        return "csv"
+    if _looks_like_text(head) or (suffix in {".csv", ".txt", ".tsv"} and b"\x00" not in head):
+        return "csv"  # the CSV reader reports an encoding it cannot decode
     raise Unreadable("unknown_format")
 
 

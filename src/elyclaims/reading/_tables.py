@@ -5,7 +5,7 @@ Engine-neutral: works on :class:`RawSheet`, whatever produced it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
@@ -121,7 +121,7 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows) -> SheetTable:
     result.found = True
     header_row, header_values = header
     columns = _columns(sheet, role, header_row, header_values, result.findings)
-    present = {spec.name for _, spec, _ in columns}
+    present = {spec.name for _, spec, _, _ in columns}
     for spec in FIELDS_BY_ROLE[role]:
         if spec.required and spec.name not in present:
             result.findings.append(
@@ -162,7 +162,7 @@ def _columns(
     header_row: int,
     values: Sequence[object],
     findings: list[Finding],
-) -> list[tuple[int, FieldSpec, str]]:
+) -> list[tuple[int, FieldSpec, str, str]]:
     matches = _header_matches(values, role)
     seen: set[str] = set()
     columns = []
@@ -184,7 +184,7 @@ def _columns(
             )
             continue
         seen.add(spec.name)
-        columns.append((position, spec, label))
+        columns.append((position, spec, label, letter))
     return columns
 
 
@@ -192,25 +192,26 @@ def _row(
     sheet: RawSheet,
     number: int,
     values: Sequence[object],
-    columns: list[tuple[int, FieldSpec, str]],
+    columns: list[tuple[int, FieldSpec, str, str]],
     findings: list[Finding],
 ) -> RawRow | None:
     row = RawRow(file=sheet.file, sheet=sheet.name, row=number, decimal_comma=sheet.decimal_comma)
     filled = False
-    for position, spec, label in columns:
-        location = Location(
-            file=sheet.file, sheet=sheet.name, row=number, column=column_letter(position + 1),
-            header=label, field=spec.name,
-        )
+    width = len(values)
+    for position, spec, label, letter in columns:
         if (number, position + 1) in sheet.uncalculated:
-            findings.append(Finding.make("WB-005", location))
+            findings.append(Finding.make("WB-005", Location(
+                file=sheet.file, sheet=sheet.name, row=number, column=letter, header=label,
+                field=spec.name)))
             row.unreadable.add(spec.name)
             filled = True
             continue
-        value = values[position] if position < len(values) else None
-        if _is_blank(value):
+        value = values[position] if position < width else None
+        if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        row.cells[spec.name] = RawCell(value, location)
+        row.cells[spec.name] = RawCell(value, Location(
+            file=sheet.file, sheet=sheet.name, row=number, column=letter, header=label,
+            field=spec.name))
         filled = True
     if not filled and all(_is_blank(v) for v in values):
         return None

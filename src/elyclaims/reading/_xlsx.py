@@ -9,6 +9,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -25,8 +26,10 @@ _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def read_xlsx(path: Path) -> list[RawSheet]:
+def read_xlsx(path: Path, closer: ExitStack) -> list[RawSheet]:
     """Open *path* and return its sheets, in workbook order, with lazily read rows.
+
+    The workbook stays open until *closer* closes it.
 
     Raises:
         Unreadable: when openpyxl cannot open the workbook.
@@ -34,16 +37,17 @@ def read_xlsx(path: Path) -> list[RawSheet]:
     import openpyxl  # deferred: it costs start-up time
 
     try:
+        sheet_paths = _sheet_paths(path)
+        # Our own handle, so that it is closed even when openpyxl fails half-way.
+        handle = closer.enter_context(path.open("rb"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(
-                path, read_only=True, data_only=True, keep_links=False
+                handle, read_only=True, data_only=True, keep_links=False
             )
-        sheet_paths = _sheet_paths(path)
-    except Unreadable:
-        raise
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         raise Unreadable("damaged", {"reason": _reason(error)}) from error
+    closer.callback(workbook.close)
     sheets = []
     for worksheet in workbook.worksheets:
         title = worksheet.title
@@ -52,7 +56,7 @@ def read_xlsx(path: Path) -> list[RawSheet]:
             RawSheet(
                 file=str(path),
                 name=title,
-                rows=_rows(worksheet),
+                rows=_rows(worksheet, scan.max_row, scan.max_column),
                 hidden=getattr(worksheet, "sheet_state", "visible") != "visible",
                 hidden_rows=scan.hidden_rows,
                 uncalculated=scan.uncalculated,
@@ -66,16 +70,31 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _rows(worksheet: Any) -> Iterator[tuple[int, Sequence[object]]]:
-    try:
+def _rows(
+    worksheet: Any, max_row: int | None, max_column: int | None
+) -> Iterator[tuple[int, Sequence[object]]]:
+    if max_row and max_column:
+        # Bounds from our own scan: the stored dimension may be stale, and without bounds
+        # openpyxl parses the whole sheet once more just to find them.
+        rows = worksheet.iter_rows(min_row=1, max_row=max_row, min_col=1, max_col=max_column,
+                                   values_only=True)
+    else:
+        worksheet.reset_dimensions()
+        rows = worksheet.iter_rows(values_only=True)
+    number = 0
+    while True:
+        # openpyxl warns about features it skips (data validation extensions…); those are not
+        # the officer's problem. The filter is held only while openpyxl runs, never across yields.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # The stored dimension may be stale; without it openpyxl reads every row there is.
-            worksheet.reset_dimensions()
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield number, values
-    except Exception as error:
-        raise Unreadable("damaged", {"reason": _reason(error)}) from error
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise Unreadable("damaged", {"reason": _reason(error)}) from error
+        number += 1
+        yield number, values
 
 
 def _sheet_paths(path: Path) -> dict[str, str]:
@@ -101,12 +120,19 @@ def _sheet_paths(path: Path) -> dict[str, str]:
     return paths
 
 
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d+\"")
+
+
 class _SheetScan:
-    """Hidden rows and uncalculated formula cells of one sheet, found in its XML."""
+    """What read-only openpyxl does not tell of a sheet, found in its XML: hidden rows,
+    formula cells without a cached value, and the true extent of the data."""
 
     def __init__(self, path: Path, member: str | None) -> None:
         self.hidden_rows: frozenset[int] = frozenset()
         self.uncalculated: frozenset[tuple[int, int]] = frozenset()
+        self.max_row: int | None = None
+        self.max_column: int | None = None
         if member is None:
             return
         try:
@@ -114,6 +140,11 @@ class _SheetScan:
                 data = archive.read(member)
         except (KeyError, zipfile.BadZipFile, OSError):
             return
+        rows = _ROW_NUMBER.findall(data)
+        columns = set(_CELL_COLUMN.findall(data))
+        if rows and columns:
+            self.max_row = max(int(number) for number in rows)
+            self.max_column = max(column_index(letters.decode("ascii")) for letters in columns)
         # Most sheets have neither; skip the parse when the bytes cannot contain them.
         if b"<f" not in data and b":f" not in data and b"hidden=" not in data:
             return
@@ -124,11 +155,10 @@ class _SheetScan:
                 tag = element.tag
                 if tag == f"{_MAIN}c":
                     formula = element.find(f"{_MAIN}f")
-                    if formula is not None:
-                        value = element.find(f"{_MAIN}v")
-                        if value is None or not (value.text or "").strip():
-                            if element.get("t") != "inlineStr":
-                                uncalculated.add(_coordinates(element.get("r", "")))
+                    value = element.find(f"{_MAIN}v")
+                    cached = value is not None and (value.text or "").strip()
+                    if formula is not None and not cached and element.get("t") != "inlineStr":
+                        uncalculated.add(_coordinates(element.get("r", "")))
                     element.clear()
                 elif tag == f"{_MAIN}row":
                     if element.get("hidden") in {"1", "true"}:

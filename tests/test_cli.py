@@ -1,0 +1,174 @@
+"""The command line end to end: exit codes, the JSON report's shape, text report, options."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, Run
+from workbooks import clean_claim, expense_row, write_xlsx
+
+JSON_FINDING_KEYS = {"rule", "severity", "message", "hint", "sheet", "row", "column", "cell",
+                     "field", "value", "line_id"}
+
+
+def test_clean_workbook_exit_0_and_json_shape(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """A clean workbook exits 0 and the JSON report has every key of the public contract."""
+    path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    run = cli("validate", path, "--format", "json")
+    assert run.code == 0, run.out
+    report = run.json()
+    assert report["report_version"] == 1
+    assert report["tool"] == "elyclaims"
+    assert report["input"]["path"] == str(path)
+    assert len(report["input"]["sha256"]) == 64
+    assert report["summary"] == report["summary"] | {
+        "lines": 3, "clients": 2, "errors": 0, "net_total": "2450.25", "vat_total": "30.60",
+        "gross_total": "2480.85",
+    }
+    assert report["summary"]["by_category"]["HEALTH"] == {
+        "lines": 1, "net": "480.00", "vat": "0.00", "gross": "480.00"}
+    assert {"report_version", "tool", "tool_version", "ruleset", "input", "summary",
+            "findings"} <= report.keys()
+
+
+def test_errors_exit_1_with_located_findings(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """Error findings exit 1; each JSON finding names sheet, row, column, cell and field."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2] = expense_row(Palvelupäivä="31.2.2026")
+    run = cli("validate", write_xlsx(tmp_path / "c.xlsx", sheets), "--format", "json")
+    assert run.code == 1
+    finding = next(f for f in run.json()["findings"] if f["rule"] == "WB-004")
+    assert finding.keys() >= JSON_FINDING_KEYS
+    assert finding | {"sheet": "Kulut", "row": 3, "column": "A", "cell": "A3",
+                      "field": "service_date", "value": "31.2.2026", "severity": "error",
+                      "line_id": "Kulut:3"} == finding
+
+
+def test_text_report_names_cells_as_excel_does(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """The text report groups by sheet and writes Kulut!I3 (Veroton summa)."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2] = expense_row(Veroton_summa="satanen")
+    run = cli("validate", write_xlsx(tmp_path / "c.xlsx", sheets), "--lang", "fi")
+    assert run.code == 1
+    assert "== Kulut ==" in run.out
+    assert "Kulut!I3 (Veroton summa): WB-004 [virhe] Arvo ”satanen” ei ole rahamäärä." in run.out
+    assert "Korjaus:" in run.out
+
+
+def test_strict_fails_on_warnings(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """Warnings pass by default and exit 1 with --strict."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows.append(["Yhteensä", *[None] * 7, 1, 0, 1])
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    assert cli("validate", path).code == 0
+    assert cli("validate", path, "--strict").code == 1
+
+
+def test_max_findings_limits_the_list_not_the_counts(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """--max-findings shows N findings; the summary still counts all."""
+    sheets = clean_claim()
+    for index in range(1, 4):
+        sheets["Kulut"].rows[index] = expense_row(Palvelupäivä="ei päivä")
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    report = cli("validate", path, "--format", "json", "--max-findings", "1").json()
+    assert len(report["findings"]) == 1
+    assert report["findings_omitted"] == 2
+    assert report["summary"]["errors"] == 3
+    text = cli("validate", path, "--max-findings", "2").out
+    assert "1 more findings" in text
+
+
+def test_language_flag_config_and_environment(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--lang wins over the config, which wins over LANG."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[1] = expense_row(Palvelupäivä="x")
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    monkeypatch.setenv("LANG", "sv_FI.UTF-8")
+    assert "är inte ett datum" in cli("validate", path).out
+    (tmp_path / "elyclaims.toml").write_text('language = "fi"\n', encoding="utf-8")
+    assert "ei ole päivämäärä" in cli("validate", path).out
+    assert "is not a date" in cli("validate", path, "--lang", "en").out
+
+
+@pytest.mark.parametrize("content", ["language = 'de'\n", "not toml [", "[claimant]\nfoo = 1\n"])
+def test_bad_config_exit_2(tmp_path: Path, cli: Callable[..., Run], content: str) -> None:
+    """An invalid config is a one-line error naming the file, exit 2, no traceback."""
+    (tmp_path / "bad.toml").write_text(content, encoding="utf-8")
+    path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    run = cli("validate", path, "--config", tmp_path / "bad.toml")
+    assert run.code == 2
+    assert "bad.toml" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_missing_config_file_exit_2(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """--config naming a file that does not exist exits 2."""
+    run = cli("validate", write_xlsx(tmp_path / "c.xlsx", clean_claim()), "--config", "none.toml")
+    assert run.code == 2
+    assert "does not exist" in run.err
+
+
+def test_environment_overrides_config(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ELYCLAIMS_* variables override the config file."""
+    sheets = clean_claim()
+    del sheets["Hakemus"]
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    (tmp_path / "elyclaims.toml").write_text(
+        '[claimant]\nname = "A"\ntype = "kunta"\nbusiness_id = "0201256-6"\n'
+        '[claim]\nperiod_start = "1.7.2026"\nperiod_end = "30.9.2026"\n', encoding="utf-8")
+    assert cli("validate", path).code == 1  # purpose missing: WB-010
+    monkeypatch.setenv("ELYCLAIMS_CLAIM__PURPOSE", "päätöshakemus")
+    run = cli("validate", path, "--format", "json")
+    assert [f["rule"] for f in run.json()["findings"] if f["rule"].startswith("WB")] == []
+
+
+@pytest.mark.parametrize("argv", [[], ["validate"], ["nonsense"], ["validate", "x", "--format",
+                                                                   "xml"],
+                                  ["validate", "x", "--max-findings", "-1"]])
+def test_usage_errors_exit_2(cli: Callable[..., Run], argv: list[str]) -> None:
+    """Usage errors exit 2 with a usage line."""
+    run = cli(*argv)
+    assert run.code == 2
+    assert "usage:" in run.err
+
+
+def test_python_dash_m_and_fast_start() -> None:
+    """``python -m elyclaims`` works and --help does not import the heavy libraries."""
+    code = ("import sys, runpy; sys.argv=['elyclaims','--help']\n"
+            "try:\n    runpy.run_module('elyclaims', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "print(sorted(m for m in ('openpyxl','lxml','pydantic','requests') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "validate" in done.stdout
+    assert done.stdout.strip().endswith("[]")
+
+
+def test_samples_validate_clean(cli: Callable[..., Run]) -> None:
+    """Every sample validates with exit 0 and its exact totals."""
+    expected = {
+        "vantaa-kerava-hva-2026-q3.xlsx": ("6479.26", "225.39", "6704.65", 12),
+        "osterbotten-valfardsomrade-2026-h1.xlsx": ("2650.00", "150.45", "2800.45", 4),
+    }
+    for name, (net, vat, gross, lines) in expected.items():
+        run = cli("validate", SAMPLES / name, "--format", "json")
+        assert run.code == 0, run.out
+        summary = run.json()["summary"]
+        assert (summary["net_total"], summary["vat_total"], summary["gross_total"],
+                summary["lines"]) == (net, vat, gross, lines)
+    csvs = sorted((SAMPLES / "helsinki-erp-2026-09").glob("*.csv"))
+    run = cli("validate", *csvs, "--format", "json")
+    assert run.code == 0, run.out
+    assert run.json()["summary"]["net_total"] == "2237.75"

@@ -1,0 +1,112 @@
+"""Building real claim workbooks and CSV files for the tests.
+
+A test starts from a clean claim (:func:`clean_claim`), changes what it is about, and writes it
+as an .xlsx with openpyxl or as CSV files.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+CLAIM_FI: list[list[Any]] = [
+    ["Hakija", "Vantaan ja Keravan hyvinvointialue"],
+    ["Y-tunnus", "3221308-6"],
+    ["Hakijatyyppi", "hyvinvointialue"],
+    ["Kuntanumero tai hyvinvointialue", "04"],
+    ["Kausi alkaa", date(2026, 7, 1)],
+    ["Kausi päättyy", date(2026, 9, 30)],
+    ["Tarkoitus", "päätöshakemus"],
+    ["Vastaanottaja", "Uudenmaan elinvoimakeskus"],
+    ["IBAN", "FI4912345600007890"],
+    ["Yhteyshenkilö", "Maija Esimerkki"],
+    ["Sähköposti", "korvaukset@example.fi"],
+]
+
+CLIENT_HEADERS_FI = ["Asiakastunnus", "Auttamisjärjestelmään ottopäivä", "Poistopäivä",
+                     "Kotikunta", "Kotikunta alkaen", "Syntymävuosi"]
+CLIENTS_FI: list[list[Any]] = [
+    ["IHK-1", date(2026, 1, 5), None, "092", date(2025, 12, 1), 1990],
+    ["IHK-2", date(2026, 3, 2), None, "245", date(2026, 2, 1), 1985],
+]
+
+EXPENSE_HEADERS_FI = ["Palvelupäivä", "Asiakastunnus", "Kululaji", "Kuvaus", "Perustelu",
+                      "Palveluntuottaja", "Palveluntuottajan Y-tunnus", "Laskun numero",
+                      "Veroton summa", "ALV", "Verollinen summa"]
+EXPENSES_FI: list[list[Any]] = [
+    [date(2026, 7, 2), "IHK-1", "HEALTH", "Psykoterapia", "Trauma", "Terapia Oy", "2345678-0",
+     "T-1", 480, 0, 480],
+    [date(2026, 8, 3), "IHK-2", "INTERPRET", "Tulkkaus 2 h", "Ei yhteistä kieltä", "Tulkki Oy",
+     "1234567-1", "TP-1", 120, 30.6, 150.6],
+    [date(2026, 9, 4), "IHK-1", "SOCIAL", "Tuettu asuminen", "Turvallinen asuminen",
+     "Asumis Oy", "3456790-2", "A-1", 1850.25, 0, 1850.25],
+]
+
+
+@dataclass
+class Sheet:
+    """One sheet to write: its rows (from row 1), and what to hide."""
+
+    rows: list[list[Any]]
+    hidden: bool = False
+    hidden_rows: set[int] = field(default_factory=set)
+
+
+def clean_claim() -> dict[str, Sheet]:
+    """A valid Finnish workbook's sheets (a fresh copy each time)."""
+    return {
+        "Hakemus": Sheet(copy.deepcopy(CLAIM_FI)),
+        "Asiakkaat": Sheet([list(CLIENT_HEADERS_FI), *copy.deepcopy(CLIENTS_FI)]),
+        "Kulut": Sheet([list(EXPENSE_HEADERS_FI), *copy.deepcopy(EXPENSES_FI)]),
+    }
+
+
+def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """Write *sheets* as a real .xlsx file at *path* and return the path."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, sheet in sheets.items():
+        worksheet = book.create_sheet(title)
+        for row in sheet.rows:
+            worksheet.append(row)
+        if sheet.hidden:
+            worksheet.sheet_state = "hidden"
+        for number in sheet.hidden_rows:
+            worksheet.row_dimensions[number].hidden = True
+    book.save(path)
+    return path
+
+
+def write_csv(path: Path, rows: list[list[Any]], *, delimiter: str = ";",
+              encoding: str = "utf-8") -> Path:
+    """Write *rows* as a CSV file (values as text, dates as d.M.yyyy)."""
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        for row in rows:
+            writer.writerow([_text(value, delimiter) for value in row])
+    return path
+
+
+def _text(value: Any, delimiter: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value.day}.{value.month}.{value.year}"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        text = f"{value:.2f}" if isinstance(value, float) else str(value)
+        return text.replace(".", ",") if delimiter == ";" else text
+    return str(value)
+
+
+def expense_row(**changes: Any) -> list[Any]:
+    """The first clean expense line with some columns changed (by header name)."""
+    row = copy.deepcopy(EXPENSES_FI[0])
+    for header, value in changes.items():
+        row[EXPENSE_HEADERS_FI.index(header.replace("_", " "))] = value
+    return row
