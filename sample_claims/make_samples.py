@@ -150,7 +150,7 @@ def finnish_county() -> None:
         [date(2026, 9, 3), "IHK-2026-0318", "Muu uhriasemasta johtuva palvelu tai tukitoimi",
          "Matkat esitutkintaan Helsinkiin", "Asiakkaan kuuleminen ihmiskaupparikoksen "
          "esitutkinnassa; julkinen liikenne ei turvallinen", "Taksi Esimerkki Oy",
-         business_id("5678912"), "TX-20931", date(2026, 9, 5), money("86.36"), money("8.64"),
+         business_id("5678912"), "TX-20931", date(2026, 9, 5), money("83.70"), money("11.30"),
          money("95.00"), None, None],
         [date(2026, 9, 10), "IHK-2026-0107", "Sosiaalihuolto", "Tuettu asuminen, syyskuu",
          "Turvallinen asumisjärjestely uhriaseman vuoksi", "Asumispalvelut Esimerkki Oy",
@@ -196,7 +196,7 @@ def swedish_county() -> None:
         ("Perioden börjar", "1.1.2026"),
         ("Perioden slutar", "30.6.2026"),
         ("Syfte", "beslutsansökan"),
-        ("Mottagare", "Västra Finlands livskraftscentral"),
+        ("Mottagare", "Livskraftscentralen i Österbotten"),
         ("IBAN", iban("65432100001234")),
         ("BIC", "OKOYFIHH"),
         ("Kontaktperson", "Ekonomiplanerare Anna Exempel"),

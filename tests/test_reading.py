@@ -53,7 +53,7 @@ def test_clean_finnish_workbook_reads_every_line(tmp_path: Path) -> None:
 
 
 SWEDISH = {
-    "Ansökan": Sheet([["Sökande", "Österbottens välfärdsområde"], ["FO-nummer", "3221524-7"],
+    "Ansökan": Sheet([["Sökande", "Österbottens välfärdsområde"], ["FO-nummer", "3221524-1"],
                       ["Sökandetyp", "välfärdsområde"], ["Perioden börjar", "1.1.2026"],
                       ["Perioden slutar", "30.6.2026"], ["Syfte", "beslutsansökan"]]),
     "Klienter": Sheet([["Klientnummer", "Intagningsdatum", "Hemkommun"],

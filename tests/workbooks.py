@@ -24,7 +24,7 @@ CLAIM_FI: list[list[Any]] = [
     ["Kausi päättyy", date(2026, 9, 30)],
     ["Tarkoitus", "päätöshakemus"],
     ["Vastaanottaja", "Uudenmaan elinvoimakeskus"],
-    ["IBAN", "FI4912345600007890"],
+    ["IBAN", "FI5212345600007890"],
     ["Yhteyshenkilö", "Maija Esimerkki"],
     ["Sähköposti", "korvaukset@example.fi"],
 ]

@@ -161,7 +161,8 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     claim = _validate(
         Claim,
         {**claim_data, "claimant": claimant, "clients": tuple(clients),
-         "expenses": tuple(expenses), "locations": all_locations},
+         "expenses": tuple(expenses), "locations": all_locations,
+         "origin": _origin(raw, config)},
         claim_locations, decimal_comma=True, line=None, values=claim_data,
         findings=findings, unreadable=unreadable,
     )
@@ -200,12 +201,20 @@ def _config_clients(config: Config, findings: list[Finding]) -> list[Client]:
     return clients
 
 
+def _origin(raw: RawInput, config: Config) -> Location:
+    if raw.claim_sheet is not None:
+        cell = next(iter(raw.claim.values()), None)
+        return Location(file=cell.location.file if cell else None, sheet=raw.claim_sheet)
+    if config.path is not None:
+        return Location(file=config.path)
+    return Location(file=raw.sources[0].path if raw.sources else None)
+
+
 def _missing_claim_data(
     values: Mapping[str, object], unreadable: set[str], raw: RawInput, config: Config
 ) -> list[Finding]:
     findings = []
-    where = Location(file=raw.sources[0].path if raw.sources else config.path,
-                     sheet=raw.claim_sheet)
+    where = _origin(raw, config)
     for key in _REQUIRED_CLAIM_KEYS:
         if key in values or _CLAIMANT_KEYS.get(key, key) in unreadable or key in unreadable:
             continue

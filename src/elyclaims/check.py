@@ -15,6 +15,7 @@ from elyclaims.config import Config
 from elyclaims.model import Claim
 from elyclaims.reading import read_input
 from elyclaims.report import Report, Summary, summarize
+from elyclaims.rules import RuleContext, run_rules, settle
 from elyclaims.vocabulary import Role
 
 __all__ = ["read_claim"]
@@ -27,6 +28,10 @@ def read_claim(
     today: date | None = None,
 ) -> tuple[Claim | None, Report]:
     """Read and check a workbook (or CSV files) and return the claim and the report.
+
+    Runs the reader, the model, every rule of the catalogue, then the config's severity
+    overrides and acknowledgements. ``today`` is the date the rules treat as today (future
+    costs, authorities in operation); it defaults to the system date.
 
     Never raises on bad input: problems are findings in the report. The claim is None only when
     an input could not be opened at all (``report.opened`` is False then).
@@ -44,9 +49,13 @@ def read_claim(
     }
     raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients))
     if not raw.opened:
-        return None, Report(list(raw.findings), Summary(), raw.sources, raw.sheet_order,
-                            opened=False)
+        return None, Report(settle(raw.findings, None, config), Summary(), raw.sources,
+                            raw.sheet_order, opened=False)
     claim, findings = assemble_claim(raw, config)
-    return claim, Report(
-        [*raw.findings, *findings], summarize(claim), raw.sources, raw.sheet_order
+    context = RuleContext(
+        today=today or date.today(),
+        config=config,
+        clients_given=raw.clients_sheet is not None or bool(config.clients),
     )
+    findings = settle([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
+    return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order)

@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--max-findings", type=_positive, metavar="N",
                           help="show at most N findings (the summary still counts all)")
     validate.set_defaults(handler=_validate)
+
+    rules = commands.add_parser(
+        "rules", help="list the rule catalogue",
+        description="List every rule: id, severity, slug, message, fix hint and legal source.",
+    )
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--lang", choices=("fi", "sv", "en"),
+                       help="language of messages (default: config, then LANG)")
+    rules.add_argument("--config", metavar="FILE", help="config file (severity overrides)")
+    rules.set_defaults(handler=_rules)
     return parser
 
 
@@ -111,6 +121,21 @@ def _validate(args: argparse.Namespace) -> int:
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.errors import ConfigError
+    from elyclaims.render import catalogue_to_json, catalogue_to_text
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        return _fail(str(error))
+    lang = _language(args.lang, config)
+    render = catalogue_to_json if args.format == "json" else catalogue_to_text
+    sys.stdout.write(render(lang=lang, overrides=config.severity))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

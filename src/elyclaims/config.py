@@ -23,6 +23,8 @@ CONFIG_FILE_NAME = "elyclaims.toml"
 _ENV_PREFIX = "ELYCLAIMS_"
 
 RawValue = str | int | float | date | bool | None
+# Rules whose errors can never be lowered: an unreadable input, identity codes.
+_PROTECTED = frozenset({"WB-001", "PR-001", "PR-003"})
 
 
 class _Section(BaseModel):
@@ -96,6 +98,19 @@ class Config(_Section):
     acknowledge: tuple[Acknowledgement, ...] = ()
     clients: tuple[dict[str, RawValue], ...] = ()
     path: str | None = Field(default=None, exclude=True)
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, overrides: dict[str, str]) -> dict[str, str]:
+        from elyclaims.catalogue import catalogue
+
+        rules = catalogue()
+        for rule_id, severity in overrides.items():
+            if rule_id not in rules:
+                raise ValueError(f"{rule_id} is not a rule id (see `elyclaims rules`)")
+            if rule_id in _PROTECTED and severity != "error":
+                raise ValueError(f"{rule_id} protects the input or personal data and stays an error")
+        return overrides
 
 
 def load_config(

@@ -281,7 +281,8 @@ class Claim(_Model):
     """A whole claim: who claims, for which period and purpose, for whom, and what.
 
     ``locations`` tells where each claim-level value was given (a claim-sheet cell or a config
-    key), under its claim key and, for the claimant's fields, under the claimant field's name.
+    key), under its claim key and, for the claimant's fields, under the claimant field's name;
+    ``origin`` is where a missing claim value belongs (the claim sheet, or the config).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -296,6 +297,7 @@ class Claim(_Model):
     clients: tuple[Client, ...] = ()
     expenses: tuple[ExpenseLine, ...] = ()
     locations: dict[str, Location] = Field(default_factory=dict)
+    origin: Location = Field(default_factory=Location)
 
     @property
     def period(self) -> ClaimPeriod | None:
@@ -306,4 +308,7 @@ class Claim(_Model):
 
     def location(self, field: str) -> Location:
         """Where the claim-level *field* (``business_id``, ``period_start``…) was given."""
-        return self.locations.get(field) or Location(field=field)
+        given = self.locations.get(field)
+        if given is not None:
+            return given
+        return Location(file=self.origin.file, sheet=self.origin.sheet, field=field)

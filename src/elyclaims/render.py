@@ -6,6 +6,7 @@ Library users can call these directly; the CLI only picks one.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
@@ -14,7 +15,14 @@ from elyclaims.findings import Finding, Severity
 from elyclaims.report import Report
 from elyclaims.values import format_money
 
-__all__ = ["REPORT_VERSION", "report_to_json", "report_to_text"]
+__all__ = [
+    "REPORT_VERSION",
+    "catalogue_to_json",
+    "catalogue_to_text",
+    "report_to_dict",
+    "report_to_json",
+    "report_to_text",
+]
 
 REPORT_VERSION = 1
 
@@ -26,7 +34,7 @@ _WORDS = {
         "net": "veroton", "vat": "ALV", "gross": "verollinen", "general": "Yleiset",
         "row": "rivi", "more": "… ja {count} havaintoa lisää (--max-findings)",
         "acknowledged": "kuitattu", "ok": "Ei virheitä.", "failed": "Korjattavaa löytyi.",
-        "unopened": "Tiedostoa ei voitu lukea.",
+        "unopened": "Tiedostoa ei voitu lukea.", "source": "Lähde",
     },
     "sv": {
         "error": "fel", "warning": "varning", "info": "observation", "hint": "Åtgärd",
@@ -35,7 +43,7 @@ _WORDS = {
         "net": "utan moms", "vat": "moms", "gross": "med moms", "general": "Allmänt",
         "row": "rad", "more": "… och {count} fynd till (--max-findings)",
         "acknowledged": "kvitterad", "ok": "Inga fel.", "failed": "Det finns fel att rätta.",
-        "unopened": "Filen kunde inte läsas.",
+        "unopened": "Filen kunde inte läsas.", "source": "Källa",
     },
     "en": {
         "error": "error", "warning": "warning", "info": "info", "hint": "Fix",
@@ -44,7 +52,7 @@ _WORDS = {
         "net": "net", "vat": "VAT", "gross": "gross", "general": "General",
         "row": "row", "more": "… and {count} more findings (--max-findings)",
         "acknowledged": "acknowledged", "ok": "No errors.", "failed": "There are errors to fix.",
-        "unopened": "The input could not be read.",
+        "unopened": "The input could not be read.", "source": "Source",
     },
 }
 
@@ -179,3 +187,45 @@ def report_to_json(report: Report, *, lang: str = "en", max_findings: int | None
     return json.dumps(
         report_to_dict(report, lang=lang, max_findings=max_findings), ensure_ascii=False, indent=2
     ) + "\n"
+
+
+def _catalogue_entries(lang: str, overrides: Mapping[str, str]) -> list[dict[str, Any]]:
+    from elyclaims.catalogue import catalogue
+
+    entries = []
+    for info in catalogue().values():
+        # Placeholders stay visible ({value}); they are filled from each finding.
+        entries.append({
+            "id": info.id,
+            "severity": overrides.get(info.id, info.severity.value),
+            "slug": info.slug,
+            "message": info.text.message.get(lang) or info.text.message["en"],
+            "hint": info.text.hint.get(lang) or info.text.hint.get("en", ""),
+            "source": info.source,
+        })
+    return entries
+
+
+def catalogue_to_json(*, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
+    """The rule catalogue as JSON: ruleset version and every rule."""
+    from elyclaims.catalogue import catalogue
+
+    return json.dumps(
+        {"ruleset": catalogue().ruleset,
+         "rules": _catalogue_entries(lang, overrides or {})},
+        ensure_ascii=False, indent=2,
+    ) + "\n"
+
+
+def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
+    """The rule catalogue as text, one block per rule."""
+    words = _words(lang)
+    lines = []
+    for entry in _catalogue_entries(lang, overrides or {}):
+        severity = words[entry["severity"]]
+        lines.append(f"{entry['id']}  {severity:<10} {entry['slug']}")
+        lines.append(f"    {entry['message']}")
+        lines.append(f"    {words['hint']}: {entry['hint']}")
+        if entry["source"]:
+            lines.append(f"    {words['source']}: {entry['source']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,68 @@
+"""The rule registry: every rule is a function ``(claim, context) -> findings``, registered in
+catalogue order by the :func:`rule` decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from elyclaims.config import Config
+from elyclaims.findings import Finding
+from elyclaims.model import Claim, ExpenseLine
+from elyclaims.reference import Reference, reference
+
+__all__ = ["RULES", "RuleContext", "RuleFunction", "at_line", "rule"]
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What rules may consult besides the claim.
+
+    ``today`` is the date the check (or build) runs; ``clients_given`` is False when no clients
+    table was found at all, so that EL-001 does not repeat the WB-002 on every line.
+    """
+
+    today: date
+    config: Config = field(default_factory=Config)
+    reference: Reference = field(default_factory=reference)
+    clients_given: bool = True
+
+    def parameter(self, section: str, name: str) -> Any:
+        """A rule parameter, from the config where it may be set there, else the shipped data."""
+        if section == "rules" and name == "claim_window_months":
+            return self.config.claim_window_months
+        return self.reference.parameter(section, name)
+
+
+RuleFunction = Callable[[Claim, RuleContext], Iterable[Finding]]
+
+RULES: dict[str, RuleFunction] = {}
+
+
+def rule(rule_id: str) -> Callable[[RuleFunction], RuleFunction]:
+    """Register the decorated function as the implementation of *rule_id*."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = function
+        return function
+
+    return register
+
+
+
+def at_line(
+    line: ExpenseLine,
+    field: str,
+    rule_id: str,
+    *,
+    variant: str | None = None,
+    value: object = None,
+    **params: Any,
+) -> Finding:
+    """A finding of *rule_id* on *field*'s cell of an expense line, with its line id."""
+    return Finding.make(rule_id, line.source.location(field), line_id=line.line_id, value=value,
+                        variant=variant, **params)

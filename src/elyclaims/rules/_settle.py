@@ -1,0 +1,90 @@
+"""After the rules: the config's severity overrides, then acknowledged warnings.
+
+An acknowledgement is a written reason for leaving a warning as it is. It comes from the
+expenses sheet's Acknowledged / Kuitattu / Kvitterad column (``EL-008, PV-002: reason``, or just
+a reason for every warning on that line) or from ``[[acknowledge]]`` in the config. Only
+warnings can be acknowledged: an error must be fixed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from elyclaims.config import Config
+from elyclaims.findings import Finding, Severity
+from elyclaims.model import Claim
+
+__all__ = ["Acknowledgement", "acknowledgements_from_lines", "settle"]
+
+_RULE_PREFIX = re.compile(r"^\s*((?:[A-Za-z]{2}-\d{3}\s*[,;]?\s*)+)[:–-]\s*(.*)$", re.DOTALL)
+_RULE_ID = re.compile(r"[A-Za-z]{2}-\d{3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A written reason that covers *rules* (all warnings when None) on *line* (every line when
+    None)."""
+
+    reason: str
+    rules: frozenset[str] | None = None
+    line: str | None = None
+
+    def covers(self, finding: Finding) -> bool:
+        """True when this acknowledgement applies to *finding*."""
+        if self.rules is not None and finding.rule not in self.rules:
+            return False
+        if self.line is None:
+            return True
+        if finding.line_id is None:
+            return False
+        return finding.line_id == self.line or (
+            self.line.isdigit() and finding.line_id.rsplit(":", 1)[-1] == self.line
+        )
+
+
+def acknowledgements_from_lines(claim: Claim) -> list[Acknowledgement]:
+    """The acknowledgements written in the expenses sheet's acknowledgement column."""
+    found = []
+    for line in claim.expenses:
+        text = (line.acknowledged or "").strip()
+        if not text:
+            continue
+        match = _RULE_PREFIX.match(text)
+        if match:
+            rules = frozenset(r.upper() for r in _RULE_ID.findall(match.group(1)))
+            reason = match.group(2).strip()
+        else:
+            rules, reason = None, text
+        if reason:
+            found.append(Acknowledgement(reason=reason, rules=rules, line=line.line_id))
+    return found
+
+
+def _from_config(config: Config) -> list[Acknowledgement]:
+    return [
+        Acknowledgement(reason=entry.reason, rules=frozenset({entry.rule.upper()}),
+                        line=None if entry.line is None else str(entry.line))
+        for entry in config.acknowledge
+    ]
+
+
+def settle(findings: Iterable[Finding], claim: Claim | None, config: Config) -> list[Finding]:
+    """Apply the config's severity overrides, then mark acknowledged warnings."""
+    acknowledgements: Sequence[Acknowledgement] = [
+        *(acknowledgements_from_lines(claim) if claim is not None else []),
+        *_from_config(config),
+    ]
+    settled = []
+    for finding in findings:
+        override = config.severity.get(finding.rule)
+        if override is not None and override != finding.severity.value:
+            finding = dataclasses.replace(finding, severity=Severity(override))
+        if finding.severity is Severity.WARNING:
+            reason = next((a.reason for a in acknowledgements if a.covers(finding)), None)
+            if reason is not None:
+                finding = dataclasses.replace(finding, acknowledged=reason)
+        settled.append(finding)
+    return settled

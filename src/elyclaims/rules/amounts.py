@@ -1,0 +1,91 @@
+"""AM: the amounts of each line: net present, arithmetic, signs, VAT rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from elyclaims.findings import Finding
+from elyclaims.model import Category, Claim
+from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.values import format_money
+
+
+@rule("AM-001")
+def net_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Every line needs its net amount (unless only a gross is given: that is AM-007)."""
+    for line in claim.expenses:
+        unreadable = line.source.unreadable
+        if (line.net_amount is None and "net_amount" not in unreadable
+                and line.gross_amount is None and "gross_amount" not in unreadable):
+            yield at_line(line, "net_amount", "AM-001")
+
+
+@rule("AM-002")
+def net_plus_vat_is_gross(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """When net, VAT and gross are all given, net + VAT must equal gross."""
+    tolerance = Decimal(context.parameter("rules", "amount_tolerance"))
+    for line in claim.expenses:
+        net, vat, gross = line.net_amount, line.vat_amount, line.gross_amount
+        if net is None or vat is None or gross is None:
+            continue
+        if abs(net + vat - gross) > tolerance:
+            yield at_line(line, "gross_amount", "AM-002", value=format_money(gross),
+                      net=format_money(net), vat=format_money(vat),
+                      expected=format_money(net + vat))
+
+
+@rule("AM-003")
+def negative_is_credit(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A negative amount is a credit note and must name the invoice it credits."""
+    for line in claim.expenses:
+        amount = line.net_amount if line.net_amount is not None else line.gross_amount
+        if amount is not None and amount < 0 and not line.credited_invoice:
+            field = "net_amount" if line.net_amount is not None else "gross_amount"
+            yield at_line(line, field, "AM-003", value=format_money(amount))
+
+
+@rule("AM-004")
+def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A zero amount claims nothing; it is probably a mistake."""
+    for line in claim.expenses:
+        if line.net_amount is not None and line.net_amount == 0:
+            yield at_line(line, "net_amount", "AM-004")
+
+
+@rule("AM-005")
+def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The implied VAT rate must be a Finnish rate in force on the service or invoice date."""
+    tolerance = Decimal(context.parameter("rules", "vat_rate_tolerance"))
+    for line in claim.expenses:
+        net, vat = line.net_amount, line.vat_amount
+        day = line.service_date or line.invoice_date
+        if net is None or vat is None or net == 0 or vat == 0 or day is None:
+            continue
+        implied = vat / net * 100
+        rates = set(context.reference.vat_rates_on(day))
+        if line.invoice_date is not None:
+            rates.update(context.reference.vat_rates_on(line.invoice_date))
+        if not any(abs(implied - rate) <= tolerance for rate in rates):
+            in_force = ", ".join(f"{rate.normalize():f} %" for rate in sorted(rates) if rate)
+            yield at_line(line, "vat_amount", "AM-005", value=format_money(vat),
+                      rate=f"{implied.quantize(Decimal('0.1'))} %", rates=in_force, day=day)
+
+
+@rule("AM-006")
+def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Health and social services are normally VAT-exempt."""
+    for line in claim.expenses:
+        if (line.category_code in {Category.HEALTH, Category.SOCIAL}
+                and line.vat_amount is not None and line.vat_amount != 0):
+            yield at_line(line, "vat_amount", "AM-006", value=format_money(line.vat_amount),
+                      category=line.category_code.value if line.category_code else "")
+
+
+@rule("AM-007")
+def not_only_gross(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Claims are net of VAT: a line with only a gross amount cannot be claimed as such."""
+    for line in claim.expenses:
+        if (line.net_amount is None and "net_amount" not in line.source.unreadable
+                and line.gross_amount is not None):
+            yield at_line(line, "gross_amount", "AM-007", value=format_money(line.gross_amount))

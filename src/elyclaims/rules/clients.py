@@ -1,0 +1,75 @@
+"""CT: the clients sheet: references, NAS dates, home municipality, unused clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from elyclaims.findings import Finding
+from elyclaims.model import Claim
+from elyclaims.rules._registry import RuleContext, rule
+
+
+@rule("CT-001")
+def reference_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Every client row needs a client reference."""
+    for client in claim.clients:
+        if not client.reference and "reference" not in client.source.unreadable:
+            yield Finding.make("CT-001", client.source.location("reference"))
+
+
+@rule("CT-002")
+def reference_unique(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A client reference may appear only once in the clients sheet."""
+    first_row: dict[str, int | None] = {}
+    for client in claim.clients:
+        if not client.reference:
+            continue
+        key = client.reference.casefold()
+        if key in first_row:
+            yield Finding.make("CT-002", client.source.location("reference"),
+                               value=client.reference, first_row=first_row[key] or "")
+        else:
+            first_row[key] = client.source.row
+
+
+@rule("CT-003")
+def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Every client needs the date of admission to the assistance system."""
+    for client in claim.clients:
+        if client.admission_date is None and "admission_date" not in client.source.unreadable:
+            yield Finding.make("CT-003", client.source.location("admission_date"),
+                               client=client.reference or "")
+
+
+@rule("CT-004")
+def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A removal date cannot be before the admission date."""
+    for client in claim.clients:
+        if client.admission_date and client.removal_date and (
+            client.removal_date < client.admission_date
+        ):
+            yield Finding.make("CT-004", client.source.location("removal_date"),
+                               value=client.removal_date, admission=client.admission_date)
+
+
+@rule("CT-005")
+def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The home municipality must be a code or name in the classification."""
+    for client in claim.clients:
+        location = client.source.location("home_municipality")
+        if client.home_municipality is None:
+            if "home_municipality" not in client.source.unreadable:
+                yield Finding.make("CT-005", location, variant="missing",
+                                   client=client.reference or "")
+        elif context.reference.municipality(client.home_municipality) is None:
+            yield Finding.make("CT-005", location, value=client.home_municipality)
+
+
+@rule("CT-006")
+def client_has_lines(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A listed client should have at least one expense line."""
+    used = {line.client_reference.casefold() for line in claim.expenses if line.client_reference}
+    for client in claim.clients:
+        if client.reference and client.reference.casefold() not in used:
+            yield Finding.make("CT-006", client.source.location("reference"),
+                               value=client.reference)

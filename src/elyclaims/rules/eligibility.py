@@ -1,0 +1,189 @@
+"""EL: is each expense line eligible: the client, the dates, the category, the organiser."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from elyclaims.findings import Finding
+from elyclaims.model import Category, Claim, Client, ExpenseLine
+from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.rules.claim import add_months, claimant_identity
+from elyclaims.vocabulary import normalize_label
+
+__all__ = ["clients_by_reference"]
+
+
+def clients_by_reference(claim: Claim) -> dict[str, Client]:
+    """The first client with each reference, by folded reference."""
+    found: dict[str, Client] = {}
+    for client in claim.clients:
+        if client.reference:
+            found.setdefault(client.reference.casefold(), client)
+    return found
+
+
+def _with_client(claim: Claim) -> Iterator[tuple[ExpenseLine, Client]]:
+    clients = clients_by_reference(claim)
+    for line in claim.expenses:
+        if line.client_reference:
+            client = clients.get(line.client_reference.casefold())
+            if client is not None:
+                yield line, client
+
+
+@rule("EL-001")
+def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Each line's client must be in the clients sheet."""
+    if not context.clients_given:
+        return
+    clients = clients_by_reference(claim)
+    for line in claim.expenses:
+        if not line.client_reference:
+            if "client_reference" not in line.source.unreadable:
+                yield at_line(line, "client_reference", "EL-001", variant="missing")
+        elif line.client_reference.casefold() not in clients:
+            yield at_line(line, "client_reference", "EL-001", value=line.client_reference)
+
+
+@rule("EL-002")
+def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The service date must fall within the client's time in the assistance system."""
+    for line, client in _with_client(claim):
+        day = line.service_date
+        if day is None:
+            continue
+        if client.admission_date and day < client.admission_date:
+            yield at_line(line, "service_date", "EL-002", variant="before", value=day,
+                      admission=client.admission_date, client=client.reference or "")
+        elif client.removal_date and day > client.removal_date:
+            yield at_line(line, "service_date", "EL-002", variant="after", value=day,
+                      removal=client.removal_date, client=client.reference or "")
+
+
+@rule("EL-003")
+def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The client must have had a home municipality on the service date."""
+    for line, client in _with_client(claim):
+        since = client.home_municipality_since
+        if line.service_date and since and since > line.service_date:
+            yield at_line(line, "service_date", "EL-003", value=line.service_date, since=since,
+                      client=client.reference or "")
+
+
+@rule("EL-004")
+def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """An asylum seeker's services are paid by the reception centre, not claimed here."""
+    for line, client in _with_client(claim):
+        status = client.asylum_seeker
+        if line.service_date and status is not None and status.on(line.service_date):
+            yield at_line(line, "service_date", "EL-004", value=line.service_date,
+                      client=client.reference or "")
+
+
+@rule("EL-005")
+def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The category must be HEALTH, SOCIAL, INTERPRET, SAFETY or OTHER."""
+    for line in claim.expenses:
+        if line.category is None:
+            if "category" not in line.source.unreadable:
+                yield at_line(line, "category", "EL-005", variant="missing")
+        elif line.category_code is None:
+            yield at_line(line, "category", "EL-005", value=line.category)
+
+
+@rule("EL-006")
+def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The claimant must be the organiser responsible for the client on the service date."""
+    claimant = claimant_identity(claim, context)
+    if claimant is None:
+        return  # CL-002 / CL-003 report the claimant itself
+    reference = context.reference
+    reform = context.parameter("rules", "reform_date")
+    for line, client in _with_client(claim):
+        category, day = line.category_code, line.service_date
+        home = reference.municipality(client.home_municipality)
+        if category is None or day is None or home is None:
+            continue
+        county = reference.counties.get(home.county)
+        allowed: set[tuple[str, str]] = {("municipality", home.code)}
+        if day >= reform and county is not None and not county.outside_reform:
+            organiser = ("municipality", "091") if county.helsinki else ("county", county.code)
+            if category in {Category.HEALTH, Category.SOCIAL}:
+                allowed = {organiser}
+            else:
+                allowed.add(organiser)
+        if claimant in allowed:
+            continue
+        expected = [
+            reference.municipalities[code].fi if kind == "municipality"
+            else reference.counties[code].fi
+            for kind, code in sorted(allowed)
+        ]
+        yield at_line(line, "category", "EL-006", value=line.category,
+                  variant="before_reform" if day < reform else None,
+                  home=f"{home.fi} ({home.code})", expected=" / ".join(expected),
+                  client=client.reference or "")
+
+
+@rule("EL-007")
+def other_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """An OTHER line must say why the cost follows from victim status."""
+    for line in claim.expenses:
+        if line.category_code is Category.OTHER and not line.justification:
+            yield at_line(line, "justification", "EL-007")
+
+
+@rule("EL-008")
+def line_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Every line should carry a short justification (OTHER lines are EL-007's)."""
+    for line in claim.expenses:
+        if not line.justification and line.category_code is not Category.OTHER:
+            yield at_line(line, "justification", "EL-008")
+
+
+@rule("EL-009")
+def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The service date must fall within the claim period."""
+    start, end = claim.period_start, claim.period_end
+    if start is None or end is None or start > end:
+        return
+    for line in claim.expenses:
+        day = line.service_date
+        if day is not None and not start <= day <= end:
+            yield at_line(line, "service_date", "EL-009", value=day, start=start, end=end)
+
+
+@rule("EL-010")
+def not_in_future(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A cost cannot be claimed before the service was given."""
+    for line in claim.expenses:
+        if line.service_date is not None and line.service_date > context.today:
+            yield at_line(line, "service_date", "EL-010", value=line.service_date,
+                      today=context.today)
+
+
+@rule("EL-011")
+def within_claim_window(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Lines much older than the period end may be past the decision's deadline."""
+    months = int(context.parameter("rules", "claim_window_months"))
+    limit = add_months(claim.period_end or context.today, -months)
+    for line in claim.expenses:
+        if line.service_date is not None and line.service_date < limit:
+            yield at_line(line, "service_date", "EL-011", value=line.service_date, limit=limit,
+                      months=months)
+
+
+def _keyword_pattern(words: list[str]) -> re.Pattern[str]:
+    folded = sorted({normalize_label(word) for word in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in folded) + r")(?!\w)")
+
+
+@rule("EL-012")
+def not_representative_fee(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A minor's representative's fee is paid by KEHA-keskus on the representative's own
+    application."""
+    pattern = _keyword_pattern(list(context.parameter("keywords", "representative_fee")))
+    for line in claim.expenses:
+        if line.description and pattern.search(normalize_label(line.description)):
+            yield at_line(line, "description", "EL-012", value=line.description)

@@ -1,0 +1,87 @@
+"""PR: personal data that must not be in a claim: identity codes, emails, phone numbers.
+
+The findings never carry what they found: identity codes are masked by the finding itself, and
+emails and phone numbers are not echoed at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from elyclaims.findings import Finding, Location
+from elyclaims.model import Claim
+from elyclaims.privacy import find_identity_codes, is_valid_identity_code, mask
+from elyclaims.rules._registry import RuleContext, rule
+
+_CLAIM_TEXT = ("name", "business_id", "iban", "bic", "contact_person", "email", "phone")
+_CLAIM_LEVEL_TEXT = ("decision_reference", "recipient")
+_CLIENT_TEXT = ("home_municipality",)
+_LINE_TEXT = ("description", "justification", "provider", "provider_business_id",
+              "invoice_number", "credited_invoice", "attachment", "acknowledged")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w.,/-])(\+358|00358|0)[ -]?\(?\d{1,3}\)?([ -]?\d){5,8}(?![\w.,/-])")
+
+
+def _texts(claim: Claim) -> Iterator[tuple[str, Location, str | None]]:
+    """Every free text of the claim, with its location and line id."""
+    for field in _CLAIM_TEXT:
+        value = getattr(claim.claimant, field)
+        if value:
+            yield value, claim.location(field), None
+    for field in _CLAIM_LEVEL_TEXT:
+        value = getattr(claim, field)
+        if value:
+            yield value, claim.location(field), None
+    for client in claim.clients:
+        if client.reference:
+            yield client.reference, client.source.location("reference"), None
+        for field in _CLIENT_TEXT:
+            value = getattr(client, field)
+            if value:
+                yield value, client.source.location(field), None
+    for line in claim.expenses:
+        if line.client_reference:
+            yield line.client_reference, line.source.location("client_reference"), line.line_id
+        for field in _LINE_TEXT:
+            value = getattr(line, field)
+            if value:
+                yield value, line.source.location(field), line.line_id
+
+
+@rule("PR-001")
+def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """No cell may hold a personal identity code (client references are PR-003's)."""
+    for text, location, line_id in _texts(claim):
+        if is_valid_identity_code(text):
+            continue  # a cell that is nothing but a code is a client reference: PR-003
+        for code in find_identity_codes(text):
+            yield Finding.make("PR-001", location, line_id=line_id, value=mask(code))
+
+
+@rule("PR-002")
+def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Descriptions and justifications should not hold email addresses or phone numbers."""
+    for line in claim.expenses:
+        for field in ("description", "justification"):
+            text = getattr(line, field)
+            if not text:
+                continue
+            kinds = [kind for kind, pattern in (("email", _EMAIL), ("phone", _PHONE))
+                     if pattern.search(text)]
+            if kinds:
+                yield Finding.make("PR-002", line.source.location(field), line_id=line.line_id,
+                                   variant=kinds[0])
+
+
+@rule("PR-003")
+def reference_not_identity_code(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A client reference must be pseudonymous, never an identity code."""
+    for client in claim.clients:
+        if client.reference and is_valid_identity_code(client.reference):
+            yield Finding.make("PR-003", client.source.location("reference"),
+                               value=mask(client.reference.strip()))
+    for line in claim.expenses:
+        if line.client_reference and is_valid_identity_code(line.client_reference):
+            yield Finding.make("PR-003", line.source.location("client_reference"),
+                               line_id=line.line_id, value=mask(line.client_reference.strip()))
