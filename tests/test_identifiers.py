@@ -1,0 +1,122 @@
+"""Identifiers: Business ID, IBAN and personal identity codes, by example and by property."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from elyclaims.identifiers import (
+    business_id_check_digit,
+    is_valid_business_id,
+    is_valid_iban,
+    is_valid_identity_code,
+    normalize_iban,
+)
+from elyclaims.privacy import find_identity_codes, mask, mask_identity_codes
+
+CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
+
+
+def identity_code(day: date, individual: int, sign: str) -> str:
+    """A correct identity code for a birth date, individual number and century sign."""
+    birth = f"{day:%d%m}{day.year % 100:02d}"
+    return f"{birth}{sign}{individual:03d}{CHECK[int(f'{birth}{individual:03d}') % 31]}"
+
+
+@pytest.mark.parametrize("code", ["131052-308T", "010101A123N", "131052Y308T", "131052X308T",
+                                  "010101B123N", "010101F123N", "010101A900U"])
+def test_valid_identity_codes(code: str) -> None:
+    """Codes with every kind of century sign, and temporary numbers, are recognised."""
+    if code == "010101A900U":
+        code = identity_code(date(2001, 1, 1), 900, "A")
+    assert is_valid_identity_code(code)
+
+
+@pytest.mark.parametrize("code", ["131052-308X", "311352-308T", "131052Z308T", "131052-001F",
+                                  "13105-2308T", "IHK-131052"])
+def test_invalid_identity_codes(code: str) -> None:
+    """Wrong check characters, impossible dates, unknown signs and individual numbers 000-001
+    are not codes."""
+    assert not is_valid_identity_code(code)
+
+
+@given(st.dates(min_value=date(1800, 1, 1), max_value=date(2099, 12, 31)),
+       st.integers(min_value=2, max_value=999), st.data())
+def test_every_generated_identity_code_is_valid_and_masked(
+    day: date, individual: int, data: st.DataObject
+) -> None:
+    """A correctly built code of any century and sign is valid, found in text and masked."""
+    sign = data.draw(st.sampled_from(SIGNS[day.year // 100 * 100]))
+    code = identity_code(day, individual, sign)
+    assert is_valid_identity_code(code)
+    text = f"Asiakas {code} kävi"
+    assert find_identity_codes(text) == [code]
+    masked = mask_identity_codes(text)
+    assert code not in masked
+    assert mask(code) in masked
+    assert masked.endswith("**** kävi")
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),
+       st.integers(min_value=2, max_value=999))
+def test_a_wrong_check_character_is_refused(day: date, individual: int) -> None:
+    """Changing the check character of a valid code makes it invalid."""
+    sign = "-" if day.year < 2000 else "A"
+    code = identity_code(day, individual, sign)
+    wrong = CHECK[(CHECK.index(code[-1]) + 1) % 31]
+    assert not is_valid_identity_code(code[:-1] + wrong)
+
+
+@pytest.mark.parametrize("business_id", ["0201256-6", "3221308-6", "2345678-0", "1234567-1",
+                                         "123456-2"])
+def test_valid_business_ids(business_id: str) -> None:
+    """Known-good Business IDs, including an old six-digit one, pass."""
+    assert is_valid_business_id(business_id)
+
+
+@pytest.mark.parametrize("business_id", ["0201256-5", "3456789-0", "02012566", "0201256 6",
+                                         "A201256-6", ""])
+def test_invalid_business_ids(business_id: str) -> None:
+    """A wrong check digit, a never-issued number (remainder 1) and bad shapes fail."""
+    assert not is_valid_business_id(business_id)
+
+
+@given(st.integers(min_value=0, max_value=9_999_999))
+def test_business_id_check_digit_property(number: int) -> None:
+    """Every number that can take a check digit is valid with it and invalid with any other."""
+    digits = f"{number:07d}"
+    check = business_id_check_digit(digits)
+    if check is None:
+        assert not any(is_valid_business_id(f"{digits}-{d}") for d in range(10))
+        return
+    assert is_valid_business_id(f"{digits}-{check}")
+    assert not is_valid_business_id(f"{digits}-{(check + 1) % 10}")
+
+
+def finnish_iban(account: str) -> str:
+    """The Finnish IBAN of a 14-digit account number."""
+    return f"FI{98 - int(account + '151800') % 97:02d}{account}"
+
+
+@given(st.text(alphabet="0123456789", min_size=14, max_size=14))
+def test_generated_finnish_ibans(account: str) -> None:
+    """Every Finnish IBAN built by the standard passes, with or without spaces; a changed
+    digit fails."""
+    iban = finnish_iban(account)
+    assert is_valid_iban(iban)
+    spaced = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    assert is_valid_iban(spaced)
+    assert normalize_iban(spaced) == iban
+    changed = iban[:-1] + str((int(iban[-1]) + 1) % 10)
+    assert not is_valid_iban(changed)
+
+
+@pytest.mark.parametrize("iban", ["FI52123456000078", "FI5212345600007890X", "XX", "",
+                                  "FI52 1234 5600 0078 91"])
+def test_invalid_ibans(iban: str) -> None:
+    """Wrong length, stray characters and a failing mod-97 check are refused."""
+    assert not is_valid_iban(iban)

@@ -1,0 +1,214 @@
+"""Rules across a whole workbook: one problem per line, organisers, overrides, acknowledgements,
+languages and the privacy of every output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+from elyclaims import read_claim
+from elyclaims.catalogue import LANGUAGES
+from elyclaims.config import Config, load_config
+from elyclaims.errors import ConfigError
+from elyclaims.findings import Severity
+from elyclaims.render import report_to_json, report_to_text
+from test_rule_cases import TODAY, where
+from workbooks import EXPENSE_HEADERS_FI, Sheet, clean_claim, write_xlsx
+
+LINE = [date(2026, 8, 3), "IHK-2", "INTERPRET", "Tulkkaus", "Ei yhteistä kieltä", "Tulkki Oy",
+        "1234567-1", "TP-1", 120, 30.6, 150.6]
+
+
+def _line(**changes: object) -> list[object]:
+    row = list(LINE)
+    for header, value in changes.items():
+        name = header if header in EXPENSE_HEADERS_FI else header.replace("_", " ")
+        row[EXPENSE_HEADERS_FI.index(name)] = value
+    return row
+
+
+def test_one_problem_per_line(tmp_path: Path) -> None:
+    """Each broken line gets exactly its expected error, and the clean lines get none."""
+    sheets = clean_claim()
+    lines = [
+        (_line(Palvelupäivä=date(2026, 2, 1), Laskun_numero="TP-0"), "EL-002"),  # also EL-009
+        (_line(Asiakastunnus="IHK-404", Laskun_numero="TP-2"), "EL-001"),
+        (_line(Kululaji="ruoka", Laskun_numero="TP-3"), "EL-005"),
+        (_line(**{"Palveluntuottajan Y-tunnus": "1234567-9", "Laskun numero": "TP-4"}), "PV-001"),
+        (_line(Verollinen_summa=151, Laskun_numero="TP-5"), "AM-002"),
+        (_line(Veroton_summa=-120, ALV=0, Verollinen_summa=-120, Laskun_numero="TP-6"), "AM-003"),
+        (_line(Kuvaus="asiakas 131052-308T", Laskun_numero="TP-7"), "PR-001"),
+        (_line(Palvelupäivä=date(2026, 10, 2), Laskun_numero="TP-8"), "EL-009"),
+        (_line(Laskun_numero="TP-1"), "DU-001"),
+    ]
+    sheets["Kulut"].rows.extend(row for row, _ in lines)
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    errors = {(f.line_id, f.rule) for f in report.findings if f.severity is Severity.ERROR}
+    expected = {(f"Kulut:{5 + index}", rule) for index, (_, rule) in enumerate(lines)}
+    expected.add(("Kulut:5", "EL-009"))  # 1.2.2026 is also outside the claim period
+    assert errors == expected
+    clean_lines = {"Kulut:2", "Kulut:3", "Kulut:4"}
+    assert not [f for f in report.findings if f.line_id in clean_lines]
+
+
+def _claimant(sheets: dict[str, Sheet], name: str, kind: str, code: str, business_id: str) -> None:
+    rows = sheets["Hakemus"].rows
+    rows[0][1], rows[1][1], rows[2][1], rows[3][1] = name, business_id, kind, code
+
+
+@pytest.mark.parametrize(("kind", "code", "expected"), [
+    ("hyvinvointialue", "04", set()),
+    ("Helsingin kaupunki", "091", {"Kulut:2", "Kulut:3", "Kulut:4"}),
+    ("kunta", "092", {"Kulut:2", "Kulut:3", "Kulut:4"}),  # Vantaa: HEALTH/SOCIAL are the county's,
+    ("kunta", "245", {"Kulut:2", "Kulut:4"}),  # Kerava may claim its resident's interpretation
+    ("hyvinvointialue", "01", {"Kulut:2", "Kulut:3", "Kulut:4"}),
+])
+def test_responsible_organiser_from_2023(
+    tmp_path: Path, kind: str, code: str, expected: set[str]
+) -> None:
+    """From 2023 HEALTH/SOCIAL belong to the home municipality's county; other categories also
+    to the home municipality."""
+    sheets = clean_claim()
+    _claimant(sheets, "Hakija", kind, code, "0201256-6")
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert {f.line_id for f in report.findings if f.rule == "EL-006"} == expected
+
+
+def test_responsible_organiser_before_2023(tmp_path: Path) -> None:
+    """Before 2023 only the home municipality may claim, whatever the category."""
+    sheets = clean_claim()
+    sheets["Hakemus"].rows[4][1] = date(2022, 7, 1)
+    sheets["Hakemus"].rows[5][1] = date(2022, 12, 31)
+    sheets["Asiakkaat"].rows[1][1] = date(2022, 1, 5)
+    sheets["Asiakkaat"].rows[1][4] = date(2021, 1, 1)
+    sheets["Kulut"].rows = [sheets["Kulut"].rows[0],
+                            [date(2022, 8, 1), "IHK-1", "HEALTH", "Hoito", "Trauma", None, None,
+                             None, 100, 0, 100]]
+    _, county = read_claim(write_xlsx(tmp_path / "a.xlsx", sheets), today=TODAY)
+    assert [f.key for f in county.findings if f.rule == "EL-006"] == ["EL-006/before_reform"]
+    _claimant(sheets, "Vantaan kaupunki", "kunta", "092", "0201256-6")
+    _, vantaa = read_claim(write_xlsx(tmp_path / "b.xlsx", sheets), today=TODAY)
+    assert [f for f in vantaa.findings if f.rule == "EL-006"] == []
+
+
+def test_severity_override(tmp_path: Path) -> None:
+    """The config can make a warning an error or an info."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][4] = None  # EL-008 warning
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    _, as_error = read_claim(path, config=Config(severity={"EL-008": "error"}), today=TODAY)
+    assert [(f.rule, f.severity) for f in as_error.findings] == [("EL-008", Severity.ERROR)]
+    assert not as_error.ok
+    _, as_info = read_claim(path, config=Config(severity={"EL-008": "info"}), today=TODAY)
+    assert [(f.rule, f.severity) for f in as_info.findings] == [("EL-008", Severity.INFO)]
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ('[severity]\n"PR-001" = "warning"\n', "stays an error"),
+    ('[severity]\n"WB-001" = "info"\n', "stays an error"),
+    ('[severity]\n"XX-999" = "info"\n', "not a rule id"),
+    ('[[acknowledge]]\nrule = "EL-008"\nreason = "  "\n', "written reason"),
+])
+def test_invalid_overrides_and_acknowledgements(tmp_path: Path, content: str, words: str) -> None:
+    """Privacy and unreadable-input errors cannot be lowered; unknown rules and empty reasons are
+    config errors."""
+    (tmp_path / "elyclaims.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=words):
+        load_config()
+
+
+def test_acknowledgement_column_and_strict(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """A reason in the Kuitattu column acknowledges the line's warnings; --strict then passes,
+    and the reason is kept."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Kuitattu")
+    sheets["Kulut"].rows[2][4] = None  # EL-008 on Kulut:3
+    sheets["Kulut"].rows[2].append("EL-008: tulkkauksen peruste on kuvauksessa")
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    _, report = read_claim(path, today=TODAY)
+    [finding] = report.findings
+    assert finding.acknowledged == "tulkkauksen peruste on kuvauksessa"
+    assert report.passes(strict=True)
+    run = cli("validate", path, "--strict", "--format", "json")
+    assert run.code == 0
+    assert run.json()["summary"]["acknowledged"] == 1
+    assert run.json()["findings"][0]["acknowledged"] == "tulkkauksen peruste on kuvauksessa"
+
+
+def test_acknowledgement_for_another_rule_does_not_cover(tmp_path: Path) -> None:
+    """An acknowledgement names its rules: a warning of another rule stays open."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Kvitterad")
+    sheets["Kulut"].rows[2][4] = None
+    sheets["Kulut"].rows[2].append("PV-002: egen kostnad")
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert [(f.rule, f.acknowledged) for f in report.findings] == [("EL-008", None)]
+    assert not report.passes(strict=True)
+
+
+def test_acknowledgement_from_config_by_row(tmp_path: Path) -> None:
+    """The config acknowledges a rule on a row; errors are never acknowledged."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][4] = None  # EL-008 warning on row 3
+    sheets["Kulut"].rows[3][6] = "1234567-2"  # PV-001 error on row 4
+    config = Config.model_validate({"acknowledge": [
+        {"rule": "EL-008", "line": 3, "reason": "peruste kuvauksessa"},
+        {"rule": "PV-001", "reason": "yritetään kuitata virhettä"},
+    ]})
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=config, today=TODAY)
+    assert {(f.rule, f.acknowledged) for f in report.findings} == {
+        ("EL-008", "peruste kuvauksessa"), ("PV-001", None)}
+
+
+def test_identity_codes_never_reach_any_output(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """PR-001 and PR-003 mask the code in every language and format; the code appears nowhere."""
+    sheets = clean_claim()
+    code = "131052-308T"
+    sheets["Asiakkaat"].rows[1][0] = code
+    sheets["Kulut"].rows[1][1] = code
+    sheets["Kulut"].rows[2][3] = f"Tulkkaus {code}"
+    sheets["Kulut"].rows[3][0] = code  # in a date cell: WB-004 shows the value, masked
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    _, report = read_claim(path, today=TODAY)
+    assert {"PR-001", "PR-003", "WB-004"} <= {f.rule for f in report.findings}
+    for lang in LANGUAGES:
+        for text in (report_to_text(report, lang=lang), report_to_json(report, lang=lang)):
+            assert "308T" not in text
+            assert "131052-****" in text
+    for fmt in ("text", "json"):
+        run = cli("validate", path, "--format", fmt)
+        assert "308T" not in run.out + run.err
+
+
+def test_messages_in_three_languages(tmp_path: Path) -> None:
+    """The same finding reads in Finnish, Swedish and English with the same rule id."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][2] = "ruoka"
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    [finding] = report.findings
+    assert finding.rule == "EL-005"
+    assert "ei ole korvattava kululaji" in finding.message("fi")
+    assert "är inte ett ersättningsbart kostnadsslag" in finding.message("sv")
+    assert "is not a reimbursable category" in finding.message("en")
+    assert where(finding) == "Kulut!C3"
+
+
+def test_rules_command(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """`elyclaims rules` lists every rule as text or JSON, with overrides from the config."""
+    run = cli("rules", "--format", "json", "--lang", "sv")
+    assert run.code == 0
+    catalogue = run.json()
+    ids = [rule["id"] for rule in catalogue["rules"]]
+    assert ids[0] == "WB-001"
+    assert {"CL-001", "EL-006", "PR-003", "DU-003"} <= set(ids)
+    el006 = next(rule for rule in catalogue["rules"] if rule["id"] == "EL-006")
+    assert el006["severity"] == "error"
+    assert el006["source"]
+    assert "anordnare" in el006["message"]
+    (tmp_path / "elyclaims.toml").write_text('[severity]\n"EL-008" = "info"\n', encoding="utf-8")
+    text = cli("rules", "--lang", "en").out
+    assert "EL-008  info" in text
