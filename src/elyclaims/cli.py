@@ -66,6 +66,34 @@ def _parser() -> argparse.ArgumentParser:
                           help="show at most N findings (the summary still counts all)")
     validate.set_defaults(handler=_validate)
 
+    build = commands.add_parser(
+        "build", help="check the input and write the claim package",
+        description="Validate, then write the claim package (a ZIP with claim.xml, manifest.xml "
+        "and the invoice copies). Nothing is written while errors remain (exit 1). Set "
+        "SOURCE_DATE_EPOCH for a reproducible package.",
+    )
+    build.add_argument("inputs", nargs="+", metavar="INPUT", help="workbook or CSV files")
+    build.add_argument("-o", "--output", required=True, metavar="PACKAGE.zip",
+                       help="the package to write (replaced atomically)")
+    build.add_argument("--attachments", metavar="DIR",
+                       help="folder of the invoice copies named in the Attachment column")
+    _common(build)
+    build.add_argument("--format", choices=("text", "json"), default="text")
+    build.add_argument("--strict", action="store_true",
+                       help="refuse while warnings that are not acknowledged remain")
+    build.set_defaults(handler=_build)
+
+    inspect = commands.add_parser(
+        "inspect", help="check a claim package and summarise it",
+        description="Check a package (sizes, names, digests, XML schemas, totals, rules) and "
+        "summarise it. Exit 0: valid; 1: problems found; 2: usage.",
+    )
+    inspect.add_argument("package", metavar="PACKAGE.zip")
+    inspect.add_argument("--format", choices=("text", "json"), default="text")
+    inspect.add_argument("--lang", choices=("fi", "sv", "en"),
+                         help="language of messages (default: LANG)")
+    inspect.set_defaults(handler=_inspect)
+
     rules = commands.add_parser(
         "rules", help="list the rule catalogue",
         description="List every rule: id, severity, slug, message, fix hint and legal source.",
@@ -121,6 +149,78 @@ def _validate(args: argparse.Namespace) -> int:
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from elyclaims.check import read_claim
+    from elyclaims.config import load_config
+    from elyclaims.errors import ConfigError, OutputError, PackageError
+    from elyclaims.package import BuildRefused, build_package, creation_time
+    from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
+
+    try:
+        config = load_config(args.config)
+        created_at = creation_time()
+    except (ConfigError, PackageError) as error:
+        return _fail(str(error))
+    output = Path(args.output)
+    if any(_same_file(output, Path(given)) for given in args.inputs):
+        return _fail(f"{output}: the output would overwrite an input file")
+    if args.attachments is not None and not Path(args.attachments).is_dir():
+        return _fail(f"{args.attachments}: the attachments folder does not exist")
+    lang = _language(args.lang, config)
+    claim, report = read_claim(args.inputs, config=config, today=created_at.date())
+    if claim is None:
+        sys.stdout.write(report_to_json(report, lang=lang) if args.format == "json"
+                         else report_to_text(report, lang=lang))
+        return EXIT_USAGE
+    try:
+        built = build_package(claim, report, output, attachments=args.attachments,
+                              created_at=created_at, strict=args.strict)
+    except BuildRefused as refused:
+        if args.format == "json":
+            sys.stdout.write(report_to_json(refused.report, lang=lang))
+        else:
+            sys.stdout.write(report_to_text(refused.report, lang=lang))
+            print(_PACKAGE_NOT_WRITTEN.get(lang, _PACKAGE_NOT_WRITTEN["en"]), file=sys.stderr)
+        return EXIT_FAILED
+    except OutputError as error:
+        return _fail(str(error))
+    except PackageError as error:
+        return _fail(str(error))
+    render = built_to_json if args.format == "json" else built_to_text
+    sys.stdout.write(render(built, lang=lang))
+    return EXIT_OK
+
+
+_PACKAGE_NOT_WRITTEN = {
+    "fi": "Pakettia ei kirjoitettu: korjaa virheet ja aja uudelleen.",
+    "sv": "Paketet skrevs inte: rätta felen och kör på nytt.",
+    "en": "The package was not written: fix the errors and run again.",
+}
+
+
+def _same_file(one: object, other: object) -> bool:
+    from pathlib import Path
+
+    first, second = Path(str(one)), Path(str(other))
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from elyclaims.package import inspect_package
+    from elyclaims.render import inspected_to_json, inspected_to_text
+
+    lang = _language(args.lang, None)
+    inspected = inspect_package(args.package)
+    render = inspected_to_json if args.format == "json" else inspected_to_text
+    sys.stdout.write(render(inspected, lang=lang))
+    return EXIT_OK if inspected.ok else EXIT_FAILED
 
 
 def _rules(args: argparse.Namespace) -> int:

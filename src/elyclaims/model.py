@@ -234,7 +234,11 @@ class ClaimPeriod(_Model):
 
 
 class Client(_Model):
-    """One client, known by a pseudonymous reference only."""
+    """One client, known by a pseudonymous reference only.
+
+    ``minor`` is set when the claim is read from a package, which carries it instead of the
+    birth year.
+    """
 
     reference: Text = None
     admission_date: Day = None
@@ -244,6 +248,7 @@ class Client(_Model):
     birth_year: Year = None
     unaccompanied: YesNo = None
     asylum_seeker: Annotated[AsylumStatus | None, BeforeValidator(_asylum)] = None
+    minor: YesNo = None
     source: SourceRow = Field(default_factory=SourceRow)
 
 

@@ -8,17 +8,24 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
 from elyclaims.report import Report
 from elyclaims.values import format_money
 
+if TYPE_CHECKING:
+    from elyclaims.package import BuiltPackage, InspectedPackage
+
 __all__ = [
     "REPORT_VERSION",
+    "built_to_json",
+    "built_to_text",
     "catalogue_to_json",
     "catalogue_to_text",
+    "inspected_to_json",
+    "inspected_to_text",
     "report_to_dict",
     "report_to_json",
     "report_to_text",
@@ -35,6 +42,8 @@ _WORDS = {
         "row": "rivi", "more": "… ja {count} havaintoa lisää (--max-findings)",
         "acknowledged": "kuitattu", "ok": "Ei virheitä.", "failed": "Korjattavaa löytyi.",
         "unopened": "Tiedostoa ei voitu lukea.", "source": "Lähde",
+        "written": "Paketti kirjoitettu", "package": "Paketti", "claimed": "haettava",
+        "valid": "Paketti on kunnossa.", "invalid": "Paketissa on virheitä.",
     },
     "sv": {
         "error": "fel", "warning": "varning", "info": "observation", "hint": "Åtgärd",
@@ -44,6 +53,8 @@ _WORDS = {
         "row": "rad", "more": "… och {count} fynd till (--max-findings)",
         "acknowledged": "kvitterad", "ok": "Inga fel.", "failed": "Det finns fel att rätta.",
         "unopened": "Filen kunde inte läsas.", "source": "Källa",
+        "written": "Paketet skrevs", "package": "Paket", "claimed": "sökt",
+        "valid": "Paketet är i ordning.", "invalid": "Paketet har fel.",
     },
     "en": {
         "error": "error", "warning": "warning", "info": "info", "hint": "Fix",
@@ -53,6 +64,8 @@ _WORDS = {
         "row": "row", "more": "… and {count} more findings (--max-findings)",
         "acknowledged": "acknowledged", "ok": "No errors.", "failed": "There are errors to fix.",
         "unopened": "The input could not be read.", "source": "Source",
+        "written": "Package written", "package": "Package", "claimed": "claimed",
+        "valid": "The package is valid.", "invalid": "The package has errors.",
     },
 }
 
@@ -229,3 +242,74 @@ def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None =
         if entry["source"]:
             lines.append(f"    {words['source']}: {entry['source']}")
     return "\n".join(lines) + "\n"
+
+
+def _built_dict(built: BuiltPackage) -> dict[str, Any]:
+    return {
+        "path": str(built.path),
+        "package_id": built.package_id,
+        "sha256": built.sha256,
+        "size": built.size,
+        "created_at": built.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "lines": built.lines,
+        "claimed": format_money(built.claimed),
+        "members": [{"path": m.path, "size": m.size, "sha256": m.sha256}
+                    for m in built.members],
+    }
+
+
+def built_to_text(built: BuiltPackage, *, lang: str = "en") -> str:
+    """What ``build`` prints: the report's remaining findings, then the package written."""
+    words = _words(lang)
+    text = report_to_text(built.report, lang=lang)
+    return text + (
+        f"{words['written']}: {built.path}\n"
+        f"  id {built.package_id}, sha256 {built.sha256}\n"
+        f"  {built.lines} {words['lines']}, {words['claimed']} {_euros(built.claimed, lang)}\n"
+    )
+
+
+def built_to_json(built: BuiltPackage, *, lang: str = "en") -> str:
+    """The JSON report of ``build``, with a ``package`` object describing what was written."""
+    data = report_to_dict(built.report, lang=lang)
+    data["package"] = _built_dict(built)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _inspected_dict(inspected: InspectedPackage) -> dict[str, Any]:
+    packaged = inspected.packaged
+    return {
+        "path": str(inspected.path),
+        "sha256": inspected.sha256,
+        "package_id": packaged.package_id if packaged else None,
+        "created_at": packaged.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if packaged else None,
+        "generator": (f"{packaged.generator} {packaged.generator_version}"
+                      if packaged else None),
+        "ruleset": packaged.ruleset if packaged else None,
+        "purpose": packaged.claim.purpose.value if packaged and packaged.claim.purpose else None,
+        "claimant": packaged.claim.claimant.name if packaged else None,
+        "recipient": packaged.claim.recipient if packaged else None,
+        "members": inspected.members,
+        "valid": inspected.ok,
+    }
+
+
+def inspected_to_text(inspected: InspectedPackage, *, lang: str = "en") -> str:
+    """What ``inspect`` prints: the package's header, the findings and the totals."""
+    words = _words(lang)
+    info = _inspected_dict(inspected)
+    head = [f"{words['package']}: {inspected.path}"]
+    if info["package_id"]:
+        head.append(f"  id {info['package_id']}, {info['created_at']}, {info['generator']}, "
+                    f"ruleset {info['ruleset']}")
+        head.append(f"  {info['claimant']} -> {info['recipient']} ({info['purpose']})")
+    body = report_to_text(inspected.report, lang=lang)
+    verdict = words["valid"] if inspected.ok else words["invalid"]
+    return "\n".join(head) + "\n\n" + body + verdict + "\n"
+
+
+def inspected_to_json(inspected: InspectedPackage, *, lang: str = "en") -> str:
+    """The JSON report of ``inspect``: the validate report's shape plus a ``package`` object."""
+    data = report_to_dict(inspected.report, lang=lang)
+    data["package"] = _inspected_dict(inspected)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

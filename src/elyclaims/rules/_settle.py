@@ -71,11 +71,21 @@ def _from_config(config: Config) -> list[Acknowledgement]:
     ]
 
 
-def settle(findings: Iterable[Finding], claim: Claim | None, config: Config) -> list[Finding]:
-    """Apply the config's severity overrides, then mark acknowledged warnings."""
+def settle(
+    findings: Iterable[Finding],
+    claim: Claim | None,
+    config: Config,
+    extra: Iterable[Acknowledgement] = (),
+) -> list[Finding]:
+    """Apply the config's severity overrides, then mark acknowledged warnings.
+
+    Acknowledgements come from the claim's acknowledgement column, the config, and *extra*
+    (those a package carries).
+    """
     acknowledgements: Sequence[Acknowledgement] = [
         *(acknowledgements_from_lines(claim) if claim is not None else []),
         *_from_config(config),
+        *extra,
     ]
     settled = []
     for finding in findings:

@@ -1,0 +1,36 @@
+"""The claim package: building it, and checking one (built here or received).
+
+A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-package-1.xsd``),
+``manifest.xml`` (every other member's size and SHA-256) and the invoice copies under
+``attachments/``. The same code that builds a package checks it on the receiving side.
+"""
+
+from __future__ import annotations
+
+from elyclaims.package._archive import Limits, Member
+from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
+from elyclaims.package._inspect import InspectedPackage, inspect_package
+from elyclaims.package._normalize import normalize_claim
+from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml
+from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS, claim_schema, manifest_schema
+from elyclaims.package._writer import write_claim_xml
+
+__all__ = [
+    "CLAIM_NS",
+    "MANIFEST_NS",
+    "BuildRefused",
+    "BuiltPackage",
+    "InspectedPackage",
+    "InvalidXml",
+    "Limits",
+    "Member",
+    "PackagedClaim",
+    "build_package",
+    "claim_schema",
+    "creation_time",
+    "inspect_package",
+    "manifest_schema",
+    "normalize_claim",
+    "read_claim_xml",
+    "write_claim_xml",
+]

@@ -1,0 +1,129 @@
+"""The ZIP container: deterministic writing, the manifest, and cautious opening.
+
+Members are written in a fixed order with fixed timestamps and permissions, so the same members
+give the same bytes. Opening checks names, sizes and compression ratios before anything is
+decompressed, because a package may come from anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from elyclaims._version import __version__
+from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS
+
+__all__ = [
+    "MANIFEST",
+    "Limits",
+    "Member",
+    "manifest_xml",
+    "safe_member_name",
+    "write_zip",
+]
+
+MANIFEST = "manifest.xml"
+CLAIM = "claim.xml"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much a package may hold before it is refused unread."""
+
+    package_bytes: int = 512 * 1024 * 1024
+    members: int = 10_000
+    member_bytes: int = 256 * 1024 * 1024
+    total_bytes: int = 1024 * 1024 * 1024
+    # A member may expand to at most this many times its compressed size (once over 1 MiB):
+    # XML compresses well, but not a thousandfold.
+    ratio: int = 200
+    ratio_floor: int = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member to write: its path in the archive, where its bytes come from, and its digest."""
+
+    path: str
+    source: Path
+    size: int
+    sha256: str
+    media_type: str
+
+    @classmethod
+    def from_file(cls, path: str, source: Path, media_type: str) -> Member:
+        """Describe the file *source* as member *path*, reading it once for its digest."""
+        digest = hashlib.sha256()
+        size = 0
+        with source.open("rb") as handle:
+            for block in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(block)
+                size += len(block)
+        return cls(path=path, source=source, size=size, sha256=digest.hexdigest(),
+                   media_type=media_type)
+
+
+def safe_member_name(name: str) -> bool:
+    """True for a relative POSIX path that stays inside the archive."""
+    if not name or "\\" in name or name.startswith("/") or ":" in name.split("/", 1)[0]:
+        return False
+    parts = PurePosixPath(name).parts
+    return all(part not in {"", ".", ".."} for part in parts)
+
+
+def manifest_xml(
+    members: Iterable[Member], *, package_id: str, ruleset: str, created_at: datetime
+) -> bytes:
+    """The manifest listing *members* (everything but the manifest itself)."""
+    from lxml import etree
+
+    root = etree.Element(
+        f"{{{MANIFEST_NS}}}Manifest",
+        {
+            "schemaVersion": "1",
+            "packageId": package_id,
+            "claimSchema": CLAIM_NS,
+            "ruleset": ruleset,
+            "createdAt": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "generator": "elyclaims",
+            "generatorVersion": __version__,
+        },
+        nsmap={None: MANIFEST_NS},  # type: ignore[dict-item]
+    )
+    for member in members:
+        etree.SubElement(root, f"{{{MANIFEST_NS}}}Member", {
+            "path": member.path, "size": str(member.size), "sha256": member.sha256,
+            "mediaType": member.media_type,
+        })
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _info(path: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(path, date_time=_FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def write_zip(target: IO[bytes], manifest: bytes, members: Iterable[Member]) -> None:
+    """Write the manifest, then *members* in the order given, deterministically."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(_info(MANIFEST), manifest)
+        for member in members:
+            with member.source.open("rb") as source, zf.open(_info(member.path), "w") as sink:
+                for block in iter(lambda: source.read(_CHUNK), b""):
+                    sink.write(block)
+
+
+def read_member(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """The bytes of member *name*, in blocks (the archive's CRC is checked at the end)."""
+    with archive.open(name) as handle:
+        yield from iter(lambda: handle.read(_CHUNK), b"")

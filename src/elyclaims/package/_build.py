@@ -1,0 +1,210 @@
+"""Building a package: attachments, the package id, the self-check, the atomic write."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from elyclaims.catalogue import catalogue
+from elyclaims.errors import OutputError, PackageError
+from elyclaims.findings import Finding
+from elyclaims.model import Claim
+from elyclaims.package._archive import CLAIM, Member, manifest_xml, safe_member_name, write_zip
+from elyclaims.package._normalize import normalize_claim
+from elyclaims.package._reader import InvalidXml, validate_xml
+from elyclaims.package._schema import claim_schema, manifest_schema
+from elyclaims.package._writer import findings_to_carry, write_claim_xml
+from elyclaims.reference import Reference, reference
+from elyclaims.report import Report, summarize
+
+__all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
+           "creation_time"]
+
+_PACKAGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:elyclaims:package")
+_MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
+                ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
+                ".xml": "application/xml", ".txt": "text/plain"}
+
+
+class BuildRefused(PackageError):
+    """The claim has errors (or, with ``strict``, open warnings): no package was written."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{report.errors} errors remain; the package was not written")
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltPackage:
+    """A package that was written, and the report it was built from."""
+
+    path: Path
+    package_id: str
+    sha256: str
+    size: int
+    created_at: datetime
+    lines: int
+    claimed: Decimal
+    members: tuple[Member, ...]
+    report: Report
+
+
+def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now; UTC, whole seconds.
+
+    Raises:
+        PackageError: when ``SOURCE_DATE_EPOCH`` is not a whole number of seconds.
+    """
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError) as error:
+            raise PackageError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from error
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding], list[Member]]:
+    """Find each attachment named in the expenses in *folder*.
+
+    Returns the findings (PK-001 for a missing or unsafe name, PK-002 when names were given but
+    no folder) and the members to pack.
+    """
+    findings: list[Finding] = []
+    members: dict[str, Member] = {}
+    named = [line for line in claim.expenses if line.attachment]
+    if named and folder is None:
+        findings.append(Finding.make("PK-002", named[0].source.location("attachment"),
+                                     count=len(named)))
+        return findings, []
+    for line in named:
+        name = line.attachment or ""
+        location = line.source.location("attachment")
+        if not safe_member_name(name) or "/" in name:
+            findings.append(Finding.make("PK-001", location, variant="unsafe", value=name,
+                                         line_id=line.line_id))
+            continue
+        path = (folder or Path()) / name
+        if not path.is_file():
+            findings.append(Finding.make("PK-001", location, value=name, line_id=line.line_id,
+                                         folder=str(folder)))
+            continue
+        if name not in members:
+            media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+            members[name] = Member.from_file(f"attachments/{name}", path, media_type)
+    return findings, [members[name] for name in sorted(members)]
+
+
+def _package_id(claim: Claim, findings: list[Finding], attachments: list[Member]) -> str:
+    content = {
+        "claim": claim.model_dump(mode="json", exclude={"locations", "origin"}),
+        "findings": [[f.rule, f.key, f.line_id, f.acknowledged] for f in findings],
+        "attachments": [[m.path, m.sha256] for m in attachments],
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return str(uuid.uuid5(_PACKAGE_NAMESPACE, canonical))
+
+
+@contextmanager
+def _scratch(folder: Path, name: str) -> Iterator[Path]:
+    """A temporary file beside the output (client data never goes to a shared temp folder)."""
+    handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    os.close(handle)
+    path = Path(raw)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def build_package(
+    claim: Claim,
+    report: Report,
+    output: str | Path,
+    *,
+    attachments: str | Path | None = None,
+    created_at: datetime | None = None,
+    strict: bool = False,
+    data: Reference | None = None,
+) -> BuiltPackage:
+    """Write the package of *claim* to *output*, atomically.
+
+    *report* is the claim's report from :func:`elyclaims.read_claim`; the attachment checks
+    add to it. Nothing is written while an error remains.
+
+    Raises:
+        BuildRefused: errors remain (the report says which); *output* is untouched.
+        OutputError: *output* cannot be written.
+        PackageError: the package failed its own schema check: a bug in elyclaims.
+    """
+    data = data or reference()
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path()
+    attachment_findings, attachment_members = check_attachments(
+        claim, Path(attachments) if attachments is not None else None)
+    report = Report([*report.findings, *attachment_findings], report.summary, report.sources,
+                    report.sheet_order, report.opened)
+    if not report.passes(strict=strict):
+        raise BuildRefused(report)
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist")
+    packaged = normalize_claim(claim, data)
+    carried = findings_to_carry(report.findings)
+    package_id = _package_id(packaged, carried, attachment_members)
+    created_at = created_at or creation_time()
+    ruleset = catalogue().ruleset
+    try:
+        with _scratch(folder, "claim.xml") as claim_file, _scratch(folder, target.name) as part:
+            with claim_file.open("wb") as handle:
+                write_claim_xml(handle, packaged, package_id=package_id, created_at=created_at,
+                                ruleset=ruleset, findings=report.findings, reference=data)
+            _self_check(claim_file)
+            members = (Member.from_file(CLAIM, claim_file, "application/xml"),
+                       *attachment_members)
+            manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
+                                    created_at=created_at)
+            _check_manifest(manifest)
+            with part.open("wb") as handle:
+                write_zip(handle, manifest, members)
+                handle.flush()
+                os.fsync(handle.fileno())
+            digest = Member.from_file(target.name, part, "application/zip")
+            os.replace(part, target)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+    summary = summarize(packaged)
+    return BuiltPackage(
+        path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
+        created_at=created_at, lines=summary.lines, claimed=summary.net_total,
+        members=tuple(members), report=report,
+    )
+
+
+def _self_check(claim_file: Path) -> None:
+    try:
+        with claim_file.open("rb") as handle:
+            validate_xml(handle, claim_schema())
+    except InvalidXml as error:
+        raise PackageError(
+            f"bug: the claim.xml elyclaims wrote fails its own schema at line {error.line}: "
+            f"{error.message}. Please report this; no package was written."
+        ) from error
+
+
+def _check_manifest(manifest: bytes) -> None:
+    from io import BytesIO
+
+    try:
+        validate_xml(BytesIO(manifest), manifest_schema())
+    except InvalidXml as error:
+        raise PackageError(f"bug: the manifest fails its own schema: {error.message}") from error
+

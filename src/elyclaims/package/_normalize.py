@@ -1,0 +1,90 @@
+"""What of a claim goes into a package, in the form the package writes it.
+
+A package carries codes, not the officer's spellings (``092`` for "Vanda", ``EVK-UUS`` for
+"Uudenmaan elinvoimakeskus"), and nothing about a person that the claim does not need: no birth
+year (only whether the client is a minor), no asylum or residence history, no source file paths.
+Reading a package gives back exactly this normalized claim.
+"""
+
+from __future__ import annotations
+
+from elyclaims.identifiers import normalize_iban
+from elyclaims.model import Claim, ClaimantType, Client, SourceRow
+from elyclaims.reference import Reference
+
+__all__ = ["minor_during", "normalize_business_id", "normalize_claim"]
+
+
+def normalize_business_id(text: str | None) -> str | None:
+    """``123456-2`` -> ``0123456-2``: the registry's seven-digit form."""
+    if not text:
+        return text
+    digits, _, check = text.strip().partition("-")
+    return f"{digits.zfill(7)}-{check}" if digits.isdigit() else text.strip()
+
+
+def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
+    """Whether a client born in *birth_year* is under 18 at any time in the claim period."""
+    if birth_year is None or claim.period_start is None:
+        return None
+    return claim.period_start.year - birth_year < 18
+
+
+def _claimant_code(claim: Claim, reference: Reference) -> str | None:
+    code, kind = claim.claimant.code, claim.claimant.type
+    if kind == ClaimantType.CITY_OF_HELSINKI:
+        return "091"
+    if not code:
+        return None
+    if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
+        county = reference.county(code)
+        return county.code if county else code
+    municipality = reference.municipality(code)
+    return municipality.code if municipality else code
+
+
+def normalize_claim(claim: Claim, reference: Reference) -> Claim:
+    """The claim as a package carries it (see the module's docstring)."""
+    authority = reference.authority(claim.recipient)
+    clients = tuple(
+        Client(
+            reference=client.reference,
+            admission_date=client.admission_date,
+            removal_date=client.removal_date,
+            home_municipality=(
+                municipality.code
+                if (municipality := reference.municipality(client.home_municipality))
+                else client.home_municipality
+            ),
+            unaccompanied=client.unaccompanied,
+            minor=client.minor if client.minor is not None
+            else minor_during(client.birth_year, claim),
+        )
+        for client in claim.clients
+    )
+    expenses = tuple(
+        line.model_copy(update={
+            "source": SourceRow(sheet=line.source.sheet, row=line.source.row),
+            "provider_business_id": normalize_business_id(line.provider_business_id),
+            "acknowledged": None,
+        })
+        for line in claim.expenses
+    )
+    claimant = claim.claimant.model_copy(update={
+        "business_id": normalize_business_id(claim.claimant.business_id),
+        "code": _claimant_code(claim, reference),
+        "iban": normalize_iban(claim.claimant.iban) if claim.claimant.iban else None,
+        "bic": claim.claimant.bic.replace(" ", "").upper() if claim.claimant.bic else None,
+    })
+    return Claim(
+        claimant=claimant,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        purpose=claim.purpose,
+        decision_reference=claim.decision_reference,
+        decision_date=claim.decision_date,
+        recipient=authority.code if authority else claim.recipient,
+        clients=clients,
+        expenses=expenses,
+    )
+

@@ -1,0 +1,42 @@
+"""The package schemas, loaded once from the copy the wheel carries (``elyclaims/schemas``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+__all__ = ["CLAIM_NS", "CLAIM_SCHEMA", "MANIFEST_NS", "MANIFEST_SCHEMA", "claim_schema",
+           "manifest_schema", "schema_text"]
+
+CLAIM_NS = "urn:elyclaims:claim:1"
+MANIFEST_NS = "urn:elyclaims:manifest:1"
+CLAIM_SCHEMA = "claim-package-1.xsd"
+MANIFEST_SCHEMA = "manifest-1.xsd"
+
+
+def schema_text(name: str) -> bytes:
+    """The bytes of a schema file shipped with elyclaims."""
+    return resources.files("elyclaims").joinpath(f"schemas/{name}").read_bytes()
+
+
+def _load(name: str) -> etree.XMLSchema:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.XMLSchema(etree.fromstring(schema_text(name), parser))
+
+
+@cache
+def claim_schema() -> etree.XMLSchema:
+    """The XML schema of ``claim.xml``."""
+    return _load(CLAIM_SCHEMA)
+
+
+@cache
+def manifest_schema() -> etree.XMLSchema:
+    """The XML schema of ``manifest.xml``."""
+    return _load(MANIFEST_SCHEMA)
