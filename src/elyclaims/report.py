@@ -10,7 +10,7 @@ from elyclaims.findings import Finding, Severity, column_index
 from elyclaims.model import Category, Claim, ExpenseLine
 from elyclaims.reading import SourceFile
 
-__all__ = ["CategoryTotal", "Report", "Summary", "summarize"]
+__all__ = ["CategoryTotal", "Report", "Summary", "Totals", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,29 +41,45 @@ def _gross(line: ExpenseLine) -> Decimal:
     return (line.net_amount or Decimal(0)) + (line.vat_amount or Decimal(0))
 
 
+class Totals:
+    """Adds up lines one at a time (so a writer can total what it streams)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.net = self.vat = self.gross = Decimal("0.00")
+        self.by_category: dict[str, CategoryTotal] = {}
+
+    def add(self, line: ExpenseLine) -> None:
+        """Count *line* in the overall and category totals (unknown categories as themselves)."""
+        net = line.net_amount or Decimal("0.00")
+        vat = line.vat_amount or Decimal("0.00")
+        gross = _gross(line)
+        self.lines += 1
+        self.net, self.vat, self.gross = self.net + net, self.vat + vat, self.gross + gross
+        key = line.category or "UNKNOWN"
+        total = self.by_category.get(key, CategoryTotal())
+        self.by_category[key] = CategoryTotal(
+            lines=total.lines + 1, net=total.net + net, vat=total.vat + vat,
+            gross=total.gross + gross,
+        )
+
+    def summary(self, clients: int = 0) -> Summary:
+        """The totals so far, categories in catalogue order."""
+        order = {code.value: position for position, code in enumerate(Category)}
+        ordered = dict(sorted(self.by_category.items(),
+                              key=lambda item: (order.get(item[0], 99), item[0])))
+        return Summary(lines=self.lines, clients=clients, net_total=self.net,
+                       vat_total=self.vat, gross_total=self.gross, by_category=ordered)
+
+
 def summarize(claim: Claim | None) -> Summary:
     """Total *claim*'s lines, overall and by category (an unknown category totals as itself)."""
     if claim is None:
         return Summary()
-    net = vat = gross = Decimal("0.00")
-    by_category: dict[str, CategoryTotal] = {}
+    totals = Totals()
     for line in claim.expenses:
-        line_net = line.net_amount or Decimal("0.00")
-        line_vat = line.vat_amount or Decimal("0.00")
-        line_gross = _gross(line)
-        net, vat, gross = net + line_net, vat + line_vat, gross + line_gross
-        key = line.category or "UNKNOWN"
-        total = by_category.get(key, CategoryTotal())
-        by_category[key] = CategoryTotal(
-            lines=total.lines + 1, net=total.net + line_net, vat=total.vat + line_vat,
-            gross=total.gross + line_gross,
-        )
-    order = {code.value: position for position, code in enumerate(Category)}
-    ordered = dict(sorted(by_category.items(), key=lambda item: (order.get(item[0], 99), item[0])))
-    return Summary(
-        lines=len(claim.expenses), clients=len(claim.clients), net_total=net, vat_total=vat,
-        gross_total=gross, by_category=ordered,
-    )
+        totals.add(line)
+    return totals.summary(clients=len(claim.clients))
 
 
 @dataclass(slots=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,9 +17,9 @@ from pathlib import Path
 from elyclaims.catalogue import catalogue
 from elyclaims.errors import OutputError, PackageError
 from elyclaims.findings import Finding
-from elyclaims.model import Claim
+from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, Member, manifest_xml, safe_member_name, write_zip
-from elyclaims.package._normalize import normalize_claim
+from elyclaims.package._normalize import normalize_claim, normalize_line
 from elyclaims.package._reader import InvalidXml, validate_xml
 from elyclaims.package._schema import claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
@@ -28,7 +29,6 @@ from elyclaims.report import Report, summarize
 __all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
            "creation_time"]
 
-_PACKAGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:elyclaims:package")
 _MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
                 ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
                 ".xml": "application/xml", ".txt": "text/plain"}
@@ -104,14 +104,33 @@ def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding],
     return findings, [members[name] for name in sorted(members)]
 
 
-def _package_id(claim: Claim, findings: list[Finding], attachments: list[Member]) -> str:
-    content = {
-        "claim": claim.model_dump(mode="json", exclude={"locations", "origin"}),
-        "findings": [[f.rule, f.key, f.line_id, f.acknowledged] for f in findings],
-        "attachments": [[m.path, m.sha256] for m in attachments],
-    }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return str(uuid.uuid5(_PACKAGE_NAMESPACE, canonical))
+class _NormalizedLines:
+    """The claim's expense lines as the package carries them, made afresh on each iteration."""
+
+    def __init__(self, claim: Claim) -> None:
+        self._claim = claim
+
+    def __iter__(self) -> Iterator[ExpenseLine]:
+        return (normalize_line(line) for line in self._claim.expenses)
+
+
+def _canonical(data: object) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _package_id(
+    header: Claim, lines: Iterable[ExpenseLine], findings: list[Finding],
+    attachments: list[Member],
+) -> str:
+    """A UUID made from the SHA-256 of the claim's content, streamed a line at a time."""
+    digest = hashlib.sha256()
+    digest.update(_canonical(header.model_dump(mode="json",
+                                               exclude={"locations", "origin", "expenses"})))
+    for line in lines:
+        digest.update(_canonical(line.model_dump(mode="json")))
+    digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged] for f in findings]))
+    digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
 
 
 @contextmanager
@@ -157,16 +176,19 @@ def build_package(
         raise BuildRefused(report)
     if not folder.is_dir():
         raise OutputError(f"{target}: the folder {folder} does not exist")
-    packaged = normalize_claim(claim, data)
+    # The claim's header and clients are copied once; the lines are normalized as they stream.
+    header = normalize_claim(claim.model_copy(update={"expenses": ()}), data)
+    lines = _NormalizedLines(claim)
     carried = findings_to_carry(report.findings)
-    package_id = _package_id(packaged, carried, attachment_members)
+    package_id = _package_id(header, lines, carried, attachment_members)
     created_at = created_at or creation_time()
     ruleset = catalogue().ruleset
     try:
         with _scratch(folder, "claim.xml") as claim_file, _scratch(folder, target.name) as part:
             with claim_file.open("wb") as handle:
-                write_claim_xml(handle, packaged, package_id=package_id, created_at=created_at,
-                                ruleset=ruleset, findings=report.findings, reference=data)
+                write_claim_xml(handle, header, lines=lines, package_id=package_id,
+                                created_at=created_at, ruleset=ruleset,
+                                findings=report.findings, reference=data)
             _self_check(claim_file)
             members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                        *attachment_members)
@@ -181,7 +203,7 @@ def build_package(
             os.replace(part, target)
     except OSError as error:
         raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
-    summary = summarize(packaged)
+    summary = summarize(claim)
     return BuiltPackage(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,

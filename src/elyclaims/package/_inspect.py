@@ -101,7 +101,7 @@ def inspect_package(path: str | Path, *, limits: Limits | None = None) -> Inspec
         listed = _read_manifest(package, archive, findings)
         if listed is None:
             return done(False)
-        manifest_id, expected = listed
+        header, expected = listed
         _check_members(package, archive, names, expected, findings, result)
         if CLAIM not in names:
             return done()
@@ -115,9 +115,7 @@ def inspect_package(path: str | Path, *, limits: Limits | None = None) -> Inspec
             findings.append(_at(package, CLAIM, "PK-005", variant="damaged", reason=str(error)))
             return done()
     packaged = result.packaged
-    if packaged.package_id != manifest_id:
-        findings.append(_at(package, CLAIM, "PK-009", claim_id=packaged.package_id,
-                            manifest_id=manifest_id))
+    findings.extend(_compare_headers(package, header, packaged))
     findings.extend(_check_totals(package, packaged))
     for line in packaged.claim.expenses:
         if line.attachment and f"attachments/{line.attachment}" not in expected:
@@ -171,8 +169,8 @@ def _check_entries(
 
 def _read_manifest(
     package: Path, archive: zipfile.ZipFile, findings: list[Finding]
-) -> tuple[str, dict[str, tuple[int, str]]] | None:
-    """The manifest's package id and its members (path -> size, digest), or None."""
+) -> tuple[dict[str, str], dict[str, tuple[int, str]]] | None:
+    """The manifest's header attributes and its members (path -> size, digest), or None."""
     from lxml import etree
 
     try:
@@ -190,7 +188,7 @@ def _read_manifest(
         str(member.get("path")): (int(str(member.get("size"))), str(member.get("sha256")))
         for member in root.iterfind(f"{{{MANIFEST_NS}}}Member")
     }
-    return str(root.get("packageId")), members
+    return {str(k): str(v) for k, v in root.attrib.items()}, members
 
 
 def _check_members(
@@ -220,6 +218,24 @@ def _check_members(
         if actual != size or digest.hexdigest() != sha256:
             findings.append(_at(package, name, "PK-005", expected=sha256[:12],
                                 actual=digest.hexdigest()[:12]))
+
+
+def _compare_headers(
+    package: Path, manifest: dict[str, str], packaged: PackagedClaim
+) -> list[Finding]:
+    """The manifest repeats claim.xml's header; any difference means one of them was altered."""
+    claim = {
+        "packageId": packaged.package_id,
+        "createdAt": packaged.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generator": packaged.generator,
+        "generatorVersion": packaged.generator_version,
+        "ruleset": packaged.ruleset,
+    }
+    return [
+        _at(package, MANIFEST, "PK-009", field=name, claim_value=value,
+            manifest_value=manifest.get(name, ""))
+        for name, value in claim.items() if manifest.get(name) != value
+    ]
 
 
 def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:

@@ -9,10 +9,10 @@ Reading a package gives back exactly this normalized claim.
 from __future__ import annotations
 
 from elyclaims.identifiers import normalize_iban
-from elyclaims.model import Claim, ClaimantType, Client, SourceRow
+from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow
 from elyclaims.reference import Reference
 
-__all__ = ["minor_during", "normalize_business_id", "normalize_claim"]
+__all__ = ["minor_during", "normalize_business_id", "normalize_claim", "normalize_line"]
 
 
 def normalize_business_id(text: str | None) -> str | None:
@@ -43,6 +43,16 @@ def _claimant_code(claim: Claim, reference: Reference) -> str | None:
     return municipality.code if municipality else code
 
 
+def normalize_line(line: ExpenseLine) -> ExpenseLine:
+    """An expense line as a package carries it: its sheet and row, the registry's form of the
+    provider's Business ID, no acknowledgement text (acknowledgements travel per rule)."""
+    return line.model_copy(update={
+        "source": SourceRow(sheet=line.source.sheet, row=line.source.row),
+        "provider_business_id": normalize_business_id(line.provider_business_id),
+        "acknowledged": None,
+    })
+
+
 def normalize_claim(claim: Claim, reference: Reference) -> Claim:
     """The claim as a package carries it (see the module's docstring)."""
     authority = reference.authority(claim.recipient)
@@ -62,14 +72,7 @@ def normalize_claim(claim: Claim, reference: Reference) -> Claim:
         )
         for client in claim.clients
     )
-    expenses = tuple(
-        line.model_copy(update={
-            "source": SourceRow(sheet=line.source.sheet, row=line.source.row),
-            "provider_business_id": normalize_business_id(line.provider_business_id),
-            "acknowledged": None,
-        })
-        for line in claim.expenses
-    )
+    expenses = tuple(normalize_line(line) for line in claim.expenses)
     claimant = claim.claimant.model_copy(update={
         "business_id": normalize_business_id(claim.claimant.business_id),
         "code": _claimant_code(claim, reference),
@@ -82,7 +85,8 @@ def normalize_claim(claim: Claim, reference: Reference) -> Claim:
         period_end=claim.period_end,
         purpose=claim.purpose,
         decision_reference=claim.decision_reference,
-        decision_date=claim.decision_date,
+        # A decision is known by its reference; a date alone identifies nothing.
+        decision_date=claim.decision_date if claim.decision_reference else None,
         recipient=authority.code if authority else claim.recipient,
         clients=clients,
         expenses=expenses,

@@ -12,7 +12,7 @@ from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._schema import CLAIM_NS
 from elyclaims.reference import Reference
-from elyclaims.report import summarize
+from elyclaims.report import Summary, Totals
 from elyclaims.values import format_money
 
 __all__ = ["write_claim_xml"]
@@ -66,6 +66,7 @@ def write_claim_xml(
     target: IO[bytes],
     claim: Claim,
     *,
+    lines: Iterable[ExpenseLine] | None = None,
     package_id: str,
     created_at: datetime,
     ruleset: str,
@@ -74,9 +75,12 @@ def write_claim_xml(
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
-    *findings* are the claim's findings: the warnings among them travel with the package, and
-    the reasons of acknowledged ones are also written on their lines. The output is not
-    validated here: the caller checks it against the schema.
+    *lines* are the (normalized) expense lines, when they come from elsewhere than
+    ``claim.expenses``: an iterable that can be iterated twice (once for the legal bases, once
+    to write), made fresh each time so that no second copy of the lines is held in memory. The
+    totals are added up as the lines are written. *findings* are the claim's findings: the warnings
+    among them travel with the package, and the reasons of acknowledged ones are also written on
+    their lines. The output is not validated here: the caller checks it against the schema.
     """
     from lxml import etree
 
@@ -105,7 +109,7 @@ def write_claim_xml(
             if claim.decision_reference:
                 xml.write(_element("Decision", reference=claim.decision_reference,
                                    date=claim.decision_date), pretty_print=True)
-            for legal_basis in _legal_bases(claim, reference):
+            for legal_basis in _legal_bases(claim, reference, lines):
                 xml.write(legal_basis, pretty_print=True)
             with xml.element(_q("Clients")):
                 for client in claim.clients:
@@ -116,11 +120,13 @@ def write_claim_xml(
                     _optional(element, "Unaccompanied", client.unaccompanied)
                     _optional(element, "Minor", client.minor)
                     xml.write(element, pretty_print=True)
+            totals = Totals()
             with xml.element(_q("Expenses")):
-                for line in claim.expenses:
+                for line in claim.expenses if lines is None else lines:
+                    totals.add(line)
                     xml.write(_expense(line, acknowledged_by_line.get(line.line_id, [])),
                               pretty_print=True)
-            xml.write(_totals(claim), pretty_print=True)
+            xml.write(_totals(totals.summary()), pretty_print=True)
             with xml.element(_q("Findings")):
                 for finding in findings_to_carry(findings):
                     xml.write(_element(
@@ -157,13 +163,16 @@ def _recipient(claim: Claim, reference: Reference) -> Any:
     return _element("Recipient", name, code=claim.recipient)
 
 
-def _legal_bases(claim: Claim, reference: Reference) -> list[Any]:
+def _legal_bases(
+    claim: Claim, reference: Reference, lines: Iterable[ExpenseLine] | None
+) -> list[Any]:
     used = {}
-    for line in claim.expenses:
-        if line.service_date is not None:
-            regime = reference.regime_on(line.service_date)
-            if regime is not None:
-                used[regime.code] = regime
+    # The regimes are few: find them from the service dates alone, before the lines are written.
+    dates = {line.service_date for line in (claim.expenses if lines is None else lines)}
+    for day in sorted(d for d in dates if d is not None):
+        regime = reference.regime_on(day)
+        if regime is not None:
+            used[regime.code] = regime
     return [
         _element("LegalBasis", regime.text["fi"], code=regime.code, **{
             "from": regime.valid_from, "until": regime.valid_until})
@@ -181,7 +190,7 @@ def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> Any:
         provider = _child(element, "Provider")
         _optional(provider, "Name", line.provider)
         _optional(provider, "BusinessId", line.provider_business_id)
-    if line.invoice_number:
+    if line.invoice_number or line.invoice_date:
         _child(element, "Invoice", number=line.invoice_number, date=line.invoice_date)
     _child(element, "Description", line.description)
     _optional(element, "Justification", line.justification)
@@ -195,8 +204,7 @@ def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> Any:
     return element
 
 
-def _totals(claim: Claim) -> Any:
-    summary = summarize(claim)
+def _totals(summary: Summary) -> Any:
     element = _element("Totals")
     for category, total in summary.by_category.items():
         _child(element, "CategoryTotal", category=category, lines=total.lines, net=total.net,

@@ -1,0 +1,522 @@
+"""The claim package: schema validity (two validators), round trip, golden file,
+reproducibility, refusals, attachments, and a reader that trusts nothing."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import xmlschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, SAMPLES, Run
+from elyclaims import read_claim
+from elyclaims.identifiers import business_id_check_digit
+from elyclaims.model import Category, Claim, Claimant, Client, ExpenseLine, SourceRow
+from elyclaims.package import (
+    BuildRefused,
+    build_package,
+    inspect_package,
+    normalize_claim,
+    read_claim_xml,
+    write_claim_xml,
+)
+from elyclaims.reference import reference
+from test_rule_cases import TODAY
+from workbooks import clean_claim, write_xlsx
+
+CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+SCHEMAS = REPO / "schemas"
+GOLDEN = Path(__file__).parent / "golden" / "claim.xml"
+
+
+def _build(tmp_path: Path, name: str = "out.elyclaim.zip", **kwargs: object) -> Path:
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    claim, report = read_claim(workbook, today=TODAY)
+    assert claim is not None
+    built = build_package(claim, report, tmp_path / name, created_at=CREATED, **kwargs)
+    return built.path
+
+
+def _member(package: Path, name: str) -> bytes:
+    with zipfile.ZipFile(package) as archive:
+        return archive.read(name)
+
+
+def _rewrite(package: Path, change: Callable[[str, bytes], bytes | None],
+             extra: dict[str, bytes] | None = None) -> None:
+    """Rewrite *package* with each member passed through *change* (None drops it)."""
+    with zipfile.ZipFile(package) as archive:
+        members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            changed = change(name, data)
+            if changed is not None:
+                archive.writestr(name, changed)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+
+
+def _rules(package: Path) -> list[tuple[str, str | None]]:
+    return [(f.key, f.location.sheet) for f in inspect_package(package).report.findings
+            if f.severity.value == "error"]
+
+
+# ------------------------------------------------------------------------ schema validity
+
+
+def test_xmllint_validates_every_sample_package(tmp_path: Path) -> None:
+    """claim.xml and manifest.xml of every sample's package pass `xmllint --schema`."""
+    xmllint = shutil.which("xmllint")
+    if xmllint is None:
+        assert not os.environ.get("CI"), "CI must install xmllint (libxml2-utils)"
+        pytest.skip("xmllint is not installed")
+    inputs = [[SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx"],
+              [SAMPLES / "osterbotten-valfardsomrade-2026-h1.xlsx"],
+              sorted((SAMPLES / "helsinki-erp-2026-09").glob("*.csv"))]
+    for number, paths in enumerate(inputs):
+        claim, report = read_claim(paths, today=TODAY)
+        assert claim is not None
+        package = build_package(claim, report, tmp_path / f"{number}.zip", created_at=CREATED).path
+        for member, schema in (("claim.xml", "claim-package-1.xsd"),
+                               ("manifest.xml", "manifest-1.xsd")):
+            extracted = tmp_path / f"{number}-{member}"
+            extracted.write_bytes(_member(package, member))
+            done = subprocess.run([xmllint, "--noout", "--schema", str(SCHEMAS / schema),
+                                   str(extracted)], capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stderr
+            assert "validates" in done.stderr
+
+
+def test_second_validator_agrees(tmp_path: Path) -> None:
+    """The pure-Python xmlschema validator accepts the same package and rejects a bad one."""
+    package = _build(tmp_path)
+    claim_schema = xmlschema.XMLSchema(str(SCHEMAS / "claim-package-1.xsd"))
+    manifest_schema = xmlschema.XMLSchema(str(SCHEMAS / "manifest-1.xsd"))
+    claim_xml = _member(package, "claim.xml")
+    claim_schema.validate(io.BytesIO(claim_xml))
+    manifest_schema.validate(io.BytesIO(_member(package, "manifest.xml")))
+    broken = claim_xml.replace(b"<Net>480.00</Net>", b"<Net>480.001</Net>")
+    assert not claim_schema.is_valid(io.BytesIO(broken))
+
+
+def test_schema_documents_every_element() -> None:
+    """Every element and type of both schemas carries an annotation."""
+    for name in ("claim-package-1.xsd", "manifest-1.xsd"):
+        text = (SCHEMAS / name).read_text(encoding="utf-8")
+        elements = re.findall(r"<xs:element name=\"(\w+)\"[^>]*?(/?)>", text)
+        for element, closed in elements:
+            assert not closed, f"{name}: {element} has no annotation"
+        for match in re.finditer(r"<xs:element (?:name|ref)=\"(\w+)\"[^/]*?>", text):
+            following = text[match.end():match.end() + 200]
+            if "xs:element name" in match.group(0):
+                assert "<xs:annotation>" in following, f"{name}: {match.group(1)}"
+
+
+def test_wheel_carries_the_single_schema_copy() -> None:
+    """The package's schemas are the top-level schemas/ files (one copy)."""
+    from elyclaims.package._schema import schema_text
+
+    assert schema_text("claim-package-1.xsd") == (SCHEMAS / "claim-package-1.xsd").read_bytes()
+
+
+# ------------------------------------------------------------------------------ round trip
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")),
+               min_size=1, max_size=40).filter(lambda s: s.strip())
+MONEY = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False,
+                    allow_infinity=False)
+DAYS = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))
+
+
+@st.composite
+def business_ids(draw: st.DrawFn) -> str:
+    digits = draw(st.integers(0, 9_999_999).map(lambda n: f"{n:07d}")
+                  .filter(lambda d: business_id_check_digit(d) is not None))
+    return f"{digits}-{business_id_check_digit(digits)}"
+
+
+@st.composite
+def claims(draw: st.DrawFn) -> Claim:
+    municipalities = sorted(reference().municipalities)
+    references = draw(st.lists(TEXT, min_size=1, max_size=4, unique_by=lambda t: " ".join(
+        t.split()).casefold()))
+    clients = tuple(
+        Client(reference=ref, admission_date=draw(DAYS),
+               removal_date=draw(st.none() | DAYS),
+               home_municipality=draw(st.sampled_from(municipalities)),
+               unaccompanied=draw(st.none() | st.booleans()),
+               birth_year=draw(st.none() | st.integers(1950, 2020)))
+        for ref in references
+    )
+    lines = []
+    for row in range(2, 2 + draw(st.integers(0, 6))):
+        lines.append(ExpenseLine(
+            line_id=f"Kulut:{row}", source=SourceRow(sheet="Kulut", row=row),
+            service_date=draw(DAYS), client_reference=draw(st.sampled_from(references)),
+            category=draw(st.sampled_from(list(Category))).value,
+            description=draw(TEXT), justification=draw(st.none() | TEXT),
+            provider=draw(st.none() | TEXT),
+            provider_business_id=draw(st.none() | business_ids()),
+            invoice_number=draw(st.none() | TEXT),
+            invoice_date=draw(st.none() | DAYS),
+            net_amount=draw(MONEY), vat_amount=draw(st.none() | MONEY),
+            gross_amount=draw(st.none() | MONEY),
+            credited_invoice=draw(st.none() | TEXT), attachment=draw(st.none() | TEXT),
+        ))
+    start = draw(DAYS)
+    return Claim(
+        claimant=Claimant(name=draw(TEXT), type="wellbeing-services-county",
+                          business_id=draw(business_ids()),
+                          code=draw(st.sampled_from([f"{n:02d}" for n in range(1, 22)])),
+                          iban=draw(st.none() | st.just("FI5212345600007890")),
+                          contact_person=draw(st.none() | TEXT), email=draw(st.none() | TEXT),
+                          phone=draw(st.none() | TEXT)),
+        period_start=start, period_end=draw(st.dates(min_value=start,
+                                                     max_value=date(2027, 12, 31))),
+        purpose=draw(st.sampled_from(["decision-application", "payment-claim"])),
+        decision_reference=draw(st.none() | TEXT), decision_date=draw(st.none() | DAYS),
+        recipient=draw(st.sampled_from(sorted(reference().authorities))),
+        clients=clients, expenses=tuple(lines),
+    )
+
+
+def _comparable(claim: Claim) -> dict[str, object]:
+    return claim.model_dump(exclude={"origin", "locations"})
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(claims())
+def test_model_to_xml_to_model_is_the_identity(claim: Claim) -> None:
+    """Writing a (normalized) claim as claim.xml and reading it back gives the same claim, and
+    the XML is valid against the schema."""
+    normalized = normalize_claim(claim, reference())
+    buffer = io.BytesIO()
+    write_claim_xml(buffer, normalized, package_id="00000000-0000-5000-8000-000000000000",
+                    created_at=CREATED, ruleset="test", findings=[], reference=reference())
+    buffer.seek(0)
+    packaged = read_claim_xml(buffer)
+    assert _comparable(packaged.claim) == _comparable(normalized)
+    assert normalize_claim(packaged.claim, reference()) == packaged.claim.model_copy(
+        update={"origin": normalized.origin})
+
+
+def test_package_carries_nothing_else_about_a_person(tmp_path: Path) -> None:
+    """Birth year, asylum status and residence history stay home; only the minor flag goes."""
+    sheets = clean_claim()
+    sheets["Asiakkaat"].rows[0].extend(["Turvapaikanhakija"])
+    sheets["Asiakkaat"].rows[1][5] = 2010
+    sheets["Asiakkaat"].rows[1].extend([date(2025, 12, 31)])
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    package = build_package(claim, report, tmp_path / "p.zip", created_at=CREATED).path
+    xml = _member(package, "claim.xml").decode()
+    assert "2010" not in xml
+    assert "2025-12-01" not in xml  # home municipality since
+    assert "2025-12-31" not in xml  # asylum seeker until
+    assert "<Minor>true</Minor>" in xml
+
+
+# ---------------------------------------------------------------------------------- golden
+
+
+def _masked(xml: bytes) -> str:
+    return re.sub(r'generatorVersion="[^"]*"', 'generatorVersion="*"', xml.decode("utf-8"))
+
+
+def test_golden_claim_xml(tmp_path: Path) -> None:
+    """The clean test workbook's claim.xml equals the golden file (generator version masked),
+    and the golden file is itself valid."""
+    xml = _masked(_member(_build(tmp_path), "claim.xml"))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(xml, encoding="utf-8")
+    assert xml == GOLDEN.read_text(encoding="utf-8")
+    golden = GOLDEN.read_text(encoding="utf-8").replace('generatorVersion="*"',
+                                                        'generatorVersion="0"')
+    xmlschema.XMLSchema(str(SCHEMAS / "claim-package-1.xsd")).validate(
+        io.BytesIO(golden.encode("utf-8")))
+
+
+# -------------------------------------------------------------------------- reproducibility
+
+
+def test_same_input_same_bytes_with_source_date_epoch(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SOURCE_DATE_EPOCH set, two builds give identical bytes; the id never depends on
+    the clock."""
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1793491200")
+    assert cli("build", workbook, "-o", tmp_path / "a.zip").code == 0
+    assert cli("build", workbook, "-o", tmp_path / "b.zip").code == 0
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    assert b'createdAt="2026-11-01T00:00:00Z"' in _member(tmp_path / "a.zip", "claim.xml")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert cli("build", workbook, "-o", tmp_path / "c.zip").code == 0
+    ids = {re.search(rb'packageId="([^"]+)"', _member(tmp_path / n, "claim.xml")).group(1)
+           for n in ("a.zip", "c.zip")}
+    assert len(ids) == 1
+
+
+def test_bad_source_date_epoch_is_a_usage_error(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SOURCE_DATE_EPOCH that is not a number exits 2 and writes nothing."""
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    run = cli("build", workbook, "-o", tmp_path / "a.zip")
+    assert run.code == 2
+    assert "SOURCE_DATE_EPOCH" in run.err
+    assert not (tmp_path / "a.zip").exists()
+
+
+# --------------------------------------------------------------------------------- refusals
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def test_refused_build_writes_nothing(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """With errors, build exits 1 and leaves no package, no partial file, and an existing file
+    at the output path untouched."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][2] = "ruoka"
+    workbook = write_xlsx(tmp_path / "claim.xlsx", sheets)
+    run = cli("build", workbook, "-o", tmp_path / "new.zip")
+    assert run.code == 1
+    assert "EL-005" in run.out
+    assert not (tmp_path / "new.zip").exists()
+    existing = tmp_path / "old.zip"
+    existing.write_bytes(b"the officer's earlier package")
+    assert cli("build", workbook, "-o", existing).code == 1
+    assert existing.read_bytes() == b"the officer's earlier package"
+    assert _leftovers(tmp_path) == []
+
+
+def test_identity_codes_block_the_build(tmp_path: Path) -> None:
+    """No personal identity code can reach a package: the privacy rules refuse the build."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[1][3] = "Psykoterapia 131052-308T"
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    with pytest.raises(BuildRefused) as refused:
+        build_package(claim, report, tmp_path / "p.zip", created_at=CREATED)
+    assert "PR-001" in {f.rule for f in refused.value.report.findings}
+    assert not (tmp_path / "p.zip").exists()
+
+
+def test_build_never_overwrites_its_input(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """An output path that is an input file is a usage error; the input is untouched."""
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    before = workbook.read_bytes()
+    run = cli("build", workbook, "-o", workbook)
+    assert run.code == 2
+    assert workbook.read_bytes() == before
+
+
+def test_output_folder_missing(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """An output in a folder that does not exist exits 2 with a clear message."""
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    run = cli("build", workbook, "-o", tmp_path / "nowhere" / "p.zip")
+    assert run.code == 2
+    assert "does not exist" in run.err
+
+
+def test_strict_build_refuses_open_warnings(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """--strict refuses while a warning is not acknowledged; warnings otherwise travel."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][4] = None  # EL-008
+    workbook = write_xlsx(tmp_path / "claim.xlsx", sheets)
+    assert cli("build", workbook, "-o", tmp_path / "s.zip", "--strict").code == 1
+    assert not (tmp_path / "s.zip").exists()
+    assert cli("build", workbook, "-o", tmp_path / "w.zip").code == 0
+    xml = _member(tmp_path / "w.zip", "claim.xml")
+    assert b'rule="EL-008" severity="warning" messageKey="EL-008" lineId="Kulut:3"' in xml
+
+
+def test_acknowledged_warnings_travel_with_their_reasons(tmp_path: Path) -> None:
+    """An acknowledged warning and its reason are in the package and come back on inspect."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Kuitattu")
+    sheets["Kulut"].rows[2][4] = None
+    sheets["Kulut"].rows[2].append("EL-008: peruste kuvauksessa")
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    package = build_package(claim, report, tmp_path / "p.zip", created_at=CREATED).path
+    xml = _member(package, "claim.xml").decode()
+    assert '<Acknowledgement rule="EL-008">peruste kuvauksessa</Acknowledgement>' in xml
+    inspected = inspect_package(package)
+    assert inspected.ok
+    assert [(f.rule, f.acknowledged) for f in inspected.report.findings] == [
+        ("EL-008", "peruste kuvauksessa")]
+
+
+# ------------------------------------------------------------------------------ attachments
+
+
+def _with_attachment(tmp_path: Path, name: str) -> Path:
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Liite")
+    sheets["Kulut"].rows[1].append(name)
+    return write_xlsx(tmp_path / "claim.xlsx", sheets)
+
+
+def test_attachments_are_packed_with_digests(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """Invoice copies from --attachments are members with their digests in the manifest."""
+    folder = tmp_path / "liitteet"
+    folder.mkdir()
+    (folder / "T-1.pdf").write_bytes(b"%PDF-1.7 invoice copy")
+    workbook = _with_attachment(tmp_path, "T-1.pdf")
+    run = cli("build", workbook, "-o", tmp_path / "p.zip", "--attachments", folder,
+              "--format", "json")
+    assert run.code == 0, run.out
+    members = {m["path"]: m for m in run.json()["package"]["members"]}
+    assert set(members) == {"claim.xml", "attachments/T-1.pdf"}
+    assert _member(tmp_path / "p.zip", "attachments/T-1.pdf") == b"%PDF-1.7 invoice copy"
+    assert inspect_package(tmp_path / "p.zip").ok
+
+
+@pytest.mark.parametrize(("name", "key"), [("T-2.pdf", "PK-001"), ("../T-1.pdf", "PK-001/unsafe")])
+def test_missing_or_unsafe_attachment_refuses(
+    tmp_path: Path, cli: Callable[..., Run], name: str, key: str
+) -> None:
+    """A named file that is missing, or a name with a path, is PK-001 and nothing is written."""
+    folder = tmp_path / "liitteet"
+    folder.mkdir()
+    (folder / "T-1.pdf").write_bytes(b"%PDF")
+    run = cli("build", _with_attachment(tmp_path, name), "-o", tmp_path / "p.zip",
+              "--attachments", folder, "--format", "json")
+    assert run.code == 1
+    assert key in [f["message_key"] for f in run.json()["findings"]]
+    assert not (tmp_path / "p.zip").exists()
+
+
+# ------------------------------------------------------------------------------ the reader
+
+
+def test_changed_amount_names_the_member(tmp_path: Path) -> None:
+    """Changing one amount in claim.xml is a digest finding on claim.xml and a totals finding."""
+    package = _build(tmp_path)
+    _rewrite(package, lambda n, d: d.replace(b"<Net>480.00</Net>", b"<Net>580.00</Net>")
+             if n == "claim.xml" else d)
+    keys = _rules(package)
+    assert ("PK-005", "claim.xml") in keys
+    assert ("PK-007", "claim.xml") in keys
+
+
+@pytest.mark.parametrize("member", ["claim.xml", "attachments/T-1.pdf", "manifest.xml"])
+def test_one_changed_byte_in_any_member(tmp_path: Path, member: str) -> None:
+    """One changed byte in any member fails inspect with a finding naming that member."""
+    folder = tmp_path / "att"
+    folder.mkdir()
+    (folder / "T-1.pdf").write_bytes(b"%PDF-1.7 invoice")
+    workbook = _with_attachment(tmp_path, "T-1.pdf")
+    claim, report = read_claim(workbook, today=TODAY)
+    assert claim is not None
+    package = build_package(claim, report, tmp_path / "p.zip", attachments=folder,
+                            created_at=CREATED).path
+    needle = {"claim.xml": b"Psykoterapia", "attachments/T-1.pdf": b"invoice",
+              "manifest.xml": b"2026-11-29T12:00:00Z"}[member]
+    replacement = needle[:-1] + bytes([needle[-1] ^ 1])
+    _rewrite(package, lambda n, d: d.replace(needle, replacement) if n == member else d)
+    inspected = inspect_package(package)
+    assert not inspected.ok
+    assert member in {f.location.sheet for f in inspected.report.findings if f.blocks}
+
+
+def test_member_outside_the_archive(tmp_path: Path) -> None:
+    """A member whose path leaves the archive is PK-004/unsafe and nothing is read."""
+    package = _build(tmp_path)
+    _rewrite(package, lambda n, d: d, extra={"../evil.txt": b"x"})
+    assert ("PK-004/unsafe", "../evil.txt") in _rules(package)
+
+
+def test_unexpected_member(tmp_path: Path) -> None:
+    """A member the manifest does not list is PK-004/unexpected."""
+    package = _build(tmp_path)
+    _rewrite(package, lambda n, d: d, extra={"attachments/extra.pdf": b"%PDF"})
+    assert ("PK-004/unexpected", "attachments/extra.pdf") in _rules(package)
+
+
+def test_zip_bomb_member(tmp_path: Path) -> None:
+    """A member far larger than its compressed size is PK-008 and is never decompressed."""
+    package = _build(tmp_path)
+    _rewrite(package, lambda n, d: d, extra={"attachments/bomb.pdf": bytes(40 * 1024 * 1024)})
+    assert ("PK-008", "attachments/bomb.pdf") in _rules(package)
+
+
+@pytest.mark.parametrize(("content", "key"), [
+    (b"%PDF-1.7 not a package", "PK-003/not_zip"),
+    (b"", "PK-003/not_zip"),
+])
+def test_not_a_package(tmp_path: Path, content: bytes, key: str, cli: Callable[..., Run]) -> None:
+    """A file that is not a ZIP is one clear finding, exit 1, no traceback."""
+    path = tmp_path / "p.zip"
+    path.write_bytes(content)
+    assert _rules(path) == [(key, None)]
+    run = cli("inspect", path)
+    assert run.code == 1
+    assert "Traceback" not in run.out + run.err
+
+
+def test_zip_that_is_no_package(tmp_path: Path) -> None:
+    """A ZIP without a manifest is PK-004/no_manifest."""
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    assert _rules(path) == [("PK-004/no_manifest", "manifest.xml")]
+
+
+def test_inspect_cli_json_shape(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """inspect --format json has the validate report's keys plus a package object."""
+    package = _build(tmp_path)
+    run = cli("inspect", package, "--format", "json")
+    assert run.code == 0, run.out
+    data = run.json()
+    assert data["report_version"] == 1
+    assert data["summary"]["net_total"] == "2450.25"
+    assert data["package"]["valid"] is True
+    assert data["package"]["recipient"] == "EVK-UUS"
+    assert re.fullmatch(r"[0-9a-f-]{36}", data["package"]["package_id"])
+
+
+def test_inspect_reruns_the_rules(tmp_path: Path) -> None:
+    """A package whose lines break a rule (schema-valid, digests fixed) fails on the rules, with
+    locations back to the workbook's rows."""
+    package = _build(tmp_path)
+    claim_xml = _member(package, "claim.xml").replace(
+        b"<ServiceDate>2026-07-02</ServiceDate>", b"<ServiceDate>2025-07-02</ServiceDate>")
+    from elyclaims.package._archive import Member, manifest_xml
+
+    (tmp_path / "claim.xml").write_bytes(claim_xml)
+    member = Member.from_file("claim.xml", tmp_path / "claim.xml", "application/xml")
+    header = re.search(rb'packageId="([^"]+)"', claim_xml).group(1).decode()
+    manifest = manifest_xml([member], package_id=header, ruleset="2026.11", created_at=CREATED)
+    _rewrite(package, lambda n, d: claim_xml if n == "claim.xml" else manifest)
+    findings = inspect_package(package).report.findings
+    errors = {(f.rule, f.location.sheet, f.location.row) for f in findings if f.blocks}
+    assert ("EL-009", "Kulut", 2) in errors
+    assert ("EL-002", "Kulut", 2) in errors
+
+
+def test_sample_packages_inspect_clean(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """Packages built from the samples inspect as valid with exact totals."""
+    run = cli("build", SAMPLES / "osterbotten-valfardsomrade-2026-h1.xlsx", "-o",
+              tmp_path / "o.zip")
+    assert run.code == 0, run.out
+    inspected = cli("inspect", tmp_path / "o.zip", "--format", "json").json()
+    assert inspected["summary"]["net_total"] == "2650.00"
+    assert inspected["package"]["valid"]
+
+
+
