@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from elyclaims.reference import reference
 
 
@@ -68,3 +71,37 @@ def test_every_data_file_states_its_source() -> None:
     assert all(source.strip() for source in reference().sources.values())
     assert set(reference().sources) == {"municipalities", "counties", "authorities", "vat",
                                         "regimes", "parameters"}
+
+
+MUNICIPALITY_CODES = sorted(reference().municipalities)
+
+
+@given(st.sampled_from(MUNICIPALITY_CODES))
+def test_municipality_found_by_any_written_form(code: str) -> None:
+    """A municipality is found by its code with or without zeros, and by either name in any
+    case."""
+    data = reference()
+    municipality = data.municipalities[code]
+    for written in (code, str(int(code)), municipality.fi.upper(), f" {municipality.sv.lower()} "):
+        assert data.municipality(written) == municipality
+
+
+@given(st.integers(0, 999).map(lambda n: f"{n:03d}").filter(lambda c: c not in MUNICIPALITY_CODES))
+def test_unknown_municipality_codes(code: str) -> None:
+    """A three-digit code outside the classification is not a municipality."""
+    assert reference().municipality(code) is None
+
+
+@given(st.integers(1, 21), st.sampled_from(["{:02d}", "{}", "HVA{:02d}", "hva {:02d}"]))
+def test_county_found_by_any_written_form(number: int, form: str) -> None:
+    """Counties 1-21 are found as 04, 4, HVA04 or hva 04; names find the same county."""
+    county = reference().county(form.format(number))
+    assert county is not None
+    assert county.code == f"{number:02d}"
+    assert reference().county(county.sv) == county
+
+
+@given(st.integers(22, 89))
+def test_unknown_county_codes(number: int) -> None:
+    """Two-digit codes between the counties and Helsinki are not counties."""
+    assert reference().county(f"{number:02d}") is None

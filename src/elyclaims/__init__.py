@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from elyclaims.report import Report, Summary
 
 __all__ = [
+    "BuildRefused",
+    "BuiltPackage",
     "Category",
     "Claim",
     "Claimant",
@@ -44,6 +46,7 @@ __all__ = [
     "ElyclaimsError",
     "ExpenseLine",
     "Finding",
+    "InspectedPackage",
     "Location",
     "OutputError",
     "PackageError",
@@ -52,6 +55,8 @@ __all__ = [
     "Severity",
     "Summary",
     "__version__",
+    "build_package",
+    "inspect_package",
     "load_config",
     "read_claim",
     "report_to_json",
@@ -79,6 +84,11 @@ _HOMES = {
     "report_to_json": "elyclaims.render",
     "report_to_text": "elyclaims.render",
     "Report": "elyclaims.report",
+    "BuildRefused": "elyclaims.package",
+    "BuiltPackage": "elyclaims.package",
+    "InspectedPackage": "elyclaims.package",
+    "build_package": "elyclaims.package",
+    "inspect_package": "elyclaims.package",
     "Summary": "elyclaims.report",
 }
 

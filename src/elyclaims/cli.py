@@ -133,13 +133,9 @@ def _fail(message: str) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from elyclaims.check import read_claim
     from elyclaims.config import load_config
-    from elyclaims.errors import ConfigError
     from elyclaims.render import report_to_json, report_to_text
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        return _fail(str(error))
+    config = load_config(args.config)
     lang = _language(args.lang, config)
     _, report = read_claim(args.inputs, config=config)
     if args.format == "json":
@@ -156,15 +152,11 @@ def _build(args: argparse.Namespace) -> int:
 
     from elyclaims.check import read_claim
     from elyclaims.config import load_config
-    from elyclaims.errors import ConfigError, OutputError, PackageError
     from elyclaims.package import BuildRefused, build_package, creation_time
     from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
 
-    try:
-        config = load_config(args.config)
-        created_at = creation_time()
-    except (ConfigError, PackageError) as error:
-        return _fail(str(error))
+    config = load_config(args.config)
+    created_at = creation_time()
     output = Path(args.output)
     if any(_same_file(output, Path(given)) for given in args.inputs):
         return _fail(f"{output}: the output would overwrite an input file")
@@ -186,10 +178,6 @@ def _build(args: argparse.Namespace) -> int:
             sys.stdout.write(report_to_text(refused.report, lang=lang))
             print(_PACKAGE_NOT_WRITTEN.get(lang, _PACKAGE_NOT_WRITTEN["en"]), file=sys.stderr)
         return EXIT_FAILED
-    except OutputError as error:
-        return _fail(str(error))
-    except PackageError as error:
-        return _fail(str(error))
     render = built_to_json if args.format == "json" else built_to_text
     sys.stdout.write(render(built, lang=lang))
     return EXIT_OK
@@ -225,13 +213,9 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
-    from elyclaims.errors import ConfigError
     from elyclaims.render import catalogue_to_json, catalogue_to_text
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        return _fail(str(error))
+    config = load_config(args.config)
     lang = _language(args.lang, config)
     render = catalogue_to_json if args.format == "json" else catalogue_to_text
     sys.stdout.write(render(lang=lang, overrides=config.severity))
@@ -240,9 +224,15 @@ def _rules(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from elyclaims.errors import ElyclaimsError
+
     args = _parser().parse_args(argv)
     try:
         code: int = args.handler(args)
+    except ElyclaimsError as error:
+        # A bad config, an output that cannot be written, or a build that cannot go on:
+        # one line naming the file and the reason, never a traceback.
+        return _fail(str(error))
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`); that is not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -16,6 +16,7 @@ from elyclaims.vocabulary import normalize_label
 
 __all__ = [
     "CENT",
+    "EXCEL_ERRORS",
     "CellValueError",
     "TooManyDecimals",
     "format_money",
