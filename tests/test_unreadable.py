@@ -55,6 +55,12 @@ def _docx(path: Path) -> None:
         archive.writestr("word/document.xml", "<w:document/>")
 
 
+def _claim_package(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.xml", "<Manifest/>")
+        archive.writestr("claim.xml", "<ClaimPackage/>")
+
+
 def _csv_named_xlsx(path: Path) -> None:
     path.write_text("Palvelupäivä;Asiakastunnus;Kululaji\n1.7.2026;IHK-1;HEALTH\n", encoding="utf-8")
 
@@ -81,6 +87,7 @@ CASES: list[tuple[str, Callable[[Path], None], str, str]] = [
     ("claim.ods", _ods, "ods", "OpenDocument"),
     ("claim.xlsx", _docx, "not_workbook_zip", "Word document"),
     ("claim.xlsx", _csv_named_xlsx, "text_as_workbook", "plain text"),
+    ("claim.elyclaim.zip", _claim_package, "claim_package", "claim package"),
     ("claim.dat", _binary, "unknown_format", "not recognised"),
     ("claim.xlsx", _damaged_xml, "damaged", "cannot be read"),
 ]

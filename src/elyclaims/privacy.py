@@ -13,6 +13,7 @@ __all__ = [
     "IDENTITY_CODE_PATTERN",
     "find_identity_codes",
     "is_valid_identity_code",
+    "mask",
     "mask_identity_codes",
 ]
 

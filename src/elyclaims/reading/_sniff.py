@@ -89,6 +89,8 @@ def _check_zip(path: Path) -> str:
                 if "opendocument.spreadsheet" in mimetype:
                     raise Unreadable("ods")
                 raise Unreadable("not_workbook_zip", {"kind": mimetype.strip() or "OpenDocument"})
+            if {"manifest.xml", "claim.xml"} <= names:
+                raise Unreadable("claim_package")
             if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
                 raise Unreadable("not_workbook_zip", {"kind": _zip_kind(names)})
             if unpacked > MAX_UNPACKED_BYTES:
