@@ -183,6 +183,39 @@ def finnish_county() -> None:
     book.save(HERE / "vantaa-kerava-hva-2026-q3.xlsx")
 
 
+def _pdf(text: str) -> bytes:
+    """A minimal one-page PDF saying *text* (a stand-in for a scanned invoice copy)."""
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + content + b"\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
+             "%%EOF\n").encode()
+    return body
+
+
+def invoice_copies() -> None:
+    """The invoice copies the Finnish workbook names in its Liite column."""
+    folder = HERE / "liitteet"
+    folder.mkdir(exist_ok=True)
+    for name in ("T-2026-1182", "T-2026-1297"):
+        (folder / f"{name}.pdf").write_bytes(_pdf(f"Lasku {name} (esimerkki)"))
+
+
 def swedish_county() -> None:
     """Österbottens välfärdsområde, decision application for 2026 H1, in Swedish."""
     book = Workbook()
@@ -294,6 +327,7 @@ def helsinki_csv() -> None:
 
 if __name__ == "__main__":
     finnish_county()
+    invoice_copies()
     swedish_county()
     helsinki_csv()
     print(f"samples written to {HERE.name}/")

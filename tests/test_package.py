@@ -511,6 +511,20 @@ def test_inspect_reruns_the_rules(tmp_path: Path) -> None:
     assert ("EL-002", "Kulut", 2) in errors
 
 
+def test_sample_with_invoice_copies(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """The Finnish sample packs its two invoice copies and inspects clean."""
+    run = cli("build", SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx", "--attachments",
+              SAMPLES / "liitteet", "-o", tmp_path / "v.zip", "--format", "json")
+    assert run.code == 0, run.out
+    built = run.json()
+    assert built["summary"]["warnings"] == 0
+    assert sorted(m["path"] for m in built["package"]["members"]) == [
+        "attachments/T-2026-1182.pdf", "attachments/T-2026-1297.pdf", "claim.xml"]
+    inspected = cli("inspect", tmp_path / "v.zip", "--format", "json").json()
+    assert inspected["findings"] == []
+    assert inspected["summary"]["net_total"] == "6476.60"
+
+
 def test_sample_packages_inspect_clean(tmp_path: Path, cli: Callable[..., Run]) -> None:
     """Packages built from the samples inspect as valid with exact totals."""
     run = cli("build", SAMPLES / "osterbotten-valfardsomrade-2026-h1.xlsx", "-o",
