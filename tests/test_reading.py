@@ -451,3 +451,20 @@ def test_csv_in_unknown_encoding(tmp_path: Path) -> None:
     path.write_bytes("Palvelupäivä;Kuvaus\n".encode() + b"\x81\x8d\x8f;x\n")
     _, report = read_claim(path)
     assert [f.key for f in report.findings] == ["WB-001/csv_encoding"]
+
+
+def test_xlsm_workbook_is_read(tmp_path: Path) -> None:
+    """A macro-enabled .xlsm workbook is read like an .xlsx."""
+    claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsm", clean_claim()))
+    assert rules(report.findings, "WB") == []
+    assert claim is not None
+    assert len(claim.expenses) == 3
+
+
+def test_too_large_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file over the size limit is one WB-001 too_large finding, unread."""
+    from elyclaims.reading import _sniff
+
+    monkeypatch.setattr(_sniff, "MAX_INPUT_BYTES", 1000)
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()))
+    assert [f.key for f in report.findings] == ["WB-001/too_large"]
