@@ -243,7 +243,7 @@ def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:
     problems = []
     stated = {**packaged.totals}
     for category, total in computed.by_category.items():
-        if stated.pop(category, CategoryTotal()) != _as_total(total):
+        if stated.pop(category, CategoryTotal()) != total:
             problems.append(category)
     problems.extend(stated)  # categories stated but with no lines
     overall = CategoryTotal(lines=computed.lines, net=computed.net_total,
@@ -257,7 +257,3 @@ def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:
             computed=format_money(computed.net_total), stated=format_money(packaged.claimed))
         for name in problems
     ]
-
-
-def _as_total(total: CategoryTotal) -> CategoryTotal:
-    return CategoryTotal(lines=total.lines, net=total.net, vat=total.vat, gross=total.gross)

@@ -207,14 +207,13 @@ def _row(
             filled = True
             continue
         value = values[position] if position < width else None
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _is_blank(value):
             continue
         row.cells[spec.name] = RawCell(value, Location(
             file=sheet.file, sheet=sheet.name, row=number, column=letter, header=label,
             field=spec.name))
         filled = True
-    if not filled and all(_is_blank(v) for v in values):
-        return None
+    # A row with values only in unknown columns is no line, unless it is the totals row.
     return row if filled or _is_totals(values) else None
 
 

@@ -37,7 +37,9 @@ def read_xlsx(path: Path, closer: ExitStack) -> list[RawSheet]:
     import openpyxl  # deferred: it costs start-up time
 
     try:
-        sheet_paths = _sheet_paths(path)
+        # One look into the archive serves the sheet paths and every sheet's scan.
+        archive = closer.enter_context(zipfile.ZipFile(path))
+        sheet_paths = _sheet_paths(archive)
         # Our own handle, so that it is closed even when openpyxl fails half-way.
         handle = closer.enter_context(path.open("rb"))
         with warnings.catch_warnings():
@@ -51,7 +53,7 @@ def read_xlsx(path: Path, closer: ExitStack) -> list[RawSheet]:
     sheets = []
     for worksheet in workbook.worksheets:
         title = worksheet.title
-        scan = _SheetScan(path, sheet_paths.get(title))
+        scan = _SheetScan(archive, sheet_paths.get(title))
         sheets.append(
             RawSheet(
                 file=str(path),
@@ -97,26 +99,24 @@ def _rows(
         yield number, values
 
 
-def _sheet_paths(path: Path) -> dict[str, str]:
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     """Map each sheet title to its XML member, through the workbook's relationships."""
-    with zipfile.ZipFile(path) as archive:
-        workbook_member = "xl/workbook.xml"
-        rels_member = "xl/_rels/workbook.xml.rels"
-        if rels_member not in archive.namelist():
-            return {}
-        targets = {
-            rel.get("Id"): rel.get("Target", "")
-            for rel in ElementTree.fromstring(archive.read(rels_member)).iter(f"{_RELS}Relationship")
-        }
-        paths = {}
-        for sheet in ElementTree.fromstring(archive.read(workbook_member)).iter(f"{_MAIN}sheet"):
-            target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
-            if not target:
-                continue
-            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join("xl", target)
-            )
-            paths[sheet.get("name", "")] = member
+    rels_member = "xl/_rels/workbook.xml.rels"
+    if rels_member not in archive.namelist():
+        return {}
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(archive.read(rels_member)).iter(f"{_RELS}Relationship")
+    }
+    paths = {}
+    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
+        if not target:
+            continue
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target)
+        )
+        paths[sheet.get("name", "")] = member
     return paths
 
 
@@ -128,7 +128,7 @@ class _SheetScan:
     """What read-only openpyxl does not tell of a sheet, found in its XML: hidden rows,
     formula cells without a cached value, and the true extent of the data."""
 
-    def __init__(self, path: Path, member: str | None) -> None:
+    def __init__(self, archive: zipfile.ZipFile, member: str | None) -> None:
         self.hidden_rows: frozenset[int] = frozenset()
         self.uncalculated: frozenset[tuple[int, int]] = frozenset()
         self.max_row: int | None = None
@@ -136,8 +136,7 @@ class _SheetScan:
         if member is None:
             return
         try:
-            with zipfile.ZipFile(path) as archive:
-                data = archive.read(member)
+            data = archive.read(member)
         except (KeyError, zipfile.BadZipFile, OSError):
             return
         rows = _ROW_NUMBER.findall(data)
