@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,28 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+def run_elyclaims(
+    *args: str | Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    encoding: str = "utf-8",
+    timeout: float = 120,
+) -> Run:
+    """Run ``python -m elyclaims`` in a real subprocess (so a traceback would show as one).
+
+    *env* adds to a clean environment (no ``ELYCLAIMS_*``, ``LANG=C``); the output is decoded
+    with *encoding*, strictly, so output the stream could not take fails the test.
+    """
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("ELYCLAIMS_", "LC_", "PYTHONIOENCODING"))}
+    environment.update({"LANG": "C", **(env or {})})
+    done = subprocess.run(
+        [sys.executable, "-m", "elyclaims", *(str(a) for a in args)],
+        capture_output=True, env=environment, cwd=cwd, timeout=timeout, check=False,
+    )
+    return Run(done.returncode, done.stdout.decode(encoding), done.stderr.decode(encoding))
 
 
 def _hypothesis_profiles() -> None:

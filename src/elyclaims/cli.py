@@ -130,6 +130,13 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _emit(text: str, *, json: bool = False) -> None:
+    """Write *text* to standard output; JSON is escaped to ASCII where the stream needs it."""
+    from elyclaims._console import json_for
+
+    sys.stdout.write(json_for(sys.stdout, text) if json else text)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from elyclaims.check import read_claim
     from elyclaims.config import load_config
@@ -139,9 +146,9 @@ def _validate(args: argparse.Namespace) -> int:
     lang = _language(args.lang, config)
     _, report = read_claim(args.inputs, config=config)
     if args.format == "json":
-        sys.stdout.write(report_to_json(report, lang=lang, max_findings=args.max_findings))
+        _emit(report_to_json(report, lang=lang, max_findings=args.max_findings), json=True)
     else:
-        sys.stdout.write(report_to_text(report, lang=lang, max_findings=args.max_findings))
+        _emit(report_to_text(report, lang=lang, max_findings=args.max_findings))
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
@@ -165,21 +172,23 @@ def _build(args: argparse.Namespace) -> int:
     lang = _language(args.lang, config)
     claim, report = read_claim(args.inputs, config=config, today=created_at.date())
     if claim is None:
-        sys.stdout.write(report_to_json(report, lang=lang) if args.format == "json"
-                         else report_to_text(report, lang=lang))
+        if args.format == "json":
+            _emit(report_to_json(report, lang=lang), json=True)
+        else:
+            _emit(report_to_text(report, lang=lang))
         return EXIT_USAGE
     try:
         built = build_package(claim, report, output, attachments=args.attachments,
                               created_at=created_at, strict=args.strict)
     except BuildRefused as refused:
         if args.format == "json":
-            sys.stdout.write(report_to_json(refused.report, lang=lang))
+            _emit(report_to_json(refused.report, lang=lang), json=True)
         else:
-            sys.stdout.write(report_to_text(refused.report, lang=lang))
+            _emit(report_to_text(refused.report, lang=lang))
             print(_PACKAGE_NOT_WRITTEN.get(lang, _PACKAGE_NOT_WRITTEN["en"]), file=sys.stderr)
         return EXIT_FAILED
     render = built_to_json if args.format == "json" else built_to_text
-    sys.stdout.write(render(built, lang=lang))
+    _emit(render(built, lang=lang), json=args.format == "json")
     return EXIT_OK
 
 
@@ -207,7 +216,7 @@ def _inspect(args: argparse.Namespace) -> int:
     lang = _language(args.lang, None)
     inspected = inspect_package(args.package)
     render = inspected_to_json if args.format == "json" else inspected_to_text
-    sys.stdout.write(render(inspected, lang=lang))
+    _emit(render(inspected, lang=lang), json=args.format == "json")
     return EXIT_OK if inspected.ok else EXIT_FAILED
 
 
@@ -218,14 +227,16 @@ def _rules(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = _language(args.lang, config)
     render = catalogue_to_json if args.format == "json" else catalogue_to_text
-    sys.stdout.write(render(lang=lang, overrides=config.severity))
+    _emit(render(lang=lang, overrides=config.severity), json=args.format == "json")
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from elyclaims._console import configure_streams
     from elyclaims.errors import ElyclaimsError
 
+    configure_streams()
     args = _parser().parse_args(argv)
     try:
         code: int = args.handler(args)

@@ -1,9 +1,15 @@
-"""The package schemas, loaded once from the copy the wheel carries (``elyclaims/schemas``)."""
+"""The package schemas, loaded once.
+
+The top-level ``schemas/`` folder is the one source; building the wheel copies it into
+``elyclaims/schemas/`` (see ``setup.py``). A source checkout installed in editable mode has no
+such copy and reads ``schemas/`` itself.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,8 +25,15 @@ MANIFEST_SCHEMA = "manifest-1.xsd"
 
 
 def schema_text(name: str) -> bytes:
-    """The bytes of a schema file shipped with elyclaims."""
-    return resources.files("elyclaims").joinpath(f"schemas/{name}").read_bytes()
+    """The bytes of a schema file shipped with elyclaims.
+
+    Raises:
+        FileNotFoundError: when neither the installed copy nor a source checkout has it.
+    """
+    packaged = resources.files("elyclaims").joinpath(f"schemas/{name}")
+    if packaged.is_file():
+        return packaged.read_bytes()
+    return (Path(__file__).resolve().parents[3] / "schemas" / name).read_bytes()
 
 
 def _load(name: str) -> etree.XMLSchema:
