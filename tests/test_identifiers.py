@@ -15,7 +15,7 @@ from elyclaims.identifiers import (
     is_valid_identity_code,
     normalize_iban,
 )
-from elyclaims.privacy import find_identity_codes, mask, mask_identity_codes
+from elyclaims.privacy import find_identity_codes, mask, sanitize
 
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
@@ -49,16 +49,27 @@ def test_invalid_identity_codes(code: str) -> None:
 def test_every_generated_identity_code_is_valid_and_masked(
     day: date, individual: int, data: st.DataObject
 ) -> None:
-    """A correctly built code of any century and sign is valid, found in text and masked."""
+    """A correctly built code of any century and sign, in upper or lower case, is valid, found
+    in text and masked, wherever it stands in the text."""
     sign = data.draw(st.sampled_from(SIGNS[day.year // 100 * 100]))
     code = identity_code(day, individual, sign)
+    code = data.draw(st.sampled_from([code, code.lower(), code[:7].lower() + code[7:],
+                                      code[:-1] + code[-1].lower()]))
     assert is_valid_identity_code(code)
-    text = f"Asiakas {code} kävi"
+    before = data.draw(st.sampled_from(["", "Asiakas ", "(", "hetu:", "\n", "ä "]))
+    after = data.draw(st.sampled_from(["", " kävi", ")", ".", ", ", "\t"]))
+    text = f"{before}{code}{after}"
     assert find_identity_codes(text) == [code]
-    masked = mask_identity_codes(text)
-    assert code not in masked
-    assert mask(code) in masked
-    assert masked.endswith("**** kävi")
+    masked = sanitize(text)
+    assert code.upper() not in masked.upper()
+    assert masked == f"{before}{mask(code)}{after}"
+
+
+def test_sanitize_leaves_what_is_not_a_code() -> None:
+    """Invoice numbers, dates and code-shaped texts with a wrong check character stay as
+    written: the sanitiser changes only what PR-001 would report."""
+    text = "Lasku 131052-308X, 2026-07-01, IHK-131052, 1310523308T, x131052-308T"
+    assert sanitize(text) == text
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),

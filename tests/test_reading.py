@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from elyclaims import read_claim
+from elyclaims.limits import ReadLimits
 from elyclaims.config import Config, load_config
 from elyclaims.findings import Finding, Severity
 from workbooks import (
@@ -461,10 +462,9 @@ def test_xlsm_workbook_is_read(tmp_path: Path) -> None:
     assert len(claim.expenses) == 3
 
 
-def test_too_large_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file over the size limit is one WB-001 too_large finding, unread."""
-    from elyclaims.reading import _sniff
-
-    monkeypatch.setattr(_sniff, "MAX_INPUT_BYTES", 1000)
-    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()))
-    assert [f.key for f in report.findings] == ["WB-001/too_large"]
+def test_too_large_file(tmp_path: Path) -> None:
+    """A file over the size limit is one WB-001 finding naming the limit, unread."""
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()),
+                           limits=ReadLimits(file_bytes=1000))
+    assert [f.key for f in report.findings] == ["WB-001/limit"]
+    assert report.findings[0].parameters["limit"] == "file_bytes"

@@ -1,10 +1,14 @@
-"""Writing to a console, pipe or redirected file whatever encoding it has.
+"""Writing to a console, pipe or redirected file: whatever its encoding, and never an identity
+code.
 
 Finance officers run elyclaims in Windows consoles (code page 850 or 1252) and ERP scripts send
 its output to files and pipes whose encoding may be plain ASCII. Text output then degrades
 readably (``€`` becomes ``EUR``, ``ä`` becomes ``a``) instead of raising, and JSON stays valid
 JSON: UTF-8 where the stream takes it, otherwise ASCII with ``\\u`` escapes. Files elyclaims
 writes are always UTF-8; this module is only about the standard streams.
+
+While the command line runs, standard output and error pass every text through
+:func:`~elyclaims.privacy.sanitize`, whatever wrote it (a report, an error message, argparse).
 """
 
 from __future__ import annotations
@@ -14,9 +18,13 @@ import io
 import re
 import sys
 import unicodedata
-from typing import TextIO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
-__all__ = ["ERRORS", "configure_streams", "json_for", "takes_unicode"]
+from elyclaims.privacy import sanitize
+
+__all__ = ["ERRORS", "guarded_streams", "json_for", "takes_unicode"]
 
 ERRORS = "elyclaims.degrade"
 
@@ -58,7 +66,7 @@ def _degrade(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(ERRORS, _degrade)
 
 
-def takes_unicode(stream: TextIO) -> bool:
+def takes_unicode(stream: TextIO | Any) -> bool:
     """True when *stream* can write every character (its encoding is a Unicode one)."""
     encoding = getattr(stream, "encoding", None) or "ascii"
     try:
@@ -67,11 +75,37 @@ def takes_unicode(stream: TextIO) -> bool:
         return False
 
 
-def configure_streams() -> None:
-    """Make standard output and error degrade instead of raising on unencodable characters."""
-    for stream in (sys.stdout, sys.stderr):
+class _Sanitizing:
+    """A text stream that masks identity codes in everything written to it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(sanitize(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def guarded_streams() -> Iterator[None]:
+    """Within the block, standard output and error degrade instead of raising on characters
+    their encoding lacks, and mask every identity code written to them."""
+    saved = sys.stdout, sys.stderr
+    for stream in saved:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors=ERRORS)
+    sys.stdout, sys.stderr = _Sanitizing(saved[0]), _Sanitizing(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -82,7 +116,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_for(stream: TextIO, document: str) -> str:
+def json_for(stream: TextIO | Any, document: str) -> str:
     """*document* (JSON written with ``ensure_ascii=False``) as *stream* can take it.
 
     Outside strings a JSON document is ASCII, so escaping every other character gives the same

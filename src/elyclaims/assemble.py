@@ -17,7 +17,6 @@ from elyclaims.findings import Finding, Location
 from elyclaims.model import CellRef, Claim, Claimant, Client, ExpenseLine, SourceRow
 from elyclaims.reading import RawInput, RawRow
 from elyclaims.values import format_money
-from elyclaims.vocabulary import Role, field_spec
 
 __all__ = ["assemble_claim", "line_id"]
 
@@ -35,8 +34,6 @@ _CLAIMANT_KEYS = {
     "email": "email",
     "phone": "phone",
 }
-_REQUIRED_CLAIM_KEYS = ("claimant_name", "claimant_type", "business_id", "period_start",
-                        "period_end", "purpose")
 _TOTALLED = ("net_amount", "vat_amount", "gross_amount")
 
 
@@ -166,7 +163,7 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
         claim_locations, decimal_comma=True, line=None, values=claim_data,
         findings=findings, unreadable=unreadable,
     )
-    findings.extend(_missing_claim_data(claim_values, unreadable, raw, config))
+    claim = claim.model_copy(update={"unreadable": frozenset(unreadable)})
     findings.extend(_totals_findings(raw, expenses))
     return claim, findings
 
@@ -208,22 +205,6 @@ def _origin(raw: RawInput, config: Config) -> Location:
     if config.path is not None:
         return Location(file=config.path)
     return Location(file=raw.sources[0].path if raw.sources else None)
-
-
-def _missing_claim_data(
-    values: Mapping[str, object], unreadable: set[str], raw: RawInput, config: Config
-) -> list[Finding]:
-    findings = []
-    where = _origin(raw, config)
-    for key in _REQUIRED_CLAIM_KEYS:
-        if key in values or _CLAIMANT_KEYS.get(key, key) in unreadable or key in unreadable:
-            continue
-        spec = field_spec(Role.CLAIM, key)
-        findings.append(
-            Finding.make("WB-010", Location(file=where.file, sheet=where.sheet, field=key),
-                         accepted=spec.accepted)
-        )
-    return findings
 
 
 def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding]:

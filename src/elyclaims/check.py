@@ -11,32 +11,41 @@ from datetime import date
 from pathlib import Path
 
 from elyclaims.assemble import assemble_claim
-from elyclaims.config import Config
+from elyclaims.config import Config, load_config
+from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.reading import read_input
 from elyclaims.report import Report, Summary, summarize
 from elyclaims.rules import RuleContext, run_rules, settle
+from elyclaims.rules.workbook import unread_cells
 from elyclaims.vocabulary import Role
 
-__all__ = ["read_claim"]
+__all__ = ["check_claim", "read_claim"]
 
 
 def read_claim(
     inputs: str | Path | Sequence[str | Path],
     *,
-    config: Config | None = None,
+    config: Config | str | Path | None = None,
     today: date | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[Claim | None, Report]:
     """Read and check a workbook (or CSV files) and return the claim and the report.
 
     Runs the reader, the model, every rule of the catalogue, then the config's severity
-    overrides and acknowledgements. ``today`` is the date the rules treat as today (future
-    costs, authorities in operation); it defaults to the system date.
+    overrides and acknowledgements. *config* is a :class:`Config` or the path of a config
+    file; ``today`` is the date the rules treat as today (future costs, authorities in
+    operation), by default the system date; *limits* (by default the config's) bound what is
+    read.
 
     Never raises on bad input: problems are findings in the report. The claim is None only when
     an input could not be opened at all (``report.opened`` is False then).
+
+    Raises:
+        ConfigError: when *config* names a config file that cannot be read or is invalid.
     """
-    config = config or Config()
+    if not isinstance(config, Config):
+        config = load_config(config) if config is not None else Config()
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     sheet_names = {
         role: name
@@ -47,7 +56,8 @@ def read_claim(
         )
         if name
     }
-    raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients))
+    raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients),
+                     limits=limits or config.limits)
     if not raw.opened:
         return None, Report(settle(raw.findings, None, config), Summary(), raw.sources,
                             raw.sheet_order, opened=False)
@@ -56,6 +66,23 @@ def read_claim(
         today=today or date.today(),
         config=config,
         clients_given=raw.clients_sheet is not None or bool(config.clients),
+        labels=tuple(raw.labels),
     )
     findings = settle([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
-    return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order)
+    return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
+
+
+def check_claim(
+    claim: Claim, *, config: Config | None = None, today: date | None = None
+) -> Report:
+    """Check a claim model on its own, without the workbook it came from.
+
+    For a claim that was not read by :func:`read_claim`, or was changed since: every rule runs
+    again, and every value the claim records as unreadable is an error (WB-004), so that
+    nothing the workbook's check refused can pass here. Never raises on bad data.
+    """
+    config = config or Config()
+    context = RuleContext(today=today or date.today(), config=config,
+                          clients_given=bool(claim.clients))
+    findings = settle([*unread_cells(claim), *run_rules(claim, context)], claim, config)
+    return Report(findings, summarize(claim), claim=claim)

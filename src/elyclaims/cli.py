@@ -17,12 +17,13 @@ from elyclaims._version import __version__
 if TYPE_CHECKING:
     from elyclaims.config import Config
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SUBMIT = 3
+EXIT_INTERNAL = 70
 
 
 class _Parser(argparse.ArgumentParser):
@@ -217,6 +218,8 @@ def _inspect(args: argparse.Namespace) -> int:
     inspected = inspect_package(args.package)
     render = inspected_to_json if args.format == "json" else inspected_to_text
     _emit(render(inspected, lang=lang), json=args.format == "json")
+    if not inspected.report.opened:
+        return EXIT_USAGE
     return EXIT_OK if inspected.ok else EXIT_FAILED
 
 
@@ -231,27 +234,70 @@ def _rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_BUG_REPORT = ("this is a bug in elyclaims, not a problem of your input, which was not changed. "
+               "Please report it to the elyclaims maintainers with the command you ran; "
+               "ELYCLAIMS_DEBUG=1 shows the details.")
+
+
+def _error_document(error: BaseException, kind: str, code: int, message: str) -> str:
+    import json
+
+    from elyclaims._console import json_for
+
+    document = {
+        "report_version": 1, "tool": "elyclaims", "tool_version": __version__,
+        "error": {"kind": kind, "type": type(error).__name__, "message": message,
+                  "exit_code": code},
+    }
+    return json_for(sys.stdout, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _stop(args: argparse.Namespace | None, error: BaseException, kind: str, code: int,
+          message: str) -> int:
+    """Report *error* on standard error (and as a JSON document under --format json)."""
+    print(f"elyclaims: error: {message}", file=sys.stderr)
+    if args is not None and getattr(args, "format", None) == "json":
+        sys.stdout.write(_error_document(error, kind, code, message))
+    if os.environ.get("ELYCLAIMS_DEBUG", "") not in {"", "0"}:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    from elyclaims._console import configure_streams
+    """Run the command line; return the exit code.
+
+    The error boundary of the whole program: an :class:`~elyclaims.errors.ElyclaimsError`
+    gives its own exit code and one line; anything else reaching here is a bug and gives exit
+    70 with one line (the traceback only with ``ELYCLAIMS_DEBUG=1``). Output passes the
+    identity-code sanitiser and survives any console encoding.
+    """
+    from elyclaims._console import guarded_streams
     from elyclaims.errors import ElyclaimsError
 
-    configure_streams()
-    args = _parser().parse_args(argv)
-    try:
-        code: int = args.handler(args)
-    except ElyclaimsError as error:
-        # A bad config, an output that cannot be written, or a build that cannot go on:
-        # one line naming the file and the reason, never a traceback.
-        return _fail(str(error))
-    except BrokenPipeError:
-        # The reader of our output went away (e.g. `| head`); that is not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
-    return code
+    args: argparse.Namespace | None = None
+    with guarded_streams():
+        try:
+            args = _parser().parse_args(argv)
+            code: int = args.handler(args)
+        except SystemExit as exit_:  # argparse: --help, --version, a usage error
+            return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+        except ElyclaimsError as error:
+            # A bad config, an output that cannot be written, a self-check that failed: one
+            # line naming the file and the reason, never a traceback.
+            return _stop(args, error, error.kind, error.exit_code, str(error))
+        except BrokenPipeError:
+            # The reader of our output went away (e.g. `| head`); that is not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+        except KeyboardInterrupt:
+            return 130
+        except Exception as error:
+            return _stop(args, error, "internal", EXIT_INTERNAL,
+                         f"internal error ({type(error).__name__}): {_BUG_REPORT}")
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from elyclaims.errors import ConfigError
+from elyclaims.limits import ReadLimits
 
 __all__ = ["CONFIG_FILE_NAME", "Acknowledgement", "Config", "load_config"]
 
@@ -97,6 +98,7 @@ class Config(_Section):
     severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
     acknowledge: tuple[Acknowledgement, ...] = ()
     clients: tuple[dict[str, RawValue], ...] = ()
+    limits: ReadLimits = Field(default_factory=ReadLimits)
     path: str | None = Field(default=None, exclude=True)
 
     @field_validator("severity")

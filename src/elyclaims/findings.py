@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from elyclaims.privacy import mask_identity_codes
+from elyclaims.privacy import sanitize
 
 __all__ = ["Finding", "Location", "Severity"]
 
@@ -112,9 +112,9 @@ class Finding:
         if not self.key:
             object.__setattr__(self, "key", self.rule)
         if self.value is not None:
-            object.__setattr__(self, "value", mask_identity_codes(self.value))
+            object.__setattr__(self, "value", sanitize(self.value))
         object.__setattr__(
-            self, "params", tuple((k, mask_identity_codes(v)) for k, v in self.params)
+            self, "params", tuple((k, sanitize(v)) for k, v in self.params)
         )
 
     @classmethod

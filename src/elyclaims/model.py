@@ -287,7 +287,9 @@ class Claim(_Model):
 
     ``locations`` tells where each claim-level value was given (a claim-sheet cell or a config
     key), under its claim key and, for the claimant's fields, under the claimant field's name;
-    ``origin`` is where a missing claim value belongs (the claim sheet, or the config).
+    ``origin`` is where a missing claim value belongs (the claim sheet, or the config);
+    ``unreadable`` names the claim-level fields (claimant fields by their own name) whose value
+    was given but could not be read.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -303,6 +305,7 @@ class Claim(_Model):
     expenses: tuple[ExpenseLine, ...] = ()
     locations: dict[str, Location] = Field(default_factory=dict)
     origin: Location = Field(default_factory=Location)
+    unreadable: frozenset[str] = frozenset()
 
     @property
     def period(self) -> ClaimPeriod | None:

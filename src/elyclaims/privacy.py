@@ -1,7 +1,10 @@
 """Recognising and masking Finnish personal identity codes (henkilötunnus).
 
-Identity codes must never reach any output, log or message. Everything that echoes user data
-passes it through :func:`mask_identity_codes` first.
+Identity codes must never reach any output, log or message. :func:`sanitize` is the one
+sanitiser at the output boundary: every text that leaves the process (reports, error messages,
+the console, annotated copies, HTML) passes it. It finds a code the way PR-001 does, by its
+shape and its check character, with any century sign in either case, so PR-001 blocks every
+code a package could carry and the sanitiser never has to change a package's data.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from datetime import date
 
 __all__ = [
     "IDENTITY_CODE_PATTERN",
+    "contains_identity_code",
     "find_identity_codes",
     "is_valid_identity_code",
     "mask",
-    "mask_identity_codes",
+    "sanitize",
 ]
 
 _CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -24,37 +28,46 @@ _CENTURIES = {
     "A": 2000, "B": 2000, "C": 2000, "D": 2000, "E": 2000, "F": 2000,
 }  # fmt: skip
 
-# Anything shaped like an identity code is masked, valid checksum or not: a mistyped code is
-# still personal data.
+# The shape of a code: six digits, a century sign, three digits, a check character; in either
+# case, and not part of a longer word or number.
 IDENTITY_CODE_PATTERN = re.compile(
-    r"(?<![0-9A-Za-z])(\d{6})([-+ABCDEFUVWXY])(\d{3})([0-9A-Ya-y])(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])(\d{6})([-+A-FU-Ya-fu-y])(\d{3})([0-9A-Ya-y])(?![0-9A-Za-z])"
 )
+_BYTES_PATTERN = re.compile(IDENTITY_CODE_PATTERN.pattern.encode("ascii"))
 
 
-def is_valid_identity_code(code: str) -> bool:
-    """Tell whether *code* is a well-formed identity code with a correct check character.
-
-    Accepts every century sign, including those introduced in 2023, and temporary numbers
-    (individual number 900-999). The birth date must exist.
-    """
-    match = IDENTITY_CODE_PATTERN.fullmatch(code.strip().upper())
-    if match is None:
-        return False
-    birth, sign, individual, check = match.groups()
+def _valid(birth: str, sign: str, individual: str, check: str) -> bool:
     day, month, year = int(birth[:2]), int(birth[2:4]), int(birth[4:])
     try:
-        date(_CENTURIES[sign] + year, month, day)
-    except ValueError:
+        date(_CENTURIES[sign.upper()] + year, month, day)
+    except (ValueError, KeyError):
         return False
     if int(individual) < 2:
         return False
     return _CHECK_CHARACTERS[int(birth + individual) % 31] == check.upper()
 
 
+def is_valid_identity_code(code: str) -> bool:
+    """Tell whether *code* is a well-formed identity code with a correct check character.
+
+    Accepts every century sign (also those introduced in 2023), in either case, and temporary
+    numbers (individual number 900-999). The birth date must exist.
+    """
+    match = IDENTITY_CODE_PATTERN.fullmatch(code.strip())
+    return match is not None and _valid(*match.groups())
+
+
 def find_identity_codes(text: str) -> list[str]:
     """Return the valid identity codes in *text*, in order of appearance."""
-    return [m.group(0) for m in IDENTITY_CODE_PATTERN.finditer(text)
-            if is_valid_identity_code(m.group(0))]
+    return [m.group(0) for m in IDENTITY_CODE_PATTERN.finditer(text) if _valid(*m.groups())]
+
+
+def contains_identity_code(data: str | bytes) -> bool:
+    """True when *data* (text, or UTF-8 bytes such as a written claim.xml) holds a valid code."""
+    if isinstance(data, bytes):
+        return any(_valid(*(part.decode("ascii") for part in m.groups()))
+                   for m in _BYTES_PATTERN.finditer(data))
+    return any(_valid(*m.groups()) for m in IDENTITY_CODE_PATTERN.finditer(data))
 
 
 def mask(code: str) -> str:
@@ -62,6 +75,10 @@ def mask(code: str) -> str:
     return code[:7] + "****"
 
 
-def mask_identity_codes(text: str) -> str:
-    """Return *text* with everything shaped like an identity code masked."""
-    return IDENTITY_CODE_PATTERN.sub(lambda m: mask(m.group(0)), text)
+def _mask_valid(match: re.Match[str]) -> str:
+    return mask(match.group(0)) if _valid(*match.groups()) else match.group(0)
+
+
+def sanitize(text: str) -> str:
+    """The output boundary's sanitiser: *text* with every identity code masked."""
+    return IDENTITY_CODE_PATTERN.sub(_mask_valid, text)

@@ -86,7 +86,9 @@ def summarize(claim: Claim | None) -> Summary:
 class Report:
     """What a check of the input found: the findings, the totals and the inputs' digests.
 
-    ``opened`` is False when an input could not be read at all (WB-001).
+    ``opened`` is False when an input could not be read at all (WB-001). ``claim`` is the claim
+    the report describes (the very object), so that a package is only ever built from the
+    claim that was checked.
     """
 
     findings: list[Finding]
@@ -94,6 +96,7 @@ class Report:
     sources: Sequence[SourceFile] = ()
     sheet_order: Sequence[str] = ()
     opened: bool = True
+    claim: Claim | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.findings = sort_findings(self.findings, self.sheet_order)

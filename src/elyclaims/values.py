@@ -17,6 +17,7 @@ from elyclaims.vocabulary import normalize_label
 __all__ = [
     "CENT",
     "EXCEL_ERRORS",
+    "MAX_AMOUNT",
     "CellValueError",
     "TooManyDecimals",
     "format_money",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
+# No cost line reaches a trillion euros; the bound keeps every sum far inside Decimal's
+# 28 significant digits, so no arithmetic on amounts can ever overflow or round.
+MAX_AMOUNT = Decimal(10**12)
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
 _FLOAT_NOISE = Decimal("0.000001")
@@ -228,6 +232,8 @@ def _thousands(digits: str, mark: str) -> bool:
 def _cents(amount: Decimal, original: object, *, noise_allowed: bool) -> Decimal:
     if not amount.is_finite():
         raise CellValueError("money", original)
+    if abs(amount) >= MAX_AMOUNT:
+        raise CellValueError("money_range", original)
     rounded = quantize(amount)
     if rounded != amount and not (noise_allowed and abs(rounded - amount) < _FLOAT_NOISE):
         raise TooManyDecimals(original)

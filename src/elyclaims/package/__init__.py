@@ -7,13 +7,16 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 
 from __future__ import annotations
 
-from elyclaims.package._archive import Limits, Member
+from elyclaims.limits import ReadLimits
+from elyclaims.package._archive import Member
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
 from elyclaims.package._inspect import InspectedPackage, inspect_package
 from elyclaims.package._normalize import normalize_claim
 from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml
 from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS, claim_schema, manifest_schema
 from elyclaims.package._writer import write_claim_xml
+
+Limits = ReadLimits  # the limits a package is inspected within (the same as a workbook's)
 
 __all__ = [
     "CLAIM_NS",
@@ -25,6 +28,7 @@ __all__ = [
     "Limits",
     "Member",
     "PackagedClaim",
+    "ReadLimits",
     "build_package",
     "claim_schema",
     "creation_time",

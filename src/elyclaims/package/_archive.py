@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 from elyclaims._version import __version__
@@ -20,10 +20,8 @@ from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS
 
 __all__ = [
     "MANIFEST",
-    "Limits",
     "Member",
     "manifest_xml",
-    "safe_member_name",
     "write_zip",
 ]
 
@@ -31,20 +29,6 @@ MANIFEST = "manifest.xml"
 CLAIM = "claim.xml"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """How much a package may hold before it is refused unread."""
-
-    package_bytes: int = 512 * 1024 * 1024
-    members: int = 10_000
-    member_bytes: int = 256 * 1024 * 1024
-    total_bytes: int = 1024 * 1024 * 1024
-    # A member may expand to at most this many times its compressed size (once over 1 MiB):
-    # XML compresses well, but not a thousandfold.
-    ratio: int = 200
-    ratio_floor: int = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +52,6 @@ class Member:
                 size += len(block)
         return cls(path=path, source=source, size=size, sha256=digest.hexdigest(),
                    media_type=media_type)
-
-
-def safe_member_name(name: str) -> bool:
-    """True for a relative POSIX path that stays inside the archive."""
-    if not name or "\\" in name or name.startswith("/") or ":" in name.split("/", 1)[0]:
-        return False
-    parts = PurePosixPath(name).parts
-    return all(part not in {"", ".", ".."} for part in parts)
 
 
 def manifest_xml(
@@ -121,9 +97,3 @@ def write_zip(target: IO[bytes], manifest: bytes, members: Iterable[Member]) -> 
             with member.source.open("rb") as source, zf.open(_info(member.path), "w") as sink:
                 for block in iter(lambda: source.read(_CHUNK), b""):
                     sink.write(block)
-
-
-def read_member(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
-    """The bytes of member *name*, in blocks (the archive's CRC is checked at the end)."""
-    with archive.open(name) as handle:
-        yield from iter(lambda: handle.read(_CHUNK), b"")

@@ -5,24 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from elyclaims._files import atomic_output, scratch_file
+from elyclaims.archives import safe_member_name
 from elyclaims.catalogue import catalogue
-from elyclaims.errors import OutputError, PackageError
+from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
-from elyclaims.package._archive import CLAIM, Member, manifest_xml, safe_member_name, write_zip
+from elyclaims.package._archive import CLAIM, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import normalize_claim, normalize_line
 from elyclaims.package._reader import InvalidXml, validate_xml
 from elyclaims.package._schema import claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
+from elyclaims.privacy import contains_identity_code
 from elyclaims.reference import Reference, reference
 from elyclaims.report import Report, summarize
 
@@ -61,7 +62,7 @@ def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
     """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now; UTC, whole seconds.
 
     Raises:
-        PackageError: when ``SOURCE_DATE_EPOCH`` is not a whole number of seconds.
+        ConfigError: when ``SOURCE_DATE_EPOCH`` is not a whole number of seconds.
     """
     environ = os.environ if environ is None else environ
     epoch = environ.get("SOURCE_DATE_EPOCH")
@@ -69,7 +70,7 @@ def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError, OSError) as error:
-            raise PackageError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from error
+            raise ConfigError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from error
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -125,24 +126,12 @@ def _package_id(
     """A UUID made from the SHA-256 of the claim's content, streamed a line at a time."""
     digest = hashlib.sha256()
     digest.update(_canonical(header.model_dump(mode="json",
-                                               exclude={"locations", "origin", "expenses"})))
+                                               exclude={"locations", "origin", "expenses", "unreadable"})))
     for line in lines:
         digest.update(_canonical(line.model_dump(mode="json")))
     digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged] for f in findings]))
     digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
     return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
-
-
-@contextmanager
-def _scratch(folder: Path, name: str) -> Iterator[Path]:
-    """A temporary file beside the output (client data never goes to a shared temp folder)."""
-    handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-    os.close(handle)
-    path = Path(raw)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def build_package(
@@ -158,51 +147,54 @@ def build_package(
     """Write the package of *claim* to *output*, atomically.
 
     *report* is the claim's report from :func:`elyclaims.read_claim`; the attachment checks
-    add to it. Nothing is written while an error remains.
+    add to it. A report made for another claim object (or none at all) is not trusted: the
+    claim is checked again on its own. Nothing is written while an error remains.
 
     Raises:
         BuildRefused: errors remain (the report says which); *output* is untouched.
         OutputError: *output* cannot be written.
-        PackageError: the package failed its own schema check: a bug in elyclaims.
+        ConfigError: ``SOURCE_DATE_EPOCH`` is not a Unix time.
+        InternalError: the package failed one of its own checks: a bug in elyclaims.
     """
+    from elyclaims.check import check_claim
+
     data = data or reference()
     target = Path(output)
-    folder = target.parent if str(target.parent) else Path()
+    created_at = created_at or creation_time()
+    if report.claim is not claim:
+        report = check_claim(claim, today=created_at.date())
     attachment_findings, attachment_members = check_attachments(
         claim, Path(attachments) if attachments is not None else None)
     report = Report([*report.findings, *attachment_findings], report.summary, report.sources,
-                    report.sheet_order, report.opened)
+                    report.sheet_order, report.opened, claim=claim)
     if not report.passes(strict=strict):
         raise BuildRefused(report)
-    if not folder.is_dir():
-        raise OutputError(f"{target}: the folder {folder} does not exist")
     # The claim's header and clients are copied once; the lines are normalized as they stream.
     header = normalize_claim(claim.model_copy(update={"expenses": ()}), data)
     lines = _NormalizedLines(claim)
     carried = findings_to_carry(report.findings)
     package_id = _package_id(header, lines, carried, attachment_members)
-    created_at = created_at or creation_time()
     ruleset = catalogue().ruleset
-    try:
-        with _scratch(folder, "claim.xml") as claim_file, _scratch(folder, target.name) as part:
+    with scratch_file(target, ".claim.xml") as claim_file, atomic_output(target) as part:
+        try:
             with claim_file.open("wb") as handle:
                 write_claim_xml(handle, header, lines=lines, package_id=package_id,
                                 created_at=created_at, ruleset=ruleset,
                                 findings=report.findings, reference=data)
-            _self_check(claim_file)
-            members = (Member.from_file(CLAIM, claim_file, "application/xml"),
-                       *attachment_members)
-            manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
-                                    created_at=created_at)
-            _check_manifest(manifest)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+        _self_check(claim_file)
+        members = (Member.from_file(CLAIM, claim_file, "application/xml"),
+                   *attachment_members)
+        manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
+                                created_at=created_at)
+        _check_manifest(manifest)
+        try:
             with part.open("wb") as handle:
                 write_zip(handle, manifest, members)
-                handle.flush()
-                os.fsync(handle.fileno())
-            digest = Member.from_file(target.name, part, "application/zip")
-            os.replace(part, target)
-    except OSError as error:
-        raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+        except OSError as error:
+            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+        digest = Member.from_file(target.name, part, "application/zip")
     summary = summarize(claim)
     return BuiltPackage(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
@@ -212,11 +204,21 @@ def build_package(
 
 
 def _self_check(claim_file: Path) -> None:
+    """claim.xml against its schema, and free of identity codes (PR-001 keeps them out of the
+    claim, so one here is a bug)."""
     try:
         with claim_file.open("rb") as handle:
             validate_xml(handle, claim_schema())
+        with claim_file.open("rb") as handle:
+            tail = b""
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                if contains_identity_code(tail + block):
+                    raise InternalError(
+                        "bug: an identity code would have reached claim.xml although PR-001 "
+                        "passed; no package was written. Please report this.")
+                tail = block[-16:]
     except InvalidXml as error:
-        raise PackageError(
+        raise InternalError(
             f"bug: the claim.xml elyclaims wrote fails its own schema at line {error.line}: "
             f"{error.message}. Please report this; no package was written."
         ) from error
@@ -228,5 +230,4 @@ def _check_manifest(manifest: bytes) -> None:
     try:
         validate_xml(BytesIO(manifest), manifest_schema())
     except InvalidXml as error:
-        raise PackageError(f"bug: the manifest fails its own schema: {error.message}") from error
-
+        raise InternalError(f"bug: the manifest fails its own schema: {error.message}") from error

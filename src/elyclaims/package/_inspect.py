@@ -1,17 +1,27 @@
-"""Checking a package, on either side: limits, names, digests, schemas, totals, rules."""
+"""Checking a package, on either side: limits, names, digests, schemas, totals, rules.
+
+A package may come from anywhere, so every step reads only what the previous steps proved safe:
+the file's size, then the ZIP's central directory against the read limits, then the manifest,
+then each member against its digest, then claim.xml against its schema, and last the claim
+itself (header, totals, rules). What :mod:`zipfile`, :mod:`zlib` or lxml raise on a damaged
+archive is translated into a finding where it arises; :func:`inspect_package` never raises.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from elyclaims.archives import ZIP_ERRORS, ArchiveProblem, archive_problems, read_blocks
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
-from elyclaims.package._archive import CLAIM, MANIFEST, Limits, read_member, safe_member_name
+from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
+from elyclaims.package._archive import CLAIM, MANIFEST
 from elyclaims.package._reader import (
     InvalidXml,
     PackagedClaim,
@@ -20,16 +30,22 @@ from elyclaims.package._reader import (
 )
 from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
-from elyclaims.report import CategoryTotal, Report, Summary, summarize
+from elyclaims.report import CategoryTotal, Report, summarize
 from elyclaims.rules import RuleContext, run_rules, settle
 from elyclaims.values import format_money
 
 __all__ = ["InspectedPackage", "inspect_package"]
 
+_READ_ERROR: tuple[type[BaseException], ...] = (*ZIP_ERRORS, InvalidXml)
+
 
 @dataclass(slots=True)
 class InspectedPackage:
-    """The result of checking a package: the report, and what could be read of the package."""
+    """The result of checking a package: the report, and what could be read of the package.
+
+    ``report.opened`` is False only when the file itself could not be read (missing, a folder,
+    no permission); a file that is read but is no valid package is ``opened`` and not ``ok``.
+    """
 
     report: Report
     path: Path
@@ -49,175 +65,182 @@ def _at(package: Path, member: str | None, rule: str, *, variant: str | None = N
                         variant=variant, member=member or "", **params)
 
 
-def _digest(path: Path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except OSError:
-        return None
+def _problem(package: Path, problem: ArchiveProblem) -> Finding:
+    if not problem.is_limit:
+        if problem.kind == "encrypted":
+            return _at(package, problem.name, "PK-003", variant="encrypted")
+        return _at(package, problem.name, "PK-004", variant=problem.kind)
+    return _at(package, problem.name, "PK-008", variant="limit", limit=problem.kind,
+               limit_upper=problem.kind.upper(), actual=problem.actual,
+               maximum=problem.maximum, where=f" ({problem.name})" if problem.name else "")
 
 
-def inspect_package(path: str | Path, *, limits: Limits | None = None) -> InspectedPackage:
-    """Check the package at *path* and read its claim back. Never raises on a bad package."""
-    package = Path(path)
-    limits = limits or Limits()
-    findings: list[Finding] = []
-    result = InspectedPackage(report=Report([], Summary()), path=package, sha256=_digest(package))
+def _reason(error: BaseException) -> str:
+    if isinstance(error, InvalidXml):
+        return error.message
+    text = " ".join(str(error).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
-    def done(opened: bool = True) -> InspectedPackage:
-        claim = result.packaged.claim if result.packaged else None
-        sources = [SourceFile(str(package), result.sha256 or "")]
-        result.report = Report(findings, summarize(claim), sources, [MANIFEST, CLAIM],
-                               opened=opened)
-        return result
 
-    try:
-        size = package.stat().st_size
-    except OSError as error:
-        findings.append(_at(package, None, "PK-003", variant="unreadable",
-                            reason=error.strerror or str(error)))
-        return done(False)
-    if size > limits.package_bytes:
-        findings.append(_at(package, None, "PK-003", variant="too_large", size=size,
-                            limit=limits.package_bytes))
-        return done(False)
-    try:
-        archive = zipfile.ZipFile(package)
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        findings.append(_at(package, None, "PK-003", variant="not_zip",
-                            reason=str(error) or type(error).__name__))
-        return done(False)
-    with archive:
+class _Inspection:
+    """One inspection: each step adds findings and says whether the next step may run."""
+
+    def __init__(self, package: Path, limits: ReadLimits) -> None:
+        self.package = package
+        self.limits = limits
+        self.findings: list[Finding] = []
+        self.readable = True
+        self.sha256: str | None = None
+        self.manifest: dict[str, str] = {}
+        self.listed: dict[str, tuple[int, str]] = {}
+        self.names: set[str] = set()
+        self.members: dict[str, int] = {}
+        self.packaged: PackagedClaim | None = None
+
+    def run(self) -> InspectedPackage:
+        if self._file():
+            try:
+                with zipfile.ZipFile(self.package) as archive:
+                    steps: tuple[Callable[[zipfile.ZipFile], bool], ...] = (
+                        self._directory, self._manifest, self._digests, self._claim_xml)
+                    for step in steps:
+                        if not step(archive):
+                            break
+            except zipfile.BadZipFile as error:
+                self.findings.append(_at(self.package, None, "PK-003", variant="not_zip",
+                                         reason=_reason(error)))
+            except _READ_ERROR as error:
+                self.findings.append(_at(self.package, None, "PK-003", reason=_reason(error)))
+        if self.packaged is not None:
+            self._claim(self.packaged)
+        claim = self.packaged.claim if self.packaged else None
+        report = Report(self.findings, summarize(claim),
+                        [SourceFile(str(self.package), self.sha256 or "")], [MANIFEST, CLAIM],
+                        opened=self.readable, claim=claim)
+        return InspectedPackage(report=report, path=self.package, sha256=self.sha256,
+                                packaged=self.packaged, members=self.members)
+
+    def _file(self) -> bool:
+        """The file on disk: readable, within the size limit, and its digest."""
+        try:
+            if self.package.is_dir():
+                raise IsADirectoryError(21, "it is a folder")
+            size = self.package.stat().st_size
+            if size > self.limits.file_bytes:
+                self.findings.append(_at(self.package, None, "PK-003", variant="limit",
+                                         limit="file_bytes", limit_upper="FILE_BYTES",
+                                         actual=size, maximum=self.limits.file_bytes))
+                return False
+            digest = hashlib.sha256()
+            with self.package.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            self.sha256 = digest.hexdigest()
+        except OSError as error:
+            self.readable = False
+            self.findings.append(_at(self.package, None, "PK-003", variant="unreadable",
+                                     reason=error.strerror or str(error)))
+            return False
+        return True
+
+    def _directory(self, archive: zipfile.ZipFile) -> bool:
+        """Names, counts, sizes and ratios, from the central directory only."""
         infos = archive.infolist()
-        if not _check_entries(package, infos, limits, findings):
-            return done(False)
-        names = {info.filename for info in infos}
-        if MANIFEST not in names:
-            findings.append(_at(package, MANIFEST, "PK-004", variant="no_manifest"))
-            return done(False)
-        listed = _read_manifest(package, archive, findings)
-        if listed is None:
-            return done(False)
-        header, expected = listed
-        _check_members(package, archive, names, expected, findings, result)
-        if CLAIM not in names:
-            return done()
+        problems = archive_problems(infos, self.limits)
+        self.findings.extend(_problem(self.package, problem) for problem in problems)
+        self.names = {info.filename for info in infos}
+        if problems:
+            return False
+        if MANIFEST not in self.names:
+            self.findings.append(_at(self.package, MANIFEST, "PK-004", variant="no_manifest"))
+            return False
+        return True
+
+    def _manifest(self, archive: zipfile.ZipFile) -> bool:
+        """The manifest, valid against its schema: its header and its members."""
+        from lxml import etree
+
+        try:
+            data = b"".join(read_blocks(archive, MANIFEST))
+            validate_xml(BytesIO(data), manifest_schema())
+        except InvalidXml as error:
+            self.findings.append(_at(self.package, MANIFEST, "PK-006", row=error.line,
+                                     reason=error.message))
+            return False
+        except ZIP_ERRORS as error:
+            self.findings.append(_at(self.package, MANIFEST, "PK-005", variant="damaged",
+                                     reason=_reason(error)))
+            return False
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                      load_dtd=False))
+        # The schema made every attribute below present and well formed.
+        self.listed = {
+            str(member.get("path")): (int(str(member.get("size"))), str(member.get("sha256")))
+            for member in root.iterfind(f"{{{MANIFEST_NS}}}Member")
+        }
+        self.manifest = {str(k): str(v) for k, v in root.attrib.items()}
+        return True
+
+    def _digests(self, archive: zipfile.ZipFile) -> bool:
+        """Every member against the manifest: none unlisted, none missing, each digest equal."""
+        for name in sorted(self.names - {MANIFEST} - set(self.listed)):
+            self.findings.append(_at(self.package, name, "PK-004", variant="unexpected"))
+        for name in sorted(set(self.listed) - self.names):
+            self.findings.append(_at(self.package, name, "PK-004", variant="missing"))
+        for name in sorted(set(self.listed) & self.names):
+            size, sha256 = self.listed[name]
+            digest = hashlib.sha256()
+            actual = 0
+            try:
+                for block in read_blocks(archive, name):
+                    digest.update(block)
+                    actual += len(block)
+            except ZIP_ERRORS as error:
+                self.findings.append(_at(self.package, name, "PK-005", variant="damaged",
+                                         reason=_reason(error)))
+                continue
+            self.members[name] = actual
+            if actual != size or digest.hexdigest() != sha256:
+                self.findings.append(_at(self.package, name, "PK-005", expected=sha256[:12],
+                                         actual=digest.hexdigest()[:12]))
+        return CLAIM in self.names
+
+    def _claim_xml(self, archive: zipfile.ZipFile) -> bool:
+        """claim.xml, validated against its schema while it is read back into the model."""
         try:
             with archive.open(CLAIM) as handle:
-                result.packaged = read_claim_xml(handle, origin=str(package))
+                self.packaged = read_claim_xml(handle, origin=str(self.package))
         except InvalidXml as error:
-            findings.append(_at(package, CLAIM, "PK-006", row=error.line, reason=error.message))
-            return done()
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            findings.append(_at(package, CLAIM, "PK-005", variant="damaged", reason=str(error)))
-            return done()
-    packaged = result.packaged
-    findings.extend(_compare_headers(package, header, packaged))
-    findings.extend(_check_totals(package, packaged))
-    for line in packaged.claim.expenses:
-        if line.attachment and f"attachments/{line.attachment}" not in expected:
-            findings.append(Finding.make("PK-002", line.source.location("attachment"),
-                                         variant="not_packed", value=line.attachment,
-                                         line_id=line.line_id))
-    context = RuleContext(today=packaged.created_at.date(), config=Config(),
-                          clients_given=True)
-    findings.extend(settle(run_rules(packaged.claim, context), None, context.config,
-                           packaged.acknowledgements))
-    return done()
+            self.findings.append(_at(self.package, CLAIM, "PK-006", row=error.line,
+                                     reason=error.message))
+            return False
+        except ZIP_ERRORS as error:
+            self.findings.append(_at(self.package, CLAIM, "PK-005", variant="damaged",
+                                     reason=_reason(error)))
+            return False
+        return True
+
+    def _claim(self, packaged: PackagedClaim) -> None:
+        """The claim read back: header against the manifest, totals, attachments, rules."""
+        self.findings.extend(_compare_headers(self.package, self.manifest, packaged))
+        self.findings.extend(_check_totals(self.package, packaged))
+        for line in packaged.claim.expenses:
+            if line.attachment and f"attachments/{line.attachment}" not in self.listed:
+                self.findings.append(Finding.make(
+                    "PK-002", line.source.location("attachment"), variant="not_packed",
+                    value=line.attachment, line_id=line.line_id))
+        context = RuleContext(today=packaged.created_at.date(), config=Config(),
+                              clients_given=True)
+        self.findings.extend(settle(run_rules(packaged.claim, context), None, context.config,
+                                    packaged.acknowledgements))
 
 
-def _check_entries(
-    package: Path, infos: list[zipfile.ZipInfo], limits: Limits, findings: list[Finding]
-) -> bool:
-    """Names, counts and sizes, from the central directory, before decompressing anything."""
-    if len(infos) > limits.members:
-        findings.append(_at(package, None, "PK-008", variant="members", count=len(infos),
-                            limit=limits.members))
-        return False
-    seen: set[str] = set()
-    total = 0
-    fatal = False
-    for info in infos:
-        name = info.filename
-        if not safe_member_name(name):
-            findings.append(_at(package, name, "PK-004", variant="unsafe"))
-            fatal = True
-            continue
-        if name in seen:
-            findings.append(_at(package, name, "PK-004", variant="duplicate"))
-            fatal = True
-        seen.add(name)
-        if info.flag_bits & 0x1:
-            findings.append(_at(package, name, "PK-003", variant="encrypted"))
-            fatal = True
-        total += info.file_size
-        expands = info.file_size > limits.ratio_floor and (
-            info.file_size > limits.ratio * max(info.compress_size, 1))
-        if info.file_size > limits.member_bytes or expands:
-            findings.append(_at(package, name, "PK-008", size=info.file_size,
-                                compressed=info.compress_size))
-            fatal = True
-    if total > limits.total_bytes:
-        findings.append(_at(package, None, "PK-008", variant="total", size=total,
-                            limit=limits.total_bytes))
-        fatal = True
-    return not fatal
+def inspect_package(path: str | Path, *, limits: ReadLimits | None = None) -> InspectedPackage:
+    """Check the package at *path* within *limits* and read its claim back.
 
-
-def _read_manifest(
-    package: Path, archive: zipfile.ZipFile, findings: list[Finding]
-) -> tuple[dict[str, str], dict[str, tuple[int, str]]] | None:
-    """The manifest's header attributes and its members (path -> size, digest), or None."""
-    from lxml import etree
-
-    try:
-        data = archive.read(MANIFEST)
-        validate_xml(BytesIO(data), manifest_schema())
-    except InvalidXml as error:
-        findings.append(_at(package, MANIFEST, "PK-006", row=error.line, reason=error.message))
-        return None
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        findings.append(_at(package, MANIFEST, "PK-005", variant="damaged", reason=str(error)))
-        return None
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    # The schema made every attribute below present and well formed.
-    members = {
-        str(member.get("path")): (int(str(member.get("size"))), str(member.get("sha256")))
-        for member in root.iterfind(f"{{{MANIFEST_NS}}}Member")
-    }
-    return {str(k): str(v) for k, v in root.attrib.items()}, members
-
-
-def _check_members(
-    package: Path,
-    archive: zipfile.ZipFile,
-    names: set[str],
-    expected: dict[str, tuple[int, str]],
-    findings: list[Finding],
-    result: InspectedPackage,
-) -> None:
-    for name in sorted(names - {MANIFEST} - set(expected)):
-        findings.append(_at(package, name, "PK-004", variant="unexpected"))
-    for name in sorted(set(expected) - names):
-        findings.append(_at(package, name, "PK-004", variant="missing"))
-    for name in sorted(set(expected) & names):
-        size, sha256 = expected[name]
-        digest = hashlib.sha256()
-        actual = 0
-        try:
-            for block in read_member(archive, name):
-                digest.update(block)
-                actual += len(block)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            findings.append(_at(package, name, "PK-005", variant="damaged", reason=str(error)))
-            continue
-        result.members[name] = actual
-        if actual != size or digest.hexdigest() != sha256:
-            findings.append(_at(package, name, "PK-005", expected=sha256[:12],
-                                actual=digest.hexdigest()[:12]))
+    Never raises on a bad package: every problem is a finding in the returned report.
+    """
+    return _Inspection(Path(path), limits or DEFAULT_LIMITS).run()
 
 
 def _compare_headers(
@@ -239,21 +262,23 @@ def _compare_headers(
 
 
 def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:
+    """Each stated total (per category, overall, claimed) against the sum of the lines; a
+    finding gives that total's own figures."""
     computed = summarize(packaged.claim)
-    problems = []
-    stated = {**packaged.totals}
-    for category, total in computed.by_category.items():
-        if stated.pop(category, CategoryTotal()) != total:
-            problems.append(category)
-    problems.extend(stated)  # categories stated but with no lines
     overall = CategoryTotal(lines=computed.lines, net=computed.net_total,
                             vat=computed.vat_total, gross=computed.gross_total)
-    if packaged.overall != overall:
-        problems.append("Overall")
-    if packaged.claimed != computed.net_total:
-        problems.append("Claimed")
-    return [
-        _at(package, CLAIM, "PK-007", total=name,
-            computed=format_money(computed.net_total), stated=format_money(packaged.claimed))
-        for name in problems
+    compared: list[tuple[str, CategoryTotal, CategoryTotal]] = [
+        (category, computed.by_category.get(category, CategoryTotal()),
+         packaged.totals.get(category, CategoryTotal()))
+        for category in sorted({*computed.by_category, *packaged.totals})
     ]
+    compared.append(("Overall", overall, packaged.overall))
+    compared.append(("Claimed", CategoryTotal(net=computed.net_total),
+                     CategoryTotal(net=packaged.claimed)))
+    findings = []
+    for name, lines, stated in compared:
+        if (name == "Claimed" and lines.net == stated.net) or (name != "Claimed" and lines == stated):
+            continue
+        findings.append(_at(package, CLAIM, "PK-007", total=name,
+                            computed=format_money(lines.net), stated=format_money(stated.net)))
+    return findings

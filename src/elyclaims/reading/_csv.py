@@ -1,7 +1,8 @@
 """The CSV engine: ERP exports, one table per file.
 
-Delimiter (``;``, ``,`` or tab) is sniffed, the encoding is UTF-8 (with or without BOM) or
-Windows-1252, and a ``;``-delimited file uses the decimal comma.
+Delimiter (``;``, ``,`` or tab) is sniffed, the encoding is UTF-8 (with or without BOM),
+UTF-16 with a BOM (Excel's "Unicode text") or Windows-1252, and a ``;``-delimited (or
+tab-delimited) file uses the decimal comma.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from elyclaims.limits import LimitExceeded, ReadLimits
+from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
-from elyclaims.reading._sniff import Unreadable
 from elyclaims.vocabulary import Role, normalize_label
 
 __all__ = ["read_csv"]
@@ -25,20 +27,22 @@ _ROLE_BY_NAME = {
 }
 
 
-def read_csv(path: Path) -> list[RawSheet]:
+def read_csv(path: Path, limits: ReadLimits) -> list[RawSheet]:
     """Read *path* as one sheet named after the file.
 
     Raises:
-        Unreadable: when the encoding is neither UTF-8 nor Windows-1252.
+        Unreadable: when the encoding is none of those above, or the file is damaged.
     """
     data = path.read_bytes()
     text = _decode(data)
     delimiter = _sniff_delimiter(text)
+    # The csv module's own field limit is global; it is only ever raised to ours.
+    csv.field_size_limit(max(csv.field_size_limit(), limits.cell_chars + 1))
     return [
         RawSheet(
             file=str(path),
             name=path.name,
-            rows=_rows(text, delimiter),
+            rows=_rows(text, delimiter, limits),
             decimal_comma=delimiter != ",",
             role_hint=_role_from_name(path),
         )
@@ -48,6 +52,11 @@ def read_csv(path: Path) -> list[RawSheet]:
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise Unreadable("csv_encoding") from error
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,12 +83,19 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, Sequence[object]]]:
+def _rows(
+    text: str, delimiter: str, limits: ReadLimits
+) -> Iterator[tuple[int, Sequence[object]]]:
     # A quoted field may span lines: the row number is the record number, as a spreadsheet
     # program that opens the file shows it.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        yield from enumerate(reader, start=1)
+        for number, row in enumerate(reader, start=1):
+            if number > limits.rows:
+                raise LimitExceeded("rows", number, limits.rows)
+            if len(row) > limits.columns and any(row[limits.columns:]):
+                raise LimitExceeded("columns", len(row), limits.columns)
+            yield number, row
     except csv.Error as error:
         raise Unreadable("damaged", {"reason": f"CSV: {error}"}) from error
 

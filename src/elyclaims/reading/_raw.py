@@ -54,7 +54,7 @@ class RawSheet:
 
     ``rows`` yields ``(row_number, values)`` with ``values[0]`` in column A. ``uncalculated``
     holds ``(row, column)`` of formula cells with no cached value; ``hidden_rows`` the rows
-    hidden in the sheet.
+    hidden in the sheet; ``merged`` the merged ranges as ``(top, left, bottom, right)``.
     """
 
     file: str
@@ -63,6 +63,7 @@ class RawSheet:
     hidden: bool = False
     hidden_rows: frozenset[int] = frozenset()
     uncalculated: frozenset[tuple[int, int]] = frozenset()
+    merged: tuple[tuple[int, int, int, int], ...] = ()
     decimal_comma: bool = True
     role_hint: Role | None = None
 
@@ -77,7 +78,11 @@ class SourceFile:
 
 @dataclass(slots=True)
 class RawInput:
-    """Everything read from the input files, before any typing or checking."""
+    """Everything read from the input files, before any typing or checking.
+
+    ``labels`` are the sheet names and header cells read, with their locations: no claim data,
+    but text that reaches reports (PR-001 checks them too).
+    """
 
     sources: list[SourceFile] = field(default_factory=list)
     sheet_order: list[str] = field(default_factory=list)
@@ -89,4 +94,5 @@ class RawInput:
     expenses_sheet: str | None = None
     totals: list[RawTotals] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    labels: list[tuple[str, Location]] = field(default_factory=list)
     opened: bool = True

@@ -8,65 +8,55 @@ traceback, which is why the format is decided from the file's first bytes, not i
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_UNPACKED_BYTES", "Unreadable", "sniff"]
+from elyclaims.archives import ZIP_ERRORS, archive_problems, declares_entities
+from elyclaims.limits import ReadLimits
+from elyclaims.reading._errors import Unreadable, reason
 
-MAX_INPUT_BYTES = 200 * 1024 * 1024
-MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+__all__ = ["sniff"]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+_HEAD = 64 * 1024
 
 
-@dataclass
-class Unreadable(Exception):
-    """The file cannot be read; ``variant`` picks the WB-001 message, ``params`` fill it."""
-
-    variant: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def _size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def sniff(path: Path) -> str:
-    """Return ``"xlsx"`` or ``"csv"`` for a file elyclaims can read.
+def sniff(path: Path, limits: ReadLimits) -> str:
+    """Return ``"xlsx"`` or ``"csv"`` for a file elyclaims can read within *limits*.
 
     Raises:
         Unreadable: for anything else, with the variant that explains what the file is.
     """
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise Unreadable("not_readable", {"path": path.name, "reason": "it is a folder"})
+        size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(8192)
     except FileNotFoundError as error:
         raise Unreadable("not_found", {"path": str(path)}) from error
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise Unreadable(
-            "not_readable", {"path": path.name, "reason": error.strerror or str(error)}
+            "not_readable", {"path": path.name, "reason": getattr(error, "strerror", None)
+                             or str(error)}
         ) from error
     suffix = path.suffix.lower() or "(none)"
     if size == 0:
         raise Unreadable("empty")
-    if size > MAX_INPUT_BYTES:
-        raise Unreadable("too_large", {"size": _size_text(size), "limit": _size_text(MAX_INPUT_BYTES)})
+    if size > limits.file_bytes:
+        raise Unreadable.limit("file_bytes", size, limits.file_bytes)
     if head.startswith(b"%PDF"):
         raise Unreadable("pdf", {"suffix": suffix})
     if head.startswith(_OLE_MAGIC):
         raise Unreadable("encrypted" if _is_encrypted(path) else "xls")
     if head.startswith(b"PK"):
-        return _check_zip(path)
+        return _check_zip(path, limits)
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         if _looks_like_text(head):
             raise Unreadable("text_as_workbook", {"suffix": suffix})
         raise Unreadable("unknown_format")
-    if _looks_like_text(head) or (suffix in {".csv", ".txt", ".tsv"} and b"\x00" not in head):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_text(head) or (
+            suffix in {".csv", ".txt", ".tsv"} and b"\x00" not in head):
         return "csv"  # the CSV reader reports an encoding it cannot decode
     raise Unreadable("unknown_format")
 
@@ -79,11 +69,13 @@ def _is_encrypted(path: Path) -> bool:
     return any(marker in data for marker in _ENCRYPTED_MARKERS)
 
 
-def _check_zip(path: Path) -> str:
+def _check_zip(path: Path, limits: ReadLimits) -> str:
+    """What kind of ZIP *path* is, after checking its central directory against *limits* and
+    the prologue of each XML member for entity declarations."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
             if "mimetype" in names:
                 mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
                 if "opendocument.spreadsheet" in mimetype:
@@ -93,15 +85,20 @@ def _check_zip(path: Path) -> str:
                 raise Unreadable("claim_package")
             if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
                 raise Unreadable("not_workbook_zip", {"kind": _zip_kind(names)})
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise Unreadable(
-                    "too_large",
-                    {"size": _size_text(unpacked), "limit": _size_text(MAX_UNPACKED_BYTES)},
-                )
+            problems = archive_problems(infos, limits)
+            if problems:
+                raise Unreadable.from_problem(problems[0])
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")) and info.file_size:
+                    with archive.open(info) as member:
+                        if declares_entities(member.read(_HEAD)):
+                            raise Unreadable("entities", {"member": info.filename})
+    except Unreadable:
+        raise
     except zipfile.BadZipFile as error:
         raise Unreadable("truncated") from error
-    except (OSError, EOFError, ValueError) as error:
-        raise Unreadable("damaged", {"reason": str(error) or type(error).__name__}) from error
+    except ZIP_ERRORS as error:
+        raise Unreadable("damaged", {"reason": reason(error)}) from error
     return "xlsx"
 
 

@@ -5,11 +5,12 @@ Engine-neutral: works on :class:`RawSheet`, whatever produced it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
 from elyclaims.findings import Finding, Location, column_letter
+from elyclaims.limits import LimitExceeded, ReadLimits
 from elyclaims.reading._raw import RawCell, RawRow, RawSheet, RawTotals
 from elyclaims.vocabulary import (
     FIELDS_BY_ROLE,
@@ -87,6 +88,7 @@ class SheetTable:
     rows: list[RawRow] = field(default_factory=list)
     totals: RawTotals | None = None
     findings: list[Finding] = field(default_factory=list)
+    labels: list[tuple[str, Location]] = field(default_factory=list)
     found: bool = False
 
 
@@ -94,7 +96,17 @@ def _header_label(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def read_table(sheet: RawSheet, role: Role, rows: Rows) -> SheetTable:
+def _within(rows: Rows, limits: ReadLimits) -> Iterator[tuple[int, Sequence[object]]]:
+    """The rows, refusing a cell longer than the limit (no spreadsheet program writes one)."""
+    longest = limits.cell_chars
+    for number, values in rows:
+        for value in values:
+            if isinstance(value, str) and len(value) > longest:
+                raise LimitExceeded("cell_chars", len(value), longest)
+        yield number, values
+
+
+def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> SheetTable:
     """Read the table of *role* from *rows* of *sheet*.
 
     The header row is the first of the first 20 rows with at least three known headers. Rows
@@ -104,7 +116,7 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows) -> SheetTable:
     location = Location(file=sheet.file, sheet=sheet.name)
     if sheet.hidden:
         result.findings.append(Finding.make("WB-008", location, sheet=sheet.name))
-    iterator = iter(rows)
+    iterator = _within(rows, limits)
     header: tuple[int, Sequence[object]] | None = None
     for number, values in iterator:
         if _header_score(values, role) >= MIN_HEADER_MATCHES:
@@ -121,6 +133,12 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows) -> SheetTable:
     result.found = True
     header_row, header_values = header
     columns = _columns(sheet, role, header_row, header_values, result.findings)
+    result.labels.extend(
+        (str(value), Location(file=sheet.file, sheet=sheet.name, row=header_row,
+                              column=column_letter(position + 1)))
+        for position, value in enumerate(header_values)
+        if isinstance(value, str) and value.strip()
+    )
     present = {spec.name for _, spec, _, _ in columns}
     for spec in FIELDS_BY_ROLE[role]:
         if spec.required and spec.name not in present:
@@ -237,7 +255,9 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(spans)
 
 
-def read_claim_entries(sheet: RawSheet, rows: Rows) -> tuple[dict[str, RawCell], list[Finding]]:
+def read_claim_entries(
+    sheet: RawSheet, rows: Rows, limits: ReadLimits
+) -> tuple[dict[str, RawCell], list[Finding]]:
     """Read the claim sheet's key/value pairs (key in column A or B, value beside it)."""
     index = label_index(Role.CLAIM)
     entries: dict[str, RawCell] = {}
@@ -245,7 +265,7 @@ def read_claim_entries(sheet: RawSheet, rows: Rows) -> tuple[dict[str, RawCell],
     if sheet.hidden:
         findings.append(Finding.make("WB-008", Location(file=sheet.file, sheet=sheet.name),
                                      sheet=sheet.name))
-    for number, values in rows:
+    for number, values in _within(rows, limits):
         for position in (0, 1):
             key = values[position] if position < len(values) else None
             if not isinstance(key, str):

@@ -1,9 +1,13 @@
-"""The xlsx/xlsm engine: openpyxl in read-only mode, cached values, plus a scan of each sheet's
-XML for what read-only openpyxl does not tell (hidden rows, formulas without a cached value)."""
+"""The xlsx/xlsm engine: openpyxl in read-only mode for the cached values, plus one streaming
+scan of each sheet's XML for what read-only openpyxl does not tell (hidden rows, formulas
+without a cached value, merged cells, the true extent of the data) and for the read limits.
+
+The scan reads the sheet in blocks, never whole, and runs a precise pattern only where a marker
+occurs (``<f``, ``hidden=``, ``<mergeCell``), so that it costs a fraction of a parse.
+"""
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import warnings
@@ -12,34 +16,35 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
+from elyclaims.archives import declares_entities, read_blocks
 from elyclaims.findings import column_index
+from elyclaims.limits import LimitExceeded, ReadLimits
+from elyclaims.reading._errors import Unreadable, engine_boundary, reason
 from elyclaims.reading._raw import RawSheet
-from elyclaims.reading._sniff import Unreadable
 
-__all__ = ["read_xlsx"]
+__all__ = ["SheetScan", "read_xlsx"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def read_xlsx(path: Path, closer: ExitStack) -> list[RawSheet]:
+def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawSheet]:
     """Open *path* and return its sheets, in workbook order, with lazily read rows.
 
-    The workbook stays open until *closer* closes it.
+    Each sheet is scanned first, so that a sheet over *limits* is refused before openpyxl
+    reads it. The workbook stays open until *closer* closes it.
 
     Raises:
-        Unreadable: when openpyxl cannot open the workbook.
+        Unreadable: when the workbook is damaged, hostile, or over a limit.
     """
     import openpyxl  # deferred: it costs start-up time
 
-    try:
-        # One look into the archive serves the sheet paths and every sheet's scan.
+    with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
-        sheet_paths = _sheet_paths(archive)
+        sheet_paths = _sheet_paths(archive, limits)
+    try:
         # Our own handle, so that it is closed even when openpyxl fails half-way.
         handle = closer.enter_context(path.open("rb"))
         with warnings.catch_warnings():
@@ -48,28 +53,25 @@ def read_xlsx(path: Path, closer: ExitStack) -> list[RawSheet]:
                 handle, read_only=True, data_only=True, keep_links=False
             )
     except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise Unreadable("damaged", {"reason": _reason(error)}) from error
+        raise Unreadable("damaged", {"reason": reason(error)}) from error
     closer.callback(workbook.close)
     sheets = []
     for worksheet in workbook.worksheets:
         title = worksheet.title
-        scan = _SheetScan(archive, sheet_paths.get(title))
+        with engine_boundary():
+            scan = SheetScan.of(archive, sheet_paths.get(title), limits)
         sheets.append(
             RawSheet(
                 file=str(path),
                 name=title,
                 rows=_rows(worksheet, scan.max_row, scan.max_column),
                 hidden=getattr(worksheet, "sheet_state", "visible") != "visible",
-                hidden_rows=scan.hidden_rows,
-                uncalculated=scan.uncalculated,
+                hidden_rows=frozenset(scan.hidden_rows),
+                uncalculated=frozenset(scan.uncalculated),
+                merged=tuple(scan.merged),
             )
         )
     return sheets
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _rows(
@@ -80,9 +82,11 @@ def _rows(
         # openpyxl parses the whole sheet once more just to find them.
         rows = worksheet.iter_rows(min_row=1, max_row=max_row, min_col=1, max_col=max_column,
                                    values_only=True)
-    else:
+    elif max_row is None:
         worksheet.reset_dimensions()
         rows = worksheet.iter_rows(values_only=True)
+    else:
+        return  # a sheet without a single value
     number = 0
     while True:
         # openpyxl warns about features it skips (data validation extensions…); those are not
@@ -93,23 +97,41 @@ def _rows(
                 values = next(rows)
             except StopIteration:
                 return
-            except Exception as error:
-                raise Unreadable("damaged", {"reason": _reason(error)}) from error
+            except Exception as error:  # openpyxl's parse of a damaged sheet
+                raise Unreadable("damaged", {"reason": reason(error)}) from error
         number += 1
         yield number, values
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+def _safe_tree(data: bytes, limits: ReadLimits) -> Any:
+    """Parse a small XML part (workbook, relationships) with no entities and no network."""
+    from lxml import etree
+
+    if declares_entities(data[:65536]):
+        raise Unreadable("entities", {"member": "workbook"})
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise Unreadable("damaged", {"reason": reason(error)}) from error
+    depth = max((len(list(element.iterancestors())) for element in root.iter()), default=0)
+    if depth >= limits.xml_depth:
+        raise LimitExceeded("xml_depth", depth + 1, limits.xml_depth)
+    return root
+
+
+def _sheet_paths(archive: zipfile.ZipFile, limits: ReadLimits) -> dict[str, str]:
     """Map each sheet title to its XML member, through the workbook's relationships."""
     rels_member = "xl/_rels/workbook.xml.rels"
-    if rels_member not in archive.namelist():
+    if rels_member not in archive.namelist() or "xl/workbook.xml" not in archive.namelist():
         return {}
     targets = {
         rel.get("Id"): rel.get("Target", "")
-        for rel in ElementTree.fromstring(archive.read(rels_member)).iter(f"{_RELS}Relationship")
+        for rel in _safe_tree(archive.read(rels_member), limits).iter(f"{_RELS}Relationship")
     }
     paths = {}
-    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
+    for sheet in _safe_tree(archive.read("xl/workbook.xml"), limits).iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
         if not target:
             continue
@@ -120,58 +142,142 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d+\"")
+class _Markers:
+    """The byte patterns of a sheet's elements, for its namespace prefix (usually none)."""
+
+    __slots__ = ("cell", "cell_end", "formula", "merge", "row", "row_start", "value",
+                 "values")
+
+    def __init__(self, prefix: bytes) -> None:
+        p = re.escape(prefix)
+        self.row_start = b"<" + prefix + b"row"
+        self.row = re.compile(rb"<" + p + rb"row\b([^>]*)>")
+        self.cell = b"<" + prefix + b"c "
+        self.cell_end = re.compile(rb"</" + p + rb"c>")
+        self.formula = re.compile(rb"<" + p + rb"f[\s/>]")
+        self.value = re.compile(rb"<" + p + rb"v>\s*[^<\s]")
+        # Where a cell's content is: a cached value, an inline string or a formula.
+        self.values = tuple(b"<" + prefix + tag for tag in (b"v>", b"is>", b"f>", b"f ", b"f/"))
+        self.merge = re.compile(rb"<" + p + rb"mergeCell\b[^>]*\sref=\"([A-Z]{1,3})(\d+):"
+                                rb"([A-Z]{1,3})(\d+)\"")
 
 
-class _SheetScan:
+_PREFIX = re.compile(rb"<(\w+:)?sheetData\b")
+_ROW_NUMBER = re.compile(rb"\sr=\"(\d+)\"")
+_HIDDEN = re.compile(rb"\shidden=\"(?:1|true)\"")
+_CELL_REF = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
+_INLINE = re.compile(rb"\st=\"inlineStr\"")
+
+
+class SheetScan:
     """What read-only openpyxl does not tell of a sheet, found in its XML: hidden rows,
-    formula cells without a cached value, and the true extent of the data."""
+    formula cells without a cached value, merged ranges, and the true extent of the data (the
+    last row and column with a value; cells that carry only formatting do not count)."""
 
-    def __init__(self, archive: zipfile.ZipFile, member: str | None) -> None:
-        self.hidden_rows: frozenset[int] = frozenset()
-        self.uncalculated: frozenset[tuple[int, int]] = frozenset()
+    __slots__ = ("_markers", "_row", "_rows", "hidden_rows", "max_column", "max_row", "merged",
+                 "uncalculated")
+
+    def __init__(self) -> None:
+        self.hidden_rows: set[int] = set()
+        self.uncalculated: set[tuple[int, int]] = set()
+        self.merged: list[tuple[int, int, int, int]] = []
         self.max_row: int | None = None
         self.max_column: int | None = None
-        if member is None:
-            return
-        try:
-            data = archive.read(member)
-        except (KeyError, zipfile.BadZipFile, OSError):
-            return
-        rows = _ROW_NUMBER.findall(data)
-        columns = set(_CELL_COLUMN.findall(data))
-        if rows and columns:
-            self.max_row = max(int(number) for number in rows)
-            self.max_column = max(column_index(letters.decode("ascii")) for letters in columns)
-        # Most sheets have neither; skip the parse when the bytes cannot contain them.
-        if b"<f" not in data and b":f" not in data and b"hidden=" not in data:
-            return
-        hidden: set[int] = set()
-        uncalculated: set[tuple[int, int]] = set()
-        try:
-            for _, element in ElementTree.iterparse(io.BytesIO(data), events=("end",)):
-                tag = element.tag
-                if tag == f"{_MAIN}c":
-                    formula = element.find(f"{_MAIN}f")
-                    value = element.find(f"{_MAIN}v")
-                    cached = value is not None and (value.text or "").strip()
-                    if formula is not None and not cached and element.get("t") != "inlineStr":
-                        uncalculated.add(_coordinates(element.get("r", "")))
-                    element.clear()
-                elif tag == f"{_MAIN}row":
-                    if element.get("hidden") in {"1", "true"}:
-                        hidden.add(int(element.get("r", "0")))
-                    element.clear()
-        except ElementTree.ParseError:
-            return  # openpyxl reports a damaged sheet on its own pass
-        self.hidden_rows = frozenset(hidden)
-        self.uncalculated = frozenset(uncalculated)
+        self._rows = 0
+        self._row = 0
+        self._markers: _Markers | None = None
 
+    @classmethod
+    def of(cls, archive: zipfile.ZipFile, member: str | None, limits: ReadLimits) -> SheetScan:
+        """Scan *member* of *archive* in blocks of whole rows.
 
-def _coordinates(reference: str) -> tuple[int, int]:
-    match = _CELL_REF.fullmatch(reference)
-    if not match:
-        return (0, 0)
-    letters, row = match.groups()
-    return int(row), column_index(letters)
+        Raises:
+            LimitExceeded: when the sheet has more rows or columns than *limits* allow.
+            Unreadable: when the sheet declares entities.
+            any of :data:`~elyclaims.archives.ZIP_ERRORS` when the member is damaged.
+        """
+        scan = cls()
+        if member is None or member not in archive.NameToInfo:
+            return scan
+        carry = b""
+        for block in read_blocks(archive, member):
+            data = carry + block
+            if declares_entities(data):
+                raise Unreadable("entities", {"member": member})
+            if scan._markers is None:
+                found = _PREFIX.search(data)
+                if found is None:
+                    carry = data
+                    continue
+                scan._markers = _Markers(found.group(1) or b"")
+            # Only whole rows are scanned; the last row waits for the next block.
+            cut = data.rfind(scan._markers.row_start)
+            if cut <= 0:
+                carry = data
+                continue
+            scan._scan(data[:cut], limits)
+            carry = data[cut:]
+        if scan._markers is not None:
+            scan._scan(carry, limits)
+        return scan
+
+    def _scan(self, data: bytes, limits: ReadLimits) -> None:
+        markers = self._markers
+        assert markers is not None
+        rows = list(markers.row.finditer(data))
+        for index, match in enumerate(rows):
+            attributes = match.group(1)
+            number = _ROW_NUMBER.search(attributes)
+            self._row = int(number.group(1)) if number else self._row + 1
+            self._rows += 1
+            if b"hidden" in attributes and _HIDDEN.search(attributes):
+                self.hidden_rows.add(self._row)
+            end = rows[index + 1].start() if index + 1 < len(rows) else len(data)
+            self._extent(data, match.end(), end, limits)
+        if self._rows > limits.rows or self._row > limits.rows:
+            raise LimitExceeded("rows", max(self._rows, self._row), limits.rows)
+        if markers.formula.search(data):
+            self._formulas(data)
+        if b"mergeCell" in data:
+            for match in markers.merge.finditer(data):
+                left, top, right, bottom = match.groups()
+                self.merged.append((int(top), column_index(left.decode()),
+                                    int(bottom), column_index(right.decode())))
+
+    def _extent(self, data: bytes, start: int, end: int, limits: ReadLimits) -> None:
+        """Widen the extent by the row in ``data[start:end]``: its right-most cell with content."""
+        markers = self._markers
+        assert markers is not None
+        content = max(data.rfind(mark, start, end) for mark in markers.values)
+        if content < 0:
+            return
+        self.max_row = self._row
+        cell = data.rfind(markers.cell, start, content)
+        reference = _CELL_REF.search(data, cell, data.find(b">", cell)) if cell >= 0 else None
+        if reference is None:
+            return
+        column = column_index(reference.group(1).decode())
+        if column > limits.columns:
+            raise LimitExceeded("columns", column, limits.columns)
+        if self.max_column is None or column > self.max_column:
+            self.max_column = column
+
+    def _formulas(self, data: bytes) -> None:
+        """Formula cells whose cached value is missing or empty."""
+        markers = self._markers
+        assert markers is not None
+        position = 0
+        while (found := markers.formula.search(data, position)) is not None:
+            close = markers.cell_end.search(data, found.end())
+            position = close.end() if close else len(data)
+            cell = data.rfind(markers.cell, 0, found.start())
+            if cell < 0:
+                continue
+            tag_end = data.find(b">", cell)
+            if _INLINE.search(data, cell, tag_end):
+                continue
+            if markers.value.search(data, found.start(), position) is None:
+                reference = _CELL_REF.search(data, cell, tag_end)
+                if reference is not None:
+                    self.uncalculated.add((int(reference.group(2)),
+                                           column_index(reference.group(1).decode())))

@@ -18,6 +18,7 @@ from elyclaims.rules import (  # noqa: F401  (importing registers the rules)
     eligibility,
     privacy,
     providers,
+    workbook,
 )
 from elyclaims.rules._registry import RULES, RuleContext, rule
 from elyclaims.rules._settle import acknowledgements_from_lines, settle

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from elyclaims.config import Config
-from elyclaims.findings import Finding
+from elyclaims.findings import Finding, Location
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.reference import Reference, reference
 
@@ -21,13 +21,16 @@ class RuleContext:
     """What rules may consult besides the claim.
 
     ``today`` is the date the check (or build) runs; ``clients_given`` is False when no clients
-    table was found at all, so that EL-001 does not repeat the WB-002 on every line.
+    table was found at all, so that EL-001 does not repeat the WB-002 on every line;
+    ``labels`` are the texts of the input that are no claim data but reach reports and
+    packages: sheet names and header cells, with their locations.
     """
 
     today: date
     config: Config = field(default_factory=Config)
     reference: Reference = field(default_factory=reference)
     clients_given: bool = True
+    labels: tuple[tuple[str, Location], ...] = ()
 
     def parameter(self, section: str, name: str) -> Any:
         """A rule parameter, from the config where it may be set there, else the shipped data."""

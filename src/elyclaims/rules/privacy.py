@@ -23,8 +23,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.,/-])(\+358|00358|0)[ -]?\(?\d{1,3}\)?([ -]?\d){5,8}(?![\w.,/-])")
 
 
-def _texts(claim: Claim) -> Iterator[tuple[str, Location, str | None]]:
-    """Every free text of the claim, with its location and line id."""
+def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, Location, str | None]]:
+    """Every text of the claim and of its input that may reach a report or a package, with its
+    location and line id: the claim's fields, sheet names and headers, the config's
+    acknowledgement reasons. (Client references are PR-003's when they are a code.)"""
     for field in _CLAIM_TEXT:
         value = getattr(claim.claimant, field)
         if value:
@@ -47,14 +49,24 @@ def _texts(claim: Claim) -> Iterator[tuple[str, Location, str | None]]:
             value = getattr(line, field)
             if value:
                 yield value, line.source.location(field), line.line_id
+    for text, location in context.labels:
+        yield text, location, None
+    for number, entry in enumerate(context.config.acknowledge, start=1):
+        yield entry.reason, Location(file=context.config.path,
+                                     field=f"acknowledge[{number}].reason"), None
+
+
+def _is_reference(location: Location) -> bool:
+    return location.field in {"reference", "client_reference"}
 
 
 @rule("PR-001")
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """No cell may hold a personal identity code (client references are PR-003's)."""
-    for text, location, line_id in _texts(claim):
-        if is_valid_identity_code(text):
-            continue  # a cell that is nothing but a code is a client reference: PR-003
+    """No cell, header, sheet name or config reason may hold a personal identity code (a client
+    reference that is nothing but a code is PR-003's)."""
+    for text, location, line_id in _texts(claim, context):
+        if _is_reference(location) and is_valid_identity_code(text):
+            continue
         for code in find_identity_codes(text):
             yield Finding.make("PR-001", location, line_id=line_id, value=mask(code))
 

@@ -1,0 +1,85 @@
+"""Writing output files: atomically, beside the target, with the permissions the umask gives.
+
+Every output (package, annotated copy, report, template) is first written to a temporary file
+in the target's own folder, so that client data never passes through a shared temporary folder
+and a half-written file never appears under the target's name: the temporary file is renamed
+over the target only once it is complete, and removed if anything fails. ``mkstemp`` makes
+files readable by their owner only; the finished file gets the mode an ordinary new file would
+get (``0o666`` less the umask), so that colleagues on a shared drive can read a package as
+they can read the workbook beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from elyclaims.errors import OutputError
+
+__all__ = ["atomic_output", "scratch_file", "umask_mode"]
+
+
+def umask_mode() -> int:
+    """The mode a new file gets under the process's umask (``0o644`` under ``022``)."""
+    try:
+        # Linux tells the umask without changing it (no window in which another thread
+        # could create a file with the wrong mode).
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _folder(target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist")
+    return folder
+
+
+@contextmanager
+def scratch_file(target: Path, suffix: str = ".part") -> Iterator[Path]:
+    """A temporary file beside *target*, removed when the block ends (whatever happens).
+
+    Raises:
+        OutputError: when the folder does not exist or no file can be made in it.
+    """
+    folder = _folder(target)
+    try:
+        handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+    os.close(handle)
+    path = Path(raw)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside *target*; when the block succeeds, the file written there
+    is flushed to disk, given the umask's mode and renamed over *target*. When the block
+    raises, nothing is left behind and *target* is untouched.
+
+    Raises:
+        OutputError: when the file cannot be written or renamed into place.
+    """
+    with scratch_file(target) as part:
+        yield part
+        try:
+            with part.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(part, umask_mode())
+            os.replace(part, target)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
