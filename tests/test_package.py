@@ -31,7 +31,7 @@ from elyclaims.package import (
     write_claim_xml,
 )
 from elyclaims.reference import reference
-from elyclaims.values import EXCEL_ERRORS
+from elyclaims.values import CENT, EXCEL_ERRORS, MAX_AMOUNT
 from test_rule_cases import TODAY
 from workbooks import clean_claim, write_xlsx
 
@@ -135,8 +135,8 @@ def test_wheel_carries_the_single_schema_copy() -> None:
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co")),
                min_size=1, max_size=40).filter(
     lambda s: s.strip() and s.strip().upper() not in EXCEL_ERRORS)
-MONEY = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False,
-                    allow_infinity=False)
+MONEY = st.decimals(min_value=-(MAX_AMOUNT - CENT), max_value=MAX_AMOUNT - CENT, places=2,
+                    allow_nan=False, allow_infinity=False)
 DAYS = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))
 
 
@@ -434,6 +434,43 @@ def test_one_changed_byte_in_any_member(tmp_path: Path, member: str) -> None:
     inspected = inspect_package(package)
     assert not inspected.ok
     assert member in {f.location.sheet for f in inspected.report.findings if f.blocks}
+
+
+def _data_span(package: Path, member: str) -> tuple[int, int]:
+    """Where *member*'s compressed bytes stand in the archive file."""
+    import struct
+
+    data = package.read_bytes()
+    with zipfile.ZipFile(package) as archive:
+        info = archive.getinfo(member)
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:
+                                                           info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    return start, start + info.compress_size
+
+
+@pytest.mark.parametrize("member", ["claim.xml", "manifest.xml"])
+def test_flipped_bytes_of_the_archive_itself(tmp_path: Path, member: str) -> None:
+    """A byte flipped in the archive file, anywhere in a member's compressed data, makes the
+    package invalid with a finding on that member (or on the archive), unless the flip left
+    the unpacked content exactly as it was (deflate's padding bits)."""
+    package = _build(tmp_path)
+    original = package.read_bytes()
+    content = _member(package, member)
+    start, end = _data_span(package, member)
+    invalid = 0
+    for offset in range(start, end):
+        flipped = bytearray(original)
+        flipped[offset] ^= 0x55
+        package.write_bytes(bytes(flipped))
+        inspected = inspect_package(package)
+        if inspected.ok:
+            assert _member(package, member) == content, offset
+            continue
+        invalid += 1
+        assert {f.location.sheet for f in inspected.report.findings if f.blocks} & {
+            member, None}, offset
+    assert invalid >= (end - start) - 2
 
 
 def test_member_outside_the_archive(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pytest
 from openpyxl import Workbook
 
 from elyclaims import read_claim
-from elyclaims.limits import ReadLimits
 from elyclaims.config import Config, load_config
 from elyclaims.findings import Finding, Severity
+from elyclaims.limits import ReadLimits
 from workbooks import (
     CLIENT_HEADERS_FI,
     CLIENTS_FI,

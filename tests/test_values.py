@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from elyclaims.values import (
+    CENT,
+    MAX_AMOUNT,
     CellValueError,
     TooManyDecimals,
     format_money,
@@ -110,19 +112,21 @@ def test_not_money(value: object) -> None:
         parse_money(value)
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False))
+@given(st.decimals(min_value=-(MAX_AMOUNT - CENT), max_value=MAX_AMOUNT - CENT, places=2,
+                   allow_nan=False))
 def test_money_round_trips_through_text_and_float(amount: Decimal) -> None:
-    """An amount written as Finnish text, as a point decimal or as an Excel float reads back
-    exactly."""
+    """An amount of any size a cost can have, written as Finnish text, as a point decimal or as
+    an Excel float, reads back exactly."""
     finnish = f"{amount:,.2f}".replace(",", " ").replace(".", ",")
     assert parse_money(finnish) == amount
     assert parse_money(format_money(amount)) == amount
     assert parse_money(float(amount)) == amount
 
 
-@given(st.floats(min_value=-1e6, max_value=1e6), st.floats(min_value=-1e6, max_value=1e6))
+@given(st.floats(min_value=-1e9, max_value=1e9), st.floats(min_value=-1e9, max_value=1e9))
 def test_float_sums_of_cents_are_not_flagged(a: float, b: float) -> None:
-    """Excel's sum of two cent amounts never counts as a third decimal."""
+    """Excel's sum of two cent amounts (up to a billion euros each: far beyond any cost line,
+    where a float still holds every cent) never counts as a third decimal."""
     cents_a, cents_b = round(a, 2), round(b, 2)
     total = parse_money(cents_a + cents_b)
     assert total == parse_money(cents_a) + parse_money(cents_b)

@@ -155,21 +155,48 @@ def load_config(
     return config.model_copy(update={"path": str(source) if source else None})
 
 
+def _table_keys(name: str) -> frozenset[str] | None:
+    """The keys of config table *name*, or None when *name* is no table (``language``).
+
+    ``severity`` has free keys (rule ids): the empty set stands for "any key".
+    """
+    from dataclasses import fields, is_dataclass
+
+    annotation = Config.model_fields[name].annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return frozenset(annotation.model_fields)
+    if is_dataclass(annotation):
+        return frozenset(item.name for item in fields(annotation))
+    return frozenset() if name == "severity" else None
+
+
 def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
     """``ELYCLAIMS_LANGUAGE=sv`` sets ``language``; ``ELYCLAIMS_CLAIMANT__NAME`` sets
-    ``claimant.name``."""
+    ``claimant.name``; ``ELYCLAIMS_SEVERITY__EL_008`` sets ``severity."EL-008"``.
+
+    A variable that names no config key (``ELYCLAIMS_DEBUG``, ``ELYCLAIMS_TODAY``, a typo) is
+    simply not config: it is ignored, never an error. Lists (acknowledgements, clients) are
+    set in the file only.
+    """
+    settable = set(Config.model_fields) - {"path", "acknowledge", "clients"}
     for name, value in environ.items():
-        if not name.startswith(_ENV_PREFIX) or name == f"{_ENV_PREFIX}CONFIG":
+        if not name.startswith(_ENV_PREFIX):
             continue
         keys = name[len(_ENV_PREFIX):].lower().split("__")
-        target = data
-        for key in keys[:-1]:
-            nested = target.setdefault(key, {})
-            if not isinstance(nested, dict):
-                break
-            target = nested
-        else:
-            target[keys[-1]] = value
+        if keys[0] not in settable or len(keys) > 2:
+            continue
+        table = _table_keys(keys[0])
+        if (table is None) != (len(keys) == 1):
+            continue
+        if table is None:
+            data[keys[0]] = value
+            continue
+        key = keys[1].upper().replace("_", "-") if keys[0] == "severity" else keys[1]
+        if table and key not in table:
+            continue
+        section = data.setdefault(keys[0], {})
+        if isinstance(section, dict):
+            section[key] = value
 
 
 def _describe(error: ValidationError, source: Path | None) -> str:

@@ -52,7 +52,9 @@ def column_index(letters: str) -> int:
 class Location:
     """Where a value came from: a cell of a sheet, a row, a sheet, a file or a config key.
 
-    ``str(location)`` reads as an Excel user writes it: ``Kulut!J12 (Veroton summa)``.
+    ``str(location)`` reads as an Excel user writes it: ``Kulut!J12 (Veroton summa)``, with any
+    identity code in a sheet name or header masked (the fields keep the names as they are, so
+    that the sheet can still be found by its name).
     """
 
     file: str | None = None
@@ -80,7 +82,7 @@ class Location:
         label = self.header or (self.field if self.sheet is None else None)
         if label:
             text = f"{text} ({label})" if text else label
-        return text
+        return sanitize(text)
 
 
 def _quote_sheet(name: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
+from elyclaims.privacy import sanitize
 from elyclaims.report import Report
 from elyclaims.values import format_money
 
@@ -70,6 +71,11 @@ _WORDS = {
 }
 
 
+def _json(document: dict[str, Any]) -> str:
+    """A JSON document as text (UTF-8, stable key order, a trailing newline), sanitised."""
+    return sanitize(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
 def _words(lang: str) -> dict[str, str]:
     return _WORDS.get(lang, _WORDS["en"])
 
@@ -99,7 +105,7 @@ def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None
     if hidden > 0:
         lines.extend([words["more"].format(count=hidden), ""])
     lines.extend(_summary_lines(report, lang))
-    return "\n".join(lines) + "\n"
+    return sanitize("\n".join(lines) + "\n")
 
 
 def _finding_lines(finding: Finding, lang: str) -> list[str]:
@@ -197,9 +203,7 @@ def _finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
 
 def report_to_json(report: Report, *, lang: str = "en", max_findings: int | None = None) -> str:
     """The JSON report as text (UTF-8, stable key order, a trailing newline)."""
-    return json.dumps(
-        report_to_dict(report, lang=lang, max_findings=max_findings), ensure_ascii=False, indent=2
-    ) + "\n"
+    return _json(report_to_dict(report, lang=lang, max_findings=max_findings))
 
 
 def _catalogue_entries(lang: str, overrides: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -223,11 +227,8 @@ def catalogue_to_json(*, lang: str = "en", overrides: Mapping[str, str] | None =
     """The rule catalogue as JSON: ruleset version and every rule."""
     from elyclaims.catalogue import catalogue
 
-    return json.dumps(
-        {"ruleset": catalogue().ruleset,
-         "rules": _catalogue_entries(lang, overrides or {})},
-        ensure_ascii=False, indent=2,
-    ) + "\n"
+    return _json({"ruleset": catalogue().ruleset,
+                  "rules": _catalogue_entries(lang, overrides or {})})
 
 
 def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
@@ -241,7 +242,7 @@ def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None =
         lines.append(f"    {words['hint']}: {entry['hint']}")
         if entry["source"]:
             lines.append(f"    {words['source']}: {entry['source']}")
-    return "\n".join(lines) + "\n"
+    return sanitize("\n".join(lines) + "\n")
 
 
 def _built_dict(built: BuiltPackage) -> dict[str, Any]:
@@ -262,7 +263,7 @@ def built_to_text(built: BuiltPackage, *, lang: str = "en") -> str:
     """What ``build`` prints: the report's remaining findings, then the package written."""
     words = _words(lang)
     text = report_to_text(built.report, lang=lang)
-    return text + (
+    return text + sanitize(
         f"{words['written']}: {built.path}\n"
         f"  id {built.package_id}, sha256 {built.sha256}\n"
         f"  {built.lines} {words['lines']}, {words['claimed']} {_euros(built.claimed, lang)}\n"
@@ -273,7 +274,7 @@ def built_to_json(built: BuiltPackage, *, lang: str = "en") -> str:
     """The JSON report of ``build``, with a ``package`` object describing what was written."""
     data = report_to_dict(built.report, lang=lang)
     data["package"] = _built_dict(built)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json(data)
 
 
 def _inspected_dict(inspected: InspectedPackage) -> dict[str, Any]:
@@ -305,11 +306,11 @@ def inspected_to_text(inspected: InspectedPackage, *, lang: str = "en") -> str:
         head.append(f"  {info['claimant']} -> {info['recipient']} ({info['purpose']})")
     body = report_to_text(inspected.report, lang=lang)
     verdict = words["valid"] if inspected.ok else words["invalid"]
-    return "\n".join(head) + "\n\n" + body + verdict + "\n"
+    return sanitize("\n".join(head) + "\n\n" + body + verdict + "\n")
 
 
 def inspected_to_json(inspected: InspectedPackage, *, lang: str = "en") -> str:
     """The JSON report of ``inspect``: the validate report's shape plus a ``package`` object."""
     data = report_to_dict(inspected.report, lang=lang)
     data["package"] = _inspected_dict(inspected)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from elyclaims.vocabulary import normalize_label
 
@@ -18,6 +18,7 @@ __all__ = [
     "CENT",
     "EXCEL_ERRORS",
     "MAX_AMOUNT",
+    "MAX_TOTAL",
     "CellValueError",
     "TooManyDecimals",
     "format_money",
@@ -35,9 +36,14 @@ CENT = Decimal("0.01")
 # No cost line reaches a trillion euros; the bound keeps every sum far inside Decimal's
 # 28 significant digits, so no arithmetic on amounts can ever overflow or round.
 MAX_AMOUNT = Decimal(10**12)
+# Totals of at most the read limit's rows of such amounts stay below this.
+MAX_TOTAL = Decimal(10**20)
+# Rounding needs room for every digit of any total, not Decimal's default 28.
+_ROUNDING = Context(prec=60, rounding=ROUND_HALF_UP)
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
 _FLOAT_NOISE = Decimal("0.000001")
+_FLOAT_RELATIVE_NOISE = Decimal("1e-15")
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
      "#SPILL!", "#CALC!"}
@@ -62,7 +68,7 @@ class TooManyDecimals(CellValueError):
 
 def quantize(amount: Decimal) -> Decimal:
     """Round *amount* to cents, half up (the one place money is rounded)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, context=_ROUNDING)
 
 
 def format_money(amount: Decimal) -> str:
@@ -173,7 +179,7 @@ def parse_money(value: object, *, decimal_comma: bool = True) -> Decimal | None:
     if isinstance(value, bool):
         raise CellValueError("money", value)
     if isinstance(value, int):
-        return Decimal(value).quantize(CENT)
+        return _cents(Decimal(value), value, noise_allowed=False)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise CellValueError("money", value)
@@ -235,7 +241,10 @@ def _cents(amount: Decimal, original: object, *, noise_allowed: bool) -> Decimal
     if abs(amount) >= MAX_AMOUNT:
         raise CellValueError("money_range", original)
     rounded = quantize(amount)
-    if rounded != amount and not (noise_allowed and abs(rounded - amount) < _FLOAT_NOISE):
+    # A float's own error grows with its magnitude: a few units in its last place, far below
+    # half a cent even at a billion euros.
+    noise = max(_FLOAT_NOISE, abs(amount) * _FLOAT_RELATIVE_NOISE)
+    if rounded != amount and not (noise_allowed and abs(rounded - amount) < noise):
         raise TooManyDecimals(original)
     return rounded
 

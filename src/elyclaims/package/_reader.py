@@ -3,16 +3,20 @@ parsed (one element in memory at a time)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
+
+from pydantic import ValidationError
 
 from elyclaims.findings import Location
 from elyclaims.model import Claim, Claimant, Client, ExpenseLine, SourceRow
 from elyclaims.package._schema import CLAIM_NS, claim_schema
 from elyclaims.report import CategoryTotal
 from elyclaims.rules._settle import Acknowledgement
+from elyclaims.values import MAX_AMOUNT, MAX_TOTAL
 
 __all__ = ["InvalidXml", "PackagedClaim", "RecordedFinding", "read_claim_xml", "validate_xml"]
 
@@ -73,23 +77,36 @@ def _day(text: str | None) -> date | None:
 
 
 def _money(text: str | None) -> Decimal | None:
-    return Decimal(text) if text is not None else None
+    if text is None:
+        return None
+    amount = Decimal(text)
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"amount out of range: {text[:40]}")
+    return amount
 
 
 def _flag(text: str | None) -> bool | None:
     return None if text is None else text.strip() in {"true", "1"}
 
 
+def _sum(text: str | None) -> Decimal:
+    amount = Decimal(text or "")
+    if not amount.is_finite() or abs(amount) >= MAX_TOTAL:
+        raise ValueError(f"total out of range: {(text or '')[:40]}")
+    return amount
+
+
 def _total(element: Any) -> CategoryTotal:
-    return CategoryTotal(lines=int(element.get("lines")), net=Decimal(element.get("net")),
-                         vat=Decimal(element.get("vat")), gross=Decimal(element.get("gross")))
+    return CategoryTotal(lines=int(element.get("lines")), net=_sum(element.get("net")),
+                         vat=_sum(element.get("vat")), gross=_sum(element.get("gross")))
 
 
 def _parser_events(source: IO[bytes], schema: Any) -> Any:
     from lxml import etree
 
     return etree.iterparse(source, events=("end",), schema=schema, resolve_entities=False,
-                           no_network=True, huge_tree=False, remove_blank_text=True)
+                           no_network=True, huge_tree=False, remove_blank_text=True,
+                           load_dtd=False)
 
 
 def _release(element: Any) -> None:
@@ -116,6 +133,100 @@ def validate_xml(source: IO[bytes], schema: Any) -> None:
         raise InvalidXml(str(error.msg or error), error.lineno) from error
 
 
+@dataclass(slots=True)
+class _Reading:
+    """What has been read of claim.xml so far."""
+
+    origin: str | None
+    header: dict[str, str] = field(default_factory=dict)
+    claimant: Claimant = field(default_factory=Claimant)
+    values: dict[str, Any] = field(default_factory=dict)
+    clients: list[Client] = field(default_factory=list)
+    expenses: list[ExpenseLine] = field(default_factory=list)
+    totals: dict[str, CategoryTotal] = field(default_factory=dict)
+    overall: CategoryTotal = field(default_factory=CategoryTotal)
+    claimed: Decimal = Decimal("0.00")
+    recorded: list[RecordedFinding] = field(default_factory=list)
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+
+
+def _claimant(element: Any, reading: _Reading) -> None:
+    reading.claimant = Claimant(
+        name=_text(element, "Name"), type=_text(element, "Type"),
+        business_id=_text(element, "BusinessId"), code=_text(element, "Code"),
+        iban=_text(element, "Iban"), bic=_text(element, "Bic"),
+        contact_person=_text(element, "ContactPerson"), email=_text(element, "Email"),
+        phone=_text(element, "Phone"),
+    )
+
+
+def _recipient(element: Any, reading: _Reading) -> None:
+    reading.values["recipient"] = element.get("code")
+
+
+def _period(element: Any, reading: _Reading) -> None:
+    reading.values["period_start"] = _day(element.get("start"))
+    reading.values["period_end"] = _day(element.get("end"))
+
+
+def _decision(element: Any, reading: _Reading) -> None:
+    reading.values["decision_reference"] = element.get("reference")
+    reading.values["decision_date"] = _day(element.get("date"))
+
+
+def _client(element: Any, reading: _Reading) -> None:
+    reading.clients.append(Client(
+        reference=element.get("reference"),
+        admission_date=_day(_text(element, "AdmissionDate")),
+        removal_date=_day(_text(element, "RemovalDate")),
+        home_municipality=_text(element, "HomeMunicipality"),
+        unaccompanied=_flag(_text(element, "Unaccompanied")),
+        minor=_flag(_text(element, "Minor")),
+    ))
+
+
+def _expense_element(element: Any, reading: _Reading) -> None:
+    line = _expense(element, reading.origin)
+    reading.expenses.append(line)
+    for acknowledgement in element.iterfind(f"{{{CLAIM_NS}}}Acknowledgement"):
+        reading.acknowledgements.append(Acknowledgement(
+            reason=acknowledgement.text or "", rules=frozenset({acknowledgement.get("rule")}),
+            line=line.line_id))
+
+
+def _category_total(element: Any, reading: _Reading) -> None:
+    reading.totals[element.get("category")] = _total(element)
+
+
+def _overall(element: Any, reading: _Reading) -> None:
+    reading.overall = _total(element)
+
+
+def _claimed(element: Any, reading: _Reading) -> None:
+    reading.claimed = _sum(element.text)
+
+
+def _finding(element: Any, reading: _Reading) -> None:
+    reading.recorded.append(RecordedFinding(
+        rule=element.get("rule"), severity=element.get("severity"),
+        key=element.get("messageKey"), line_id=element.get("lineId"),
+        acknowledged=element.text if element.get("acknowledged") == "true" else None,
+    ))
+
+
+# What each element of claim.xml gives the claim; the elements released once read are the
+# repeated ones, so that memory stays flat however many lines a package holds.
+_HANDLERS: dict[str, Callable[[Any, _Reading], None]] = {
+    "Claimant": _claimant, "Recipient": _recipient, "Period": _period, "Decision": _decision,
+    "Client": _client, "Expense": _expense_element, "CategoryTotal": _category_total,
+    "Overall": _overall, "Claimed": _claimed, "Finding": _finding,
+}
+_RELEASED = frozenset({"Client", "Expense", "Finding"})
+# What reading a value that the schema should have refused raises: lxml may report a schema
+# error only after it has handed the element over.
+_VALUE_ERRORS = (ValueError, ArithmeticError, TypeError, AttributeError, KeyError)
+
+
 def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedClaim:
     """Read and validate ``claim.xml``. *origin* names the package in the lines' locations.
 
@@ -124,82 +235,48 @@ def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedC
     """
     from lxml import etree
 
-    header: dict[str, str] = {}
-    claimant = Claimant()
-    values: dict[str, Any] = {}
-    clients: list[Client] = []
-    expenses: list[ExpenseLine] = []
-    totals: dict[str, CategoryTotal] = {}
-    overall = CategoryTotal()
-    claimed = Decimal("0.00")
-    recorded: list[RecordedFinding] = []
-    acknowledgements: list[Acknowledgement] = []
+    reading = _Reading(origin)
+    events = _parser_events(source, claim_schema())
     try:
-        for _, element in _parser_events(source, claim_schema()):
+        for _, element in events:
             name = _local(element.tag)
-            parent = element.getparent()
-            if parent is None:
-                header = dict(element.attrib)
-            elif name == "Claimant":
-                claimant = Claimant(
-                    name=_text(element, "Name"), type=_text(element, "Type"),
-                    business_id=_text(element, "BusinessId"), code=_text(element, "Code"),
-                    iban=_text(element, "Iban"), bic=_text(element, "Bic"),
-                    contact_person=_text(element, "ContactPerson"),
-                    email=_text(element, "Email"), phone=_text(element, "Phone"),
-                )
-            elif name == "Recipient":
-                values["recipient"] = element.get("code")
-            elif name == "Period":
-                values["period_start"] = _day(element.get("start"))
-                values["period_end"] = _day(element.get("end"))
-            elif name == "Decision":
-                values["decision_reference"] = element.get("reference")
-                values["decision_date"] = _day(element.get("date"))
-            elif name == "Client":
-                clients.append(Client(
-                    reference=element.get("reference"),
-                    admission_date=_day(_text(element, "AdmissionDate")),
-                    removal_date=_day(_text(element, "RemovalDate")),
-                    home_municipality=_text(element, "HomeMunicipality"),
-                    unaccompanied=_flag(_text(element, "Unaccompanied")),
-                    minor=_flag(_text(element, "Minor")),
-                ))
-            elif name == "Expense":
-                line = _expense(element, origin)
-                expenses.append(line)
-                for acknowledgement in element.iterfind(f"{{{CLAIM_NS}}}Acknowledgement"):
-                    acknowledgements.append(Acknowledgement(
-                        reason=acknowledgement.text or "",
-                        rules=frozenset({acknowledgement.get("rule")}), line=line.line_id))
-            elif name == "CategoryTotal":
-                totals[element.get("category")] = _total(element)
-            elif name == "Overall":
-                overall = _total(element)
-            elif name == "Claimed":
-                claimed = Decimal(element.text)
-            elif name == "Finding":
-                recorded.append(RecordedFinding(
-                    rule=element.get("rule"), severity=element.get("severity"),
-                    key=element.get("messageKey"), line_id=element.get("lineId"),
-                    acknowledged=element.text if element.get("acknowledged") == "true" else None,
-                ))
-            else:
+            if element.getparent() is None:
+                reading.header = dict(element.attrib)
                 continue
-            if name in {"Client", "Expense", "Finding"}:
+            handler = _HANDLERS.get(name)
+            if handler is None:
+                continue
+            handler(element, reading)
+            if name in _RELEASED:
                 _release(element)
+        claim = Claim(claimant=reading.claimant, purpose=reading.header.get("purpose"),
+                      clients=tuple(reading.clients), expenses=tuple(reading.expenses),
+                      origin=Location(file=origin, sheet="claim.xml"), **reading.values)
+        return PackagedClaim(
+            claim=claim, package_id=reading.header["packageId"],
+            created_at=datetime.fromisoformat(reading.header["createdAt"].replace("Z", "+00:00")),
+            generator=reading.header["generator"],
+            generator_version=reading.header["generatorVersion"],
+            ruleset=reading.header["ruleset"], totals=reading.totals, overall=reading.overall,
+            claimed=reading.claimed, findings=reading.recorded,
+            acknowledgements=reading.acknowledgements,
+        )
     except etree.XMLSyntaxError as error:
         raise InvalidXml(str(error.msg or error), error.lineno) from error
-    claim = Claim(claimant=claimant, purpose=header.get("purpose"), clients=tuple(clients),
-                  expenses=tuple(expenses), origin=Location(file=origin, sheet="claim.xml"),
-                  **values)
-    return PackagedClaim(
-        claim=claim, package_id=header["packageId"],
-        created_at=datetime.fromisoformat(header["createdAt"].replace("Z", "+00:00")),
-        generator=header["generator"], generator_version=header["generatorVersion"],
-        ruleset=header["ruleset"], totals=totals, overall=overall, claimed=claimed,
-        findings=recorded, acknowledgements=acknowledgements,
-    )
+    except (*_VALUE_ERRORS, ValidationError) as error:
+        # Let the parser finish: its own schema error names the problem better than ours.
+        _drain(events)
+        raise InvalidXml(f"a value cannot be read: {type(error).__name__}", None) from error
+
+
+def _drain(events: Any) -> None:
+    from lxml import etree
+
+    try:
+        for _, element in events:
+            _release(element)
+    except etree.XMLSyntaxError as error:
+        raise InvalidXml(str(error.msg or error), error.lineno) from error
 
 
 def _expense(element: Any, origin: str | None) -> ExpenseLine:
