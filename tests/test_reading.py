@@ -281,7 +281,8 @@ def test_formula_with_cached_value_is_read(tmp_path: Path) -> None:
 
 
 def test_wb006_totals_row_disagrees(tmp_path: Path) -> None:
-    """A totals row that does not match the lines is WB-006 on the totals cell; it ends the table."""
+    """A totals row that does not match the lines is WB-006 on the totals cell; the line after
+    it is still read (a totals row never ends the table)."""
     sheets = clean_claim()
     sheets["Kulut"].rows.append(["Yhteensä", None, None, None, None, None, None, None,
                                  "2450.00", 30.6, 2480.85])
@@ -290,19 +291,21 @@ def test_wb006_totals_row_disagrees(tmp_path: Path) -> None:
     found = [f for f in report.findings if f.rule == "WB-006"]
     assert [(f.location.cell, f.severity) for f in found] == [("I5", Severity.WARNING)]
     assert found[0].parameters == {"stated": "2450.00", "computed": "2450.25",
-                                   "difference": "-0.25"}
+                                   "difference": "-0.25", "running": "2450.25"}
     assert claim is not None
-    assert len(claim.expenses) == 3
+    assert len(claim.expenses) == 4
+    assert report.summary.net_total == Decimal("3449.25")
 
 
-def test_matching_totals_row_is_silent(tmp_path: Path) -> None:
-    """A correct totals row (Summa, Totalt or Total) gives no finding."""
+def test_matching_totals_row_is_only_reported_as_skipped(tmp_path: Path) -> None:
+    """A correct totals row (Summa, Totalt or Total) is no line: one WB-012 info, no WB-006."""
     for label in ("Summa", "Totalt", "TOTAL"):
         sheets = clean_claim()
         sheets["Kulut"].rows.append([label, None, None, None, None, None, None, None,
                                      2450.25, 30.6, 2480.85])
         _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets))
-        assert rules(report.findings, "WB") == []
+        assert [f.key for f in report.findings if f.rule.startswith("WB")] == ["WB-012/totals"]
+        assert report.summary.lines == 3
 
 
 def test_wb007_unknown_column(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ class Sheet:
     rows: list[list[Any]]
     hidden: bool = False
     hidden_rows: set[int] = field(default_factory=set)
+    merged: list[str] = field(default_factory=list)
 
 
 def clean_claim() -> dict[str, Sheet]:
@@ -79,6 +80,8 @@ def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
             worksheet.sheet_state = "hidden"
         for number in sheet.hidden_rows:
             worksheet.row_dimensions[number].hidden = True
+        for cells in sheet.merged:
+            worksheet.merge_cells(cells)
     book.save(path)
     return path
 

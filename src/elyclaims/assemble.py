@@ -6,17 +6,26 @@ finding on that cell and is left empty in the model, so the rest of the row is s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
-from elyclaims.model import CellRef, Claim, Claimant, Client, ExpenseLine, SourceRow
+from elyclaims.model import (
+    CellRef,
+    Claim,
+    Claimant,
+    Client,
+    ExpenseLine,
+    SourceRow,
+    client_key,
+)
 from elyclaims.reading import RawInput, RawRow
-from elyclaims.values import format_money
+from elyclaims.values import CellValueError, format_money, parse_money
 
 __all__ = ["assemble_claim", "line_id"]
 
@@ -37,33 +46,33 @@ _CLAIMANT_KEYS = {
 _TOTALLED = ("net_amount", "vat_amount", "gross_amount")
 
 
-def line_id(row: RawRow) -> str:
-    """The stable id of an expense line: its sheet (or file) and row, ``Kulut:12``."""
+def line_id(row: RawRow, *, combined: bool = False) -> str:
+    """The stable id of an expense line: its sheet (a CSV file's name) and row, ``Kulut:12``;
+    ``kulut-q3.xlsx:Kulut:12`` when lines of several files are combined into one claim."""
+    if combined:
+        return f"{PurePath(row.file).name}:{row.sheet}:{row.row}"
     return f"{row.sheet}:{row.row}"
 
 
 class _Sources:
-    """Makes each row's :class:`SourceRow`, sharing one :class:`CellRef` per column.
+    """Makes each row's :class:`SourceRow`, sharing one mapping of cell references by the rows
+    of a table: every recognised column, so that a finding on an empty cell names the cell.
 
-    Rows of one table have the same columns, so the references are made once per column; the
-    source is trusted data of our own reader and skips validation.
+    The source is trusted data of our own reader and skips validation.
     """
 
     def __init__(self) -> None:
-        self._refs: dict[tuple[str | None, str | None, str | None], CellRef] = {}
+        self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
 
     def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
-        cells = {}
-        for name, cell in row.cells.items():
-            key = (row.sheet, cell.location.column, cell.location.header)
-            ref = self._refs.get(key)
-            if ref is None:
-                ref = self._refs[key] = CellRef(
-                    column=cell.location.column or "", header=cell.location.header
-                )
-            cells[renames.get(name, name)] = ref
+        known = self._tables.get(id(row.columns))
+        if known is None:
+            cells = {renames.get(name, name): CellRef(column=column.letter, header=column.header)
+                     for name, column in row.columns.items()}
+            # The table's columns are kept with their references, so that the id stays theirs.
+            known = self._tables[id(row.columns)] = (row.columns, cells)
         return SourceRow.model_construct(
-            file=row.file, sheet=row.sheet, row=row.row, cells=cells,
+            file=row.file, sheet=row.sheet, row=row.row, cells=known[1],
             unreadable=frozenset(renames.get(n, n) for n in unreadable),
         )
 
@@ -134,12 +143,14 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
                    extra={}, line=None)
         for row in raw.clients
     ]
+    clients = _once_across_files(clients)
     clients.extend(_config_clients(config, findings))
-    expenses = [
-        _row_model(ExpenseLine, row, findings, sources, renames={},
-                   extra={"line_id": line_id(row)}, line=line_id(row))
-        for row in raw.expenses
-    ]
+    expenses = []
+    for row in raw.expenses:
+        identifier = line_id(row, combined=raw.combined)
+        expenses.append(_row_model(ExpenseLine, row, findings, sources, renames={},
+                                   extra={"line_id": identifier}, line=identifier))
+    expenses = _spelled_as_in_clients(expenses, clients)
     claim_values, claim_locations = _claim_entries(raw, config)
     # Rules look claimant values up under the claimant field's own name too.
     all_locations = {**claim_locations, **{
@@ -207,34 +218,77 @@ def _origin(raw: RawInput, config: Config) -> Location:
     return Location(file=raw.sources[0].path if raw.sources else None)
 
 
+def _once_across_files(clients: list[Client]) -> list[Client]:
+    """The clients, each listed once: when workbooks are combined, a client listed alike (every
+    value the same) in another file's clients sheet is that same client. A differing entry
+    stays, for CT-002 to report."""
+    kept: list[Client] = []
+    seen: dict[str, list[Client]] = {}
+    for client in clients:
+        earlier = seen.setdefault(client_key(client.reference), [])
+        if any(other.source.file != client.source.file
+               and other.model_dump(exclude={"source"}) == client.model_dump(exclude={"source"})
+               for other in earlier):
+            continue
+        earlier.append(client)
+        kept.append(client)
+    return kept
+
+
+def _spelled_as_in_clients(
+    lines: list[ExpenseLine], clients: Sequence[Client]
+) -> list[ExpenseLine]:
+    """Each line's client reference as the clients sheet spells it (matched case- and
+    space-insensitively), so that every report and the package write one spelling."""
+    spelling: dict[str, str] = {}
+    for client in clients:
+        if client.reference:
+            spelling.setdefault(client_key(client.reference), client.reference)
+    spelled = []
+    for line in lines:
+        written = line.client_reference
+        canonical = spelling.get(client_key(written)) if written else None
+        if canonical is not None and canonical != written:
+            line = line.model_copy(update={"client_reference": canonical})
+        spelled.append(line)
+    return spelled
+
+
 def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding]:
-    """WB-006: each totals row against the sum of the lines of its own sheet."""
+    """WB-006: each totals row's amounts against the lines since the previous totals row (a
+    subtotal) and against all lines above it in its sheet (a running or grand total); it must
+    match one of them. Lines whose amounts could not be read are in neither sum."""
     findings = []
     for totals in raw.totals:
-        lines = [line for line in expenses if line.source.sheet == totals.row.sheet
-                 and line.source.file == totals.row.file]
         for field in _TOTALLED:
             cell = totals.row.cells.get(field)
             if cell is None:
                 continue
-            holder: list[Finding] = []
-            stated = _validate(
-                ExpenseLine, {"line_id": "totals", field: cell.value}, {field: cell.location},
-                decimal_comma=totals.row.decimal_comma, line=None, values={field: cell.value},
-                findings=holder, unreadable=set(),
-            )
-            findings.extend(holder)
-            stated_amount = getattr(stated, field)
-            if stated_amount is None:
+            stated = _stated_amount(cell.value, totals.row.decimal_comma)
+            if stated is None:
                 continue
-            computed = sum((getattr(line, field) or Decimal(0) for line in lines), Decimal("0.00"))
-            if stated_amount != computed:
-                findings.append(
-                    Finding.make(
-                        "WB-006", cell.location, value=cell.value,
-                        stated=format_money(stated_amount), computed=format_money(computed),
-                        difference=format_money(stated_amount - computed),
-                    )
-                )
+            since = _sum(expenses[totals.lines_since:totals.lines_until], field)
+            running = _sum(expenses[totals.lines_from:totals.lines_until], field)
+            if stated not in {since, running}:
+                findings.append(Finding.make(
+                    "WB-006", cell.location, value=cell.value, stated=format_money(stated),
+                    computed=format_money(since), difference=format_money(stated - since),
+                    running=format_money(running)))
     return findings
 
+
+def _stated_amount(value: object, decimal_comma: bool) -> Decimal | None:
+    """A totals row's amount; one that cannot be read is compared with nothing (a totals row is
+    no claimed cost, so it gets no WB-004 either)."""
+    try:
+        return parse_money(value, decimal_comma=decimal_comma)
+    except CellValueError:
+        return None
+
+
+def _sum(lines: Sequence[ExpenseLine], field: str) -> Decimal:
+    total = Decimal("0.00")
+    for line in lines:
+        if line.totalled:
+            total += getattr(line, field) or Decimal(0)
+    return total

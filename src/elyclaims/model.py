@@ -20,6 +20,7 @@ from elyclaims.findings import Location
 from elyclaims.vocabulary import normalize_label
 
 __all__ = [
+    "AMOUNT_FIELDS",
     "AsylumStatus",
     "Category",
     "CellRef",
@@ -31,7 +32,16 @@ __all__ = [
     "ExpenseLine",
     "Purpose",
     "SourceRow",
+    "client_key",
 ]
+
+AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
+
+
+def client_key(reference: str | None) -> str:
+    """How client references compare: without regard to case or white space, so that
+    ``IHK-1``, ``ihk-1`` and ``IHK -1`` are one client."""
+    return "".join((reference or "").split()).casefold()
 
 
 class Category(enum.StrEnum):
@@ -272,6 +282,12 @@ class ExpenseLine(_Model):
     credited_invoice: Text = None
     attachment: Text = None
     acknowledged: Text = None
+
+    @property
+    def totalled(self) -> bool:
+        """True when the line's amounts were read, so that it counts in every total; a line
+        with an unreadable amount is checked but left out of all of them."""
+        return not (self.source.unreadable & AMOUNT_FIELDS)
 
     @property
     def category_code(self) -> Category | None:

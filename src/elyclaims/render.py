@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from itertools import groupby
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
@@ -45,6 +46,8 @@ _WORDS = {
         "unopened": "Tiedostoa ei voitu lukea.", "source": "Lähde",
         "written": "Paketti kirjoitettu", "package": "Paketti", "claimed": "haettava",
         "valid": "Paketti on kunnossa.", "invalid": "Paketissa on virheitä.",
+        "not_totalled": "  {count} kulurivin summaa ei voitu lukea: ne eivät ole mukana "
+                        "yhteissummissa.",
     },
     "sv": {
         "error": "fel", "warning": "varning", "info": "observation", "hint": "Åtgärd",
@@ -56,6 +59,8 @@ _WORDS = {
         "unopened": "Filen kunde inte läsas.", "source": "Källa",
         "written": "Paketet skrevs", "package": "Paket", "claimed": "sökt",
         "valid": "Paketet är i ordning.", "invalid": "Paketet har fel.",
+        "not_totalled": "  Beloppet på {count} kostnadsrader kunde inte läsas: de ingår inte "
+                        "i summorna.",
     },
     "en": {
         "error": "error", "warning": "warning", "info": "info", "hint": "Fix",
@@ -67,6 +72,8 @@ _WORDS = {
         "unopened": "The input could not be read.", "source": "Source",
         "written": "Package written", "package": "Package", "claimed": "claimed",
         "valid": "The package is valid.", "invalid": "The package has errors.",
+        "not_totalled": "  The amounts of {count} expense lines could not be read: they are "
+                        "in no total.",
     },
 }
 
@@ -96,8 +103,12 @@ def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None
     words = _words(lang)
     lines: list[str] = []
     shown = report.findings if max_findings is None else report.findings[:max_findings]
-    for sheet, group in groupby(shown, key=lambda f: f.location.sheet):
-        lines.append(f"== {sheet or words['general']} ==")
+    several_files = len({file for file, _ in report.sheet_order}) > 1
+    for (file, sheet), group in groupby(shown, key=lambda f: (f.location.file, f.location.sheet)):
+        title = sheet or words["general"]
+        if several_files and sheet and file:
+            title = f"{PurePath(file).name}: {sheet}"
+        lines.append(f"== {title} ==")
         for finding in group:
             lines.extend(_finding_lines(finding, lang))
         lines.append("")
@@ -139,6 +150,8 @@ def _summary_lines(report: Report, lang: str) -> list[str]:
     ]
     for category, total in summary.by_category.items():
         text.append(f"  {category:<10} {total.lines:>5}  {_euros(total.net, lang):>16}")
+    if summary.not_totalled:
+        text.append(words["not_totalled"].format(count=summary.not_totalled))
     text.append(words["ok"] if report.ok else words["failed"])
     return text
 
@@ -162,6 +175,7 @@ def report_to_dict(
         "summary": {
             "lines": summary.lines,
             "clients": summary.clients,
+            "not_totalled": summary.not_totalled,
             "errors": report.errors,
             "warnings": report.warnings,
             "infos": report.count(Severity.INFO),

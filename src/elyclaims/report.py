@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from elyclaims.findings import Finding, Severity, column_index
 from elyclaims.model import Category, Claim, ExpenseLine
-from elyclaims.reading import SourceFile
+from elyclaims.reading import SheetRef, SourceFile
 
 __all__ = ["CategoryTotal", "Report", "Summary", "Totals", "summarize"]
 
@@ -25,10 +25,15 @@ class CategoryTotal:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Counts and exact totals. Gross is net + VAT where a line gives no gross of its own."""
+    """Counts and exact totals. Gross is net + VAT where a line gives no gross of its own.
+
+    Net, VAT and gross are sums over exactly the same lines: every line except those whose
+    amounts could not be read, which are counted in ``lines`` and in ``not_totalled``.
+    """
 
     lines: int = 0
     clients: int = 0
+    not_totalled: int = 0
     net_total: Decimal = Decimal("0.00")
     vat_total: Decimal = Decimal("0.00")
     gross_total: Decimal = Decimal("0.00")
@@ -46,15 +51,20 @@ class Totals:
 
     def __init__(self) -> None:
         self.lines = 0
+        self.not_totalled = 0
         self.net = self.vat = self.gross = Decimal("0.00")
         self.by_category: dict[str, CategoryTotal] = {}
 
     def add(self, line: ExpenseLine) -> None:
-        """Count *line* in the overall and category totals (unknown categories as themselves)."""
+        """Count *line* in the overall and category totals (unknown categories as themselves);
+        a line whose amounts could not be read is counted, but in no total."""
+        self.lines += 1
+        if not line.totalled:
+            self.not_totalled += 1
+            return
         net = line.net_amount or Decimal("0.00")
         vat = line.vat_amount or Decimal("0.00")
         gross = _gross(line)
-        self.lines += 1
         self.net, self.vat, self.gross = self.net + net, self.vat + vat, self.gross + gross
         key = line.category or "UNKNOWN"
         total = self.by_category.get(key, CategoryTotal())
@@ -68,8 +78,9 @@ class Totals:
         order = {code.value: position for position, code in enumerate(Category)}
         ordered = dict(sorted(self.by_category.items(),
                               key=lambda item: (order.get(item[0], 99), item[0])))
-        return Summary(lines=self.lines, clients=clients, net_total=self.net,
-                       vat_total=self.vat, gross_total=self.gross, by_category=ordered)
+        return Summary(lines=self.lines, clients=clients, not_totalled=self.not_totalled,
+                       net_total=self.net, vat_total=self.vat, gross_total=self.gross,
+                       by_category=ordered)
 
 
 def summarize(claim: Claim | None) -> Summary:
@@ -94,7 +105,7 @@ class Report:
     findings: list[Finding]
     summary: Summary
     sources: Sequence[SourceFile] = ()
-    sheet_order: Sequence[str] = ()
+    sheet_order: Sequence[SheetRef] = ()
     opened: bool = True
     claim: Claim | None = field(default=None, repr=False, compare=False)
 
@@ -131,13 +142,19 @@ class Report:
         return not strict or self.count(Severity.WARNING, acknowledged=False) == 0
 
 
-def sort_findings(findings: Iterable[Finding], sheet_order: Sequence[str]) -> list[Finding]:
-    """Sort by sheet order, row, column, rule id (findings without a sheet come first)."""
-    position = {name: index for index, name in enumerate(sheet_order)}
+def sort_findings(findings: Iterable[Finding], sheet_order: Sequence[SheetRef]) -> list[Finding]:
+    """Sort by sheet order (file and sheet), row, column, rule id (findings without a sheet
+    come first)."""
+    position = {sheet: index for index, sheet in enumerate(sheet_order)}
+    by_name = {name: index for index, (_, name) in reversed(list(enumerate(sheet_order)))}
 
     def key(finding: Finding) -> tuple[int, int, int, str]:
         location = finding.location
-        sheet = -1 if location.sheet is None else position.get(location.sheet, len(position))
+        if location.sheet is None:
+            sheet = -1
+        else:
+            sheet = position.get((location.file or "", location.sheet),
+                                 by_name.get(location.sheet, len(position)))
         column = column_index(location.column) if location.column else 0
         return (sheet, location.row or 0, column, finding.rule)
 

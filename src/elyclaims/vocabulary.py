@@ -18,11 +18,12 @@ __all__ = [
     "CLIENT_FIELDS",
     "EXPENSE_FIELDS",
     "SHEET_NAMES",
-    "TOTALS_LABELS",
+    "TOTALS_WORDS",
     "FieldSpec",
     "Kind",
     "Role",
     "normalize_label",
+    "starts_with_totals_word",
 ]
 
 _TRAILING_NOISE = re.compile(r"(\s*(\(\s*(€|eur)\s*\)|€|\*|:))+$")
@@ -82,10 +83,26 @@ SHEET_NAMES: dict[Role, tuple[str, ...]] = {
     Role.EXPENSES: ("Kulut", "Kustannukset", "Kostnader", "Expenses", "Costs"),
 }
 
-TOTALS_LABELS = frozenset(
-    normalize_label(label)
-    for label in ("Yhteensä", "Summa", "Totalt", "Total", "Totals", "Kaikki yhteensä", "Summa totalt")
-)
+# A totals or subtotal row starts with one of these (folded), followed by anything:
+# "Yhteensä heinäkuu", "Yht.", "Välisumma 1-6/2026", "Delsumma", "Grand total".
+TOTALS_WORDS: tuple[str, ...] = tuple(sorted(
+    {normalize_label(word) for word in (
+        "Yhteensä", "Yht", "Kaikki yhteensä", "Kuukausi yhteensä", "Välisumma", "Loppusumma",
+        "Kokonaissumma", "Summa", "Totalt", "Delsumma", "Sammanlagt", "Totalsumma", "Summa totalt",
+        "Total", "Totals", "Subtotal", "Sub-total", "Sub total", "Grand total", "Sum",
+    )}, key=len, reverse=True))
+
+
+def starts_with_totals_word(text: str) -> bool:
+    """True when *text* begins with a totals word as a whole word (``Yht.`` and ``Yhteensä
+    heinäkuu`` do, ``Yhteistyö`` does not)."""
+    folded = normalize_label(text)
+    for word in TOTALS_WORDS:
+        if folded.startswith(word) and (len(folded) == len(word)
+                                         or not folded[len(word)].isalnum()):
+            return True
+    return False
+
 
 CLAIM_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("claimant_name", ("Hakija", "Sökande", "Claimant", "Hakijan nimi", "Claimant name")),

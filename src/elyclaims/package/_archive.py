@@ -7,7 +7,6 @@ decompressed, because a package may come from anywhere.
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from elyclaims._version import __version__
+from elyclaims.files import file_sha256
 from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS
 
 __all__ = [
@@ -44,14 +44,8 @@ class Member:
     @classmethod
     def from_file(cls, path: str, source: Path, media_type: str) -> Member:
         """Describe the file *source* as member *path*, reading it once for its digest."""
-        digest = hashlib.sha256()
-        size = 0
-        with source.open("rb") as handle:
-            for block in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(block)
-                size += len(block)
-        return cls(path=path, source=source, size=size, sha256=digest.hexdigest(),
-                   media_type=media_type)
+        return cls(path=path, source=source, size=source.stat().st_size,
+                   sha256=file_sha256(source), media_type=media_type)
 
 
 def manifest_xml(

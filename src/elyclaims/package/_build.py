@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from elyclaims._files import atomic_output, scratch_file
 from elyclaims.archives import safe_member_name
 from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
+from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, Member, manifest_xml, write_zip
-from elyclaims.package._normalize import normalize_claim, normalize_line
+from elyclaims.package._normalize import combined, normalize_claim, normalize_line
 from elyclaims.package._reader import InvalidXml, validate_xml
 from elyclaims.package._schema import claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
@@ -110,9 +110,11 @@ class _NormalizedLines:
 
     def __init__(self, claim: Claim) -> None:
         self._claim = claim
+        self._several_files = combined(claim)
 
     def __iter__(self) -> Iterator[ExpenseLine]:
-        return (normalize_line(line) for line in self._claim.expenses)
+        return (normalize_line(line, several_files=self._several_files)
+                for line in self._claim.expenses)
 
 
 def _canonical(data: object) -> bytes:

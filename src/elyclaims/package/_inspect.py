@@ -19,6 +19,7 @@ from typing import Any
 
 from elyclaims.archives import ZIP_ERRORS, ArchiveProblem, archive_problems, read_blocks
 from elyclaims.config import Config
+from elyclaims.files import file_sha256
 from elyclaims.findings import Finding, Location
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
 from elyclaims.package._archive import CLAIM, MANIFEST
@@ -115,7 +116,8 @@ class _Inspection:
             self._claim(self.packaged)
         claim = self.packaged.claim if self.packaged else None
         report = Report(self.findings, summarize(claim),
-                        [SourceFile(str(self.package), self.sha256 or "")], [MANIFEST, CLAIM],
+                        [SourceFile(str(self.package), self.sha256 or "")],
+                        [(str(self.package), MANIFEST), (str(self.package), CLAIM)],
                         opened=self.readable, claim=claim)
         return InspectedPackage(report=report, path=self.package, sha256=self.sha256,
                                 packaged=self.packaged, members=self.members)
@@ -131,11 +133,7 @@ class _Inspection:
                                          limit="file_bytes", limit_upper="FILE_BYTES",
                                          actual=size, maximum=self.limits.file_bytes))
                 return False
-            digest = hashlib.sha256()
-            with self.package.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            self.sha256 = digest.hexdigest()
+            self.sha256 = file_sha256(self.package)
         except OSError as error:
             self.readable = False
             self.findings.append(_at(self.package, None, "PK-003", variant="unreadable",

@@ -8,11 +8,14 @@ Reading a package gives back exactly this normalized claim.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from elyclaims.identifiers import normalize_iban
 from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow
 from elyclaims.reference import Reference
 
-__all__ = ["minor_during", "normalize_business_id", "normalize_claim", "normalize_line"]
+__all__ = ["combined", "minor_during", "normalize_business_id", "normalize_claim",
+           "normalize_line"]
 
 
 def normalize_business_id(text: str | None) -> str | None:
@@ -43,11 +46,18 @@ def _claimant_code(claim: Claim, reference: Reference) -> str | None:
     return municipality.code if municipality else code
 
 
-def normalize_line(line: ExpenseLine) -> ExpenseLine:
-    """An expense line as a package carries it: its sheet and row, the registry's form of the
-    provider's Business ID, no acknowledgement text (acknowledgements travel per rule)."""
+def combined(claim: Claim) -> bool:
+    """True when the claim's lines come from more than one file."""
+    return len({line.source.file for line in claim.expenses}) > 1
+
+
+def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> ExpenseLine:
+    """An expense line as a package carries it: its sheet and row (and the file's name, not
+    its path, when *several_files* were combined), the registry's form of the provider's
+    Business ID, no acknowledgement text (acknowledgements travel per rule)."""
+    file = PurePath(line.source.file).name if several_files and line.source.file else None
     return line.model_copy(update={
-        "source": SourceRow(sheet=line.source.sheet, row=line.source.row),
+        "source": SourceRow(file=file, sheet=line.source.sheet, row=line.source.row),
         "provider_business_id": normalize_business_id(line.provider_business_id),
         "acknowledged": None,
     })
@@ -72,7 +82,9 @@ def normalize_claim(claim: Claim, reference: Reference) -> Claim:
         )
         for client in claim.clients
     )
-    expenses = tuple(normalize_line(line) for line in claim.expenses)
+    several_files = combined(claim)
+    expenses = tuple(normalize_line(line, several_files=several_files)
+                     for line in claim.expenses)
     claimant = claim.claimant.model_copy(update={
         "business_id": normalize_business_id(claim.claimant.business_id),
         "code": _claimant_code(claim, reference),

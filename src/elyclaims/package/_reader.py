@@ -285,7 +285,8 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
     invoice = _find(element, "Invoice")
     return ExpenseLine(
         line_id=element.get("lineId"),
-        source=SourceRow(file=origin, sheet=source.get("sheet"), row=int(source.get("row"))),
+        source=SourceRow(file=source.get("file") or origin, sheet=source.get("sheet"),
+                         row=int(source.get("row"))),
         client_reference=_text(element, "ClientReference"),
         category=_text(element, "Category"),
         service_date=_day(_text(element, "ServiceDate")),

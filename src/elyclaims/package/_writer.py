@@ -182,7 +182,8 @@ def _legal_bases(
 
 def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> Any:
     element = _element("Expense", lineId=line.line_id)
-    _child(element, "Source", sheet=line.source.sheet, row=line.source.row)
+    _child(element, "Source", sheet=line.source.sheet, row=line.source.row,
+           file=line.source.file)
     _child(element, "ClientReference", line.client_reference)
     _child(element, "Category", line.category)
     _child(element, "ServiceDate", line.service_date)

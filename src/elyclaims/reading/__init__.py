@@ -9,6 +9,15 @@ the WB findings met on the way. Nothing after this package touches openpyxl or t
 from __future__ import annotations
 
 from elyclaims.reading._input import read_input
-from elyclaims.reading._raw import RawCell, RawInput, RawRow, RawTotals, SourceFile
+from elyclaims.reading._raw import (
+    Column,
+    RawCell,
+    RawInput,
+    RawRow,
+    RawTotals,
+    SheetRef,
+    SourceFile,
+)
 
-__all__ = ["RawCell", "RawInput", "RawRow", "RawTotals", "SourceFile", "read_input"]
+__all__ = ["Column", "RawCell", "RawInput", "RawRow", "RawTotals", "SheetRef", "SourceFile",
+           "read_input"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+from elyclaims.errors import UsageError
+from elyclaims.files import file_sha256
 from elyclaims.findings import Finding, Location
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
 from elyclaims.reading._csv import read_csv
@@ -33,20 +34,31 @@ def read_input(
     clients_given: bool = False,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> RawInput:
-    """Read every file in *paths* (one workbook, or CSV files) into one :class:`RawInput`.
+    """Read every file in *paths* (one or more workbooks, or CSV files) into one
+    :class:`RawInput`.
 
     ``sheet_names`` names sheets by role where the workbook's own names are not recognised;
     ``clients_given`` says the config holds the clients, so a missing clients sheet is no error;
-    a file over *limits* is refused. Never raises on bad input: an unreadable file becomes a
-    WB-001 finding and ``RawInput.opened`` is False.
+    a file over *limits* is refused. Several expenses tables (sheets or files) are combined into
+    one claim (WB-013); a table with a header but no line at all is WB-011.
+
+    Never raises on bad input: an unreadable file becomes a WB-001 finding and
+    ``RawInput.opened`` is False.
+
+    Raises:
+        UsageError: when the same file is given twice (by path or by content).
     """
     result = RawInput()
     named = {normalize_label(name): role for role, name in (sheet_names or {}).items()}
+    seen: dict[object, str] = {}
     for given in paths:
         path = Path(given)
+        _not_twice(seen, _resolved(path), path)
         try:
             kind = sniff(path, limits)
-            result.sources.append(SourceFile(str(path), _sha256(path)))
+            digest = file_sha256(path)
+            _not_twice(seen, digest, path)
+            result.sources.append(SourceFile(str(path), digest))
             with ExitStack() as closer, engine_boundary():
                 sheets = (read_xlsx(path, closer, limits) if kind == "xlsx"
                           else read_csv(path, limits))
@@ -65,10 +77,34 @@ def read_input(
             )
     if not result.opened:
         return result
+    result.findings.extend(_whole_input(result, paths, clients_given))
+    return result
+
+
+def _resolved(path: Path) -> object:
+    try:
+        return ("path", path.resolve())
+    except (OSError, RuntimeError):
+        return ("path", path.absolute())
+
+
+def _not_twice(seen: dict[object, str], key: object, path: Path) -> None:
+    earlier = seen.get(key)
+    if earlier is not None:
+        raise UsageError(f"{path}: the same file as {earlier} was given twice; give each "
+                         f"workbook or CSV file once")
+    seen[key] = str(path)
+
+
+def _whole_input(result: RawInput, paths: Sequence[str | Path],
+                 clients_given: bool) -> list[Finding]:
+    """WB-002 for a missing table, WB-011 for a claim without lines, WB-013 for tables
+    combined."""
+    findings = []
     missing = [Role.EXPENSES] if clients_given else [Role.CLIENTS, Role.EXPENSES]
     for role in missing:
         if getattr(result, f"{role.value}_sheet") is None:
-            result.findings.append(
+            findings.append(
                 Finding.make(
                     "WB-002",
                     Location(file=str(paths[0]) if paths else None),
@@ -76,15 +112,21 @@ def read_input(
                     accepted=", ".join(SHEET_NAMES[role]),
                 )
             )
-    return result
+    if result.expenses_found and not result.expenses:
+        file, sheet, _ = result.expense_tables[0]
+        findings.append(Finding.make("WB-011", Location(file=file, sheet=sheet)))
+    if len(result.expense_tables) > 1:
+        file, sheet, _ = result.expense_tables[0]
+        names = "; ".join(
+            f"{_file_name(f)}: {s} ({count})" if result.combined else f"{s} ({count})"
+            for f, s, count in result.expense_tables)
+        findings.append(Finding.make("WB-013", Location(file=file),
+                                     count=len(result.expense_tables), tables=names))
+    return findings
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _file_name(path: str) -> str:
+    return Path(path).name
 
 
 def _read_sheets(
@@ -104,7 +146,7 @@ def _read_sheets(
         if role is None:
             continue
         recognised += 1
-        result.sheet_order.append(sheet.name)
+        result.sheet_order.append((sheet.file, sheet.name))
         if role is Role.CLAIM:
             entries, findings = read_claim_entries(sheet, rows, limits)
             for name, cell in entries.items():
@@ -119,10 +161,13 @@ def _read_sheets(
         if role is Role.CLIENTS:
             result.clients.extend(table.rows)
             result.clients_sheet = result.clients_sheet or sheet.name
-        else:
-            result.expenses.extend(table.rows)
-            result.expenses_sheet = result.expenses_sheet or sheet.name
-        if table.totals is not None:
-            result.totals.append(table.totals)
+            continue
+        offset = len(result.expenses)
+        result.expenses.extend(table.rows)
+        result.expenses_sheet = result.expenses_sheet or sheet.name
+        result.totals.extend(totals.shifted(offset) for totals in table.totals)
+        if table.found:
+            result.expenses_found = True
+            result.expense_tables.append((sheet.file, sheet.name, len(table.rows)))
     if single_file_csv and recognised == 0:
         raise Unreadable("no_tables")

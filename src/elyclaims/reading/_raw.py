@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from elyclaims.findings import Finding, Location
 from elyclaims.vocabulary import Role
 
-__all__ = ["RawCell", "RawInput", "RawRow", "RawSheet", "RawTotals", "SourceFile"]
+__all__ = ["Column", "RawCell", "RawInput", "RawRow", "RawSheet", "RawTotals", "SheetRef",
+           "SourceFile"]
+
+#: A sheet as the report orders findings: the file it is in, and its name.
+SheetRef = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +23,23 @@ class RawCell:
     location: Location
 
 
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One recognised column of a table: the field it holds, its letter and its header."""
+
+    field: str
+    letter: str
+    header: str
+
+
 @dataclass(slots=True)
 class RawRow:
-    """One row of a table: its cells by field name.
+    """One row of a table: its non-empty cells by field name.
 
-    ``unreadable`` names fields whose cell already has a WB finding (for example a formula
-    without a cached value), so that later rules do not report the same cell as empty.
+    ``columns`` are the table's recognised columns (shared by all its rows), so that a finding
+    on an empty cell still names that cell. ``unreadable`` names fields whose cell already has a
+    WB finding (for example a formula without a cached value), so that later rules do not
+    report the same cell as empty.
     """
 
     file: str
@@ -33,19 +48,38 @@ class RawRow:
     cells: dict[str, RawCell] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)
     decimal_comma: bool = True
+    columns: Mapping[str, Column] = field(default_factory=dict)
 
     def location(self, field_name: str | None = None) -> Location:
-        """The location of *field_name*'s cell, or of the row when the field has no cell."""
+        """The location of *field_name*'s cell (also when it is empty), or of the row when the
+        table has no such column."""
         if field_name and field_name in self.cells:
             return self.cells[field_name].location
-        return Location(file=self.file, sheet=self.sheet, row=self.row, field=field_name)
+        column = self.columns.get(field_name) if field_name else None
+        return Location(file=self.file, sheet=self.sheet, row=self.row,
+                        column=column.letter if column else None,
+                        header=column.header if column else None, field=field_name)
 
 
 @dataclass(frozen=True, slots=True)
 class RawTotals:
-    """A totals row (``Yhteensä`` …) that ended a table: its stated amounts by field."""
+    """A totals or subtotal row (``Yhteensä heinäkuu`` …) and the lines it may add up.
+
+    ``lines_since`` is the index (in :attr:`RawInput.expenses`) of the first line after the
+    previous totals row of the same sheet, ``lines_from`` of the sheet's first line, and
+    ``lines_until`` one past the last line above this row: a subtotal covers
+    ``[lines_since, lines_until)``, a running or grand total ``[lines_from, lines_until)``.
+    """
 
     row: RawRow
+    lines_from: int
+    lines_since: int
+    lines_until: int
+
+    def shifted(self, offset: int) -> RawTotals:
+        """The same totals row, with line indexes *offset* further on."""
+        return RawTotals(self.row, self.lines_from + offset, self.lines_since + offset,
+                         self.lines_until + offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +114,30 @@ class SourceFile:
 class RawInput:
     """Everything read from the input files, before any typing or checking.
 
-    ``labels`` are the sheet names and header cells read, with their locations: no claim data,
-    but text that reaches reports (PR-001 checks them too).
+    ``sheet_order`` lists the sheets read, in order, as ``(file, sheet)``;
+    ``expense_tables`` each expenses table with its number of cost lines, and
+    ``expenses_found`` whether any expenses table had its header row. ``labels`` are the sheet
+    names and header cells read, with their locations: no claim data, but text that reaches
+    reports (PR-001 checks them too).
     """
 
     sources: list[SourceFile] = field(default_factory=list)
-    sheet_order: list[str] = field(default_factory=list)
+    sheet_order: list[SheetRef] = field(default_factory=list)
     claim: dict[str, RawCell] = field(default_factory=dict)
     claim_sheet: str | None = None
     clients: list[RawRow] = field(default_factory=list)
     clients_sheet: str | None = None
     expenses: list[RawRow] = field(default_factory=list)
     expenses_sheet: str | None = None
+    expense_tables: list[tuple[str, str, int]] = field(default_factory=list)
+    expenses_found: bool = False
     totals: list[RawTotals] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     labels: list[tuple[str, Location]] = field(default_factory=list)
     opened: bool = True
+
+    @property
+    def combined(self) -> bool:
+        """True when the expense lines come from more than one file: their line ids then
+        name the file too."""
+        return len({file for file, _, _ in self.expense_tables}) > 1

@@ -1,24 +1,27 @@
-"""From a sheet's rows of values to located cells: header row, columns, data rows, totals row.
+"""From a sheet's rows of values to located cells: the header row, the columns, and what each
+row below it is (a record, a totals row, a repeated header, a note).
 
 Engine-neutral: works on :class:`RawSheet`, whatever produced it.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
 from elyclaims.findings import Finding, Location, column_letter
 from elyclaims.limits import LimitExceeded, ReadLimits
-from elyclaims.reading._raw import RawCell, RawRow, RawSheet, RawTotals
+from elyclaims.reading._raw import Column, RawCell, RawRow, RawSheet, RawTotals
+from elyclaims.values import CellValueError, parse_date, parse_money
 from elyclaims.vocabulary import (
     FIELDS_BY_ROLE,
-    TOTALS_LABELS,
     FieldSpec,
     Role,
     label_index,
     normalize_label,
+    starts_with_totals_word,
 )
 
 __all__ = ["HEADER_SEARCH_ROWS", "SheetTable", "detect_role", "peek", "read_claim_entries", "read_table"]
@@ -83,10 +86,11 @@ def detect_role(head: Sequence[tuple[int, Sequence[object]]], hint: Role | None)
 
 @dataclass(slots=True)
 class SheetTable:
-    """What one sheet gave as a table."""
+    """What one sheet gave as a table: its records, its totals rows (with line indexes into
+    ``rows``), the findings made while reading it, and its header texts."""
 
     rows: list[RawRow] = field(default_factory=list)
-    totals: RawTotals | None = None
+    totals: list[RawTotals] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     labels: list[tuple[str, Location]] = field(default_factory=list)
     found: bool = False
@@ -106,24 +110,31 @@ def _within(rows: Rows, limits: ReadLimits) -> Iterator[tuple[int, Sequence[obje
         yield number, values
 
 
+def _find_header(
+    rows: Iterator[tuple[int, Sequence[object]]], role: Role
+) -> tuple[int, Sequence[object]] | None:
+    for number, values in rows:
+        if _header_score(values, role) >= MIN_HEADER_MATCHES:
+            return number, values
+        if number >= HEADER_SEARCH_ROWS:
+            return None
+    return None
+
+
 def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> SheetTable:
     """Read the table of *role* from *rows* of *sheet*.
 
-    The header row is the first of the first 20 rows with at least three known headers. Rows
-    after it are read until a totals row; empty rows are skipped.
+    The header row is the first of the first 20 rows with at least three known headers. After
+    it, every row that is not empty is either a record (a cost line, a client) or reported as
+    what it was taken for (WB-012: a totals row, a repeated header, a note); nothing ends the
+    table but the end of the sheet.
     """
     result = SheetTable()
     location = Location(file=sheet.file, sheet=sheet.name)
     if sheet.hidden:
         result.findings.append(Finding.make("WB-008", location, sheet=sheet.name))
     iterator = _within(rows, limits)
-    header: tuple[int, Sequence[object]] | None = None
-    for number, values in iterator:
-        if _header_score(values, role) >= MIN_HEADER_MATCHES:
-            header = (number, values)
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
+    header = _find_header(iterator, role)
     if header is None:
         examples = " / ".join(spec.labels[0] for spec in FIELDS_BY_ROLE[role] if spec.required)
         result.findings.append(
@@ -132,16 +143,16 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
         return result
     result.found = True
     header_row, header_values = header
-    columns = _columns(sheet, role, header_row, header_values, result.findings)
+    layout = _Layout(sheet, role, _columns(sheet, role, header_row, header_values,
+                                           result.findings))
     result.labels.extend(
         (str(value), Location(file=sheet.file, sheet=sheet.name, row=header_row,
                               column=column_letter(position + 1)))
         for position, value in enumerate(header_values)
         if isinstance(value, str) and value.strip()
     )
-    present = {spec.name for _, spec, _, _ in columns}
     for spec in FIELDS_BY_ROLE[role]:
-        if spec.required and spec.name not in present:
+        if spec.required and spec.name not in layout.columns:
             result.findings.append(
                 Finding.make(
                     "WB-003",
@@ -151,16 +162,21 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
                 )
             )
     hidden_rows: list[int] = []
-    for number, values in iterator:
-        raw = _row(sheet, number, values, columns, result.findings)
-        if raw is None:
+    since = 0
+    for number, values in _merged(iterator, sheet.merged):
+        kind = layout.classify(number, values)
+        if kind is _Kind.EMPTY:
             continue
         if number in sheet.hidden_rows:
             hidden_rows.append(number)
-        if _is_totals(values):
-            result.totals = RawTotals(raw)
-            break
-        result.rows.append(raw)
+        if kind is _Kind.RECORD:
+            result.rows.append(layout.row(number, values, result.findings))
+            continue
+        result.findings.append(layout.skipped(number, values, kind))
+        if kind is _Kind.TOTALS:
+            result.totals.append(RawTotals(layout.row(number, values, None), 0, since,
+                                           len(result.rows)))
+            since = len(result.rows)
     if hidden_rows:
         result.findings.append(
             Finding.make(
@@ -206,40 +222,137 @@ def _columns(
     return columns
 
 
-def _row(
-    sheet: RawSheet,
-    number: int,
-    values: Sequence[object],
-    columns: list[tuple[int, FieldSpec, str, str]],
-    findings: list[Finding],
-) -> RawRow | None:
-    row = RawRow(file=sheet.file, sheet=sheet.name, row=number, decimal_comma=sheet.decimal_comma)
-    filled = False
-    width = len(values)
-    for position, spec, label, letter in columns:
-        if (number, position + 1) in sheet.uncalculated:
-            findings.append(Finding.make("WB-005", Location(
-                file=sheet.file, sheet=sheet.name, row=number, column=letter, header=label,
-                field=spec.name)))
-            row.unreadable.add(spec.name)
-            filled = True
-            continue
-        value = values[position] if position < width else None
-        if _is_blank(value):
-            continue
-        row.cells[spec.name] = RawCell(value, Location(
-            file=sheet.file, sheet=sheet.name, row=number, column=letter, header=label,
-            field=spec.name))
-        filled = True
-    # A row with values only in unknown columns is no line, unless it is the totals row.
-    return row if filled or _is_totals(values) else None
+def _merged(
+    rows: Iterable[tuple[int, Sequence[object]]],
+    merged: Sequence[tuple[int, int, int, int]],
+) -> Iterator[tuple[int, Sequence[object]]]:
+    """The rows with each vertically merged cell's value given to every row of the merge."""
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for top, left, bottom, _ in merged:
+        if bottom > top:
+            starts.setdefault(top, []).append((left, bottom))
+    if not starts:
+        yield from rows
+        return
+    carried: dict[int, tuple[int, object]] = {}  # column -> (last row of the merge, value)
+    for number, values in rows:
+        if carried:
+            filled = list(values)
+            for left, (bottom, value) in list(carried.items()):
+                if number > bottom:
+                    del carried[left]
+                    continue
+                filled.extend([None] * (left - len(filled)))
+                filled[left - 1] = value
+            values = filled
+        for left, bottom in starts.get(number, ()):
+            carried[left] = (bottom, values[left - 1] if left <= len(values) else None)
+        yield number, values
 
 
-def _is_totals(values: Sequence[object]) -> bool:
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            return normalize_label(value) in TOTALS_LABELS
-    return False
+class _Kind(enum.Enum):
+    EMPTY = "empty"
+    RECORD = "record"
+    TOTALS = "totals"
+    HEADER = "header"
+    NOTE = "note"
+
+
+# The fields whose value makes a row a record, whatever else it holds (a half-filled line is
+# checked, never skipped as a note): the client reference, the service or admission date and
+# the amounts.
+_REFERENCE = "client_reference"
+_DATES = {Role.EXPENSES: "service_date", Role.CLIENTS: "admission_date"}
+_AMOUNTS = ("net_amount", "vat_amount", "gross_amount")
+
+
+class _Layout:
+    """The recognised columns of one table, and how each of its rows is read."""
+
+    def __init__(self, sheet: RawSheet, role: Role,
+                 columns: list[tuple[int, FieldSpec, str, str]]) -> None:
+        self.sheet = sheet
+        self.role = role
+        self.positions = [(position, spec.name) for position, spec, _, _ in columns]
+        self.columns = {spec.name: Column(spec.name, letter, label)
+                        for _, spec, label, letter in columns}
+        self.by_position = {position: self.columns[spec.name] for position, spec, _, _ in columns}
+        index = {name: position for position, name in self.positions}
+        self.reference = index.get(_REFERENCE)
+        self.date = index.get(_DATES.get(role, ""))
+        self.amounts = [index[name] for name in _AMOUNTS if name in index]
+
+    def _value(self, values: Sequence[object], position: int | None) -> object:
+        return values[position] if position is not None and position < len(values) else None
+
+    def _is_date(self, value: object) -> bool:
+        try:
+            return parse_date(value) is not None
+        except CellValueError:
+            return False
+
+    def _is_amount(self, value: object) -> bool:
+        try:
+            return parse_money(value, decimal_comma=self.sheet.decimal_comma) is not None
+        except CellValueError:
+            return False
+
+    def classify(self, number: int, values: Sequence[object]) -> _Kind:
+        """What the row is: empty, a record, a totals row, a repeated header or a note."""
+        filled = [(position, value) for position, value in enumerate(values)
+                  if not _is_blank(value)]
+        uncalculated = any((number, position + 1) in self.sheet.uncalculated
+                           for position, _ in self.positions)
+        if not filled:
+            return _Kind.RECORD if uncalculated else _Kind.EMPTY
+        keyed = (not _is_blank(self._value(values, self.reference))
+                 or self._is_date(self._value(values, self.date)))
+        first_text = next((v for _, v in filled if isinstance(v, str)), None)
+        if not keyed and first_text is not None and starts_with_totals_word(first_text):
+            return _Kind.TOTALS
+        if _header_score(values, self.role) >= MIN_HEADER_MATCHES:
+            return _Kind.HEADER
+        if keyed or uncalculated or any(self._is_amount(self._value(values, position))
+                                        for position in self.amounts):
+            return _Kind.RECORD
+        if len(filled) <= 2 and all(isinstance(value, str) and not self._is_date(value)
+                                    for _, value in filled):
+            return _Kind.NOTE
+        return _Kind.RECORD
+
+    def row(self, number: int, values: Sequence[object],
+            findings: list[Finding] | None) -> RawRow:
+        """The row's cells by field. A formula cell without a cached value is WB-005 on a
+        record (*findings* given); on a totals row it only leaves the amount unread."""
+        sheet = self.sheet
+        row = RawRow(file=sheet.file, sheet=sheet.name, row=number,
+                     decimal_comma=sheet.decimal_comma, columns=self.columns)
+        width = len(values)
+        for position, name in self.positions:
+            if (number, position + 1) in sheet.uncalculated:
+                if findings is not None:
+                    findings.append(Finding.make("WB-005", row.location(name)))
+                row.unreadable.add(name)
+                continue
+            value = values[position] if position < width else None
+            if _is_blank(value):
+                continue
+            row.cells[name] = RawCell(value, row.location(name))
+        return row
+
+    def skipped(self, number: int, values: Sequence[object], kind: _Kind) -> Finding:
+        """WB-012 for a row that is no record, on its first filled cell, saying what it was
+        taken for."""
+        position, value = next((p, v) for p, v in enumerate(values) if not _is_blank(v))
+        column = self.by_position.get(position)
+        text = " ".join(str(value).split())
+        return Finding.make(
+            "WB-012",
+            Location(file=self.sheet.file, sheet=self.sheet.name, row=number,
+                     column=column_letter(position + 1),
+                     header=column.header if column else None),
+            variant=kind.value, value=text[:80] + ("…" if len(text) > 80 else ""),
+        )
 
 
 def _ranges(numbers: list[int]) -> str:

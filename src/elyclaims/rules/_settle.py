@@ -36,13 +36,7 @@ class Acknowledgement:
         """True when this acknowledgement applies to *finding*."""
         if self.rules is not None and finding.rule not in self.rules:
             return False
-        if self.line is None:
-            return True
-        if finding.line_id is None:
-            return False
-        return finding.line_id == self.line or (
-            self.line.isdigit() and finding.line_id.rsplit(":", 1)[-1] == self.line
-        )
+        return self.line is None or finding.line_id == self.line
 
 
 def acknowledgements_from_lines(claim: Claim) -> list[Acknowledgement]:
@@ -63,10 +57,24 @@ def acknowledgements_from_lines(claim: Claim) -> list[Acknowledgement]:
     return found
 
 
-def _from_config(config: Config) -> list[Acknowledgement]:
+def _line_id(given: str | int | None, line_ids: Sequence[str]) -> str | None:
+    """The line id a config acknowledgement means: as written (``Kulut:14``), or the one line
+    whose id ends with it (a row ``14``, or ``Kulut:14`` when files are combined and their ids
+    read ``kulut.xlsx:Kulut:14``). A short form that fits several lines fits none."""
+    if given is None:
+        return None
+    text = str(given).strip()
+    if text in line_ids:
+        return text
+    fitting = [line_id for line_id in line_ids if line_id.endswith(f":{text}")]
+    return fitting[0] if len(fitting) == 1 else text
+
+
+def _from_config(config: Config, claim: Claim | None) -> list[Acknowledgement]:
+    line_ids = [line.line_id for line in claim.expenses] if claim is not None else []
     return [
         Acknowledgement(reason=entry.reason, rules=frozenset({entry.rule.upper()}),
-                        line=None if entry.line is None else str(entry.line))
+                        line=_line_id(entry.line, line_ids))
         for entry in config.acknowledge
     ]
 
@@ -84,7 +92,7 @@ def settle(
     """
     acknowledgements: Sequence[Acknowledgement] = [
         *(acknowledgements_from_lines(claim) if claim is not None else []),
-        *_from_config(config),
+        *_from_config(config, claim),
         *extra,
     ]
     settled = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from elyclaims.findings import Finding
-from elyclaims.model import Claim
+from elyclaims.model import Claim, Client, client_key
 from elyclaims.rules._registry import RuleContext, rule
 
 
@@ -20,16 +20,17 @@ def reference_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("CT-002")
 def reference_unique(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A client reference may appear only once in the clients sheet."""
-    first_row: dict[str, int | None] = {}
+    first: dict[str, Client] = {}
     for client in claim.clients:
         if not client.reference:
             continue
-        key = client.reference.casefold()
-        if key in first_row:
-            yield Finding.make("CT-002", client.source.location("reference"),
-                               value=client.reference, first_row=first_row[key] or "")
+        key = client_key(client.reference)
+        earlier = first.get(key)
+        if earlier is None:
+            first[key] = client
         else:
-            first_row[key] = client.source.row
+            yield Finding.make("CT-002", client.source.location("reference"),
+                               value=client.reference, first_row=earlier.source.row or "")
 
 
 @rule("CT-003")
@@ -68,8 +69,8 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
 @rule("CT-006")
 def client_has_lines(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A listed client should have at least one expense line."""
-    used = {line.client_reference.casefold() for line in claim.expenses if line.client_reference}
+    used = {client_key(line.client_reference) for line in claim.expenses if line.client_reference}
     for client in claim.clients:
-        if client.reference and client.reference.casefold() not in used:
+        if client.reference and client_key(client.reference) not in used:
             yield Finding.make("CT-006", client.source.location("reference"),
                                value=client.reference)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from elyclaims.findings import Finding
-from elyclaims.model import Category, Claim, Client, ExpenseLine
+from elyclaims.model import Category, Claim, Client, ExpenseLine, client_key
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.rules.claim import add_months, claimant_identity
 from elyclaims.vocabulary import normalize_label
@@ -15,11 +15,11 @@ __all__ = ["clients_by_reference"]
 
 
 def clients_by_reference(claim: Claim) -> dict[str, Client]:
-    """The first client with each reference, by folded reference."""
+    """The first client with each reference, by :func:`client_key`."""
     found: dict[str, Client] = {}
     for client in claim.clients:
         if client.reference:
-            found.setdefault(client.reference.casefold(), client)
+            found.setdefault(client_key(client.reference), client)
     return found
 
 
@@ -27,7 +27,7 @@ def _with_client(claim: Claim) -> Iterator[tuple[ExpenseLine, Client]]:
     clients = clients_by_reference(claim)
     for line in claim.expenses:
         if line.client_reference:
-            client = clients.get(line.client_reference.casefold())
+            client = clients.get(client_key(line.client_reference))
             if client is not None:
                 yield line, client
 
@@ -42,7 +42,7 @@ def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         if not line.client_reference:
             if "client_reference" not in line.source.unreadable:
                 yield at_line(line, "client_reference", "EL-001", variant="missing")
-        elif line.client_reference.casefold() not in clients:
+        elif client_key(line.client_reference) not in clients:
             yield at_line(line, "client_reference", "EL-001", value=line.client_reference)
 
 

@@ -1,4 +1,5 @@
-"""Writing output files: atomically, beside the target, with the permissions the umask gives.
+"""Files: their digests, and writing outputs atomically, beside the target, with the
+permissions the umask gives.
 
 Every output (package, annotated copy, report, template) is first written to a temporary file
 in the target's own folder, so that client data never passes through a shared temporary folder
@@ -11,6 +12,7 @@ they can read the workbook beside it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +21,17 @@ from pathlib import Path
 
 from elyclaims.errors import OutputError
 
-__all__ = ["atomic_output", "scratch_file", "umask_mode"]
+__all__ = ["atomic_output", "file_sha256", "scratch_file", "umask_mode"]
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at *path*, read in blocks (hex digits).
+
+    Raises:
+        OSError: when the file cannot be read.
+    """
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def umask_mode() -> int:
