@@ -69,8 +69,8 @@ def test_legal_regime_by_service_date() -> None:
 def test_every_data_file_states_its_source() -> None:
     """Each reference file names where its data came from."""
     assert all(source.strip() for source in reference().sources.values())
-    assert set(reference().sources) == {"municipalities", "counties", "authorities", "vat",
-                                        "regimes", "parameters"}
+    assert set(reference().sources) == {"municipalities", "counties", "categories",
+                                        "authorities", "vat", "regimes", "parameters"}
 
 
 MUNICIPALITY_CODES = sorted(reference().municipalities)

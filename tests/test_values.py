@@ -29,6 +29,7 @@ from elyclaims.values import (
     [
         (date(2026, 3, 14), date(2026, 3, 14)),
         (datetime(2026, 3, 14), date(2026, 3, 14)),
+        (datetime(2026, 3, 14, 14, 30), date(2026, 3, 14)),
         ("14.3.2026", date(2026, 3, 14)),
         ("14.03.2026", date(2026, 3, 14)),
         ("4.3.26", date(2026, 3, 4)),
@@ -47,11 +48,11 @@ def test_dates_in_every_accepted_form(value: object, expected: date | None) -> N
 
 
 @pytest.mark.parametrize(
-    "value", ["31.2.2026", "14/3/2026", "March 14", "2026-13-01", True, 0, -5, 46095.5,
-              datetime(2026, 3, 14, 12, 30), "#REF!"]
+    "value", ["31.2.2026", "14/3/2026", "7/9/2026", "March 14", "2026-13-01", True, 0, -5,
+              46095.5, "15.7.2026 klo 12", "2026-07-02T14:30:00", "#REF!"]
 )
 def test_not_a_date(value: object) -> None:
-    """Impossible dates, other formats and times of day are refused."""
+    """Impossible dates, ambiguous or other formats and text with a time of day are refused."""
     with pytest.raises(CellValueError):
         parse_date(value)
 

@@ -12,6 +12,8 @@ from elyclaims.privacy import is_valid_identity_code
 
 __all__ = [
     "business_id_check_digit",
+    "canonical_business_id",
+    "expected_business_id",
     "is_valid_business_id",
     "is_valid_iban",
     "is_valid_identity_code",
@@ -19,6 +21,10 @@ __all__ = [
 ]
 
 _BUSINESS_ID = re.compile(r"(\d{6,7})-(\d)")
+# The forms ERP exports write: with or without the hyphen, a space instead of it, or as the
+# VAT number FI + eight digits.
+_BUSINESS_ID_FORMS = re.compile(r"(?:FI\s*)?(\d{7})\s*[-\u2010\u2011\u2013]?\s*(\d)|(\d{6})-(\d)",
+                                re.IGNORECASE)
 _BUSINESS_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 # ISO 13616 lengths of the countries a Finnish claimant's account plausibly is in.
@@ -45,6 +51,31 @@ def is_valid_business_id(text: str) -> bool:
         return False
     digits, check = match.group(1).zfill(7), int(match.group(2))
     return business_id_check_digit(digits) == check
+
+
+def canonical_business_id(text: str) -> str | None:
+    """The Business ID in *text* as ``NNNNNNN-C`` when *text* is one in an accepted form and
+    its check digit holds (``23456780``, ``2345678 0``, ``FI23456780`` and ``2345678-0`` all
+    give ``2345678-0``; the old six-digit ``123456-2`` gives ``0123456-2``); else None."""
+    match = _BUSINESS_ID_FORMS.fullmatch(text.strip())
+    if match is None:
+        return None
+    digits, check = (match.group(1), match.group(2)) if match.group(1) else (
+        match.group(3).zfill(7), match.group(4))
+    if business_id_check_digit(digits) != int(check):
+        return None
+    return f"{digits}-{check}"
+
+
+def expected_business_id(text: str) -> str | None:
+    """For a Business ID whose check digit is wrong, the ID its first seven digits make with
+    the right one (for the hint); None when *text* has no seven such digits."""
+    old = _BUSINESS_ID.fullmatch(text.strip())
+    digits = old.group(1).zfill(7) if old else "".join(c for c in text if c.isdigit())
+    if len(digits) not in {7, 8}:
+        return None
+    check = business_id_check_digit(digits[:7])
+    return None if check is None else f"{digits[:7]}-{check}"
 
 
 def normalize_iban(text: str) -> str:

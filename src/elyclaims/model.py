@@ -8,6 +8,7 @@ that a line with one bad cell is still checked on all the others.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from elyclaims import values
 from elyclaims.findings import Location
-from elyclaims.vocabulary import normalize_label
+from elyclaims.vocabulary import match_key
 
 __all__ = [
     "AMOUNT_FIELDS",
@@ -69,22 +70,6 @@ class Purpose(enum.StrEnum):
     PAYMENT_CLAIM = "payment-claim"
 
 
-CATEGORY_LABELS: dict[Category, tuple[str, ...]] = {
-    Category.HEALTH: ("terveydenhuollon palvelut", "hälso- och sjukvårdstjänster",
-                      "health care services", "terveydenhuolto", "hälso- och sjukvård",
-                      "health care", "health"),
-    Category.SOCIAL: ("sosiaalihuollon palvelut", "socialvårdstjänster", "social welfare services",
-                      "sosiaalihuolto", "socialvård", "social welfare", "social services"),
-    Category.INTERPRET: ("tulkkipalvelut", "tolktjänster", "interpretation services",
-                         "tulkkaus", "tolkning", "interpretation", "tulkki"),
-    Category.SAFETY: ("turvallisuuden takaaminen", "tryggande av säkerheten",
-                      "ensuring the person's safety", "turvallisuus", "säkerhet", "safety",
-                      "security"),
-    Category.OTHER: ("muu uhriasemasta johtuva palvelu tai tukitoimi",
-                     "annan tjänst eller stödåtgärd på grund av ställningen som offer",
-                     "other service or support due to victim status", "muu", "annan", "other"),
-}
-
 CLAIMANT_TYPE_LABELS: dict[ClaimantType, tuple[str, ...]] = {
     ClaimantType.WELLBEING_SERVICES_COUNTY: ("hyvinvointialue", "välfärdsområde",
                                              "wellbeing services county", "hva"),
@@ -101,17 +86,24 @@ PURPOSE_LABELS: dict[Purpose, tuple[str, ...]] = {
 }
 
 
-def _lookup(table: dict[Any, tuple[str, ...]]) -> dict[str, Any]:
-    index: dict[str, Any] = {}
+Lookup = Callable[[str], "str | None"]
+
+
+def _lookup(table: dict[Any, tuple[str, ...]]) -> Lookup:
+    index: dict[str, str] = {}
     for code, labels in table.items():
-        index[normalize_label(code.value)] = code
-        index[normalize_label(code.name)] = code
-        for label in labels:
-            index[normalize_label(label)] = code
-    return index
+        for label in (code.value, code.name, *labels):
+            index[match_key(label)] = code.value
+    return lambda text: index.get(match_key(text))
 
 
-_CATEGORIES = _lookup(CATEGORY_LABELS)
+def _category(text: str) -> str | None:
+    # The category names live in the reference data (data/categories.toml).
+    from elyclaims.reference import reference
+
+    return reference().category(text)
+
+
 _CLAIMANT_TYPES = _lookup(CLAIMANT_TYPE_LABELS)
 _PURPOSES = _lookup(PURPOSE_LABELS)
 
@@ -139,7 +131,7 @@ def _reader(parse: Any) -> BeforeValidator:
     return BeforeValidator(read)
 
 
-def _choice(index: dict[str, Any], kind: str, keep_unknown: bool) -> BeforeValidator:
+def _choice(lookup: Lookup, kind: str, keep_unknown: bool) -> BeforeValidator:
     def read(value: object) -> object:
         try:
             text = values.parse_text(value)
@@ -147,9 +139,9 @@ def _choice(index: dict[str, Any], kind: str, keep_unknown: bool) -> BeforeValid
             raise _cell_error(error) from error
         if text is None:
             return None
-        code = index.get(normalize_label(text))
+        code = lookup(text)
         if code is not None:
-            return code.value
+            return code
         if keep_unknown:
             return text  # a rule reports it, with the accepted values
         raise PydanticCustomError("elyclaims_cell", "cannot read as {kind}", {"kind": kind})
@@ -173,7 +165,8 @@ Money = Annotated[Decimal | None, _reader(values.parse_money)]
 Year = Annotated[int | None, _reader(values.parse_year)]
 YesNo = Annotated[bool | None, _reader(values.parse_yes_no)]
 Code = Annotated[str | None, _reader(values.parse_code)]
-CategoryText = Annotated[str | None, _choice(_CATEGORIES, "category", keep_unknown=True)]
+BusinessId = Annotated[str | None, _reader(values.parse_business_id)]
+CategoryText = Annotated[str | None, _choice(_category, "category", keep_unknown=True)]
 ClaimantTypeText = Annotated[str | None, _choice(_CLAIMANT_TYPES, "claimant_type", keep_unknown=True)]
 PurposeCode = Annotated[Purpose | None, _choice(_PURPOSES, "purpose", keep_unknown=False)]
 
@@ -227,7 +220,7 @@ class Claimant(_Model):
 
     name: Text = None
     type: ClaimantTypeText = None
-    business_id: Text = None
+    business_id: BusinessId = None
     code: Code = None
     iban: Text = None
     bic: Text = None
@@ -273,7 +266,7 @@ class ExpenseLine(_Model):
     description: Text = None
     justification: Text = None
     provider: Text = None
-    provider_business_id: Text = None
+    provider_business_id: BusinessId = None
     invoice_number: Text = None
     invoice_date: Day = None
     net_amount: Money = None

@@ -14,10 +14,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from elyclaims.vocabulary import normalize_label
+from elyclaims.vocabulary import match_key, normalize_label
 
 __all__ = [
     "Authority",
+    "CategoryNames",
     "County",
     "Municipality",
     "Reference",
@@ -82,6 +83,26 @@ class Authority:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryNames:
+    """A cost category: its code, its name in each language, and the names officers write."""
+
+    code: str
+    fi: str
+    sv: str
+    en: str
+    also: tuple[str, ...] = ()
+
+    def name(self, lang: str) -> str:
+        """The name in *lang*."""
+        return {"fi": self.fi, "sv": self.sv}.get(lang, self.en)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every name read as this category: the code, the three names, the officers' ones."""
+        return (self.code, self.fi, self.sv, self.en, *self.also)
+
+
+@dataclass(frozen=True, slots=True)
 class Regime:
     """A legal basis, with the service dates it covers."""
 
@@ -115,6 +136,7 @@ class Reference:
 
     municipalities: Mapping[str, Municipality]
     counties: Mapping[str, County]
+    categories: Mapping[str, CategoryNames]
     authorities: Mapping[str, Authority]
     vat_rates: tuple[VatRate, ...]
     regimes: tuple[Regime, ...]
@@ -124,8 +146,14 @@ class Reference:
     _municipality_names: dict[str, Municipality] = field(init=False, repr=False)
     _county_names: dict[str, County] = field(init=False, repr=False)
     _authority_names: dict[str, Authority] = field(init=False, repr=False)
+    _category_names: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_category_names", {
+            match_key(name): category.code
+            for category in self.categories.values()
+            for name in category.accepted
+        })
         object.__setattr__(self, "_municipality_names", {
             normalize_label(name): municipality
             for municipality in self.municipalities.values()
@@ -169,6 +197,11 @@ class Reference:
             return None
         return self._authority_names.get(normalize_label(code_or_name))
 
+    def category(self, written: str | None) -> str | None:
+        """The category code for a name as an officer writes it (any of the three languages,
+        any case, accents and spacing), or None for a name that is no category."""
+        return self._category_names.get(match_key(written)) if written else None
+
     def vat_rates_on(self, day: date) -> list[Decimal]:
         """The VAT rates (percent) in force on *day*."""
         return [rate.percent for rate in self.vat_rates if rate.applies_on(day)]
@@ -194,6 +227,7 @@ def reference() -> Reference:
     counties_data = _load("counties.toml")
     authorities_data = _load("authorities.toml")
     vat_data = _load("vat.toml")
+    categories_data = _load("categories.toml")
     regimes_data = _load("regimes.toml")
     parameters = _load("parameters.toml")
     municipalities = {
@@ -214,6 +248,11 @@ def reference() -> Reference:
         )
         for code, entry in authorities_data["authority"].items()
     }
+    categories = {
+        code: CategoryNames(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
+                            also=tuple(entry.get("also", ())))
+        for code, entry in categories_data["category"].items()
+    }
     vat_rates = tuple(
         VatRate(percent=Decimal(entry["percent"]), name=entry["name"],
                 valid_from=entry["valid_from"], valid_until=entry.get("valid_until"))
@@ -227,10 +266,12 @@ def reference() -> Reference:
     sources = {
         name: data["meta"]["source"]
         for name, data in (("municipalities", municipalities_data), ("counties", counties_data),
+                           ("categories", categories_data),
                            ("authorities", authorities_data), ("vat", vat_data),
                            ("regimes", regimes_data), ("parameters", parameters))
     }
     return Reference(
-        municipalities=municipalities, counties=counties, authorities=authorities,
+        municipalities=municipalities, counties=counties, categories=categories,
+        authorities=authorities,
         vat_rates=vat_rates, regimes=regimes, parameters=parameters, sources=sources,
     )

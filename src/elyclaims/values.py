@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from elyclaims.identifiers import canonical_business_id
 from elyclaims.vocabulary import normalize_label
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "CellValueError",
     "TooManyDecimals",
     "format_money",
+    "parse_business_id",
     "parse_code",
     "parse_date",
     "parse_money",
@@ -108,17 +110,16 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?")
 
 
 def parse_date(value: object) -> date | None:
-    """A date from an Excel date, an Excel serial number, or text.
+    """A date from an Excel date or date-time cell (its date), an Excel serial number, or text.
 
-    Text forms: ``d.M.yyyy``, ``dd.mm.yyyy``, ``d.M.yy`` (20yy), ``yyyy-mm-dd``.
+    Text forms: ``d.M.yyyy``, ``dd.mm.yyyy``, ``d.M.yy`` (20yy), ``yyyy-mm-dd``. Text with a
+    time of day (``15.7.2026 klo 12``) or in an ambiguous order (``7/9/2026``) is no date.
     """
     _error_value(value)
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.time() != datetime.min.time():
-            raise CellValueError("date", value)
-        return value.date()
+        return value.date()  # a date-time cell (2.7.2026 14:30) counts as its date
     if isinstance(value, date):
         return value
     if isinstance(value, bool):
@@ -159,15 +160,19 @@ def _from_serial(serial: float) -> date:
 _MONEY_TEXT = re.compile(r"[+-]?(\d+([ .,']\d{3})*|\d*)([.,]\d+)?")
 _CURRENCY = re.compile(r"(?i)^\s*(€|eur)\s*|\s*(€|eur|euroa?)\s*$")
 _MINUS_SIGNS = "\u2212\u2012\u2013"
+# "640,-" (or "640,–" once the dash is a minus): whole euros.
+_WHOLE_EUROS = re.compile(r"(.*\d)\s*[,.]\s*-")
+_DASHES = frozenset({"-", "\u2013", "\u2014", "\u2012", "\u2212"})
 
 
 def parse_money(value: object, *, decimal_comma: bool = True) -> Decimal | None:
     """An amount in euros as a Decimal with two places.
 
     Numbers (an Excel float goes through its shortest repr, so ``0.1+0.2`` noise is rounded
-    away), or text such as ``1 234,56``, ``1234.56``, ``1 234,56 €``, ``-12,00``, ``(12,00)``.
-    With ``decimal_comma`` a lone comma is the decimal separator; otherwise it separates
-    thousands (as in a comma-delimited CSV export).
+    away), or text such as ``1 234,56``, ``1234.56``, ``1 234,56 €``, ``-12,00``, ``(12,00)``,
+    and the Finnish whole-euro forms ``640,-`` and ``640,–``. A cell holding only ``-`` or
+    ``–`` is empty. With ``decimal_comma`` a lone comma is the decimal separator; otherwise it
+    separates thousands (as in a comma-delimited CSV export).
 
     Raises:
         TooManyDecimals: when a real third decimal is present.
@@ -189,7 +194,7 @@ def parse_money(value: object, *, decimal_comma: bool = True) -> Decimal | None:
     if isinstance(value, (date, datetime)):
         raise CellValueError("money", value)
     text = str(value).strip()
-    if not text:
+    if not text or text in _DASHES:
         return None
     return _cents(_money_from_text(text, decimal_comma, value), value, noise_allowed=False)
 
@@ -201,7 +206,10 @@ def _money_from_text(text: str, decimal_comma: bool, original: object) -> Decima
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
-    if text.endswith("-") and not text.startswith("-"):
+    whole = _WHOLE_EUROS.fullmatch(text)
+    if whole is not None:
+        text = whole.group(1)
+    elif text.endswith("-") and not text.startswith("-"):
         negative, text = True, text[:-1].strip()
     compact = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2007", " ").strip()
     if not compact or not _MONEY_TEXT.fullmatch(compact) or not any(c.isdigit() for c in compact):
@@ -337,3 +345,13 @@ def parse_code(value: object) -> str | None:
     if any(char.isdigit() for char in text) and not _CODE.fullmatch(text):
         raise CellValueError("code", value)
     return text
+
+
+def parse_business_id(value: object) -> str | None:
+    """A Business ID in the canonical form ``NNNNNNN-C`` when it is one in any form ERP
+    exports write (``NNNNNNNC``, ``NNNNNNN C``, ``FINNNNNNNC``, an old six-digit ``NNNNNN-C``)
+    and its check digit holds; otherwise the text as written, for CL-001/PV-001 to report."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    return canonical_business_id(text) or text

@@ -22,6 +22,7 @@ __all__ = [
     "FieldSpec",
     "Kind",
     "Role",
+    "match_key",
     "normalize_label",
     "starts_with_totals_word",
 ]
@@ -36,6 +37,16 @@ def normalize_label(text: str) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     folded = _SPACES.sub(" ", stripped.casefold()).strip()
     return _TRAILING_NOISE.sub("", folded).strip()
+
+
+def match_key(text: str) -> str:
+    """How words of a workbook compare: case, accents and every kind of white space (spaces,
+    no-break spaces, tabs, line breaks) left out, a trailing ``(€)``, ``€``, ``*`` or ``:`` too.
+
+    ``Palvelu päivä``, ``Palvelupäivä`` and ``PALVELUPÄIVÄ*`` are one header; ``Sosiaali
+    palvelut`` and ``sosiaalipalvelut`` one category.
+    """
+    return normalize_label(text).replace(" ", "")
 
 
 class Role(enum.Enum):
@@ -239,13 +250,13 @@ FIELDS_BY_ROLE: dict[Role, tuple[FieldSpec, ...]] = {
 @cache
 def label_index(role: Role) -> dict[str, FieldSpec]:
     """Every folded label of *role* mapped to its field."""
-    return {normalize_label(label): spec for spec in FIELDS_BY_ROLE[role] for label in spec.labels}
+    return {match_key(label): spec for spec in FIELDS_BY_ROLE[role] for label in spec.labels}
 
 
 @cache
 def sheet_name_index() -> dict[str, Role]:
     """Every folded accepted sheet name mapped to its role."""
-    return {normalize_label(name): role for role, names in SHEET_NAMES.items() for name in names}
+    return {match_key(name): role for role, names in SHEET_NAMES.items() for name in names}
 
 
 def field_spec(role: Role, name: str) -> FieldSpec:

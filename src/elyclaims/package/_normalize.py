@@ -14,16 +14,7 @@ from elyclaims.identifiers import normalize_iban
 from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow
 from elyclaims.reference import Reference
 
-__all__ = ["combined", "minor_during", "normalize_business_id", "normalize_claim",
-           "normalize_line"]
-
-
-def normalize_business_id(text: str | None) -> str | None:
-    """``123456-2`` -> ``0123456-2``: the registry's seven-digit form."""
-    if not text:
-        return text
-    digits, _, check = text.strip().partition("-")
-    return f"{digits.zfill(7)}-{check}" if digits.isdigit() else text.strip()
+__all__ = ["combined", "minor_during", "normalize_claim", "normalize_line"]
 
 
 def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
@@ -53,12 +44,11 @@ def combined(claim: Claim) -> bool:
 
 def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> ExpenseLine:
     """An expense line as a package carries it: its sheet and row (and the file's name, not
-    its path, when *several_files* were combined), the registry's form of the provider's
-    Business ID, no acknowledgement text (acknowledgements travel per rule)."""
+    its path, when *several_files* were combined), no acknowledgement text (acknowledgements
+    travel per rule). Business IDs are already in their canonical form (the model's)."""
     file = PurePath(line.source.file).name if several_files and line.source.file else None
     return line.model_copy(update={
         "source": SourceRow(file=file, sheet=line.source.sheet, row=line.source.row),
-        "provider_business_id": normalize_business_id(line.provider_business_id),
         "acknowledged": None,
     })
 
@@ -86,7 +76,6 @@ def normalize_claim(claim: Claim, reference: Reference) -> Claim:
     expenses = tuple(normalize_line(line, several_files=several_files)
                      for line in claim.expenses)
     claimant = claim.claimant.model_copy(update={
-        "business_id": normalize_business_id(claim.claimant.business_id),
         "code": _claimant_code(claim, reference),
         "iban": normalize_iban(claim.claimant.iban) if claim.claimant.iban else None,
         "bic": claim.claimant.bic.replace(" ", "").upper() if claim.claimant.bic else None,

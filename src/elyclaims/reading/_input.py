@@ -16,7 +16,7 @@ from elyclaims.reading._raw import RawInput, RawSheet, SourceFile
 from elyclaims.reading._sniff import sniff
 from elyclaims.reading._tables import detect_role, peek, read_claim_entries, read_table
 from elyclaims.reading._xlsx import read_xlsx
-from elyclaims.vocabulary import SHEET_NAMES, Role, normalize_label, sheet_name_index
+from elyclaims.vocabulary import SHEET_NAMES, Role, match_key, sheet_name_index
 
 __all__ = ["read_input"]
 
@@ -49,7 +49,7 @@ def read_input(
         UsageError: when the same file is given twice (by path or by content).
     """
     result = RawInput()
-    named = {normalize_label(name): role for role, name in (sheet_names or {}).items()}
+    named = {match_key(name): role for role, name in (sheet_names or {}).items()}
     seen: dict[object, str] = {}
     for given in paths:
         path = Path(given)
@@ -137,7 +137,7 @@ def _read_sheets(
     recognised = 0
     for sheet in sheets:
         result.labels.append((sheet.name, Location(file=sheet.file, sheet=sheet.name)))
-        folded = normalize_label(sheet.name)
+        folded = match_key(sheet.name)
         role = named.get(folded) or (None if single_file_csv else by_name.get(folded))
         rows = sheet.rows
         if role is None:

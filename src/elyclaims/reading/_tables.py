@@ -20,7 +20,7 @@ from elyclaims.vocabulary import (
     FieldSpec,
     Role,
     label_index,
-    normalize_label,
+    match_key,
     starts_with_totals_word,
 )
 
@@ -48,7 +48,7 @@ def _header_matches(values: Sequence[object], role: Role) -> dict[int, FieldSpec
     matches: dict[int, FieldSpec] = {}
     for position, value in enumerate(values):
         if isinstance(value, str):
-            spec = index.get(normalize_label(value))
+            spec = index.get(match_key(value))
             if spec is not None:
                 matches[position] = spec
     return matches
@@ -63,8 +63,8 @@ def _claim_key_score(head: Sequence[tuple[int, Sequence[object]]]) -> int:
     keys = set()
     for _, values in head:
         for value in values[:2]:
-            if isinstance(value, str) and normalize_label(value) in index:
-                keys.add(index[normalize_label(value)].name)
+            if isinstance(value, str) and match_key(value) in index:
+                keys.add(index[match_key(value)].name)
     return len(keys)
 
 
@@ -383,7 +383,7 @@ def read_claim_entries(
             key = values[position] if position < len(values) else None
             if not isinstance(key, str):
                 continue
-            spec = index.get(normalize_label(key))
+            spec = index.get(match_key(key))
             if spec is None:
                 continue
             if spec.name not in entries:

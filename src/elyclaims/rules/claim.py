@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from elyclaims.findings import Finding
-from elyclaims.identifiers import is_valid_business_id, is_valid_iban
+from elyclaims.identifiers import expected_business_id, is_valid_business_id, is_valid_iban
 from elyclaims.model import Claim, ClaimantType, Purpose
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -32,7 +32,9 @@ def claimant_business_id(claim: Claim, context: RuleContext) -> Iterator[Finding
     """The claimant's Business ID must be well formed with a correct check digit."""
     business_id = claim.claimant.business_id
     if business_id and not is_valid_business_id(business_id):
-        yield Finding.make("CL-001", claim.location("business_id"), value=business_id)
+        expected = expected_business_id(business_id)
+        yield Finding.make("CL-001", claim.location("business_id"), value=business_id,
+                           variant="check_digit" if expected else None, expected=expected or "")
 
 
 @rule("CL-002")

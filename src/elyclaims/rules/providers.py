@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from elyclaims.findings import Finding
-from elyclaims.identifiers import is_valid_business_id
+from elyclaims.identifiers import expected_business_id, is_valid_business_id
 from elyclaims.model import Claim
 from elyclaims.rules._registry import RuleContext, at_line, rule
 
@@ -14,9 +14,11 @@ from elyclaims.rules._registry import RuleContext, at_line, rule
 def provider_business_id_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A provider's Business ID must be well formed with a correct check digit."""
     for line in claim.expenses:
-        if line.provider_business_id and not is_valid_business_id(line.provider_business_id):
-            yield at_line(line, "provider_business_id", "PV-001",
-                          value=line.provider_business_id)
+        written = line.provider_business_id
+        if written and not is_valid_business_id(written):
+            expected = expected_business_id(written)
+            yield at_line(line, "provider_business_id", "PV-001", value=written,
+                          variant="check_digit" if expected else None, expected=expected or "")
 
 
 @rule("PV-002")
