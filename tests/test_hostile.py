@@ -188,7 +188,7 @@ def test_exit_codes_in_a_real_process(tmp_path: Path, args: list[str], code: int
 
 def test_debug_variable_is_not_config(tmp_path: Path) -> None:
     """ELYCLAIMS_DEBUG (and any other ELYCLAIMS_* that is no config key) is not an error."""
-    run = run_elyclaims("validate", SAMPLE, env={"ELYCLAIMS_DEBUG": "1", "ELYCLAIMS_TODAY": "x",
+    run = run_elyclaims("validate", SAMPLE, env={"ELYCLAIMS_DEBUG": "1", "ELYCLAIMS_TODAY": "2026-11-29",
                                                  "ELYCLAIMS_NO_SUCH_KEY": "1"})
     assert run.code == 0, run.err
 
@@ -505,7 +505,7 @@ def _hand_made_package(folder: Path, claim: Claim) -> Path:
 
     buffer = io.BytesIO()
     created = datetime(2026, 11, 1, tzinfo=UTC)
-    write_claim_xml(buffer, normalize_claim(claim, reference()), package_id="0" * 8 + "-0000-"
+    write_claim_xml(buffer, normalize_claim(claim, reference(), created.date()), package_id="0" * 8 + "-0000-"
                     "5000-8000-" + "0" * 12, created_at=created, ruleset="2026.11", findings=[],
                     reference=reference())
     claim_xml = buffer.getvalue()

@@ -201,14 +201,14 @@ def _comparable(claim: Claim) -> dict[str, object]:
 def test_model_to_xml_to_model_is_the_identity(claim: Claim) -> None:
     """Writing a (normalized) claim as claim.xml and reading it back gives the same claim, and
     the XML is valid against the schema."""
-    normalized = normalize_claim(claim, reference())
+    normalized = normalize_claim(claim, reference(), date(2026, 11, 29))
     buffer = io.BytesIO()
     write_claim_xml(buffer, normalized, package_id="00000000-0000-5000-8000-000000000000",
                     created_at=CREATED, ruleset="test", findings=[], reference=reference())
     buffer.seek(0)
     packaged = read_claim_xml(buffer)
     assert _comparable(packaged.claim) == _comparable(normalized)
-    assert normalize_claim(packaged.claim, reference()) == packaged.claim.model_copy(
+    assert normalize_claim(packaged.claim, reference(), date(2026, 11, 29)) == packaged.claim.model_copy(
         update={"origin": normalized.origin})
 
 
@@ -525,7 +525,7 @@ def test_inspect_cli_json_shape(tmp_path: Path, cli: Callable[..., Run]) -> None
     assert data["report_version"] == 1
     assert data["summary"]["net_total"] == "2450.25"
     assert data["package"]["valid"] is True
-    assert data["package"]["recipient"] == "EVK-UUS"
+    assert data["package"]["recipient"] == "evk-1"
     assert re.fullmatch(r"[0-9a-f-]{36}", data["package"]["package_id"])
 
 
@@ -573,3 +573,43 @@ def test_sample_packages_inspect_clean(tmp_path: Path, cli: Callable[..., Run]) 
 
 
 
+
+
+@pytest.mark.parametrize(("purpose", "code", "name"), [
+    ("päätöshakemus", "evk-1", "Uudenmaan elinvoimakeskus"),
+    ("maksatushakemus", "keha", "Työllisyys-, kehittämis- ja hallintokeskus"),
+])
+def test_no_recipient_given_packs_the_default(tmp_path: Path, purpose: str, code: str,
+                                              name: str) -> None:
+    """A claim naming no recipient goes, in the package, to the default: a decision
+    application to the claimant's elinvoimakeskus, a payment claim to KEHA-keskus."""
+    sheets = clean_claim()
+    sheets["Hakemus"].rows[6][1] = purpose
+    sheets["Hakemus"].rows[7][1] = None
+    sheets["Hakemus"].rows.append(["Päätöksen numero", "VN/1/2026"])
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    assert report.ok, [f.key for f in report.findings if f.blocks]
+    built = build_package(claim, report, tmp_path / "p.zip", created_at=CREATED)
+    assert f'<Recipient xmlns="urn:elyclaims:claim:1" code="{code}">{name}</Recipient>' in \
+        _member(built.path, "claim.xml").decode("utf-8")
+    assert inspect_package(built.path).ok
+
+
+def test_validate_and_build_agree_on_today(tmp_path: Path) -> None:
+    """ELYCLAIMS_TODAY (or --today) is the rules' today in validate and build alike;
+    SOURCE_DATE_EPOCH only sets the package's timestamps."""
+    from conftest import run_elyclaims
+
+    workbook = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    early = {"ELYCLAIMS_TODAY": "2026-08-01", "SOURCE_DATE_EPOCH": "1893456000"}  # 2030
+    validate = run_elyclaims("validate", workbook, "--format", "json", env=early)
+    build = run_elyclaims("build", workbook, "-o", tmp_path / "p.zip", "--format", "json",
+                          env=early)
+    future = [f["line_id"] for f in validate.json()["findings"] if f["rule"] == "EL-010"]
+    assert future == ["Kulut:3", "Kulut:4"]
+    assert build.code == 1
+    assert [f["line_id"] for f in build.json()["findings"] if f["rule"] == "EL-010"] == future
+    flag = run_elyclaims("validate", workbook, "--today", "2026-08-01", "--format", "json")
+    assert [f["line_id"] for f in flag.json()["findings"] if f["rule"] == "EL-010"] == future
+    assert run_elyclaims("validate", workbook, "--today", "eilen").code == 2

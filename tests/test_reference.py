@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from datetime import date
 from decimal import Decimal
+from importlib import resources
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,43 +39,97 @@ def test_counties_and_helsinki() -> None:
 
 
 def test_authorities_and_successors() -> None:
-    """ELY Centres end on 2025-12-31, each with an elinvoimakeskus successor from 2026-01-01."""
+    """ELY Centres end on 2025-12-31, each with an elinvoimakeskus successor from 2026-01-01;
+    the Häme centre's tasks went to two successors by county."""
     data = reference()
     ely = [a for a in data.authorities.values() if a.kind == "ely-centre"]
     centres = [a for a in data.authorities.values() if a.kind == "elinvoimakeskus"]
     assert len(ely) == 15
-    assert len(centres) == 10
+    assert sorted(a.code for a in centres) == sorted(f"evk-{n}" for n in range(1, 11))
     for authority in ely:
         assert authority.valid_until == date(2025, 12, 31)
-        successor = data.authorities[authority.successor or ""]
-        assert successor.operates_on(date(2026, 1, 1))
+        region = [code for code, county in data.counties.items()
+                  if county.ely_centre == authority.code]
+        assert region, authority.code
+        for county in region:
+            successor = data.authorities[authority.successor_for(county) or ""]
+            assert successor.operates_on(date(2026, 1, 1))
+            assert successor.code == data.counties[county].elinvoimakeskus
         assert not authority.operates_on(date(2026, 1, 1))
-    assert data.authority("livskraftscentralen i österbotten") == data.authorities["EVK-POH"]
+    hame = data.authority("Hämeen ELY-keskus")
+    assert hame is not None
+    assert (hame.successor_for("07"), hame.successor_for("09")) == ("evk-4", "evk-3")
 
 
-def test_vat_rates_by_date() -> None:
-    """The general rate rose to 25.5 % on 2024-09-01 and 14 % became 13.5 % on 2026-01-01."""
+def test_both_swedish_forms_and_the_old_codes_name_a_centre() -> None:
+    """Statistics Finland's "Österbottens livskraftscentral", the "Livskraftscentralen i
+    Österbotten" form and elyclaims' earlier code EVK-POH are one centre (code evk-8)."""
     data = reference()
-    assert Decimal("24") in data.vat_rates_on(date(2024, 8, 31))
-    assert Decimal("25.5") in data.vat_rates_on(date(2024, 9, 1))
-    assert Decimal("24") not in data.vat_rates_on(date(2024, 9, 1))
-    assert Decimal("14") in data.vat_rates_on(date(2025, 12, 31))
-    assert Decimal("13.5") in data.vat_rates_on(date(2026, 1, 1))
-    assert Decimal("14") not in data.vat_rates_on(date(2026, 1, 1))
+    names = ("Österbottens livskraftscentral", "livskraftscentralen i österbotten", "EVK-POH",
+             "evk-8", "Pohjanmaan elinvoimakeskus", "Ostrobothnia Economic Development Centre")
+    assert {data.authority(name).code for name in names} == {"evk-8"}  # type: ignore[union-attr]
+    keha = {data.authority(name).code for name in (  # type: ignore[union-attr]
+        "KEHA-keskus", "Työllisyys-, kehittämis- ja hallintokeskus",
+        "Sysselsättnings-, utvecklings- och förvaltningscentret",
+        "Development and Administrative Services Centre", "KEHA")}
+    assert keha == {"keha"}
 
 
-def test_legal_regime_by_service_date() -> None:
-    """Services until 2024 fall under 1386/2010, from 2025 under 681/2023."""
+def test_default_recipient_by_purpose_region_and_date() -> None:
+    """A decision application goes to the region's ELY Centre until 2025 and its
+    elinvoimakeskus from 2026; a payment claim to KEHA-keskus."""
     data = reference()
-    assert data.regime_on(date(2024, 12, 31)).code == "INT-2010"
-    assert data.regime_on(date(2025, 1, 1)).code == "INT-2023"
+    assert data.default_recipient("decision-application", "09", date(2025, 6, 1)).code == "ely-04"
+    assert data.default_recipient("decision-application", "09", date(2026, 6, 1)).code == "evk-3"
+    assert data.default_recipient("decision-application", "07", date(2026, 6, 1)).code == "evk-4"
+    assert data.default_recipient("decision-application", "90", date(2026, 6, 1)).code == "evk-1"
+    assert data.default_recipient("decision-application", "91", date(2026, 6, 1)).code == "evk-2"
+    assert data.default_recipient("payment-claim", "04", date(2026, 6, 1)).code == "keha"
 
 
-def test_every_data_file_states_its_source() -> None:
-    """Each reference file names where its data came from."""
-    assert all(source.strip() for source in reference().sources.values())
-    assert set(reference().sources) == {"municipalities", "counties", "categories",
-                                        "authorities", "vat", "regimes", "parameters"}
+def test_vat_rates_by_date_and_category() -> None:
+    """The general rate rose to 25.5 % on 2024-09-01; accommodation moved from 10 % to 14 % in
+    2025 and took 13.5 % in 2026; interpretation is always at the general rate."""
+    data = reference()
+
+    def rates(category: str, day: date) -> list[Decimal]:
+        return [rate.percent for rate in data.vat_rates_for(category, day)]
+
+    assert rates("INTERPRET", date(2024, 8, 31)) == [Decimal("24")]
+    assert rates("INTERPRET", date(2024, 9, 1)) == [Decimal("25.5")]
+    assert rates("SAFETY", date(2024, 12, 31)) == [Decimal("25.5"), Decimal("10")]
+    assert rates("SAFETY", date(2025, 12, 31)) == [Decimal("25.5"), Decimal("14")]
+    assert rates("SAFETY", date(2026, 1, 1)) == [Decimal("25.5"), Decimal("13.5")]
+    assert rates("HEALTH", date(2026, 1, 1)) == [Decimal("25.5"), Decimal("13.5")]
+    assert rates("OTHER", date(2026, 1, 1)) == [Decimal("25.5"), Decimal("13.5"), Decimal("10")]
+
+
+def test_legal_basis_by_service_date() -> None:
+    """1458/2006 only before 2011-09-01; 1386/2010 § 53 until 2024; 681/2023 § 68 from 2025."""
+    data = reference()
+    assert "1458/2006" in data.regime_on(date(2011, 8, 31)).text["fi"]  # type: ignore[union-attr]
+    later = data.regime_on(date(2011, 9, 1))
+    assert later is not None
+    assert "1386/2010 53 §" in later.text["fi"]
+    assert "1458/2006" not in later.text["fi"]
+    assert "681/2023 68 §" in data.regime_on(date(2025, 1, 1)).text["fi"]  # type: ignore[union-attr]
+
+
+def test_a_merged_municipality_exists_until_its_merger() -> None:
+    """Pertunmaa (588) existed until 2024-12-31 and merged into Mäntyharju (507)."""
+    pertunmaa = reference().municipality("588")
+    assert pertunmaa is not None
+    assert pertunmaa.exists_on(date(2024, 12, 31))
+    assert not pertunmaa.exists_on(date(2025, 1, 1))
+    assert pertunmaa.successor == "507"
+
+
+def test_helsinki_is_never_heinavesi() -> None:
+    """The City of Helsinki may give 091, 91, 90 or HVA90, never 090 (Heinävesi)."""
+    data = reference()
+    assert all(data.helsinki_code(code) for code in ("091", "91", "90", "HVA90"))
+    assert not data.helsinki_code("090")
+    assert data.municipality("090").fi == "Heinävesi"  # type: ignore[union-attr]
 
 
 MUNICIPALITY_CODES = sorted(reference().municipalities)
@@ -105,3 +164,54 @@ def test_county_found_by_any_written_form(number: int, form: str) -> None:
 def test_unknown_county_codes(number: int) -> None:
     """Two-digit codes between the counties and Helsinki are not counties."""
     assert reference().county(f"{number:02d}") is None
+
+
+# --------------------------------------------------- against Statistics Finland's files
+
+CLASSIFICATIONS = Path(__file__).parent / "classifications"
+
+
+def _classification(year: int) -> list[dict[str, str]]:
+    with (CLASSIFICATIONS / f"municipalities-{year}.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_shipped_data_match_the_classification_of_the_year(year: int) -> None:
+    """The municipalities in existence on 1 January of each year are exactly Statistics
+    Finland's list of that year (309, then 308), with its names and counties, and from 2026 its
+    elinvoimakeskus; the counties have its names."""
+    data = reference()
+    rows = _classification(year)
+    day = date(year, 1, 1)
+    existing = {code for code, m in data.municipalities.items() if m.exists_on(day)}
+    assert existing == {row["code"] for row in rows}
+    assert len(existing) == {2024: 309, 2025: 308, 2026: 308}[year]
+    for row in rows:
+        municipality = data.municipalities[row["code"]]
+        assert (municipality.fi, municipality.sv, municipality.county) == (
+            row["name_fi"], row["name_sv"], row["county_code"])
+        county = data.counties[row["county_code"]]
+        assert (county.fi, county.sv, county.en) == (row["county_fi"], row["county_sv"],
+                                                     row["county_en"])
+        if "evk_code" in row:
+            centre = data.authorities[county.elinvoimakeskus]
+            assert centre.code == f"evk-{row['evk_code']}"
+            assert (centre.fi, centre.sv, centre.en) == (row["evk_fi"], row["evk_sv"],
+                                                         row["evk_en"])
+
+
+def test_the_generator_reproduces_the_shipped_files() -> None:
+    """Running tests/classifications/make_reference_data.py on the checked-in classifications
+    gives exactly the shipped municipality and county files (no hand edits)."""
+    sys.path.insert(0, str(CLASSIFICATIONS))
+    try:
+        import make_reference_data
+    finally:
+        sys.path.remove(str(CLASSIFICATIONS))
+    years = make_reference_data._years()
+    data_dir = Path(resources.files("elyclaims").joinpath("data"))  # type: ignore[arg-type]
+    assert make_reference_data.municipalities_toml(years) == (
+        data_dir / "municipalities.toml").read_text(encoding="utf-8")
+    assert make_reference_data.counties_toml(years) == (
+        data_dir / "counties.toml").read_text(encoding="utf-8")

@@ -71,8 +71,11 @@ def test_rule_case(path: Path, tmp_path: Path) -> None:
     assert sorted(where(f) for f in found) == sorted(e["where"] for e in expected)
     for expectation in expected:
         assert expectation["rule"] == rule
+        at_place = [f for f in found if where(f) == expectation["where"]]
         if "key" in expectation:
-            assert expectation["key"] in {f.key for f in found if where(f) == expectation["where"]}
+            assert expectation["key"] in {f.key for f in at_place}
+        for name, value in expectation.get("params", {}).items():
+            assert value in {f.parameters.get(name) for f in at_place}, (name, value)
     if path.stem.startswith("clean"):
         assert expected == []
     else:

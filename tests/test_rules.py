@@ -212,3 +212,64 @@ def test_rules_command(cli: Callable[..., Run], tmp_path: Path) -> None:
     (tmp_path / "elyclaims.toml").write_text('[severity]\n"EL-008" = "info"\n', encoding="utf-8")
     text = cli("rules", "--lang", "en").out
     assert "EL-008  info" in text
+
+
+def _aland(sheets: dict[str, Sheet]) -> None:
+    """Both clients living in Mariehamn (478, Åland), the lines HEALTH and SOCIAL."""
+    for row in sheets["Asiakkaat"].rows[1:]:
+        row[3] = "Maarianhamina - Mariehamn"
+
+
+@pytest.mark.parametrize(("code", "cl003"), [(None, []), ("91", []), ("Åland", []),
+                                              ("04", ["CL-003/aland"])])
+def test_aland_health_care_claims_health_care_on_aland(
+    tmp_path: Path, code: str | None, cl003: list[str]
+) -> None:
+    """ÅHS may claim health care for Åland's residents, not their social services or
+    interpretation; its code is 91 (or none)."""
+    sheets = clean_claim()
+    _aland(sheets)
+    _claimant(sheets, "Ålands hälso- och sjukvård", "ÅHS", code or "", "0201256-6")
+    if code is None:
+        sheets["Hakemus"].rows[3][1] = None
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    assert [f.key for f in report.findings if f.rule == "CL-003"] == cl003
+    assert "CL-002" not in {f.rule for f in report.findings}
+    # line 2 is HEALTH (ÅHS's), line 3 INTERPRET and line 4 SOCIAL (the municipality's)
+    assert {f.line_id for f in report.findings if f.rule == "EL-006"} == {"Kulut:3", "Kulut:4"}
+
+
+def test_helsinki_code_090_is_heinavesi(tmp_path: Path) -> None:
+    """A Helsinki claimant giving 090 (Heinävesi's code) is CL-003; 091 and 90 are not."""
+    for code, expected in (("090", ["CL-003/helsinki"]), ("091", []), ("90", [])):
+        sheets = clean_claim()
+        _claimant(sheets, "Helsingin kaupunki", "Helsingin kaupunki", code, "0201256-6")
+        _, report = read_claim(write_xlsx(tmp_path / f"h{code}.xlsx", sheets), today=TODAY)
+        assert [f.key for f in report.findings if f.rule == "CL-003"] == expected, code
+
+
+def test_names_in_messages_are_in_the_readers_language(tmp_path: Path) -> None:
+    """EL-006 names the home municipality and the organiser in the reader's language: Vanda
+    and Vanda och Kervo välfärdsområde in Swedish, Vantaa in Finnish."""
+    sheets = clean_claim()
+    _claimant(sheets, "Hakija", "hyvinvointialue", "01", "0201256-6")
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    finding = next(f for f in report.findings if f.rule == "EL-006" and f.line_id == "Kulut:2")
+    assert "Vanda" in finding.message("sv")
+    assert "Vanda och Kervo välfärdsområde" in finding.message("sv")
+    assert "Vantaan ja Keravan hyvinvointialue" in finding.message("fi")
+    assert "Vantaa and Kerava wellbeing services county" in finding.message("en")
+    assert finding.parameters["expected"] == "04"
+
+
+def test_ceased_centre_names_the_successor_in_each_language(tmp_path: Path) -> None:
+    """CL-007 for the Häme ELY Centre names Päijät-Häme's successor in Finnish, Swedish and
+    English."""
+    sheets = clean_claim()
+    _claimant(sheets, "Päijät-Hämeen hyvinvointialue", "hyvinvointialue", "09", "0201256-6")
+    sheets["Hakemus"].rows[7][1] = "Hämeen ELY-keskus"
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
+    finding = next(f for f in report.findings if f.rule == "CL-007")
+    assert "Kaakkois-Suomen elinvoimakeskus" in finding.hint("fi")
+    assert "Sydöstra Finlands livskraftscentral" in finding.hint("sv")
+    assert "Southeastern Finland Economic Development Centre" in finding.hint("en")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from elyclaims.findings import Severity
+from elyclaims.vocabulary import Severity
 
 __all__ = ["LANGUAGES", "Catalogue", "RuleInfo", "catalogue"]
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from elyclaims._version import __version__
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from elyclaims.config import Config
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
@@ -93,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--format", choices=("text", "json"), default="text")
     inspect.add_argument("--lang", choices=("fi", "sv", "en"),
                          help="language of messages (default: LANG)")
+    inspect.add_argument("--today", metavar="YYYY-MM-DD", type=_date,
+                         help="the date the rules treat as today (default: ELYCLAIMS_TODAY, "
+                         "then the day the package was built)")
     inspect.set_defaults(handler=_inspect)
 
     rules = commands.add_parser(
@@ -111,6 +116,42 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
     command.add_argument("--lang", choices=("fi", "sv", "en"),
                          help="language of messages (default: config, then LANG)")
+    _today_option(command)
+
+
+def _today_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--today", metavar="YYYY-MM-DD", type=_date,
+                         help="the date the rules treat as today (default: ELYCLAIMS_TODAY, "
+                         "then the system date)")
+
+
+def _date(text: str) -> date:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _today(args: argparse.Namespace) -> date | None:
+    """--today, else ELYCLAIMS_TODAY, else None (the system date): the same in every command.
+
+    Raises:
+        UsageError: when ELYCLAIMS_TODAY is not a date.
+    """
+    if getattr(args, "today", None) is not None:
+        given: date = args.today
+        return given
+    variable = os.environ.get("ELYCLAIMS_TODAY", "").strip()
+    if not variable:
+        return None
+    try:
+        return _date(variable)
+    except argparse.ArgumentTypeError as error:
+        from elyclaims.errors import UsageError
+
+        raise UsageError(f"ELYCLAIMS_TODAY: {error}") from None
 
 
 def _language(flag: str | None, config: Config | None) -> str:
@@ -145,7 +186,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     lang = _language(args.lang, config)
-    _, report = read_claim(args.inputs, config=config)
+    _, report = read_claim(args.inputs, config=config, today=_today(args))
     if args.format == "json":
         _emit(report_to_json(report, lang=lang, max_findings=args.max_findings), json=True)
     else:
@@ -156,6 +197,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    import datetime as dt
     from pathlib import Path
 
     from elyclaims.check import read_claim
@@ -171,7 +213,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.attachments is not None and not Path(args.attachments).is_dir():
         return _fail(f"{args.attachments}: the attachments folder does not exist")
     lang = _language(args.lang, config)
-    claim, report = read_claim(args.inputs, config=config, today=created_at.date())
+    today = _today(args) or dt.date.today()
+    claim, report = read_claim(args.inputs, config=config, today=today)
     if claim is None:
         if args.format == "json":
             _emit(report_to_json(report, lang=lang), json=True)
@@ -180,7 +223,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         built = build_package(claim, report, output, attachments=args.attachments,
-                              created_at=created_at, strict=args.strict)
+                              created_at=created_at, strict=args.strict, today=today)
     except BuildRefused as refused:
         if args.format == "json":
             _emit(report_to_json(refused.report, lang=lang), json=True)
@@ -215,7 +258,7 @@ def _inspect(args: argparse.Namespace) -> int:
     from elyclaims.render import inspected_to_json, inspected_to_text
 
     lang = _language(args.lang, None)
-    inspected = inspect_package(args.package)
+    inspected = inspect_package(args.package, today=_today(args))
     render = inspected_to_json if args.format == "json" else inspected_to_text
     _emit(render(inspected, lang=lang), json=args.format == "json")
     if not inspected.report.opened:

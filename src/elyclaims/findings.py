@@ -7,28 +7,42 @@ can be printed in Finnish, Swedish or English and carried in a package by its me
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from elyclaims.catalogue import catalogue
 from elyclaims.privacy import sanitize
+from elyclaims.reference import reference
+from elyclaims.vocabulary import Severity
 
-__all__ = ["Finding", "Location", "Severity"]
+__all__ = ["Finding", "Location", "Named", "Severity"]
 
 
-class Severity(enum.Enum):
-    """How much a finding matters: errors block a package, warnings travel in it."""
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Something of the reference data that a message names (an authority, a county, a
+    municipality, a category, a legal regime): carried by its code, put into words in the
+    reader's language only when the message is rendered."""
 
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+    kind: str
+    code: str
 
-    @property
-    def rank(self) -> int:
-        """0 for errors, 1 for warnings, 2 for infos (most severe first)."""
-        return ("error", "warning", "info").index(self.value)
+    def __str__(self) -> str:
+        return self.code
+
+
+#: A message parameter: text, a named thing, or several named things (joined with " / ").
+Param = str | Named | tuple[Named, ...]
+
+
+def _render(value: Param, lang: str) -> str:
+    if isinstance(value, Named):
+        return reference().name(value.kind, value.code, lang)
+    if isinstance(value, tuple):
+        return " / ".join(_render(item, lang) for item in value)
+    return value
 
 
 def column_letter(index: int) -> str:
@@ -104,7 +118,7 @@ class Finding:
     rule: str
     severity: Severity
     location: Location = field(default_factory=Location)
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, Param], ...] = ()
     value: str | None = None
     key: str = ""
     line_id: str | None = None
@@ -116,7 +130,8 @@ class Finding:
         if self.value is not None:
             object.__setattr__(self, "value", sanitize(self.value))
         object.__setattr__(
-            self, "params", tuple((k, sanitize(v)) for k, v in self.params)
+            self, "params",
+            tuple((k, sanitize(v) if isinstance(v, str) else v) for k, v in self.params),
         )
 
     @classmethod
@@ -132,13 +147,11 @@ class Finding:
         **params: Any,
     ) -> Finding:
         """Make a finding of *rule* with its catalogue severity (unless *severity* is given)."""
-        from elyclaims.catalogue import catalogue
-
         return cls(
             rule=rule,
             severity=severity or catalogue()[rule].severity,
             location=location,
-            params=tuple((name, _as_text(v)) for name, v in params.items()),
+            params=tuple((name, _as_param(v)) for name, v in params.items()),
             value=None if value is None else _as_text(value),
             key=f"{rule}/{variant}" if variant else rule,
             line_id=line_id,
@@ -146,25 +159,37 @@ class Finding:
 
     @property
     def parameters(self) -> Mapping[str, str]:
-        """The message parameters as a mapping."""
-        return dict(self.params)
+        """The message parameters as a mapping, named things by their codes."""
+        return {name: value if isinstance(value, str) else _codes(value)
+                for name, value in self.params}
+
+    def words(self, lang: str) -> Mapping[str, str]:
+        """The message parameters in *lang*: named things by their names in that language."""
+        return {name: _render(value, lang) for name, value in self.params}
 
     def message(self, lang: str = "en") -> str:
         """The message in *lang* (``fi``, ``sv`` or ``en``)."""
-        from elyclaims.catalogue import catalogue
-
-        return catalogue().message(self.key, lang, self.parameters, value=self.value)
+        return catalogue().message(self.key, lang, self.words(lang), value=self.value)
 
     def hint(self, lang: str = "en") -> str:
         """The fix hint in *lang*."""
-        from elyclaims.catalogue import catalogue
-
-        return catalogue().hint(self.key, lang, self.parameters, value=self.value)
+        return catalogue().hint(self.key, lang, self.words(lang), value=self.value)
 
     @property
     def blocks(self) -> bool:
         """True when this finding is an error (it blocks a package)."""
         return self.severity is Severity.ERROR
+
+
+def _codes(value: Named | tuple[Named, ...]) -> str:
+    return value.code if isinstance(value, Named) else " / ".join(item.code for item in value)
+
+
+def _as_param(value: Any) -> Param:
+    if isinstance(value, Named) or (isinstance(value, tuple) and value
+                                    and all(isinstance(item, Named) for item in value)):
+        return value
+    return _as_text(value)
 
 
 def _as_text(value: Any) -> str:

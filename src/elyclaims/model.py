@@ -7,7 +7,6 @@ that a line with one bad cell is still checked on all the others.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -18,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from elyclaims import values
 from elyclaims.findings import Location
-from elyclaims.vocabulary import match_key
+from elyclaims.vocabulary import Category, ClaimantType, Purpose, match_key
 
 __all__ = [
     "AMOUNT_FIELDS",
@@ -45,37 +44,15 @@ def client_key(reference: str | None) -> str:
     return "".join((reference or "").split()).casefold()
 
 
-class Category(enum.StrEnum):
-    """Reimbursable cost categories (Decree 1458/2006 § 14 a)."""
-
-    HEALTH = "HEALTH"
-    SOCIAL = "SOCIAL"
-    INTERPRET = "INTERPRET"
-    SAFETY = "SAFETY"
-    OTHER = "OTHER"
-
-
-class ClaimantType(enum.StrEnum):
-    """Who claims: a wellbeing services county, the City of Helsinki, or a municipality."""
-
-    WELLBEING_SERVICES_COUNTY = "wellbeing-services-county"
-    CITY_OF_HELSINKI = "city-of-helsinki"
-    MUNICIPALITY = "municipality"
-
-
-class Purpose(enum.StrEnum):
-    """What the package asks for: a decision, or payment on a decision."""
-
-    DECISION_APPLICATION = "decision-application"
-    PAYMENT_CLAIM = "payment-claim"
-
-
 CLAIMANT_TYPE_LABELS: dict[ClaimantType, tuple[str, ...]] = {
     ClaimantType.WELLBEING_SERVICES_COUNTY: ("hyvinvointialue", "välfärdsområde",
                                              "wellbeing services county", "hva"),
     ClaimantType.CITY_OF_HELSINKI: ("Helsingin kaupunki", "Helsingfors stad", "City of Helsinki",
                                     "helsinki"),
     ClaimantType.MUNICIPALITY: ("kunta", "kommun", "municipality", "kaupunki", "stad", "city"),
+    ClaimantType.ALAND_HEALTH_CARE: ("Ålands hälso- och sjukvård", "ÅHS", "AHS",
+                                     "Ahvenanmaan terveyden- ja sairaanhoito",
+                                     "Åland health and medical care", "Åland health care"),
 }
 
 PURPOSE_LABELS: dict[Purpose, tuple[str, ...]] = {

@@ -1,12 +1,16 @@
-"""Reference data shipped with elyclaims: municipalities, counties, authorities, VAT rates, legal
-regimes and rule parameters. Each file under ``data/`` states its source and validity date;
-everything is loaded once, on first use.
+"""Reference data shipped with elyclaims: municipalities, counties, authorities, cost categories,
+VAT rates, legal regimes and rule parameters, each dated, each file stating its source.
+
+Everything is loaded once, on first use, and looked up by the date that matters: a client's
+home municipality on the service date, an authority on the claim date, a VAT rate on the
+service (or invoice) date. Who organises a client's services and which authority a claimant's
+claim goes to are answered here too, so that rules, packages and reports ask one place.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,41 +18,65 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from elyclaims.vocabulary import match_key, normalize_label
+from elyclaims.vocabulary import Category, ClaimantType, Purpose, match_key, normalize_label
 
 __all__ = [
     "Authority",
     "CategoryNames",
     "County",
+    "Identity",
     "Municipality",
     "Reference",
     "Regime",
+    "VatRate",
     "reference",
 ]
+
+#: Who an organiser is: ``("county", "04")``, ``("municipality", "092")``.
+Identity = tuple[str, str]
+
+HELSINKI = "091"
+HELSINKI_COUNTY = "90"
+ALAND_COUNTY = "91"
+
+
+def _in_force(valid_from: date | None, valid_until: date | None, day: date) -> bool:
+    return (valid_from is None or valid_from <= day) and (valid_until is None or day <= valid_until)
 
 
 @dataclass(frozen=True, slots=True)
 class Municipality:
-    """A municipality: 3-digit code, names, and the county that organises its health care."""
+    """A municipality: 3-digit code, names, its county, and the dates it existed."""
 
     code: str
     fi: str
     sv: str
     county: str
+    valid_from: date | None = None
+    valid_until: date | None = None
+    successor: str | None = None
+    also: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in *lang* (Swedish for ``sv``, else Finnish)."""
         return self.sv if lang == "sv" else self.fi
 
+    def exists_on(self, day: date) -> bool:
+        """True when the municipality existed on *day*."""
+        return _in_force(self.valid_from, self.valid_until, day)
+
 
 @dataclass(frozen=True, slots=True)
 class County:
-    """A wellbeing services county, the City of Helsinki (``90``) or Åland (``91``)."""
+    """A wellbeing services county, the City of Helsinki (``90``) or Åland (``91``), with its
+    regional authorities: the ELY Centre (until 2025) and the elinvoimakeskus (from 2026)."""
 
     code: str
     fi: str
     sv: str
     en: str
+    ely_centre: str
+    elinvoimakeskus: str
     helsinki: bool = False
     outside_reform: bool = False
 
@@ -59,7 +87,8 @@ class County:
 
 @dataclass(frozen=True, slots=True)
 class Authority:
-    """A deciding or paying authority and the dates it operates."""
+    """A deciding or paying authority, the dates it operates, and who took over its tasks
+    (``successors`` by county where its tasks were split, else ``successor``)."""
 
     code: str
     kind: str
@@ -69,7 +98,9 @@ class Authority:
     valid_from: date | None = None
     valid_until: date | None = None
     successor: str | None = None
+    successors: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    short: str | None = None
 
     def name(self, lang: str) -> str:
         """The name in *lang*."""
@@ -77,9 +108,13 @@ class Authority:
 
     def operates_on(self, day: date) -> bool:
         """True when the authority exists on *day*."""
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_until is None or day <= self.valid_until
-        )
+        return _in_force(self.valid_from, self.valid_until, day)
+
+    def successor_for(self, county: str | None) -> str | None:
+        """The authority that took over this one's tasks for *county* (or in general)."""
+        if county is not None and county in self.successors:
+            return self.successors[county]
+        return self.successor
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +145,43 @@ class Regime:
     valid_from: date
     valid_until: date | None
     text: Mapping[str, str]
+    short: str = ""
 
     def covers(self, day: date) -> bool:
         """True when a service on *day* falls under this regime."""
-        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+        return _in_force(self.valid_from, self.valid_until, day)
 
 
 @dataclass(frozen=True, slots=True)
 class VatRate:
-    """One VAT rate and the dates it applies to."""
+    """One VAT rate in force: its percent and which rate it is (general, reduced, lowest)."""
 
     percent: Decimal
     name: str
-    valid_from: date
-    valid_until: date | None = None
 
-    def applies_on(self, day: date) -> bool:
-        """True when the rate is in force on *day*."""
-        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+@dataclass(frozen=True)
+class _VatTable:
+    periods: tuple[tuple[date, date | None, Mapping[str, Decimal]], ...]
+    supplies: tuple[tuple[str, str, date | None, date | None], ...]
+    categories: Mapping[str, tuple[str, ...]]
+
+    def rates_on(self, day: date) -> dict[str, Decimal]:
+        for valid_from, valid_until, rates in self.periods:
+            if _in_force(valid_from, valid_until, day):
+                return dict(rates)
+        return {}
+
+    def rates_for(self, category: str | None, day: date) -> list[VatRate]:
+        in_force = self.rates_on(day)
+        supplies = self.categories.get(category or "", ("any",))
+        if "any" in supplies:
+            names = set(in_force)
+        else:
+            names = {rate for name, rate, start, end in self.supplies
+                     if name in supplies and _in_force(start, end, day)}
+        return sorted((VatRate(in_force[n], n) for n in names if n in in_force),
+                      key=lambda rate: rate.percent, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -138,47 +192,44 @@ class Reference:
     counties: Mapping[str, County]
     categories: Mapping[str, CategoryNames]
     authorities: Mapping[str, Authority]
-    vat_rates: tuple[VatRate, ...]
+    vat: _VatTable
     regimes: tuple[Regime, ...]
     parameters: Mapping[str, Any]
     sources: Mapping[str, str] = field(default_factory=dict)
-    # Indexes by folded name, built once from the tables above.
+    # Indexes by match key, built once from the tables above.
     _municipality_names: dict[str, Municipality] = field(init=False, repr=False)
     _county_names: dict[str, County] = field(init=False, repr=False)
     _authority_names: dict[str, Authority] = field(init=False, repr=False)
     _category_names: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_category_names", {
-            match_key(name): category.code
-            for category in self.categories.values()
-            for name in category.accepted
-        })
-        object.__setattr__(self, "_municipality_names", {
-            normalize_label(name): municipality
-            for municipality in self.municipalities.values()
-            for name in (municipality.fi, municipality.sv)
-        })
-        object.__setattr__(self, "_county_names", {
-            normalize_label(name): county
-            for county in self.counties.values()
-            for name in (county.fi, county.sv, county.en)
-        })
-        object.__setattr__(self, "_authority_names", {
-            normalize_label(name): authority
-            for authority in self.authorities.values()
+        def index(entries: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+            return {match_key(name): value for name, value in entries}
+
+        object.__setattr__(self, "_municipality_names", index(
+            (name, municipality) for municipality in self.municipalities.values()
+            for name in (municipality.fi, municipality.sv, *municipality.also)))
+        object.__setattr__(self, "_county_names", index(
+            (name, county) for county in self.counties.values()
+            for name in (county.fi, county.sv, county.en)))
+        object.__setattr__(self, "_authority_names", index(
+            (name, authority) for authority in self.authorities.values()
             for name in (authority.code, authority.fi, authority.sv, authority.en,
-                         *authority.aliases)
-        })
+                         *((authority.short,) if authority.short else ()), *authority.aliases)))
+        object.__setattr__(self, "_category_names", index(
+            (name, category.code) for category in self.categories.values()
+            for name in category.accepted))
+
+    # ------------------------------------------------------------------------- lookups
 
     def municipality(self, code_or_name: str | None) -> Municipality | None:
-        """The municipality with this code (``91`` or ``091``) or Finnish/Swedish name."""
+        """The municipality with this code (``91`` or ``091``) or name, whenever it existed."""
         if not code_or_name:
             return None
         text = code_or_name.strip()
         if text.isdigit() and len(text) <= 3:
             return self.municipalities.get(text.zfill(3))
-        return self._municipality_names.get(normalize_label(text))
+        return self._municipality_names.get(match_key(text))
 
     def county(self, code_or_name: str | None) -> County | None:
         """The county with this code (``4``, ``04``, ``HVA04``) or name."""
@@ -189,30 +240,132 @@ class Reference:
             text = text[3:]
         if text.isdigit() and len(text) <= 2:
             return self.counties.get(text.zfill(2))
-        return self._county_names.get(normalize_label(code_or_name))
+        return self._county_names.get(match_key(code_or_name))
 
     def authority(self, code_or_name: str | None) -> Authority | None:
-        """The authority with this code or any of its names."""
+        """The authority with this code or any of its names or aliases."""
         if not code_or_name:
             return None
-        return self._authority_names.get(normalize_label(code_or_name))
+        return self._authority_names.get(match_key(code_or_name))
 
     def category(self, written: str | None) -> str | None:
         """The category code for a name as an officer writes it (any of the three languages,
         any case, accents and spacing), or None for a name that is no category."""
         return self._category_names.get(match_key(written)) if written else None
 
-    def vat_rates_on(self, day: date) -> list[Decimal]:
-        """The VAT rates (percent) in force on *day*."""
-        return [rate.percent for rate in self.vat_rates if rate.applies_on(day)]
-
     def regime_on(self, day: date) -> Regime | None:
         """The legal regime that covers a service on *day*."""
         return next((regime for regime in self.regimes if regime.covers(day)), None)
 
+    def vat_rates_for(self, category: str | None, day: date) -> list[VatRate]:
+        """The VAT rates a line of *category* may carry on *day* (all in force for OTHER or an
+        unknown category), highest first."""
+        return self.vat.rates_for(category, day)
+
     def parameter(self, section: str, name: str) -> Any:
         """A rule parameter from ``parameters.toml``."""
         return self.parameters[section][name]
+
+    def name(self, kind: str, code: str, lang: str) -> str:
+        """The name of the *kind* (``authority``, ``county``, ``municipality``, ``category``,
+        ``regime``) with *code* in *lang*; the code itself when it is not known."""
+        table: Mapping[str, Any] = {
+            "authority": self.authorities, "county": self.counties,
+            "municipality": self.municipalities, "category": self.categories,
+        }.get(kind, {})
+        if kind == "regime":
+            regime = next((r for r in self.regimes if r.code == code), None)
+            return regime.text.get(lang, regime.text["en"]) if regime else code
+        entry = table.get(code)
+        return entry.name(lang) if entry is not None else code
+
+    # -------------------------------------------------------------- who is who, and when
+
+    def claimant_identity(self, kind: str | None, code: str | None) -> Identity | None:
+        """``("county", "04")`` or ``("municipality", "092")`` for a claimant whose type and
+        code are known: the City of Helsinki is ``("municipality", "091")`` whatever code it
+        gave, ÅHS is ``("county", "91")``. None when the claimant cannot be told."""
+        if kind == ClaimantType.CITY_OF_HELSINKI:
+            return ("municipality", HELSINKI)
+        if kind == ClaimantType.ALAND_HEALTH_CARE:
+            return ("county", ALAND_COUNTY)
+        if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
+            county = self.county(code) if code and not _is_municipality_code(code) else None
+            if county is not None and not county.helsinki and not county.outside_reform:
+                return ("county", county.code)
+            return None
+        if kind == ClaimantType.MUNICIPALITY:
+            municipality = self.municipality(code) if code else None
+            return ("municipality", municipality.code) if municipality else None
+        return None
+
+    def helsinki_code(self, code: str) -> bool:
+        """True for a code the City of Helsinki may give: its municipality code 091 (``91``)
+        or its code 90 in the county classification (``HVA90``). Not ``090``: that is
+        Heinävesi."""
+        text = normalize_label(code).replace(" ", "")
+        return text in {"091", "91", "90", "hva90"}
+
+    def region(self, identity: Identity | None) -> str | None:
+        """The county whose regional authorities serve *identity*'s claims."""
+        if identity is None:
+            return None
+        kind, code = identity
+        if kind == "county":
+            return code
+        municipality = self.municipalities.get(code)
+        return municipality.county if municipality else None
+
+    def regional_authority(self, county: str | None, day: date) -> Authority | None:
+        """The deciding authority of *county* on *day*: its elinvoimakeskus from 2026, its ELY
+        Centre before (whichever is in operation)."""
+        entry = self.counties.get(county or "")
+        if entry is None:
+            return None
+        for code in (entry.elinvoimakeskus, entry.ely_centre):
+            authority = self.authorities.get(code)
+            if authority is not None and authority.operates_on(day):
+                return authority
+        return None
+
+    def payer(self, day: date) -> Authority | None:
+        """The authority that pays on a decision (KEHA-keskus)."""
+        return next((a for a in self.authorities.values()
+                     if a.kind == "payer" and a.operates_on(day)), None)
+
+    def default_recipient(self, purpose: str | None, county: str | None,
+                          day: date) -> Authority | None:
+        """Where a claim goes when it names no recipient: a payment claim to the payer, a
+        decision application to the claimant's regional authority on *day*."""
+        if purpose == Purpose.PAYMENT_CLAIM:
+            return self.payer(day)
+        return self.regional_authority(county, day)
+
+    def organisers(self, home: Municipality, category: str, day: date) -> set[Identity]:
+        """Who may claim a cost of *category* for a client living in *home* on *day*.
+
+        Before the social and health care reform, the home municipality. From it, health and
+        social care is the county's (or Helsinki's), other costs the county's or the
+        municipality's; on Åland, outside the reform, the municipality, and ÅHS for health care.
+        """
+        municipality: Identity = ("municipality", home.code)
+        county = self.counties.get(home.county)
+        if day < self.parameter("rules", "reform_date") or county is None:
+            return {municipality}
+        if county.outside_reform:
+            if category == Category.HEALTH:
+                return {municipality, ("county", county.code)}
+            return {municipality}
+        organiser: Identity = (("municipality", HELSINKI) if county.helsinki
+                               else ("county", county.code))
+        if category in {Category.HEALTH, Category.SOCIAL}:
+            return {organiser}
+        return {municipality, organiser}
+
+
+def _is_municipality_code(code: str) -> bool:
+    text = code.strip()
+    return text.isdigit() and len(text) == 3
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -220,58 +373,61 @@ def _load(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _vat_table(data: Mapping[str, Any]) -> _VatTable:
+    periods = tuple(
+        (entry["valid_from"], entry.get("valid_until"),
+         {name: Decimal(entry[name]) for name in ("general", "reduced", "lowest")})
+        for entry in data["period"]
+    )
+    supplies = tuple((entry["name"], entry["rate"], entry.get("valid_from"),
+                      entry.get("valid_until")) for entry in data["supply"])
+    return _VatTable(periods, supplies,
+                     {code: tuple(names) for code, names in data["category"].items()})
+
+
 @cache
 def reference() -> Reference:
     """Load the reference data shipped with elyclaims (once per process)."""
-    municipalities_data = _load("municipalities.toml")
-    counties_data = _load("counties.toml")
-    authorities_data = _load("authorities.toml")
-    vat_data = _load("vat.toml")
-    categories_data = _load("categories.toml")
-    regimes_data = _load("regimes.toml")
-    parameters = _load("parameters.toml")
+    files = {name: _load(f"{name}.toml") for name in (
+        "municipalities", "counties", "categories", "authorities", "vat", "regimes",
+        "parameters")}
     municipalities = {
-        code: Municipality(code=code, fi=entry["fi"], sv=entry["sv"], county=entry["county"])
-        for code, entry in municipalities_data["municipality"].items()
+        code: Municipality(code=code, fi=entry["fi"], sv=entry["sv"], county=entry["county"],
+                           valid_from=entry.get("valid_from"),
+                           valid_until=entry.get("valid_until"),
+                           successor=entry.get("successor"), also=tuple(entry.get("also", ())))
+        for code, entry in files["municipalities"]["municipality"].items()
     }
     counties = {
         code: County(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
+                     ely_centre=entry["ely_centre"], elinvoimakeskus=entry["elinvoimakeskus"],
                      helsinki=entry.get("helsinki", False),
                      outside_reform=entry.get("outside_reform", False))
-        for code, entry in counties_data["county"].items()
+        for code, entry in files["counties"]["county"].items()
+    }
+    categories = {
+        code: CategoryNames(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
+                            also=tuple(entry.get("also", ())))
+        for code, entry in files["categories"]["category"].items()
     }
     authorities = {
         code: Authority(
             code=code, kind=entry["kind"], fi=entry["fi"], sv=entry["sv"], en=entry["en"],
             valid_from=entry.get("valid_from"), valid_until=entry.get("valid_until"),
-            successor=entry.get("successor"), aliases=tuple(entry.get("aliases", ())),
+            successor=entry.get("successor"), successors=dict(entry.get("successors", {})),
+            aliases=tuple(entry.get("aliases", ())), short=entry.get("short"),
         )
-        for code, entry in authorities_data["authority"].items()
+        for code, entry in files["authorities"]["authority"].items()
     }
-    categories = {
-        code: CategoryNames(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
-                            also=tuple(entry.get("also", ())))
-        for code, entry in categories_data["category"].items()
-    }
-    vat_rates = tuple(
-        VatRate(percent=Decimal(entry["percent"]), name=entry["name"],
-                valid_from=entry["valid_from"], valid_until=entry.get("valid_until"))
-        for entry in vat_data["rate"]
-    )
     regimes = tuple(
         Regime(code=code, valid_from=entry["valid_from"], valid_until=entry.get("valid_until"),
-               text={lang: entry[lang] for lang in ("fi", "sv", "en")})
-        for code, entry in regimes_data["regime"].items()
+               text={lang: entry[lang] for lang in ("fi", "sv", "en")},
+               short=entry.get("short", ""))
+        for code, entry in files["regimes"]["regime"].items()
     )
-    sources = {
-        name: data["meta"]["source"]
-        for name, data in (("municipalities", municipalities_data), ("counties", counties_data),
-                           ("categories", categories_data),
-                           ("authorities", authorities_data), ("vat", vat_data),
-                           ("regimes", regimes_data), ("parameters", parameters))
-    }
     return Reference(
         municipalities=municipalities, counties=counties, categories=categories,
-        authorities=authorities,
-        vat_rates=vat_rates, regimes=regimes, parameters=parameters, sources=sources,
+        authorities=authorities, vat=_vat_table(files["vat"]), regimes=regimes,
+        parameters=files["parameters"],
+        sources={name: data["meta"]["source"] for name, data in files.items()},
     )

@@ -19,9 +19,13 @@ __all__ = [
     "EXPENSE_FIELDS",
     "SHEET_NAMES",
     "TOTALS_WORDS",
+    "Category",
+    "ClaimantType",
     "FieldSpec",
     "Kind",
+    "Purpose",
     "Role",
+    "Severity",
     "match_key",
     "normalize_label",
     "starts_with_totals_word",
@@ -47,6 +51,46 @@ def match_key(text: str) -> str:
     palvelut`` and ``sosiaalipalvelut`` one category.
     """
     return normalize_label(text).replace(" ", "")
+
+
+class Severity(enum.Enum):
+    """How much a finding matters: errors block a package, warnings travel in it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for infos (most severe first)."""
+        return ("error", "warning", "info").index(self.value)
+
+
+class Category(enum.StrEnum):
+    """Reimbursable cost categories (1386/2010 § 53, 681/2023 § 68 and their decrees)."""
+
+    HEALTH = "HEALTH"
+    SOCIAL = "SOCIAL"
+    INTERPRET = "INTERPRET"
+    SAFETY = "SAFETY"
+    OTHER = "OTHER"
+
+
+class ClaimantType(enum.StrEnum):
+    """Who claims: a wellbeing services county, the City of Helsinki, a municipality, or
+    Åland's health care authority (ÅHS, for health care on Åland)."""
+
+    WELLBEING_SERVICES_COUNTY = "wellbeing-services-county"
+    CITY_OF_HELSINKI = "city-of-helsinki"
+    MUNICIPALITY = "municipality"
+    ALAND_HEALTH_CARE = "aland-health-care"
+
+
+class Purpose(enum.StrEnum):
+    """What the package asks for: a decision, or payment on a decision."""
+
+    DECISION_APPLICATION = "decision-application"
+    PAYMENT_CLAIM = "payment-claim"
 
 
 class Role(enum.Enum):

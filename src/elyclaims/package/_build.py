@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -145,12 +145,15 @@ def build_package(
     created_at: datetime | None = None,
     strict: bool = False,
     data: Reference | None = None,
+    today: date | None = None,
 ) -> BuiltPackage:
     """Write the package of *claim* to *output*, atomically.
 
     *report* is the claim's report from :func:`elyclaims.read_claim`; the attachment checks
     add to it. A report made for another claim object (or none at all) is not trusted: the
-    claim is checked again on its own. Nothing is written while an error remains.
+    claim is checked again on its own. Nothing is written while an error remains. *today* is
+    the claim date (the rules' today, which decides the default recipient); by default the
+    date of *created_at*.
 
     Raises:
         BuildRefused: errors remain (the report says which); *output* is untouched.
@@ -163,8 +166,9 @@ def build_package(
     data = data or reference()
     target = Path(output)
     created_at = created_at or creation_time()
+    today = today or created_at.date()
     if report.claim is not claim:
-        report = check_claim(claim, today=created_at.date())
+        report = check_claim(claim, today=today)
     attachment_findings, attachment_members = check_attachments(
         claim, Path(attachments) if attachments is not None else None)
     report = Report([*report.findings, *attachment_findings], report.summary, report.sources,
@@ -172,7 +176,7 @@ def build_package(
     if not report.passes(strict=strict):
         raise BuildRefused(report)
     # The claim's header and clients are copied once; the lines are normalized as they stream.
-    header = normalize_claim(claim.model_copy(update={"expenses": ()}), data)
+    header = normalize_claim(claim.model_copy(update={"expenses": ()}), data, today)
     lines = _NormalizedLines(claim)
     carried = findings_to_carry(report.findings)
     package_id = _package_id(header, lines, carried, attachment_members)

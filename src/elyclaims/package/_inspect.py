@@ -13,6 +13,7 @@ import hashlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,10 @@ def _reason(error: BaseException) -> str:
 class _Inspection:
     """One inspection: each step adds findings and says whether the next step may run."""
 
-    def __init__(self, package: Path, limits: ReadLimits) -> None:
+    def __init__(self, package: Path, limits: ReadLimits, today: date | None) -> None:
         self.package = package
         self.limits = limits
+        self.today = today
         self.findings: list[Finding] = []
         self.readable = True
         self.sha256: str | None = None
@@ -227,18 +229,22 @@ class _Inspection:
                 self.findings.append(Finding.make(
                     "PK-002", line.source.location("attachment"), variant="not_packed",
                     value=line.attachment, line_id=line.line_id))
-        context = RuleContext(today=packaged.created_at.date(), config=Config(),
+        context = RuleContext(today=self.today or packaged.created_at.date(), config=Config(),
                               clients_given=True)
         self.findings.extend(settle(run_rules(packaged.claim, context), None, context.config,
                                     packaged.acknowledgements))
 
 
-def inspect_package(path: str | Path, *, limits: ReadLimits | None = None) -> InspectedPackage:
+def inspect_package(
+    path: str | Path, *, limits: ReadLimits | None = None, today: date | None = None
+) -> InspectedPackage:
     """Check the package at *path* within *limits* and read its claim back.
 
-    Never raises on a bad package: every problem is a finding in the returned report.
+    The rules run as on *today*, by default the day the package was built (its claim date):
+    an authority that was in operation then is no error later. Never raises on a bad package:
+    every problem is a finding in the returned report.
     """
-    return _Inspection(Path(path), limits or DEFAULT_LIMITS).run()
+    return _Inspection(Path(path), limits or DEFAULT_LIMITS, today).run()
 
 
 def _compare_headers(

@@ -1,20 +1,22 @@
 """What of a claim goes into a package, in the form the package writes it.
 
-A package carries codes, not the officer's spellings (``092`` for "Vanda", ``EVK-UUS`` for
-"Uudenmaan elinvoimakeskus"), and nothing about a person that the claim does not need: no birth
-year (only whether the client is a minor), no asylum or residence history, no source file paths.
+A package carries codes, not the officer's spellings (``092`` for "Vanda", ``evk-1`` for
+"Uudenmaan elinvoimakeskus", the default recipient when the workbook names none), and nothing
+about a person that the claim does not need: no birth year (only whether the client is a
+minor), no asylum or residence history, no source file paths.
 Reading a package gives back exactly this normalized claim.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import PurePath
 
 from elyclaims.identifiers import normalize_iban
 from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow
-from elyclaims.reference import Reference
+from elyclaims.reference import Authority, Reference
 
-__all__ = ["combined", "minor_during", "normalize_claim", "normalize_line"]
+__all__ = ["combined", "minor_during", "normalize_claim", "normalize_line", "recipient"]
 
 
 def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
@@ -26,8 +28,9 @@ def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
 
 def _claimant_code(claim: Claim, reference: Reference) -> str | None:
     code, kind = claim.claimant.code, claim.claimant.type
-    if kind == ClaimantType.CITY_OF_HELSINKI:
-        return "091"
+    if kind in {ClaimantType.CITY_OF_HELSINKI, ClaimantType.ALAND_HEALTH_CARE}:
+        identity = reference.claimant_identity(kind, code)
+        return identity[1] if identity else code
     if not code:
         return None
     if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
@@ -53,9 +56,20 @@ def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> Expense
     })
 
 
-def normalize_claim(claim: Claim, reference: Reference) -> Claim:
-    """The claim as a package carries it (see the module's docstring)."""
-    authority = reference.authority(claim.recipient)
+def recipient(claim: Claim, reference: Reference, on: date) -> Authority | None:
+    """The authority the claim goes to on *on*: the one it names, else the default of its
+    purpose and the claimant's region."""
+    if claim.recipient:
+        return reference.authority(claim.recipient)
+    region = reference.region(reference.claimant_identity(claim.claimant.type,
+                                                          claim.claimant.code))
+    return reference.default_recipient(claim.purpose, region, on)
+
+
+def normalize_claim(claim: Claim, reference: Reference, on: date) -> Claim:
+    """The claim as a package carries it on the claim date *on* (see the module's
+    docstring)."""
+    authority = recipient(claim, reference, on)
     clients = tuple(
         Client(
             reference=client.reference,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from elyclaims.findings import Finding
+from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim
 from elyclaims.rules._registry import RuleContext, at_line, rule
-from elyclaims.values import format_money
+from elyclaims.values import format_money, quantize
 
 
 @rule("AM-001")
@@ -55,21 +55,24 @@ def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 
 @rule("AM-005")
 def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The implied VAT rate must be a Finnish rate in force on the service or invoice date."""
-    tolerance = Decimal(context.parameter("rules", "vat_rate_tolerance"))
+    """The VAT must fit a rate that the line's category may carry on the service date (the
+    invoice date when there is none): round(net x rate, 2) within 0.01 € of the VAT, so that
+    14 % and 13.5 % are told apart."""
+    tolerance = Decimal(context.parameter("rules", "vat_fit_tolerance"))
     for line in claim.expenses:
         net, vat = line.net_amount, line.vat_amount
         day = line.service_date or line.invoice_date
         if net is None or vat is None or net == 0 or vat == 0 or day is None:
             continue
-        implied = vat / net * 100
-        rates = set(context.reference.vat_rates_on(day))
-        if line.invoice_date is not None:
-            rates.update(context.reference.vat_rates_on(line.invoice_date))
-        if not any(abs(implied - rate) <= tolerance for rate in rates):
-            in_force = ", ".join(f"{rate.normalize():f} %" for rate in sorted(rates) if rate)
-            yield at_line(line, "vat_amount", "AM-005", value=format_money(vat),
-                      rate=f"{implied.quantize(Decimal('0.1'))} %", rates=in_force, day=day)
+        rates = context.reference.vat_rates_for(line.category_code, day)
+        if not rates or any(abs(quantize(net * rate.percent / 100) - vat) <= tolerance
+                            for rate in rates):
+            continue
+        yield at_line(line, "vat_amount", "AM-005", value=format_money(vat),
+                      net=format_money(net), day=day,
+                      category=Named("category", line.category_code)
+                      if line.category_code else line.category or "-",
+                      rates=", ".join(f"{rate.percent.normalize():f} %" for rate in rates))
 
 
 @rule("AM-006")

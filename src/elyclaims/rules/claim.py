@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Iterator
-from datetime import date
 
-from elyclaims.findings import Finding
+from elyclaims.findings import Finding, Named
 from elyclaims.identifiers import expected_business_id, is_valid_business_id, is_valid_iban
 from elyclaims.model import Claim, ClaimantType, Purpose
+from elyclaims.reference import Authority
+from elyclaims.rules._dates import add_months
 from elyclaims.rules._registry import RuleContext, rule
 
-__all__ = ["add_months", "claimant_identity"]
+_REGIONAL = frozenset({"ely-centre", "elinvoimakeskus"})
 
 
-def add_months(day: date, months: int) -> date:
-    """*day* moved by *months* months, clamped to the end of the month (31.1. + 1 = 28.2.) and
-    to the dates Python can hold (year 1 to 9999)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    if year < date.min.year:
-        return date.min
-    if year > date.max.year:
-        return date.max
-    last = monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
+def _authority(authority: Authority | None) -> Named | str:
+    return Named("authority", authority.code) if authority is not None else "-"
 
 
 @rule("CL-001")
@@ -39,40 +30,27 @@ def claimant_business_id(claim: Claim, context: RuleContext) -> Iterator[Finding
 
 @rule("CL-002")
 def claimant_type_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The claimant type must be a county, the City of Helsinki or a municipality."""
+    """The claimant type must be a county, the City of Helsinki, a municipality or ÅHS."""
     kind = claim.claimant.type
     if kind and kind not in {t.value for t in ClaimantType}:
         yield Finding.make("CL-002", claim.location("type"), value=kind)
 
 
-def claimant_identity(claim: Claim, context: RuleContext) -> tuple[str, str] | None:
-    """``("county", "04")`` or ``("municipality", "092")`` for a claimant whose type and code
-    are known; the City of Helsinki is ``("municipality", "091")``. None otherwise."""
-    kind, code = claim.claimant.type, claim.claimant.code
-    if kind == ClaimantType.CITY_OF_HELSINKI:
-        return ("municipality", "091")
-    if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
-        county = context.reference.county(code) if code else None
-        if county is not None and not county.helsinki and not county.outside_reform:
-            return ("county", county.code)
-        return None
-    if kind == ClaimantType.MUNICIPALITY:
-        municipality = context.reference.municipality(code) if code else None
-        return ("municipality", municipality.code) if municipality else None
-    return None
-
-
 @rule("CL-003")
 def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The claimant code must be in the classification and fit the claimant type."""
+    """The claimant code must be in the classification, fit the claimant type and, for a
+    municipality, exist on the claim date."""
     kind, code = claim.claimant.type, claim.claimant.code
     location = claim.location("code")
-    reference = context.reference
+    data = context.reference
     if kind == ClaimantType.CITY_OF_HELSINKI:
-        if code and code.strip().lstrip("0") not in {"91", "90"} and not (
-            (county := reference.county(code)) and county.helsinki
-        ):
+        if code and not data.helsinki_code(code):
             yield Finding.make("CL-003", location, variant="helsinki", value=code)
+        return
+    if kind == ClaimantType.ALAND_HEALTH_CARE:
+        county = data.county(code) if code else None
+        if code and (county is None or not county.outside_reform):
+            yield Finding.make("CL-003", location, variant="aland", value=code)
         return
     if kind not in {ClaimantType.WELLBEING_SERVICES_COUNTY, ClaimantType.MUNICIPALITY}:
         return
@@ -84,12 +62,16 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
         if digits.isdigit() and len(digits) == 3:
             yield Finding.make("CL-003", location, variant="municipality_for_county", value=code)
             return
-        county = reference.county(code)
-        if county is None or county.helsinki or county.outside_reform:
+        if data.claimant_identity(kind, code) is None:
             yield Finding.make("CL-003", location, variant="county", value=code)
         return
-    if reference.municipality(code) is None:
+    municipality = data.municipality(code)
+    if municipality is None:
         yield Finding.make("CL-003", location, variant="municipality", value=code)
+    elif not municipality.exists_on(context.today):
+        yield Finding.make("CL-003", location, variant="ceased", value=code,
+                           until=municipality.valid_until or "", today=context.today,
+                           successor=Named("municipality", municipality.successor or ""))
 
 
 @rule("CL-004")
@@ -124,24 +106,39 @@ def payment_claim_has_decision(claim: Claim, context: RuleContext) -> Iterator[F
 
 
 @rule("CL-007")
-def recipient_in_operation(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The recipient authority must be known and in operation on the day of the claim."""
+def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A recipient that is given must be known, in operation on the claim date and competent
+    for the purpose; with none given, the default (the claimant's regional authority, or the
+    payer for a payment claim) applies, and only a claim from which none follows is reported."""
+    data, today = context.reference, context.today
     location = claim.location("recipient")
+    county = data.region(data.claimant_identity(claim.claimant.type, claim.claimant.code))
+    right = data.default_recipient(claim.purpose, county, today)
     if not claim.recipient:
-        yield Finding.make("CL-007", location, variant="missing")
+        if right is None and county is not None and claim.purpose is not None:
+            yield Finding.make("CL-007", location, variant="missing")
         return
-    authority = context.reference.authority(claim.recipient)
-    if authority is None or (authority.kind == "payer" and claim.purpose != Purpose.PAYMENT_CLAIM):
-        yield Finding.make("CL-007", location, variant="unknown", value=claim.recipient)
-        return
-    if not authority.operates_on(context.today):
-        successor = context.reference.authorities.get(authority.successor or "")
-        yield Finding.make(
-            "CL-007", location, variant="ceased", value=claim.recipient,
-            until=authority.valid_until or "", successor=successor.fi if successor else "",
-            successor_sv=successor.sv if successor else "",
-            successor_en=successor.en if successor else "", today=context.today,
-        )
+    authority = data.authority(claim.recipient)
+    if authority is None:
+        yield Finding.make("CL-007", location, variant="unknown", value=claim.recipient,
+                           expected=_authority(right))
+    elif not authority.operates_on(today):
+        if authority.valid_from is not None and today < authority.valid_from:
+            yield Finding.make("CL-007", location, variant="not_yet", value=claim.recipient,
+                               authority=_authority(authority), since=authority.valid_from,
+                               today=today, expected=_authority(right))
+        else:
+            successor = data.authorities.get(authority.successor_for(county) or "")
+            yield Finding.make("CL-007", location, variant="ceased", value=claim.recipient,
+                               authority=_authority(authority), until=authority.valid_until or "",
+                               today=today, successor=_authority(successor or right))
+    elif claim.purpose == Purpose.PAYMENT_CLAIM and authority.kind != "payer":
+        yield Finding.make("CL-007", location, variant="payment_claim", value=claim.recipient,
+                           authority=_authority(authority), expected=_authority(right))
+    elif claim.purpose == Purpose.DECISION_APPLICATION and authority.kind == "payer":
+        yield Finding.make("CL-007", location, variant="decision_application",
+                           value=claim.recipient, authority=_authority(authority),
+                           expected=_authority(right))
 
 
 @rule("CL-008")
@@ -151,3 +148,20 @@ def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                                         ("email", claim.claimant.email)) if not value]
     if missing:
         yield Finding.make("CL-008", claim.location(missing[0]), missing=", ".join(missing))
+
+
+@rule("CL-009")
+def recipient_of_own_region(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A regional authority in operation that is not the claimant's own region's: regional
+    competence is an inference, so a warning."""
+    data, today = context.reference, context.today
+    authority = data.authority(claim.recipient) if claim.recipient else None
+    if authority is None or authority.kind not in _REGIONAL or not authority.operates_on(today):
+        return
+    if claim.purpose == Purpose.PAYMENT_CLAIM:
+        return  # CL-007's
+    county = data.region(data.claimant_identity(claim.claimant.type, claim.claimant.code))
+    right = data.regional_authority(county, today)
+    if right is not None and right.code != authority.code:
+        yield Finding.make("CL-009", claim.location("recipient"), value=claim.recipient,
+                           authority=_authority(authority), expected=_authority(right))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
-from elyclaims.findings import Finding
+from elyclaims.findings import Finding, Named
 from elyclaims.model import Claim, Client, client_key
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -55,15 +56,33 @@ def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Find
 
 @rule("CT-005")
 def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The home municipality must be a code or name in the classification."""
+    """The home municipality must be a code or name in the classification, and must have
+    existed on each of the client's service dates (with no lines, on the period end); reported
+    once, on the client's cell, naming the successor."""
+    service_dates: dict[str, list[date]] = {}
+    for line in claim.expenses:
+        if line.client_reference and line.service_date is not None:
+            service_dates.setdefault(client_key(line.client_reference), []).append(
+                line.service_date)
     for client in claim.clients:
         location = client.source.location("home_municipality")
         if client.home_municipality is None:
             if "home_municipality" not in client.source.unreadable:
                 yield Finding.make("CT-005", location, variant="missing",
                                    client=client.reference or "")
-        elif context.reference.municipality(client.home_municipality) is None:
+            continue
+        municipality = context.reference.municipality(client.home_municipality)
+        if municipality is None:
             yield Finding.make("CT-005", location, value=client.home_municipality)
+            continue
+        days = service_dates.get(client_key(client.reference)) or (
+            [claim.period_end] if claim.period_end else [])
+        gone = sorted(day for day in days if not municipality.exists_on(day))
+        if gone:
+            yield Finding.make("CT-005", location, variant="ceased",
+                               value=client.home_municipality, day=gone[0],
+                               until=municipality.valid_until or "",
+                               successor=Named("municipality", municipality.successor or ""))
 
 
 @rule("CT-006")

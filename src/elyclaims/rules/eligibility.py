@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from elyclaims.findings import Finding
+from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, client_key
+from elyclaims.rules._dates import add_months
 from elyclaims.rules._registry import RuleContext, at_line, rule
-from elyclaims.rules.claim import add_months, claimant_identity
 from elyclaims.vocabulary import normalize_label
 
 __all__ = ["clients_by_reference"]
@@ -95,35 +95,24 @@ def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-006")
 def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant must be the organiser responsible for the client on the service date."""
-    claimant = claimant_identity(claim, context)
+    data = context.reference
+    claimant = data.claimant_identity(claim.claimant.type, claim.claimant.code)
     if claimant is None:
         return  # CL-002 / CL-003 report the claimant itself
-    reference = context.reference
     reform = context.parameter("rules", "reform_date")
     for line, client in _with_client(claim):
         category, day = line.category_code, line.service_date
-        home = reference.municipality(client.home_municipality)
+        home = data.municipality(client.home_municipality)
         if category is None or day is None or home is None:
             continue
-        county = reference.counties.get(home.county)
-        allowed: set[tuple[str, str]] = {("municipality", home.code)}
-        if day >= reform and county is not None and not county.outside_reform:
-            organiser = ("municipality", "091") if county.helsinki else ("county", county.code)
-            if category in {Category.HEALTH, Category.SOCIAL}:
-                allowed = {organiser}
-            else:
-                allowed.add(organiser)
+        allowed = data.organisers(home, category, day)
         if claimant in allowed:
             continue
-        expected = [
-            reference.municipalities[code].fi if kind == "municipality"
-            else reference.counties[code].fi
-            for kind, code in sorted(allowed)
-        ]
         yield at_line(line, "category", "EL-006", value=line.category,
-                  variant="before_reform" if day < reform else None,
-                  home=f"{home.fi} ({home.code})", expected=" / ".join(expected),
-                  client=client.reference or "")
+                      variant="before_reform" if day < reform else None,
+                      home=Named("municipality", home.code),
+                      expected=tuple(Named(kind, code) for kind, code in sorted(allowed)),
+                      client=client.reference or "")
 
 
 @rule("EL-007")
