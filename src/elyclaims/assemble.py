@@ -25,7 +25,7 @@ from elyclaims.model import (
     client_key,
 )
 from elyclaims.reading import RawInput, RawRow
-from elyclaims.values import CellValueError, format_money, parse_money
+from elyclaims.values import CellValueError, parse_money
 
 __all__ = ["assemble_claim", "line_id"]
 
@@ -271,9 +271,8 @@ def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding
             running = _sum(expenses[totals.lines_from:totals.lines_until], field)
             if stated not in {since, running}:
                 findings.append(Finding.make(
-                    "WB-006", cell.location, value=cell.value, stated=format_money(stated),
-                    computed=format_money(since), difference=format_money(stated - since),
-                    running=format_money(running)))
+                    "WB-006", cell.location, value=cell.value, stated=stated, computed=since,
+                    difference=stated - since, running=running))
     return findings
 
 

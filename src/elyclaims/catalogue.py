@@ -45,8 +45,8 @@ class RuleInfo:
         return self.id.split("-", 1)[0]
 
 
-class _Lenient(dict[str, str]):
-    # A placeholder the caller did not fill stays visible instead of raising.
+class _KeepMissing(dict[str, str]):
+    # A placeholder the finding did not fill stays visible instead of raising.
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -72,25 +72,18 @@ class Catalogue(Mapping[str, RuleInfo]):
         info = self._rules[rule_id]
         return info.variants.get(variant, info.text) if variant else info.text
 
-    def message(
-        self, key: str, lang: str, params: Mapping[str, str], value: str | None = None
-    ) -> str:
-        """Render the message of *key* in *lang* with *params* filled in."""
-        return _fill(self._text(key).message, lang, params, value)
+    def message(self, key: str, lang: str, words: Mapping[str, str]) -> str:
+        """The message of *key* in *lang* with its placeholders filled from *words*."""
+        return _fill(self._text(key).message, lang, words)
 
-    def hint(
-        self, key: str, lang: str, params: Mapping[str, str], value: str | None = None
-    ) -> str:
-        """Render the fix hint of *key* in *lang* with *params* filled in."""
-        return _fill(self._text(key).hint, lang, params, value)
+    def hint(self, key: str, lang: str, words: Mapping[str, str]) -> str:
+        """The fix hint of *key* in *lang* with its placeholders filled from *words*."""
+        return _fill(self._text(key).hint, lang, words)
 
 
-def _fill(texts: Mapping[str, str], lang: str, params: Mapping[str, str], value: str | None) -> str:
+def _fill(texts: Mapping[str, str], lang: str, words: Mapping[str, str]) -> str:
     template = texts.get(lang) or texts["en"]
-    values = _Lenient(params)
-    if value is not None:
-        values.setdefault("value", value)
-    return string.Formatter().vformat(template, (), values)
+    return string.Formatter().vformat(template, (), _KeepMissing(words))
 
 
 def _text(table: Mapping[str, object], rule_id: str) -> Text:

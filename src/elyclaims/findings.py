@@ -9,40 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
 from elyclaims.catalogue import catalogue
+from elyclaims.formatting import Named, Param, Percent, neutral, param
 from elyclaims.privacy import sanitize
-from elyclaims.reference import reference
 from elyclaims.vocabulary import Severity
 
-__all__ = ["Finding", "Location", "Named", "Severity"]
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    """Something of the reference data that a message names (an authority, a county, a
-    municipality, a category, a legal regime): carried by its code, put into words in the
-    reader's language only when the message is rendered."""
-
-    kind: str
-    code: str
-
-    def __str__(self) -> str:
-        return self.code
-
-
-#: A message parameter: text, a named thing, or several named things (joined with " / ").
-Param = str | Named | tuple[Named, ...]
-
-
-def _render(value: Param, lang: str) -> str:
-    if isinstance(value, Named):
-        return reference().name(value.kind, value.code, lang)
-    if isinstance(value, tuple):
-        return " / ".join(_render(item, lang) for item in value)
-    return value
+__all__ = ["Finding", "Location", "Named", "Param", "Percent", "Severity"]
 
 
 def column_letter(index: int) -> str:
@@ -111,15 +88,17 @@ class Finding:
     """One problem (or remark) about the input, tied to one rule and one place.
 
     ``key`` is the message key in the catalogue: the rule id, or ``RULE/variant`` for a rule
-    with several phrasings. ``params`` fill the message's placeholders. ``value`` is the
-    offending value as text. Identity codes are masked in both when the finding is made.
+    with several phrasings. ``params`` fill the message's placeholders and ``value`` is the
+    offending value: values, not words (a date, an amount, a municipality's code), put into
+    the reader's language only when the message is rendered. Identity codes in text are
+    masked when the finding is made.
     """
 
     rule: str
     severity: Severity
     location: Location = field(default_factory=Location)
     params: tuple[tuple[str, Param], ...] = ()
-    value: str | None = None
+    value: Param | None = None
     key: str = ""
     line_id: str | None = None
     acknowledged: str | None = None
@@ -127,7 +106,7 @@ class Finding:
     def __post_init__(self) -> None:
         if not self.key:
             object.__setattr__(self, "key", self.rule)
-        if self.value is not None:
+        if isinstance(self.value, str):
             object.__setattr__(self, "value", sanitize(self.value))
         object.__setattr__(
             self, "params",
@@ -152,28 +131,36 @@ class Finding:
             severity=severity or catalogue()[rule].severity,
             location=location,
             params=tuple((name, _as_param(v)) for name, v in params.items()),
-            value=None if value is None else _as_text(value),
+            value=None if value is None else _as_param(value),
             key=f"{rule}/{variant}" if variant else rule,
             line_id=line_id,
         )
 
     @property
     def parameters(self) -> Mapping[str, str]:
-        """The message parameters as a mapping, named things by their codes."""
-        return {name: value if isinstance(value, str) else _codes(value)
-                for name, value in self.params}
+        """The message parameters as language-neutral text (ISO dates, ``1234.50``, codes)."""
+        return {name: neutral(value) for name, value in self.params}
+
+    @property
+    def value_text(self) -> str | None:
+        """The offending value as language-neutral text (the JSON report's ``value``)."""
+        return None if self.value is None else neutral(self.value)
 
     def words(self, lang: str) -> Mapping[str, str]:
-        """The message parameters in *lang*: named things by their names in that language."""
-        return {name: _render(value, lang) for name, value in self.params}
+        """The message parameters (and ``value``) in *lang*: dates, amounts and rates in its
+        format, named things by their names in it."""
+        words = {name: param(value, lang) for name, value in self.params}
+        if self.value is not None:
+            words.setdefault("value", param(self.value, lang))
+        return words
 
     def message(self, lang: str = "en") -> str:
         """The message in *lang* (``fi``, ``sv`` or ``en``)."""
-        return catalogue().message(self.key, lang, self.words(lang), value=self.value)
+        return catalogue().message(self.key, lang, self.words(lang))
 
     def hint(self, lang: str = "en") -> str:
         """The fix hint in *lang*."""
-        return catalogue().hint(self.key, lang, self.words(lang), value=self.value)
+        return catalogue().hint(self.key, lang, self.words(lang))
 
     @property
     def blocks(self) -> bool:
@@ -181,22 +168,13 @@ class Finding:
         return self.severity is Severity.ERROR
 
 
-def _codes(value: Named | tuple[Named, ...]) -> str:
-    return value.code if isinstance(value, Named) else " / ".join(item.code for item in value)
-
-
 def _as_param(value: Any) -> Param:
-    if isinstance(value, Named) or (isinstance(value, tuple) and value
-                                    and all(isinstance(item, Named) for item in value)):
-        return value
-    return _as_text(value)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
+    """A value kept as what it is (a date, an amount, a rate, a named thing), or as text."""
+    if isinstance(value, datetime):
+        return value.isoformat()  # a raw cell value: shown as the file gave it
+    if isinstance(value, (str, Named, Percent, Decimal, date)) or (
+            isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_as_text(v) for v in value)
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
+        return tuple(_as_param(item) for item in value)
     return str(value)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from itertools import groupby
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
+from elyclaims.formatting import money
 from elyclaims.privacy import sanitize
 from elyclaims.report import Report
 from elyclaims.values import format_money
@@ -87,15 +89,8 @@ def _words(lang: str) -> dict[str, str]:
     return _WORDS.get(lang, _WORDS["en"])
 
 
-def _euros(amount: Any, lang: str) -> str:
-    text = format_money(amount)
-    if lang == "en":
-        return f"€{text}"
-    whole, cents = text.split(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    grouped = f"{int(whole):,}".replace(",", "\u00a0")
-    return f"{sign}{grouped},{cents} €"
+def _euros(amount: Decimal, lang: str) -> str:
+    return money(amount, lang)
 
 
 def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None = None) -> str:
@@ -208,7 +203,7 @@ def _finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
         "cell": location.cell,
         "header": location.header,
         "field": location.field,
-        "value": finding.value,
+        "value": finding.value_text,
         "line_id": finding.line_id,
         "message_key": finding.key,
         "acknowledged": finding.acknowledged,

@@ -34,7 +34,6 @@ from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
 from elyclaims.report import CategoryTotal, Report, summarize
 from elyclaims.rules import RuleContext, run_rules, settle
-from elyclaims.values import format_money
 
 __all__ = ["InspectedPackage", "inspect_package"]
 
@@ -284,5 +283,5 @@ def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:
         if (name == "Claimed" and lines.net == stated.net) or (name != "Claimed" and lines == stated):
             continue
         findings.append(_at(package, CLAIM, "PK-007", total=name,
-                            computed=format_money(lines.net), stated=format_money(stated.net)))
+                            computed=lines.net, stated=stated.net))
     return findings

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from elyclaims.findings import Finding, Named
+from elyclaims.findings import Finding, Named, Percent
 from elyclaims.model import Category, Claim
 from elyclaims.rules._registry import RuleContext, at_line, rule
-from elyclaims.values import format_money, quantize
+from elyclaims.values import quantize
 
 
 @rule("AM-001")
@@ -30,9 +30,8 @@ def net_plus_vat_is_gross(claim: Claim, context: RuleContext) -> Iterator[Findin
         if net is None or vat is None or gross is None:
             continue
         if abs(net + vat - gross) > tolerance:
-            yield at_line(line, "gross_amount", "AM-002", value=format_money(gross),
-                      net=format_money(net), vat=format_money(vat),
-                      expected=format_money(net + vat))
+            yield at_line(line, "gross_amount", "AM-002", value=gross, net=net, vat=vat,
+                          expected=net + vat)
 
 
 @rule("AM-003")
@@ -42,7 +41,7 @@ def negative_is_credit(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         amount = line.net_amount if line.net_amount is not None else line.gross_amount
         if amount is not None and amount < 0 and not line.credited_invoice:
             field = "net_amount" if line.net_amount is not None else "gross_amount"
-            yield at_line(line, field, "AM-003", value=format_money(amount))
+            yield at_line(line, field, "AM-003", value=amount)
 
 
 @rule("AM-004")
@@ -68,11 +67,10 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         if not rates or any(abs(quantize(net * rate.percent / 100) - vat) <= tolerance
                             for rate in rates):
             continue
-        yield at_line(line, "vat_amount", "AM-005", value=format_money(vat),
-                      net=format_money(net), day=day,
+        yield at_line(line, "vat_amount", "AM-005", value=vat, net=net, day=day,
                       category=Named("category", line.category_code)
                       if line.category_code else line.category or "-",
-                      rates=", ".join(f"{rate.percent.normalize():f} %" for rate in rates))
+                      rates=tuple(Percent(rate.percent) for rate in rates))
 
 
 @rule("AM-006")
@@ -81,7 +79,7 @@ def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Fi
     for line in claim.expenses:
         if (line.category_code in {Category.HEALTH, Category.SOCIAL}
                 and line.vat_amount is not None and line.vat_amount != 0):
-            yield at_line(line, "vat_amount", "AM-006", value=format_money(line.vat_amount),
+            yield at_line(line, "vat_amount", "AM-006", value=line.vat_amount,
                       category=line.category_code.value if line.category_code else "")
 
 
@@ -91,4 +89,4 @@ def not_only_gross(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     for line in claim.expenses:
         if (line.net_amount is None and "net_amount" not in line.source.unreadable
                 and line.gross_amount is not None):
-            yield at_line(line, "gross_amount", "AM-007", value=format_money(line.gross_amount))
+            yield at_line(line, "gross_amount", "AM-007", value=line.gross_amount)

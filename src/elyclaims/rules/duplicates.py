@@ -11,7 +11,6 @@ from decimal import Decimal
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.rules._registry import RuleContext, at_line, rule
-from elyclaims.values import format_money
 from elyclaims.vocabulary import normalize_label
 
 __all__ = ["duplicate_key"]
@@ -40,7 +39,7 @@ def same_invoice_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             continue
         if key in first:
             yield at_line(line, "invoice_number", "DU-001", value=line.invoice_number,
-                          first=first[key].line_id, net=format_money(key[3]))
+                          first=first[key].line_id, net=key[3])
         else:
             first[key] = line
 

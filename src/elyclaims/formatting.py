@@ -1,0 +1,129 @@
+"""Numbers, money, percents, dates and names in the reader's language.
+
+Findings carry values (a date, an amount in euros, a rate, a municipality's code); this is
+where they become words, per locale, with Babel: ``1 234,56 €``, ``1.7.2026`` and ``13,5 %`` in
+Finnish and Swedish (Finland's Swedish, ``sv_FI``), ``€1,234.56``, ``1 Jul 2026`` and ``13.5%``
+in English. Babel writes no-break spaces in Finnish and Swedish numbers, as it should.
+
+Language-neutral text (the JSON report's ``value``, the package) uses :func:`neutral` instead:
+ISO dates, amounts with two decimals and a point, codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from elyclaims.values import format_money
+
+__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "neutral", "number",
+           "param", "percent"]
+
+LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Something of the reference data that a message names (an authority, a county, a
+    municipality, a category, a legal regime): carried by its code, put into words in the
+    reader's language only when the message is rendered."""
+
+    kind: str
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A rate in percent (``Decimal("13.5")``), as a message shows it."""
+
+    value: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.value.normalize():f} %"
+
+
+#: A value a message shows: text as it was written, an amount in euros (Decimal), a date, a
+#: count, a rate, a named thing, or several of them.
+Param = str | int | Decimal | date | Percent | Named | tuple[Any, ...]
+
+
+def _locale(lang: str) -> str:
+    return LOCALES.get(lang, LOCALES["en"])
+
+
+def money(amount: Decimal, lang: str) -> str:
+    """An amount in euros: ``1 234,56 €`` (fi, sv), ``€1,234.56`` (en)."""
+    from babel.numbers import format_currency
+
+    return str(format_currency(amount, "EUR", locale=_locale(lang)))
+
+
+def day(value: date, lang: str) -> str:
+    """A date: ``1.7.2026`` (fi, sv), ``1 Jul 2026`` (en)."""
+    from babel.dates import format_date
+
+    return str(format_date(value, "medium" if lang == "en" else "short", locale=_locale(lang)))
+
+
+def percent(rate: Decimal, lang: str) -> str:
+    """A rate in percent with as many decimals as it has: ``13,5 %`` (fi, sv), ``13.5%`` (en)."""
+    from babel.numbers import format_decimal
+
+    text = format_decimal(rate, format="#,##0.##", locale=_locale(lang))
+    return f"{text}%" if lang == "en" else f"{text}\u00a0%"
+
+
+def number(value: int | Decimal, lang: str) -> str:
+    """A plain number with the locale's grouping (``1 234``)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=_locale(lang)))
+
+
+@cache
+def _names() -> Any:
+    from elyclaims.reference import reference
+
+    return reference()
+
+
+def param(value: Param, lang: str) -> str:
+    """*value* as the message in *lang* shows it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Named):
+        return str(_names().name(value.kind, value.code, lang))
+    if isinstance(value, Percent):
+        return percent(value.value, lang)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return money(value, lang)
+    if isinstance(value, date):
+        return day(value, lang)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        separator = " / " if value and all(isinstance(item, Named) for item in value) else ", "
+        return separator.join(param(item, lang) for item in value)
+    return str(value)
+
+
+def neutral(value: Param) -> str:
+    """*value* as language-neutral text: ISO dates, ``1234.50``, codes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        separator = " / " if value and all(isinstance(item, Named) for item in value) else ", "
+        return separator.join(neutral(item) for item in value)
+    return str(value)
