@@ -34,8 +34,10 @@ class Run:
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every test in its own working directory with no ELYCLAIMS_* or locale settings."""
+    """Run every test in its own working directory with no ELYCLAIMS_* or locale settings, and
+    a data folder of its own (so the default ledger is never the user's)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     for name in list(os.environ):
         if name.startswith("ELYCLAIMS_"):
             monkeypatch.delenv(name)

@@ -38,7 +38,8 @@ def _with_errors(tmp_path: Path) -> Path:
 
 
 def _commands(tmp_path: Path) -> list[tuple[list[str | Path], int]]:
-    """Every command that prints, with the exit code it must give."""
+    """Every command that prints, with the exit code it must give (serve prints its address
+    only; test_submission.py runs it)."""
     package = _package(tmp_path)
     broken = _with_errors(tmp_path)
     return [
@@ -58,6 +59,13 @@ def _commands(tmp_path: Path) -> list[tuple[list[str | Path], int]]:
         (["inspect", package, "--format", "json", "--lang", "sv"], 0),
         (["rules", "--lang", "fi"], 0),
         (["rules", "--lang", "sv", "--format", "json"], 0),
+        (["submit", package, "--endpoint", "http://127.0.0.1:9", "--dry-run"], 0),
+        (["submit", package, "--endpoint", "http://127.0.0.1:9", "--lang", "fi"], 3),
+        (["ledger", "mark-submitted", package, "--reference", "VN/1/2026 – ä"], 0),
+        (["ledger", "list"], 0),
+        (["ledger", "list", "--format", "json"], 0),
+        (["status"], 0),
+        (["status", "--format", "json"], 0),
     ]
 
 
@@ -67,7 +75,7 @@ def test_every_command_survives_a_narrow_console(tmp_path: Path, encoding: str) 
     """Under an ASCII, cp850 or cp1252 stream every command exits as it should, prints no
     traceback, writes only what the stream can take, and its JSON is the UTF-8 run's JSON."""
     for args, expected in _commands(tmp_path):
-        fixed = {"SOURCE_DATE_EPOCH": "1793491200"}
+        fixed = {"SOURCE_DATE_EPOCH": "1793491200", "XDG_DATA_HOME": str(tmp_path / "data")}
         narrow = run_elyclaims(*args, env={**fixed, "PYTHONIOENCODING": encoding},
                                encoding=encoding)
         assert narrow.code == expected, (args, narrow.err)

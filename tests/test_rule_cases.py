@@ -13,6 +13,8 @@ from elyclaims import read_claim
 from elyclaims.catalogue import catalogue
 from elyclaims.config import Config
 from elyclaims.findings import Finding, column_index
+from elyclaims.ledger import Ledger
+from elyclaims.package import build_package
 from workbooks import Sheet, clean_claim, write_xlsx
 
 CASES = Path(__file__).parent / "rules"
@@ -49,6 +51,25 @@ def where(finding: Finding) -> str:
     return location.sheet or location.field or ""
 
 
+def _ledger(tmp_path: Path, settings: dict[str, Any]) -> Path:
+    """A real ledger holding the clean base workbook's package, submitted (unless the case
+    says otherwise) under the reference OH-2026-1, with the status the case gives."""
+    base = write_xlsx(tmp_path / "earlier.xlsx", clean_claim())
+    claim, report = read_claim(base, today=TODAY)
+    assert claim is not None
+    built = build_package(claim, report, tmp_path / "earlier.elyclaim.zip")
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger.open(path, create=True) as ledger:
+        ledger.record_built(built, claim)
+        if settings.get("submitted", True):
+            ledger.record_submission(built.sha256, reference="OH-2026-1", how="marked")
+        if "status" in settings:
+            ledger.record_status(built.sha256, settings["status"])
+        if settings.get("superseded"):
+            ledger.supersede(built.sha256)
+    return path
+
+
 def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[str, Any]]]:
     """Build the case's workbook, check it, and return the rule, its findings and the expected."""
     case = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -57,7 +78,9 @@ def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[
     _apply(sheets, case)
     workbook = write_xlsx(tmp_path / f"{rule}-{path.stem}.xlsx", sheets)
     config = Config.model_validate(case.get("config", {}))
-    _, report = read_claim(workbook, config=config, today=case.get("today", TODAY))
+    ledger = _ledger(tmp_path, case["ledger"]) if "ledger" in case else None
+    _, report = read_claim(workbook, config=config, today=case.get("today", TODAY),
+                           ledger=ledger)
     return rule, [f for f in report.findings if f.rule == rule], case.get("expect", [])
 
 

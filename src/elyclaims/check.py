@@ -12,11 +12,12 @@ from pathlib import Path
 
 from elyclaims.assemble import assemble_claim
 from elyclaims.config import Config, load_config
+from elyclaims.ledger import Ledger
 from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.reading import read_input
 from elyclaims.report import Report, Summary, summarize
-from elyclaims.rules import RuleContext, run_rules, settle
+from elyclaims.rules import ClaimedLine, RuleContext, run_rules, settle
 from elyclaims.rules.workbook import unread_cells
 from elyclaims.vocabulary import Role
 
@@ -29,6 +30,7 @@ def read_claim(
     config: Config | str | Path | None = None,
     today: date | None = None,
     limits: ReadLimits | None = None,
+    ledger: Ledger | str | Path | None = None,
 ) -> tuple[Claim | None, Report]:
     """Read and check a workbook (or CSV files) and return the claim and the report.
 
@@ -36,13 +38,15 @@ def read_claim(
     overrides and acknowledgements. *config* is a :class:`Config` or the path of a config
     file; ``today`` is the date the rules treat as today (future costs, authorities in
     operation), by default the system date; *limits* (by default the config's) bound what is
-    read.
+    read; *ledger* (an open :class:`~elyclaims.ledger.Ledger` or the path of one) gives the
+    lines of packages already submitted, for DU-002.
 
     Never raises on bad input: problems are findings in the report. The claim is None only when
     an input could not be opened at all (``report.opened`` is False then).
 
     Raises:
         ConfigError: when *config* names a config file that cannot be read or is invalid.
+        LedgerError: when *ledger* names a ledger that cannot be opened.
     """
     if not isinstance(config, Config):
         config = load_config(config) if config is not None else Config()
@@ -67,13 +71,24 @@ def read_claim(
         config=config,
         clients_given=raw.clients_sheet is not None or bool(config.clients),
         labels=tuple(raw.labels),
+        claimed=_claimed(ledger),
     )
     findings = settle([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
     return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
 
 
+def _claimed(ledger: Ledger | str | Path | None) -> dict[str, ClaimedLine]:
+    if ledger is None:
+        return {}
+    if isinstance(ledger, Ledger):
+        return ledger.claimed_lines()
+    with Ledger.open(ledger) as opened:
+        return opened.claimed_lines()
+
+
 def check_claim(
-    claim: Claim, *, config: Config | None = None, today: date | None = None
+    claim: Claim, *, config: Config | None = None, today: date | None = None,
+    ledger: Ledger | str | Path | None = None,
 ) -> Report:
     """Check a claim model on its own, without the workbook it came from.
 
@@ -83,6 +98,6 @@ def check_claim(
     """
     config = config or Config()
     context = RuleContext(today=today or date.today(), config=config,
-                          clients_given=bool(claim.clients))
+                          clients_given=bool(claim.clients), claimed=_claimed(ledger))
     findings = settle([*unread_cells(claim), *run_rules(claim, context)], claim, config)
     return Report(findings, summarize(claim), claim=claim)

@@ -92,6 +92,9 @@ class Config(_Section):
     ledger: str | None = None
     endpoint: str | None = None
     token_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    ca_bundle: str | None = None
     claimant: ClaimantDefaults = Field(default_factory=ClaimantDefaults)
     claim: ClaimDefaults = Field(default_factory=ClaimDefaults)
     sheets: SheetNames = Field(default_factory=SheetNames)

@@ -33,6 +33,7 @@ __all__ = [
     "Purpose",
     "SourceRow",
     "client_key",
+    "duplicate_key",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
@@ -306,3 +307,16 @@ class Claim(_Model):
         if given is not None:
             return given
         return Location(file=self.origin.file, sheet=self.origin.sheet, field=field)
+
+
+def duplicate_key(line: ExpenseLine) -> str | None:
+    """What the same cost claimed twice has in common: the provider (its Business ID when the
+    line gives one, else its name), the invoice number, the client and the net amount, folded
+    (``2345678-0|t-1|ihk-1|480.00``). None for a line without an invoice number or a net amount:
+    an own cost has no invoice to be claimed twice. DU-001 compares the keys within a claim,
+    DU-002 with the lines of packages already submitted (the ledger keeps these keys)."""
+    if not line.invoice_number or line.net_amount is None:
+        return None
+    provider = line.provider_business_id or match_key(line.provider or "")
+    return "|".join((provider, match_key(line.invoice_number), client_key(line.client_reference),
+                     values.format_money(line.net_amount)))

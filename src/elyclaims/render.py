@@ -17,10 +17,12 @@ from elyclaims.findings import Finding, Severity
 from elyclaims.formatting import money
 from elyclaims.privacy import sanitize
 from elyclaims.report import Report
-from elyclaims.values import format_money
+from elyclaims.values import format_money, timestamp
 
 if TYPE_CHECKING:
+    from elyclaims.ledger import LedgerPackage
     from elyclaims.package import BuiltPackage, InspectedPackage
+    from elyclaims.submission import Receipt, SubmissionError
 
 __all__ = [
     "REPORT_VERSION",
@@ -30,6 +32,12 @@ __all__ = [
     "catalogue_to_text",
     "inspected_to_json",
     "inspected_to_text",
+    "ledger_to_json",
+    "ledger_to_text",
+    "receipt_to_json",
+    "receipt_to_text",
+    "refusal_to_json",
+    "refusal_to_text",
     "report_to_dict",
     "report_to_json",
     "report_to_text",
@@ -260,7 +268,7 @@ def _built_dict(built: BuiltPackage) -> dict[str, Any]:
         "package_id": built.package_id,
         "sha256": built.sha256,
         "size": built.size,
-        "created_at": built.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": timestamp(built.created_at),
         "lines": built.lines,
         "claimed": format_money(built.claimed),
         "members": [{"path": m.path, "size": m.size, "sha256": m.sha256}
@@ -292,7 +300,7 @@ def _inspected_dict(inspected: InspectedPackage) -> dict[str, Any]:
         "path": str(inspected.path),
         "sha256": inspected.sha256,
         "package_id": packaged.package_id if packaged else None,
-        "created_at": packaged.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if packaged else None,
+        "created_at": timestamp(packaged.created_at) if packaged else None,
         "generator": (f"{packaged.generator} {packaged.generator_version}"
                       if packaged else None),
         "ruleset": packaged.ruleset if packaged else None,
@@ -323,3 +331,101 @@ def inspected_to_json(inspected: InspectedPackage, *, lang: str = "en") -> str:
     data = report_to_dict(inspected.report, lang=lang)
     data["package"] = _inspected_dict(inspected)
     return _json(data)
+
+
+_SENDING = {
+    "fi": {"received": "Vastaanotettu", "submission": "Lähetystunnus", "status": "tila",
+           "findings": "Palvelimen havainnot", "refused": "Palvelin ei ottanut pakettia vastaan",
+           "empty": "Kirjanpidossa ei ole vielä paketteja.", "submitted": "lähetetty",
+           "superseded": "korvattu", "built": "tehty", "lines": "riviä"},
+    "sv": {"received": "Mottaget", "submission": "Inlämningsnummer", "status": "status",
+           "findings": "Serverns fynd", "refused": "Servern tog inte emot paketet",
+           "empty": "Liggaren har inga paket ännu.", "submitted": "skickat",
+           "superseded": "ersatt", "built": "gjort", "lines": "rader"},
+    "en": {"received": "Received", "submission": "Submission", "status": "status",
+           "findings": "The server's findings", "refused": "The server refused the package",
+           "empty": "The ledger holds no packages yet.", "submitted": "submitted",
+           "superseded": "superseded", "built": "built", "lines": "lines"},
+}
+
+
+def _sending(lang: str) -> dict[str, str]:
+    return _SENDING.get(lang, _SENDING["en"])
+
+
+def receipt_to_text(receipt: Receipt, *, lang: str = "en") -> str:
+    """A receipt as ``submit`` and ``status`` print it."""
+    words = _sending(lang)
+    lines = [f"{words['received']}: {receipt.received_at}",
+             f"  {words['submission']} {receipt.submission_id}, {words['status']} "
+             f"{receipt.status}",
+             f"  package {receipt.package_id}, sha256 {receipt.package_sha256}"]
+    for finding in receipt.findings:
+        lines.append(f"  {finding.get('rule')} [{finding.get('severity')}] "
+                     f"{finding.get('message', '')}")
+    return sanitize("\n".join(lines) + "\n")
+
+
+def receipt_to_json(receipt: Receipt, *, lang: str = "en") -> str:
+    """A receipt as JSON, as the protocol writes it."""
+    return _json({"receipt": receipt.to_json()})
+
+
+def refusal_to_text(error: SubmissionError, *, lang: str = "en") -> str:
+    """The server's findings when it refused a package (nothing when it gave none)."""
+    if not error.findings:
+        return ""
+    words = _sending(lang)
+    lines = [f"{words['refused']}. {words['findings']}:"]
+    for finding in error.findings:
+        where = finding.get("member") or ""
+        lines.append(f"  {where}: {finding.get('rule')} [{finding.get('severity')}] "
+                     f"{finding.get('message', '')}")
+    return sanitize("\n".join(lines) + "\n")
+
+
+def refusal_to_json(error: SubmissionError, *, lang: str = "en") -> str:
+    """The refusal as a JSON error document with the server's findings."""
+    return _json({"report_version": REPORT_VERSION, "tool": "elyclaims",
+                  "tool_version": __version__,
+                  "error": {"kind": error.kind, "message": str(error), "exit_code": error.exit_code,
+                            "status_code": error.status_code, "findings": error.findings}})
+
+
+def _ledger_dict(package: LedgerPackage) -> dict[str, Any]:
+    return {
+        "sha256": package.sha256, "package_id": package.package_id, "path": package.path,
+        "claimant": package.claimant, "business_id": package.business_id,
+        "period_start": package.period_start, "period_end": package.period_end,
+        "purpose": package.purpose, "recipient": package.recipient, "lines": package.lines,
+        "claimed": package.claimed, "created_at": package.created_at,
+        "status": package.status, "superseded_by": package.superseded_by,
+        "submissions": [{"reference": s.reference, "submission_id": s.submission_id,
+                         "how": s.how, "endpoint": s.endpoint, "submitted_at": s.submitted_at}
+                        for s in package.submissions],
+        "statuses": [{"status": status, "at": at, "note": note}
+                     for status, at, note in package.statuses],
+    }
+
+
+def ledger_to_json(packages: list[LedgerPackage], *, lang: str = "en") -> str:
+    """The ledger's packages as JSON."""
+    return _json({"packages": [_ledger_dict(package) for package in packages]})
+
+
+def ledger_to_text(packages: list[LedgerPackage], *, lang: str = "en") -> str:
+    """The ledger's packages, one block each: period, claimant, status, submissions."""
+    words = _sending(lang)
+    if not packages:
+        return words["empty"] + "\n"
+    lines = []
+    for package in packages:
+        period = f"{package.period_start or '?'}…{package.period_end or '?'}"
+        lines.append(f"{package.sha256[:12]}  {period}  {package.claimant or ''}  "
+                     f"{package.lines} {words['lines']}, {package.claimed} €  "
+                     f"[{package.status}]")
+        lines.append(f"    {package.path}")
+        for submission in package.submissions:
+            lines.append(f"    {words['submitted']} {submission.submitted_at} "
+                         f"{submission.reference} ({submission.how})")
+    return sanitize("\n".join(lines) + "\n")

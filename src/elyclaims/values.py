@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from elyclaims.identifiers import canonical_business_id
@@ -32,6 +32,7 @@ __all__ = [
     "parse_yes_no",
     "parse_yes_no_date",
     "quantize",
+    "timestamp",
 ]
 
 CENT = Decimal("0.01")
@@ -71,6 +72,13 @@ class TooManyDecimals(CellValueError):
 def quantize(amount: Decimal) -> Decimal:
     """Round *amount* to cents, half up (the one place money is rounded)."""
     return amount.quantize(CENT, context=_ROUNDING)
+
+
+def timestamp(moment: datetime) -> str:
+    """A moment as packages, receipts and the ledger write it: UTC, whole seconds,
+    ``2026-11-29T12:00:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment.tzinfo else (
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def format_money(amount: Decimal) -> str:

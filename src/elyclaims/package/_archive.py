@@ -17,6 +17,7 @@ from typing import IO
 from elyclaims._version import __version__
 from elyclaims.files import file_sha256
 from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS
+from elyclaims.values import timestamp
 
 __all__ = [
     "MANIFEST",
@@ -61,7 +62,7 @@ def manifest_xml(
             "packageId": package_id,
             "claimSchema": CLAIM_NS,
             "ruleset": ruleset,
-            "createdAt": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdAt": timestamp(created_at),
             "generator": "elyclaims",
             "generatorVersion": __version__,
         },

@@ -56,6 +56,7 @@ class BuiltPackage:
     claimed: Decimal
     members: tuple[Member, ...]
     report: Report
+    recipient: str | None = None
 
 
 def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
@@ -205,7 +206,7 @@ def build_package(
     return BuiltPackage(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,
-        members=tuple(members), report=report,
+        members=tuple(members), report=report, recipient=header.recipient,
     )
 
 

@@ -34,6 +34,7 @@ from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
 from elyclaims.report import CategoryTotal, Report, summarize
 from elyclaims.rules import RuleContext, run_rules, settle
+from elyclaims.values import timestamp
 
 __all__ = ["InspectedPackage", "inspect_package"]
 
@@ -252,7 +253,7 @@ def _compare_headers(
     """The manifest repeats claim.xml's header; any difference means one of them was altered."""
     claim = {
         "packageId": packaged.package_id,
-        "createdAt": packaged.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdAt": timestamp(packaged.created_at),
         "generator": packaged.generator,
         "generatorVersion": packaged.generator_version,
         "ruleset": packaged.ruleset,

@@ -13,7 +13,7 @@ from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._schema import CLAIM_NS
 from elyclaims.reference import Reference
 from elyclaims.report import Summary, Totals
-from elyclaims.values import format_money
+from elyclaims.values import format_money, timestamp
 
 __all__ = ["write_claim_xml"]
 
@@ -93,7 +93,7 @@ def write_claim_xml(
     root_attributes = {
         "schemaVersion": "1",
         "packageId": package_id,
-        "createdAt": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdAt": timestamp(created_at),
         "generator": GENERATOR,
         "generatorVersion": __version__,
         "ruleset": ruleset,

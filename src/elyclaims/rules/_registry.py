@@ -3,7 +3,7 @@ catalogue order by the :func:`rule` decorator."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +13,18 @@ from elyclaims.findings import Finding, Location
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.reference import Reference, reference
 
-__all__ = ["RULES", "RuleContext", "RuleFunction", "at_line", "rule"]
+__all__ = ["RULES", "ClaimedLine", "RuleContext", "RuleFunction", "at_line", "rule"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedLine:
+    """A line of a package that was submitted: which package, its reference (the submission
+    id, or the reference given when it was handed in another way) and when."""
+
+    package_id: str
+    reference: str
+    submitted_on: date
+    line_id: str
 
 
 @dataclass(frozen=True)
@@ -23,7 +34,8 @@ class RuleContext:
     ``today`` is the date the check (or build) runs; ``clients_given`` is False when no clients
     table was found at all, so that EL-001 does not repeat the WB-002 on every line;
     ``labels`` are the texts of the input that are no claim data but reach reports and
-    packages: sheet names and header cells, with their locations.
+    packages: sheet names and header cells, with their locations. ``claimed`` are the lines of
+    packages already submitted, by duplicate key (from the ledger; empty without one).
     """
 
     today: date
@@ -31,6 +43,7 @@ class RuleContext:
     reference: Reference = field(default_factory=reference)
     clients_given: bool = True
     labels: tuple[tuple[str, Location], ...] = ()
+    claimed: Mapping[str, ClaimedLine] = field(default_factory=dict)
 
     def parameter(self, section: str, name: str) -> Any:
         """A rule parameter, from the config where it may be set there, else the shipped data."""

@@ -1,7 +1,5 @@
-"""DU: the same cost twice, within the workbook (DU-001, DU-003).
-
-DU-002, the same cost in an earlier submitted package, needs the ledger and comes with it.
-"""
+"""DU: the same cost twice: within the claim (DU-001, DU-003), or in a package submitted
+before (DU-002, from the ledger's record that the check is given)."""
 
 from __future__ import annotations
 
@@ -9,39 +7,43 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine
+from elyclaims.model import Claim, ExpenseLine, duplicate_key
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.vocabulary import normalize_label
-
-__all__ = ["duplicate_key"]
 
 
 def _fold(text: str | None) -> str:
     return normalize_label(text).replace(" ", "") if text else ""
 
 
-def duplicate_key(line: ExpenseLine) -> tuple[str, str, str, Decimal] | None:
-    """Provider + invoice number + client + net amount, folded; None without an invoice number
-    or a net amount (own costs have no invoice to be claimed twice)."""
-    if not line.invoice_number or line.net_amount is None:
-        return None
-    return (_fold(line.provider), _fold(line.invoice_number), _fold(line.client_reference),
-            line.net_amount)
-
-
 @rule("DU-001")
 def same_invoice_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The same provider, invoice, client and net amount may be claimed only once."""
-    first: dict[tuple[str, str, str, Decimal], ExpenseLine] = {}
+    first: dict[str, ExpenseLine] = {}
     for line in claim.expenses:
         key = duplicate_key(line)
         if key is None:
             continue
         if key in first:
             yield at_line(line, "invoice_number", "DU-001", value=line.invoice_number,
-                          first=first[key].line_id, net=key[3])
+                          first=first[key].line_id, net=line.net_amount)
         else:
             first[key] = line
+
+
+@rule("DU-002")
+def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A cost already claimed in a package that was submitted (and not rejected or superseded)
+    may not be claimed again; the finding names that package, its reference and date."""
+    if not context.claimed:
+        return
+    for line in claim.expenses:
+        key = duplicate_key(line)
+        earlier = context.claimed.get(key) if key is not None else None
+        if earlier is not None:
+            yield at_line(line, "invoice_number", "DU-002", value=line.invoice_number,
+                          package=earlier.package_id, reference=earlier.reference,
+                          submitted=earlier.submitted_on, earlier_line=earlier.line_id)
 
 
 @rule("DU-003")

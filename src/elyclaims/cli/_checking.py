@@ -1,0 +1,182 @@
+"""The commands that check and package: validate, build, inspect, rules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from elyclaims.cli._shared import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_common,
+    add_format,
+    add_lang,
+    add_ledger,
+    add_today,
+    emit,
+    fail,
+    language,
+    ledger_path,
+    positive,
+    same_file,
+    today,
+)
+
+__all__ = ["add_commands"]
+
+_PACKAGE_NOT_WRITTEN = {
+    "fi": "Pakettia ei kirjoitettu: korjaa virheet ja aja uudelleen.",
+    "sv": "Paketet skrevs inte: rätta felen och kör på nytt.",
+    "en": "The package was not written: fix the errors and run again.",
+}
+
+
+def add_commands(commands: Any) -> None:
+    """Add validate, build, inspect and rules to *commands* (argparse's subparsers)."""
+    validate = commands.add_parser(
+        "validate", help="read a workbook or CSV files and check every line",
+        description="Read a workbook (.xlsx/.xlsm) or CSV files and report every problem with "
+        "the cell it sits in. Exit 0: no errors; 1: errors (or warnings with --strict); "
+        "2: unreadable input, bad config or usage.",
+    )
+    validate.add_argument("inputs", nargs="+", metavar="INPUT", help="workbook or CSV files")
+    add_common(validate)
+    add_format(validate)
+    add_ledger(validate)
+    validate.add_argument("--strict", action="store_true",
+                          help="fail (exit 1) on warnings that are not acknowledged")
+    validate.add_argument("--max-findings", type=positive, metavar="N",
+                          help="show at most N findings (the summary still counts all)")
+    validate.set_defaults(handler=_validate)
+
+    build = commands.add_parser(
+        "build", help="check the input and write the claim package",
+        description="Validate, then write the claim package (a ZIP with claim.xml, manifest.xml "
+        "and the invoice copies) and record it in the ledger. Nothing is written while errors "
+        "remain (exit 1). Set SOURCE_DATE_EPOCH for a reproducible package.",
+    )
+    build.add_argument("inputs", nargs="+", metavar="INPUT", help="workbook or CSV files")
+    build.add_argument("-o", "--output", required=True, metavar="PACKAGE.zip",
+                       help="the package to write (replaced atomically)")
+    build.add_argument("--attachments", metavar="DIR",
+                       help="folder of the invoice copies named in the Attachment column")
+    add_common(build)
+    add_format(build)
+    add_ledger(build)
+    build.add_argument("--strict", action="store_true",
+                       help="refuse while warnings that are not acknowledged remain")
+    build.set_defaults(handler=_build)
+
+    inspect = commands.add_parser(
+        "inspect", help="check a claim package and summarise it",
+        description="Check a package (sizes, names, digests, XML schemas, totals, rules) and "
+        "summarise it. Exit 0: valid; 1: problems found; 2: the file cannot be read.",
+    )
+    inspect.add_argument("package", metavar="PACKAGE.zip")
+    add_format(inspect)
+    add_lang(inspect)
+    add_today(inspect, "the day the package was built")
+    inspect.set_defaults(handler=_inspect)
+
+    rules = commands.add_parser(
+        "rules", help="list the rule catalogue",
+        description="List every rule: id, severity, slug, message, fix hint and legal source.",
+    )
+    add_format(rules)
+    add_lang(rules)
+    rules.add_argument("--config", metavar="FILE", help="config file (severity overrides)")
+    rules.set_defaults(handler=_rules)
+
+
+def _existing_ledger(args: argparse.Namespace, config: Any) -> Any:
+    """The ledger to read DU-002 from: only one that exists (validate never creates one)."""
+    path = ledger_path(args, config)
+    return path if path.is_file() else None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from elyclaims.check import read_claim
+    from elyclaims.config import load_config
+    from elyclaims.render import report_to_json, report_to_text
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    _, report = read_claim(args.inputs, config=config, today=today(args),
+                           ledger=_existing_ledger(args, config))
+    if args.format == "json":
+        emit(report_to_json(report, lang=lang, max_findings=args.max_findings), json=True)
+    else:
+        emit(report_to_text(report, lang=lang, max_findings=args.max_findings))
+    if not report.opened:
+        return EXIT_USAGE
+    return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
+
+
+def _build(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from elyclaims.check import read_claim
+    from elyclaims.config import load_config
+    from elyclaims.ledger import Ledger
+    from elyclaims.package import BuildRefused, build_package, creation_time
+    from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
+
+    config = load_config(args.config)
+    created_at = creation_time()
+    output = Path(args.output)
+    if any(same_file(output, Path(given)) for given in args.inputs):
+        return fail(f"{output}: the output would overwrite an input file")
+    if args.attachments is not None and not Path(args.attachments).is_dir():
+        return fail(f"{args.attachments}: the attachments folder does not exist")
+    lang = language(args.lang, config)
+    day = today(args) or dt.date.today()
+    claim, report = read_claim(args.inputs, config=config, today=day,
+                               ledger=_existing_ledger(args, config))
+    if claim is None:
+        if args.format == "json":
+            emit(report_to_json(report, lang=lang), json=True)
+        else:
+            emit(report_to_text(report, lang=lang))
+        return EXIT_USAGE
+    try:
+        built = build_package(claim, report, output, attachments=args.attachments,
+                              created_at=created_at, strict=args.strict, today=day)
+    except BuildRefused as refused:
+        if args.format == "json":
+            emit(report_to_json(refused.report, lang=lang), json=True)
+        else:
+            emit(report_to_text(refused.report, lang=lang))
+            print(_PACKAGE_NOT_WRITTEN.get(lang, _PACKAGE_NOT_WRITTEN["en"]), file=sys.stderr)
+        return EXIT_FAILED
+    with Ledger.open(ledger_path(args, config), create=True) as ledger:
+        ledger.record_built(built, claim)
+    render = built_to_json if args.format == "json" else built_to_text
+    emit(render(built, lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from elyclaims.package import inspect_package
+    from elyclaims.render import inspected_to_json, inspected_to_text
+
+    lang = language(args.lang, None)
+    inspected = inspect_package(args.package, today=today(args))
+    render = inspected_to_json if args.format == "json" else inspected_to_text
+    emit(render(inspected, lang=lang), json=args.format == "json")
+    if not inspected.report.opened:
+        return EXIT_USAGE
+    return EXIT_OK if inspected.ok else EXIT_FAILED
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.render import catalogue_to_json, catalogue_to_text
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    render = catalogue_to_json if args.format == "json" else catalogue_to_text
+    emit(render(lang=lang, overrides=config.severity), json=args.format == "json")
+    return EXIT_OK

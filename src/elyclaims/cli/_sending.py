@@ -1,0 +1,295 @@
+"""The commands that send and keep track: submit, status, ledger, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from elyclaims.cli._shared import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_SUBMIT,
+    EXIT_USAGE,
+    add_format,
+    add_lang,
+    add_ledger,
+    add_today,
+    emit,
+    fail,
+    language,
+    ledger_path,
+    positive,
+    today,
+)
+
+if TYPE_CHECKING:
+    from elyclaims.config import Config
+    from elyclaims.ledger import Ledger, LedgerPackage
+    from elyclaims.package import InspectedPackage
+    from elyclaims.submission import Credentials
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: Any) -> None:
+    """Add submit, status, ledger and serve to *commands* (argparse's subparsers)."""
+    submit = commands.add_parser(
+        "submit", help="send a package to the authority's endpoint",
+        description="Check the package, send it (POST /v1/claims), print the receipt and record "
+        "it in the ledger. Sending the same package again gives the same receipt. Exit 0: "
+        "received; 1: the package is invalid (not sent); 2: usage; 3: the submission failed "
+        "(network, TLS, authentication, or the server refused it).",
+    )
+    submit.add_argument("package", metavar="PACKAGE.zip")
+    _connection_options(submit)
+    submit.add_argument("--dry-run", action="store_true",
+                        help="check the package and show what would be sent; send nothing")
+    submit.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
+    add_ledger(submit)
+    add_format(submit)
+    add_lang(submit)
+    add_today(submit, "the day the package was built")
+    submit.set_defaults(handler=_submit)
+
+    status = commands.add_parser(
+        "status", help="ask the endpoint for a submission's status, or list the ledger",
+        description="With a submission id or a package, ask the endpoint for the current "
+        "status and record it in the ledger; without, list the ledger's packages and "
+        "submissions.",
+    )
+    status.add_argument("which", nargs="?", metavar="SUBMISSION_ID | PACKAGE.zip")
+    _connection_options(status)
+    status.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
+    add_ledger(status)
+    add_format(status)
+    status.set_defaults(handler=_status)
+
+    ledger = commands.add_parser(
+        "ledger", help="the claimant's record of built and submitted packages",
+        description="list: every package; show PACKAGE: one, with its submissions and status "
+        "history; mark-submitted PACKAGE --reference REF: record a package handed in another "
+        "way, so that DU-002 protects it too; supersede PACKAGE [--by NEW]: a corrected claim "
+        "replaces it, its lines no longer count as claimed. Nothing is ever deleted.",
+    )
+    ledger.add_argument("action", nargs="?", default="list",
+                        choices=("list", "show", "mark-submitted", "supersede"))
+    ledger.add_argument("package", nargs="?", metavar="PACKAGE",
+                        help="a package file, its SHA-256 (or its beginning), package id or "
+                        "submission id")
+    ledger.add_argument("--reference", metavar="REF",
+                        help="mark-submitted: the reference the authority gave (or the date)")
+    ledger.add_argument("--by", metavar="PACKAGE", help="supersede: the package that replaces it")
+    ledger.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
+    add_ledger(ledger)
+    add_format(ledger)
+    ledger.set_defaults(handler=_ledger)
+
+    serve = commands.add_parser(
+        "serve", help="run the reference intake service",
+        description="Run the receiving side of the submission protocol (v1) with waitress: "
+        "token authentication, packages checked as inspect does, packages and receipts kept "
+        "in --data. Stops cleanly on SIGTERM or Ctrl+C.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=positive, default=8080, help="port (0: any free port)")
+    serve.add_argument("--data", metavar="DIR", default="intake-data",
+                       help="where packages and receipts are kept")
+    serve.add_argument("--token-file", metavar="F", help="claimants' bearer tokens, one a line")
+    serve.add_argument("--operator-token-file", metavar="F",
+                       help="operators' tokens (may set a submission's status)")
+    serve.add_argument("--max-body-bytes", type=positive, default=64 * 1024 * 1024,
+                       help="the largest package accepted (413 above it)")
+    serve.set_defaults(handler=_serve)
+
+
+def _connection_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--endpoint", metavar="URL",
+                         help="the authority's endpoint (default: the config's endpoint)")
+    command.add_argument("--token-file", metavar="F",
+                         help="file holding the bearer token (default: the config's token_file)")
+    command.add_argument("--cert", metavar="F", help="client certificate (mTLS), PEM")
+    command.add_argument("--key", metavar="F", help="the client certificate's private key, PEM")
+    command.add_argument("--ca-bundle", metavar="F",
+                         help="CA certificates to verify the endpoint with (default: the system's)")
+
+
+def _connection(args: argparse.Namespace, config: Config) -> tuple[str, Credentials, str | None]:
+    from elyclaims.errors import UsageError
+    from elyclaims.submission import Credentials, check_endpoint
+
+    endpoint = args.endpoint or config.endpoint
+    if not endpoint:
+        raise UsageError("no endpoint: give --endpoint or endpoint in elyclaims.toml")
+    credentials = Credentials.from_files(
+        token_file=args.token_file or config.token_file,
+        cert_file=args.cert or config.cert_file, key_file=args.key or config.key_file)
+    return check_endpoint(endpoint), credentials, args.ca_bundle or config.ca_bundle
+
+
+def _record(ledger: Ledger, inspected: InspectedPackage) -> None:
+    packaged = inspected.packaged
+    assert packaged is not None
+    assert inspected.sha256 is not None
+    ledger.record_package(sha256=inspected.sha256, package_id=packaged.package_id,
+                          path=inspected.path, claim=packaged.claim,
+                          recipient=packaged.claim.recipient, lines=len(packaged.claim.expenses),
+                          claimed=packaged.claimed, created_at=packaged.created_at)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.ledger import Ledger
+    from elyclaims.package import inspect_package
+    from elyclaims.render import (
+        inspected_to_json,
+        inspected_to_text,
+        receipt_to_json,
+        receipt_to_text,
+        refusal_to_json,
+        refusal_to_text,
+    )
+    from elyclaims.submission import SubmissionError, describe_request, submit
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    endpoint, credentials, ca_bundle = _connection(args, config)
+    inspected = inspect_package(args.package, today=today(args))
+    if not inspected.ok:
+        render = inspected_to_json if args.format == "json" else inspected_to_text
+        emit(render(inspected, lang=lang), json=args.format == "json")
+        if not inspected.report.opened:
+            return EXIT_USAGE
+        print("elyclaims: the package is not valid; it was not sent", file=sys.stderr)
+        return EXIT_FAILED
+    if args.dry_run:
+        request = describe_request(args.package, endpoint=endpoint, credentials=credentials)
+        import json
+
+        emit(json.dumps(request, indent=2) + "\n", json=True)
+        return EXIT_OK
+    with Ledger.open(ledger_path(args, config), create=True) as ledger:
+        _record(ledger, inspected)
+        try:
+            receipt = submit(args.package, endpoint=endpoint, credentials=credentials,
+                             ca_bundle=ca_bundle)
+        except SubmissionError as error:
+            render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
+            emit(render_refusal(error, lang=lang), json=args.format == "json")
+            return fail(str(error), EXIT_SUBMIT)
+        assert inspected.sha256 is not None
+        ledger.record_submission(inspected.sha256, reference=receipt.submission_id,
+                                 how="submit", submission_id=receipt.submission_id,
+                                 endpoint=endpoint, receipt=receipt.to_json())
+    render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
+    emit(render_receipt(receipt, lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _find(ledger: Ledger, which: str) -> LedgerPackage:
+    from elyclaims.errors import UsageError
+    from elyclaims.files import file_sha256
+
+    path = Path(which)
+    found = ledger.find(file_sha256(path) if path.is_file() else which)
+    if found is None:
+        raise UsageError(f"{which}: not in the ledger {ledger.path}")
+    return found
+
+
+def _status(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.ledger import Ledger
+    from elyclaims.render import ledger_to_json, ledger_to_text, receipt_to_json, receipt_to_text
+    from elyclaims.submission import status
+
+    config = load_config(args.config)
+    lang = language(None, config)
+    path = ledger_path(args, config)
+    if not path.is_file():
+        return fail(f"{path}: no ledger there yet (build or submit a package first)")
+    with Ledger.open(path) as ledger:
+        if args.which is None:
+            render = ledger_to_json if args.format == "json" else ledger_to_text
+            emit(render(ledger.packages(), lang=lang), json=args.format == "json")
+            return EXIT_OK
+        package = _find(ledger, args.which)
+        sent = [s for s in package.submissions if s.submission_id]
+        if not sent:
+            render = ledger_to_json if args.format == "json" else ledger_to_text
+            emit(render([package], lang=lang), json=args.format == "json")
+            return EXIT_OK
+        endpoint, credentials, ca_bundle = _connection(args, config)
+        receipt = status(sent[-1].submission_id or "", endpoint=endpoint,
+                         credentials=credentials, ca_bundle=ca_bundle)
+        ledger.record_status(package.sha256, receipt.status, note="status")
+    render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
+    emit(render_receipt(receipt, lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.ledger import Ledger
+    from elyclaims.render import ledger_to_json, ledger_to_text
+
+    config = load_config(args.config)
+    lang = language(None, config)
+    path = ledger_path(args, config)
+    render = ledger_to_json if args.format == "json" else ledger_to_text
+    if args.action == "list":
+        if not path.is_file():
+            emit(render([], lang=lang), json=args.format == "json")
+            return EXIT_OK
+        with Ledger.open(path) as ledger:
+            emit(render(ledger.packages(), lang=lang), json=args.format == "json")
+        return EXIT_OK
+    if args.package is None:
+        return fail(f"ledger {args.action} needs a PACKAGE")
+    if args.action == "show":
+        if not path.is_file():
+            return fail(f"{path}: no ledger there yet")
+        with Ledger.open(path) as ledger:
+            emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
+        return EXIT_OK
+    with Ledger.open(path, create=True) as ledger:
+        if args.action == "mark-submitted":
+            return _mark_submitted(args, ledger, render, lang)
+        replaced = _find(ledger, args.package)
+        by = _find(ledger, args.by).package_id if args.by else None
+        ledger.supersede(replaced.sha256, by=by)
+        emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang: str) -> int:
+    from elyclaims.package import inspect_package
+
+    if not args.reference:
+        return fail("ledger mark-submitted needs --reference (the authority's reference)")
+    if not Path(args.package).is_file():
+        return fail(f"{args.package}: give the package file itself")
+    inspected = inspect_package(args.package)
+    if inspected.packaged is None or inspected.sha256 is None:
+        return fail(f"{args.package}: not a readable claim package", EXIT_FAILED)
+    _record(ledger, inspected)
+    ledger.record_submission(inspected.sha256, reference=args.reference, how="marked")
+    emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from elyclaims.errors import UsageError
+    from elyclaims.intake import IntakeSettings, serve
+
+    try:
+        tokens = IntakeSettings.read_tokens(args.token_file)
+        operators = IntakeSettings.read_tokens(args.operator_token_file)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"a token file cannot be read: {error}") from error
+    if not tokens:
+        raise UsageError("serve needs --token-file with at least one claimant token")
+    settings = IntakeSettings(data=Path(args.data), tokens=tokens, operator_tokens=operators,
+                              max_body_bytes=args.max_body_bytes)
+    return serve(settings, host=args.host, port=args.port)

@@ -1,0 +1,324 @@
+"""Sending a package to the authority's endpoint, and asking for its status (protocol v1).
+
+``POST {endpoint}/v1/claims`` with the package as the body (``application/zip``), the package's
+SHA-256 as the ``Idempotency-Key`` and a bearer token or a client certificate; the answer is a
+receipt (201, or 200 with the same receipt when the package was received before). ``GET
+{endpoint}/v1/claims/{submission_id}`` gives the receipt with its current status.
+
+Every call has a timeout; certificates are always verified (a CA bundle may be given); plain
+``http://`` is allowed only to this machine (loopback); connection errors and 5xx answers are
+retried a bounded number of times with back-off (urllib3's ``Retry``), which the idempotency key
+makes safe. What requests and urllib3 raise is translated in :func:`_transport_errors`, the one
+mapping of this boundary, into :class:`SubmissionError` (exit 3). Tokens are never printed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from elyclaims.errors import ElyclaimsError, UsageError
+from elyclaims.files import file_sha256
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = ["Credentials", "Receipt", "SubmissionError", "Timeouts", "status", "submit"]
+
+PROTOCOL = "v1"
+STATUSES = ("received", "in-review", "accepted", "partly-accepted", "rejected", "paid")
+
+
+class SubmissionError(ElyclaimsError):
+    """The submission failed: network, TLS, authentication, or the server refused. ``findings``
+    are the server's (a 422), ``status_code`` its HTTP status when it answered."""
+
+    exit_code = 3
+    kind = "submission"
+
+    def __init__(self, message: str, *, status_code: int | None = None,
+                 findings: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.findings = list(findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait for a connection and for each answer."""
+
+    connect: float = 10.0
+    read: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """How the claimant authenticates: a bearer token, or a client certificate (mTLS)."""
+
+    token: str | None = field(default=None, repr=False)
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @classmethod
+    def from_files(cls, *, token_file: str | Path | None = None, cert_file: str | None = None,
+                   key_file: str | None = None) -> Credentials:
+        """Read the token from *token_file* (its first line).
+
+        Raises:
+            UsageError: when the file cannot be read or is empty, or a key is given without a
+                certificate.
+        """
+        token = None
+        if token_file is not None:
+            try:
+                lines = Path(token_file).read_text(encoding="utf-8").split()
+            except (OSError, UnicodeDecodeError) as error:
+                raise UsageError(f"{token_file}: the token file cannot be read") from error
+            if not lines:
+                raise UsageError(f"{token_file}: the token file is empty")
+            token = lines[0]
+        if key_file and not cert_file:
+            raise UsageError("--key needs --cert (the client certificate)")
+        return cls(token=token, cert_file=cert_file, key_file=key_file)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the endpoint answered for a package: the submission id, the package's id and
+    digest, when it was received, its status and the server's findings (warnings it saw)."""
+
+    submission_id: str
+    package_id: str
+    package_sha256: str
+    received_at: str
+    status: str
+    findings: tuple[Mapping[str, Any], ...] = ()
+    created: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, created: bool = False) -> Receipt:
+        """A receipt from the endpoint's JSON.
+
+        Raises:
+            SubmissionError: when the JSON is not a receipt.
+        """
+        try:
+            return cls(submission_id=str(data["submission_id"]),
+                       package_id=str(data["package_id"]),
+                       package_sha256=str(data["package_sha256"]),
+                       received_at=str(data["received_at"]), status=str(data["status"]),
+                       findings=tuple(data.get("findings", ())), created=created)
+        except (KeyError, TypeError) as error:
+            raise SubmissionError("the endpoint's answer is not a receipt") from error
+
+    def to_json(self) -> dict[str, Any]:
+        """The receipt as the protocol writes it."""
+        return {"submission_id": self.submission_id, "package_id": self.package_id,
+                "package_sha256": self.package_sha256, "received_at": self.received_at,
+                "status": self.status, "findings": list(self.findings)}
+
+
+def check_endpoint(endpoint: str) -> str:
+    """*endpoint* without a trailing slash, when it is HTTPS, or HTTP to this machine.
+
+    Raises:
+        UsageError: for another scheme, or plain HTTP to another host.
+    """
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise UsageError(f"{endpoint}: the endpoint must be an https:// address")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise UsageError(f"{endpoint}: plain http:// is allowed only to this machine "
+                         "(localhost); use https://")
+    return endpoint.strip().rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _session(retries: int) -> requests.Session:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+                  backoff_factor=0.5, status_forcelist=(500, 502, 503, 504),
+                  allowed_methods=frozenset({"GET", "POST", "PUT"}), raise_on_status=False,
+                  respect_retry_after_header=True)
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@contextmanager
+def _transport_errors(endpoint: str) -> Iterator[None]:
+    """The one place that knows what requests raises: each becomes a SubmissionError."""
+    import requests
+
+    try:
+        yield
+    except requests.exceptions.SSLError as error:
+        raise SubmissionError(f"{endpoint}: the TLS connection failed (the server's "
+                              "certificate could not be verified, or the client certificate "
+                              "was refused)") from error
+    except requests.exceptions.ConnectTimeout as error:
+        raise SubmissionError(f"{endpoint}: no connection within the time limit") from error
+    except requests.exceptions.Timeout as error:
+        raise SubmissionError(f"{endpoint}: the server did not answer in time") from error
+    except requests.exceptions.ConnectionError as error:
+        raise SubmissionError(f"{endpoint}: cannot reach the endpoint (network, address, or "
+                              "the server closed the connection)") from error
+    except (requests.exceptions.RequestException, OSError, ValueError) as error:
+        raise SubmissionError(f"{endpoint}: the request failed: "
+                              f"{type(error).__name__}") from error
+
+
+def _request_options(credentials: Credentials, ca_bundle: str | None,
+                     timeouts: Timeouts) -> dict[str, Any]:
+    options: dict[str, Any] = {"timeout": (timeouts.connect, timeouts.read),
+                               "verify": ca_bundle or True, "allow_redirects": False}
+    if credentials.cert_file:
+        options["cert"] = ((credentials.cert_file, credentials.key_file)
+                           if credentials.key_file else credentials.cert_file)
+    return options
+
+
+def _headers(credentials: Credentials) -> dict[str, str]:
+    headers = {"Accept": "application/json", "User-Agent": "elyclaims"}
+    if credentials.token:
+        headers["Authorization"] = f"Bearer {credentials.token}"
+    return headers
+
+
+def _answer(response: requests.Response, endpoint: str) -> Receipt:
+    """The receipt of a 200/201, or the SubmissionError that says why not."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    code = response.status_code
+    if code in {200, 201}:
+        return Receipt.from_json(data, created=code == 201)
+    reason = str(data.get("error") or response.reason or "")
+    findings = data.get("findings") or []
+    if code in {401, 403}:
+        message = "the endpoint refused the credentials (token or certificate)"
+    elif code == 413:
+        message = "the package is larger than the endpoint accepts"
+    elif code == 422:
+        message = f"the endpoint refused the package: {reason}"
+    elif code == 404:
+        message = "the endpoint does not know this submission"
+    else:
+        message = f"the endpoint answered {code} {reason}".rstrip()
+    raise SubmissionError(f"{endpoint}: {message}", status_code=code,
+                          findings=findings if isinstance(findings, list) else [])
+
+
+def submit(
+    package: str | Path,
+    *,
+    endpoint: str,
+    credentials: Credentials | None = None,
+    ca_bundle: str | None = None,
+    timeouts: Timeouts | None = None,
+    retries: int = 3,
+    session: requests.Session | None = None,
+) -> Receipt:
+    """Send the package at *package* to *endpoint* and return the receipt.
+
+    The package's SHA-256 is the idempotency key: sending it again (a retry, or a second run)
+    gives the same receipt. *session* may be injected (tests, proxies).
+
+    Raises:
+        UsageError: for an endpoint that is not HTTPS (or HTTP to this machine).
+        SubmissionError: on any transport, TLS, authentication or server failure.
+        OSError: when the package cannot be read.
+    """
+    base = check_endpoint(endpoint)
+    credentials = credentials or Credentials()
+    path = Path(package)
+    digest = file_sha256(path)
+    body = path.read_bytes()
+    own = session is None
+    session = session or _session(retries)
+    try:
+        with _transport_errors(base):
+            response = session.post(
+                f"{base}/{PROTOCOL}/claims", data=body,
+                headers={**_headers(credentials), "Content-Type": "application/zip",
+                         "Idempotency-Key": digest},
+                **_request_options(credentials, ca_bundle, timeouts or Timeouts()))
+        return _answer(response, base)
+    finally:
+        if own:
+            session.close()
+
+
+def status(
+    submission_id: str,
+    *,
+    endpoint: str,
+    credentials: Credentials | None = None,
+    ca_bundle: str | None = None,
+    timeouts: Timeouts | None = None,
+    retries: int = 3,
+    session: requests.Session | None = None,
+) -> Receipt:
+    """The receipt of *submission_id* with its current status.
+
+    Raises:
+        UsageError: for an endpoint that is not HTTPS (or HTTP to this machine).
+        SubmissionError: on any transport, TLS, authentication or server failure.
+    """
+    base = check_endpoint(endpoint)
+    credentials = credentials or Credentials()
+    own = session is None
+    session = session or _session(retries)
+    try:
+        with _transport_errors(base):
+            response = session.get(f"{base}/{PROTOCOL}/claims/{submission_id}",
+                                   headers=_headers(credentials),
+                                   **_request_options(credentials, ca_bundle,
+                                                      timeouts or Timeouts()))
+        return _answer(response, base)
+    finally:
+        if own:
+            session.close()
+
+
+def describe_request(package: str | Path, *, endpoint: str,
+                     credentials: Credentials | None = None) -> dict[str, Any]:
+    """What :func:`submit` would send (for ``--dry-run``): the address, the headers (the token
+    as ``Bearer ***``) and the package's size and digest. Sends nothing."""
+    base = check_endpoint(endpoint)
+    path = Path(package)
+    credentials = credentials or Credentials()
+    headers = {**_headers(credentials), "Content-Type": "application/zip",
+               "Idempotency-Key": file_sha256(path)}
+    if credentials.token:
+        headers["Authorization"] = "Bearer ***"
+    return {"method": "POST", "url": f"{base}/{PROTOCOL}/claims", "headers": headers,
+            "body_bytes": path.stat().st_size,
+            "client_certificate": credentials.cert_file is not None}
+
+
+def receipt_json(receipt: Receipt) -> str:
+    """The receipt as indented JSON text."""
+    return json.dumps(receipt.to_json(), ensure_ascii=False, indent=2) + "\n"
