@@ -35,9 +35,15 @@ class RuleInfo:
     id: str
     slug: str
     severity: Severity
-    source: str | None
+    source: Mapping[str, str] | None
     text: Text
     variants: Mapping[str, Text] = field(default_factory=dict)
+
+    def source_in(self, lang: str) -> str | None:
+        """The legal (or other) source in *lang*, or None for a rule without one."""
+        if not self.source:
+            return None
+        return self.source.get(lang) or self.source.get("en")
 
     @property
     def family(self) -> str:

@@ -1,24 +1,42 @@
-"""The configuration: ``elyclaims.toml``, overridden by ``ELYCLAIMS_*`` variables.
+"""The configuration: ``elyclaims.toml``, then ``ELYCLAIMS_*`` variables, then flags.
 
 Claimant and claim defaults (so an ERP export of only the expenses can be checked), sheet names,
-language, rule severity overrides, acknowledged warnings, and the paths later stages need.
+language, rule severity overrides, acknowledged warnings, clients, read limits, and the paths and
+credentials later stages need.
+
+The layers are pydantic-settings' sources, lowest first: the TOML file, the environment
+(``ELYCLAIMS_LANGUAGE``, ``ELYCLAIMS_CLAIMANT__NAME``: ``__`` nests; a rule id may be written
+with ``_``: ``ELYCLAIMS_SEVERITY__EL_008``), and the values the command line passes. A key in the
+file that is not a config key is an error naming the key and the file; an ``ELYCLAIMS_*``
+variable that is not a config key (``ELYCLAIMS_DEBUG``, ``ELYCLAIMS_TODAY``, a typo) is simply not
+config. ``Config()`` itself reads nothing: only :func:`load_config` reads the file and the
+environment.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from elyclaims.errors import ConfigError
 from elyclaims.limits import ReadLimits
 
-__all__ = ["CONFIG_FILE_NAME", "Acknowledgement", "Config", "load_config"]
+__all__ = ["CONFIG_FILE_NAME", "AcknowledgeEntry", "Config", "load_config"]
 
 CONFIG_FILE_NAME = "elyclaims.toml"
 _ENV_PREFIX = "ELYCLAIMS_"
@@ -65,7 +83,7 @@ class SheetNames(_Section):
     expenses: str | None = None
 
 
-class Acknowledgement(_Section):
+class AcknowledgeEntry(_Section):
     """``[[acknowledge]]``: a warning the claimant has looked at, with a written reason.
 
     ``line`` is a line id (``Kulut:12``) or a row number of the expenses sheet; without it the
@@ -84,8 +102,11 @@ class Acknowledgement(_Section):
         return reason.strip()
 
 
-class Config(_Section):
+class Config(BaseSettings):
     """The whole configuration; every field has a default, so an empty file is valid."""
+
+    model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix=_ENV_PREFIX,
+                                      env_nested_delimiter="__", case_sensitive=False)
 
     language: Literal["fi", "sv", "en"] | None = None
     claim_window_months: int = Field(default=24, ge=1, le=120)
@@ -99,10 +120,36 @@ class Config(_Section):
     claim: ClaimDefaults = Field(default_factory=ClaimDefaults)
     sheets: SheetNames = Field(default_factory=SheetNames)
     severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
-    acknowledge: tuple[Acknowledgement, ...] = ()
+    acknowledge: tuple[AcknowledgeEntry, ...] = ()
     clients: tuple[dict[str, RawValue], ...] = ()
     limits: ReadLimits = Field(default_factory=ReadLimits)
     path: str | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The layers, highest first: the command line's values, the environment, the file.
+        Outside :func:`load_config` only the values given."""
+        layers = _LAYERS.get()
+        if layers is None:
+            return (init_settings,)
+        file_data, environ = layers
+        return (init_settings, _Environment(settings_cls, environ),
+                _File(settings_cls, file_data))
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _rule_ids(cls, overrides: Any) -> Any:
+        # ELYCLAIMS_SEVERITY__EL_008 arrives as "el_008".
+        if isinstance(overrides, dict):
+            return {str(key).upper().replace("_", "-"): value for key, value in overrides.items()}
+        return overrides
 
     @field_validator("severity")
     @classmethod
@@ -118,44 +165,36 @@ class Config(_Section):
         return overrides
 
 
-def load_config(
-    path: str | Path | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-    search_dir: str | Path | None = None,
-) -> Config:
-    """Load the config from *path*, else ``elyclaims.toml`` in *search_dir* (the working
-    directory) if there is one, then apply ``ELYCLAIMS_*`` overrides from *environ*.
+# The file's data and the environment while load_config() builds a Config.
+_LAYERS: ContextVar[tuple[dict[str, Any], Mapping[str, str]] | None] = ContextVar(
+    "elyclaims_config_layers", default=None)
 
-    Raises:
-        ConfigError: when the file cannot be read or a value is invalid; the message names the
-            file and the key.
-    """
-    environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    source: Path | None = None
-    if path is None and environ.get(f"{_ENV_PREFIX}CONFIG"):
-        path = environ[f"{_ENV_PREFIX}CONFIG"]
-    if path is not None:
-        source = Path(path)
-        if not source.is_file():
-            raise ConfigError(f"{source}: the config file does not exist")
-    else:
-        candidate = Path(search_dir or Path.cwd()) / CONFIG_FILE_NAME
-        source = candidate if candidate.is_file() else None
-    if source is not None:
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{source}: not valid TOML: {error}") from error
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{source}: cannot be read: {error}") from error
-    _apply_environment(data, environ)
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from error
-    return config.model_copy(update={"path": str(source) if source else None})
+
+class _File(PydanticBaseSettingsSource):
+    """The TOML file's data (read and checked by :func:`load_config`)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class _Environment(EnvSettingsSource):
+    """``ELYCLAIMS_*`` variables of a given environment, keeping only those that name a config
+    key (so that ``ELYCLAIMS_DEBUG`` or ``ELYCLAIMS_CLAIMANT__NAMEE`` is no error)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._environ.items()
+                if _is_config_variable(name)}
 
 
 def _table_keys(name: str) -> frozenset[str] | None:
@@ -173,39 +212,84 @@ def _table_keys(name: str) -> frozenset[str] | None:
     return frozenset() if name == "severity" else None
 
 
-def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """``ELYCLAIMS_LANGUAGE=sv`` sets ``language``; ``ELYCLAIMS_CLAIMANT__NAME`` sets
-    ``claimant.name``; ``ELYCLAIMS_SEVERITY__EL_008`` sets ``severity."EL-008"``.
+def _is_config_variable(name: str) -> bool:
+    """True when the variable *name* sets a config key (``ELYCLAIMS_LANGUAGE``,
+    ``ELYCLAIMS_CLAIMANT__NAME``, ``ELYCLAIMS_SEVERITY__EL_008``); lists (acknowledgements,
+    clients) are set in the file only."""
+    if not name.upper().startswith(_ENV_PREFIX):
+        return False
+    keys = name[len(_ENV_PREFIX):].lower().split("__")
+    if keys[0] not in set(Config.model_fields) - {"path", "acknowledge", "clients"}:
+        return False
+    if len(keys) > 2:
+        return False
+    table = _table_keys(keys[0])
+    if (table is None) != (len(keys) == 1):
+        return False
+    return table is None or not table or keys[1] in table
 
-    A variable that names no config key (``ELYCLAIMS_DEBUG``, ``ELYCLAIMS_TODAY``, a typo) is
-    simply not config: it is ignored, never an error. Lists (acknowledgements, clients) are
-    set in the file only.
+
+@contextmanager
+def _layers(data: dict[str, Any], environ: Mapping[str, str]) -> Iterator[None]:
+    token = _LAYERS.set((data, environ))
+    try:
+        yield
+    finally:
+        _LAYERS.reset(token)
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    search_dir: str | Path | None = None,
+    **flags: Any,
+) -> Config:
+    """Load the config: the file *path*, else ``elyclaims.toml`` in *search_dir* (the working
+    directory) if there is one; over it the ``ELYCLAIMS_*`` variables of *environ* (by default
+    the process's); over both the values in *flags* (what the command line gives, by key).
+
+    Raises:
+        ConfigError: when the file cannot be read, holds a key that is no config key, or a value
+            is invalid; the message names the file and the key.
     """
-    settable = set(Config.model_fields) - {"path", "acknowledge", "clients"}
-    for name, value in environ.items():
-        if not name.startswith(_ENV_PREFIX):
-            continue
-        keys = name[len(_ENV_PREFIX):].lower().split("__")
-        if keys[0] not in settable or len(keys) > 2:
-            continue
-        table = _table_keys(keys[0])
-        if (table is None) != (len(keys) == 1):
-            continue
-        if table is None:
-            data[keys[0]] = value
-            continue
-        key = keys[1].upper().replace("_", "-") if keys[0] == "severity" else keys[1]
-        if table and key not in table:
-            continue
-        section = data.setdefault(keys[0], {})
-        if isinstance(section, dict):
-            section[key] = value
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source: Path | None = None
+    if path is None and environ.get(f"{_ENV_PREFIX}CONFIG"):
+        path = environ[f"{_ENV_PREFIX}CONFIG"]
+    if path is not None:
+        source = Path(path)
+        if not source.is_file():
+            raise ConfigError("{file}: the config file does not exist", file=source)
+    else:
+        candidate = Path(search_dir or Path.cwd()) / CONFIG_FILE_NAME
+        source = candidate if candidate.is_file() else None
+    if source is not None:
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError("{file}: not valid TOML: {reason}", file=source,
+                              reason=error) from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError("{file}: cannot be read: {reason}", file=source,
+                              reason=error) from error
+    try:
+        with _layers(data, environ):
+            config = Config(**{key: value for key, value in flags.items() if value is not None})
+    except ValidationError as error:
+        raise _describe(error, source) from error
+    return config.model_copy(update={"path": str(source) if source else None})
 
 
-def _describe(error: ValidationError, source: Path | None) -> str:
-    where = str(source) if source else "configuration"
-    problems = []
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
-        problems.append(f"{key}: {item['msg']}")
-    return f"{where}: " + "; ".join(problems)
+def _describe(error: ValidationError, source: Path | None) -> ConfigError:
+    """One ConfigError naming the file and every key at fault."""
+    unknown = [".".join(str(part) for part in item["loc"]) for item in error.errors()
+               if item["type"] == "extra_forbidden"]
+    if unknown:
+        return ConfigError("{file}: {keys} is not a config key (see docs/user-guide.md, "
+                           "\"Configuration\")", file=source or "elyclaims.toml",
+                           keys=", ".join(unknown))
+    problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+                         for item in error.errors())
+    return ConfigError("{file}: {problems}", file=source or "configuration", problems=problems)

@@ -19,12 +19,27 @@ __all__ = [
 
 
 class ElyclaimsError(Exception):
-    """Root of every exception elyclaims raises on purpose."""
+    """Root of every exception elyclaims raises on purpose.
+
+    Like a finding, it carries an English message template and its values, so that the command
+    line can say it in the reader's language (:meth:`render`); ``str(error)`` is the English.
+    """
 
     #: The command line's exit code for this error (cli.md, "Exit codes").
     exit_code = 2
     #: The kind of error, as the JSON error document names it.
     kind = "error"
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.template = message
+        self.values = values
+        super().__init__(message.format(**values) if values else message)
+
+    def render(self, lang: str) -> str:
+        """The message in *lang*."""
+        from elyclaims.i18n import translator
+
+        return translator(lang)(self.template, **self.values)
 
 
 class ConfigError(ElyclaimsError):

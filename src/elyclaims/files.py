@@ -53,7 +53,7 @@ def umask_mode() -> int:
 def _folder(target: Path) -> Path:
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
-        raise OutputError(f"{target}: the folder {folder} does not exist")
+        raise OutputError('{target}: the folder {folder} does not exist', target=target, folder=folder)
     return folder
 
 
@@ -68,7 +68,9 @@ def scratch_file(target: Path, suffix: str = ".part") -> Iterator[Path]:
     try:
         handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
     except OSError as error:
-        raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+        raise OutputError(
+            '{target}: cannot be written: {reason}',
+            target=target, reason=error.strerror or error) from error
     os.close(handle)
     path = Path(raw)
     try:
@@ -94,4 +96,6 @@ def atomic_output(target: Path) -> Iterator[Path]:
             os.chmod(part, umask_mode())
             os.replace(part, target)
         except OSError as error:
-            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+            raise OutputError(
+                '{target}: cannot be written: {reason}',
+                target=target, reason=error.strerror or error) from error

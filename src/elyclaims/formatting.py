@@ -98,7 +98,13 @@ def param(value: Param, lang: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Named):
-        return str(_names().name(value.kind, value.code, lang))
+        if value.kind == "total" and value.code in {"overall", "claimed"}:
+            from elyclaims.i18n import translator
+
+            t = translator(lang)
+            return t("overall total") if value.code == "overall" else t("claimed amount")
+        kind = "category" if value.kind == "total" else value.kind
+        return str(_names().name(kind, value.code, lang))
     if isinstance(value, Percent):
         return percent(value.value, lang)
     if isinstance(value, bool):

@@ -174,13 +174,15 @@ class Ledger:
         target = Path(path)
         if not target.exists():
             if not create:
-                raise LedgerError(f"{target}: no ledger there (build or submit a package first, "
-                                  "or give --ledger)")
+                raise LedgerError(
+                    '{target}: no ledger there (build or submit a package first, or give --ledger)',
+                    target=target)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise LedgerError(f"{target}: cannot create the ledger's folder: "
-                                  f"{error.strerror or error}") from error
+                raise LedgerError(
+                    "{target}: cannot create the ledger's folder: {reason}",
+                    target=target, reason=error.strerror or error) from error
         try:
             connection = sqlite3.connect(target, timeout=_BUSY_MILLISECONDS / 1000,
                                          isolation_level=None)
@@ -191,7 +193,9 @@ class Ledger:
             ledger = cls(target, connection)
             ledger._migrate()
         except sqlite3.DatabaseError as error:
-            raise LedgerError(f"{target}: not an elyclaims ledger, or damaged: {error}") from error
+            raise LedgerError(
+                '{target}: not an elyclaims ledger, or damaged: {reason}',
+                target=target, reason=error) from error
         return ledger
 
     def close(self) -> None:
@@ -211,7 +215,9 @@ class Ledger:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
-            raise LedgerError(f"{self.path}: cannot write the ledger: {error}") from error
+            raise LedgerError(
+                '{path}: cannot write the ledger: {reason}',
+                path=self.path, reason=error) from error
         try:
             yield self._db
         except BaseException:
@@ -223,8 +229,10 @@ class Ledger:
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise LedgerError(f"{self.path}: the ledger was written by a newer elyclaims "
-                              f"(schema {version}, this one knows {SCHEMA_VERSION})")
+            raise LedgerError(
+                '{path}: the ledger was written by a newer elyclaims (schema {version}, this one '
+                'knows {known})',
+                path=self.path, version=version, known=SCHEMA_VERSION)
         if version == SCHEMA_VERSION:
             return
         with self._transaction() as db:
@@ -321,8 +329,10 @@ class Ledger:
     @staticmethod
     def _require(db: sqlite3.Connection, sha256: str) -> None:
         if not db.execute("SELECT 1 FROM packages WHERE sha256 = ?", (sha256,)).fetchone():
-            raise LedgerError(f"package {sha256[:12]}… is not in the ledger (build it, or "
-                              "record it with ledger mark-submitted)")
+            raise LedgerError(
+                'package {package}… is not in the ledger (build it, or record it with ledger mark-'
+                'submitted)',
+                package=sha256[:12])
 
     # ------------------------------------------------------------------------- reading
 

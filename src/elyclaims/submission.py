@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from elyclaims.errors import ElyclaimsError, UsageError
 from elyclaims.files import file_sha256
+from elyclaims.i18n import N_
 
 if TYPE_CHECKING:
     import requests
@@ -43,8 +44,8 @@ class SubmissionError(ElyclaimsError):
     kind = "submission"
 
     def __init__(self, message: str, *, status_code: int | None = None,
-                 findings: Sequence[Mapping[str, Any]] = ()) -> None:
-        super().__init__(message)
+                 findings: Sequence[Mapping[str, Any]] = (), **values: object) -> None:
+        super().__init__(message, **values)
         self.status_code = status_code
         self.findings = list(findings)
 
@@ -79,9 +80,11 @@ class Credentials:
             try:
                 lines = Path(token_file).read_text(encoding="utf-8").split()
             except (OSError, UnicodeDecodeError) as error:
-                raise UsageError(f"{token_file}: the token file cannot be read") from error
+                raise UsageError(
+                    '{token_file}: the token file cannot be read',
+                    token_file=token_file) from error
             if not lines:
-                raise UsageError(f"{token_file}: the token file is empty")
+                raise UsageError('{token_file}: the token file is empty', token_file=token_file)
             token = lines[0]
         if key_file and not cert_file:
             raise UsageError("--key needs --cert (the client certificate)")
@@ -132,10 +135,11 @@ def check_endpoint(endpoint: str) -> str:
     """
     parts = urlsplit(endpoint.strip())
     if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise UsageError(f"{endpoint}: the endpoint must be an https:// address")
+        raise UsageError('{endpoint}: the endpoint must be an https:// address', endpoint=endpoint)
     if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise UsageError(f"{endpoint}: plain http:// is allowed only to this machine "
-                         "(localhost); use https://")
+        raise UsageError(
+            '{endpoint}: plain http:// is allowed only to this machine (localhost); use https://',
+            endpoint=endpoint)
     return endpoint.strip().rstrip("/")
 
 
@@ -172,19 +176,23 @@ def _transport_errors(endpoint: str) -> Iterator[None]:
     try:
         yield
     except requests.exceptions.SSLError as error:
-        raise SubmissionError(f"{endpoint}: the TLS connection failed (the server's "
-                              "certificate could not be verified, or the client certificate "
-                              "was refused)") from error
+        raise SubmissionError(
+            "{endpoint}: the TLS connection failed (the server's certificate could not be verified, "
+            'or the client certificate was refused)',
+            endpoint=endpoint) from error
     except requests.exceptions.ConnectTimeout as error:
-        raise SubmissionError(f"{endpoint}: no connection within the time limit") from error
+        raise SubmissionError('{endpoint}: no connection within the time limit', endpoint=endpoint) from error
     except requests.exceptions.Timeout as error:
-        raise SubmissionError(f"{endpoint}: the server did not answer in time") from error
+        raise SubmissionError('{endpoint}: the server did not answer in time', endpoint=endpoint) from error
     except requests.exceptions.ConnectionError as error:
-        raise SubmissionError(f"{endpoint}: cannot reach the endpoint (network, address, or "
-                              "the server closed the connection)") from error
+        raise SubmissionError(
+            '{endpoint}: cannot reach the endpoint (network, address, or the server closed the '
+            'connection)',
+            endpoint=endpoint) from error
     except (requests.exceptions.RequestException, OSError, ValueError) as error:
-        raise SubmissionError(f"{endpoint}: the request failed: "
-                              f"{type(error).__name__}") from error
+        raise SubmissionError(
+            '{endpoint}: the request failed: {kind}',
+            endpoint=endpoint, kind=type(error).__name__) from error
 
 
 def _request_options(credentials: Credentials, ca_bundle: str | None,
@@ -218,16 +226,17 @@ def _answer(response: requests.Response, endpoint: str) -> Receipt:
     reason = str(data.get("error") or response.reason or "")
     findings = data.get("findings") or []
     if code in {401, 403}:
-        message = "the endpoint refused the credentials (token or certificate)"
+        message = N_("{endpoint}: the endpoint refused the credentials (token or certificate)")
     elif code == 413:
-        message = "the package is larger than the endpoint accepts"
+        message = N_("{endpoint}: the package is larger than the endpoint accepts")
     elif code == 422:
-        message = f"the endpoint refused the package: {reason}"
+        message = N_("{endpoint}: the endpoint refused the package: {reason}")
     elif code == 404:
-        message = "the endpoint does not know this submission"
+        message = N_("{endpoint}: the endpoint does not know this submission")
     else:
-        message = f"the endpoint answered {code} {reason}".rstrip()
-    raise SubmissionError(f"{endpoint}: {message}", status_code=code,
+        message = N_("{endpoint}: the endpoint answered {code} {reason}")
+    raise SubmissionError(message, endpoint=endpoint, reason=reason, code=code,
+                          status_code=code,
                           findings=findings if isinstance(findings, list) else [])
 
 

@@ -22,6 +22,7 @@ from elyclaims.cli._shared import (
     EXIT_SUBMIT,
     EXIT_USAGE,
     Parser,
+    language,
 )
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
@@ -92,8 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
         except ElyclaimsError as error:
             # A bad config, an output that cannot be written, a self-check that failed: one
-            # line naming the file and the reason, never a traceback.
-            return _stop(args, error, error.kind, error.exit_code, str(error))
+            # line naming the file and the reason, in the reader's language, never a traceback.
+            lang = language(getattr(args, "lang", None), None)
+            return _stop(args, error, error.kind, error.exit_code, error.render(lang))
         except BrokenPipeError:
             # The reader of our output went away (e.g. `| head`); that is not an error of ours.
             devnull = os.open(os.devnull, os.O_WRONLY)

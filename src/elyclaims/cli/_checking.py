@@ -16,22 +16,15 @@ from elyclaims.cli._shared import (
     add_ledger,
     add_today,
     emit,
-    fail,
     language,
     ledger_path,
     positive,
     same_file,
     today,
 )
+from elyclaims.i18n import translator
 
 __all__ = ["add_commands"]
-
-_PACKAGE_NOT_WRITTEN = {
-    "fi": "Pakettia ei kirjoitettu: korjaa virheet ja aja uudelleen.",
-    "sv": "Paketet skrevs inte: rätta felen och kör på nytt.",
-    "en": "The package was not written: fix the errors and run again.",
-}
-
 
 def add_commands(commands: Any) -> None:
     """Add validate, build, inspect and rules to *commands* (argparse's subparsers)."""
@@ -120,6 +113,7 @@ def _build(args: argparse.Namespace) -> int:
 
     from elyclaims.check import read_claim
     from elyclaims.config import load_config
+    from elyclaims.errors import UsageError
     from elyclaims.ledger import Ledger
     from elyclaims.package import BuildRefused, build_package, creation_time
     from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
@@ -128,9 +122,10 @@ def _build(args: argparse.Namespace) -> int:
     created_at = creation_time()
     output = Path(args.output)
     if any(same_file(output, Path(given)) for given in args.inputs):
-        return fail(f"{output}: the output would overwrite an input file")
+        raise UsageError("{output}: the output would overwrite an input file", output=output)
     if args.attachments is not None and not Path(args.attachments).is_dir():
-        return fail(f"{args.attachments}: the attachments folder does not exist")
+        raise UsageError("{folder}: the attachments folder does not exist",
+                         folder=args.attachments)
     lang = language(args.lang, config)
     day = today(args) or dt.date.today()
     claim, report = read_claim(args.inputs, config=config, today=day,
@@ -149,7 +144,9 @@ def _build(args: argparse.Namespace) -> int:
             emit(report_to_json(refused.report, lang=lang), json=True)
         else:
             emit(report_to_text(refused.report, lang=lang))
-            print(_PACKAGE_NOT_WRITTEN.get(lang, _PACKAGE_NOT_WRITTEN["en"]), file=sys.stderr)
+            t = translator(lang)
+            print(t("The package was not written: fix the errors and run again."),
+                  file=sys.stderr)
         return EXIT_FAILED
     with Ledger.open(ledger_path(args, config), create=True) as ledger:
         ledger.record_built(built, claim)

@@ -23,6 +23,7 @@ from elyclaims.cli._shared import (
     positive,
     today,
 )
+from elyclaims.errors import UsageError
 
 if TYPE_CHECKING:
     from elyclaims.config import Config
@@ -116,7 +117,6 @@ def _connection_options(command: argparse.ArgumentParser) -> None:
 
 
 def _connection(args: argparse.Namespace, config: Config) -> tuple[str, Credentials, str | None]:
-    from elyclaims.errors import UsageError
     from elyclaims.submission import Credentials, check_endpoint
 
     endpoint = args.endpoint or config.endpoint
@@ -177,7 +177,7 @@ def _submit(args: argparse.Namespace) -> int:
         except SubmissionError as error:
             render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
             emit(render_refusal(error, lang=lang), json=args.format == "json")
-            return fail(str(error), EXIT_SUBMIT)
+            return fail(error.render(lang), EXIT_SUBMIT)
         assert inspected.sha256 is not None
         ledger.record_submission(inspected.sha256, reference=receipt.submission_id,
                                  how="submit", submission_id=receipt.submission_id,
@@ -188,13 +188,12 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _find(ledger: Ledger, which: str) -> LedgerPackage:
-    from elyclaims.errors import UsageError
     from elyclaims.files import file_sha256
 
     path = Path(which)
     found = ledger.find(file_sha256(path) if path.is_file() else which)
     if found is None:
-        raise UsageError(f"{which}: not in the ledger {ledger.path}")
+        raise UsageError('{which}: not in the ledger {ledger_path}', which=which, ledger_path=ledger.path)
     return found
 
 
@@ -208,7 +207,8 @@ def _status(args: argparse.Namespace) -> int:
     lang = language(None, config)
     path = ledger_path(args, config)
     if not path.is_file():
-        return fail(f"{path}: no ledger there yet (build or submit a package first)")
+        raise UsageError("{path}: no ledger there yet (build or submit a package first)",
+                         path=path)
     with Ledger.open(path) as ledger:
         if args.which is None:
             render = ledger_to_json if args.format == "json" else ledger_to_text
@@ -246,10 +246,11 @@ def _ledger(args: argparse.Namespace) -> int:
             emit(render(ledger.packages(), lang=lang), json=args.format == "json")
         return EXIT_OK
     if args.package is None:
-        return fail(f"ledger {args.action} needs a PACKAGE")
+        raise UsageError("ledger {action} needs a PACKAGE", action=args.action)
     if args.action == "show":
         if not path.is_file():
-            return fail(f"{path}: no ledger there yet")
+            raise UsageError("{path}: no ledger there yet (build or submit a package first)",
+                             path=path)
         with Ledger.open(path) as ledger:
             emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
         return EXIT_OK
@@ -267,12 +268,12 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
     from elyclaims.package import inspect_package
 
     if not args.reference:
-        return fail("ledger mark-submitted needs --reference (the authority's reference)")
+        raise UsageError("ledger mark-submitted needs --reference (the authority's reference)")
     if not Path(args.package).is_file():
-        return fail(f"{args.package}: give the package file itself")
+        raise UsageError("{package}: give the package file itself", package=args.package)
     inspected = inspect_package(args.package)
     if inspected.packaged is None or inspected.sha256 is None:
-        return fail(f"{args.package}: not a readable claim package", EXIT_FAILED)
+        raise UsageError("{package}: not a readable claim package", package=args.package)
     _record(ledger, inspected)
     ledger.record_submission(inspected.sha256, reference=args.reference, how="marked")
     emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
@@ -280,14 +281,13 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from elyclaims.errors import UsageError
     from elyclaims.intake import IntakeSettings, serve
 
     try:
         tokens = IntakeSettings.read_tokens(args.token_file)
         operators = IntakeSettings.read_tokens(args.operator_token_file)
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"a token file cannot be read: {error}") from error
+        raise UsageError('a token file cannot be read: {reason}', reason=error) from error
     if not tokens:
         raise UsageError("serve needs --token-file with at least one claimant token")
     settings = IntakeSettings(data=Path(args.data), tokens=tokens, operator_tokens=operators,

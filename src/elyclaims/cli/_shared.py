@@ -103,7 +103,7 @@ def today(args: argparse.Namespace) -> date | None:
     except argparse.ArgumentTypeError as error:
         from elyclaims.errors import UsageError
 
-        raise UsageError(f"ELYCLAIMS_TODAY: {error}") from None
+        raise UsageError('ELYCLAIMS_TODAY: {reason}', reason=error) from None
 
 
 def language(flag: str | None, config: Config | None) -> str:

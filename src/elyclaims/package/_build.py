@@ -71,7 +71,7 @@ def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError, OSError) as error:
-            raise ConfigError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from error
+            raise ConfigError('SOURCE_DATE_EPOCH is not a Unix time: {epoch}', epoch=repr(epoch)) from error
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -189,7 +189,9 @@ def build_package(
                                 created_at=created_at, ruleset=ruleset,
                                 findings=report.findings, reference=data)
         except OSError as error:
-            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+            raise OutputError(
+                '{target}: cannot be written: {reason}',
+                target=target, reason=error.strerror or error) from error
         _self_check(claim_file)
         members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                    *attachment_members)
@@ -200,7 +202,9 @@ def build_package(
             with part.open("wb") as handle:
                 write_zip(handle, manifest, members)
         except OSError as error:
-            raise OutputError(f"{target}: cannot be written: {error.strerror or error}") from error
+            raise OutputError(
+                '{target}: cannot be written: {reason}',
+                target=target, reason=error.strerror or error) from error
         digest = Member.from_file(target.name, part, "application/zip")
     summary = summarize(claim)
     return BuiltPackage(
@@ -226,9 +230,9 @@ def _self_check(claim_file: Path) -> None:
                 tail = block[-16:]
     except InvalidXml as error:
         raise InternalError(
-            f"bug: the claim.xml elyclaims wrote fails its own schema at line {error.line}: "
-            f"{error.message}. Please report this; no package was written."
-        ) from error
+            'bug: the claim.xml elyclaims wrote fails its own schema at line {line}: {reason}. '
+            'Please report this; no package was written.',
+            line=error.line, reason=error.message) from error
 
 
 def _check_manifest(manifest: bytes) -> None:
@@ -237,4 +241,6 @@ def _check_manifest(manifest: bytes) -> None:
     try:
         validate_xml(BytesIO(manifest), manifest_schema())
     except InvalidXml as error:
-        raise InternalError(f"bug: the manifest fails its own schema: {error.message}") from error
+        raise InternalError(
+            'bug: the manifest fails its own schema: {reason}',
+            reason=error.message) from error

@@ -91,8 +91,9 @@ def _resolved(path: Path) -> object:
 def _not_twice(seen: dict[object, str], key: object, path: Path) -> None:
     earlier = seen.get(key)
     if earlier is not None:
-        raise UsageError(f"{path}: the same file as {earlier} was given twice; give each "
-                         f"workbook or CSV file once")
+        raise UsageError(
+            '{path}: the same file as {earlier} was given twice; give each workbook or CSV file once',
+            path=path, earlier=earlier)
     seen[key] = str(path)
 
 

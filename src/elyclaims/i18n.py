@@ -1,0 +1,72 @@
+"""The interface's words in Finnish, Swedish and English: gettext catalogues with plural forms.
+
+Rule messages live in the rule catalogue (``data/rules.toml``); every other text a person
+reads (report headings, summaries, counts, verdicts, usage and config errors, the annotated
+copy, the HTML report) is an English message here, translated by ``locale/fi.po`` and
+``locale/sv.po``. The ``.po`` files are the one source; they are compiled in memory with Babel
+when a language is first used, so that no build step can leave them out of date.
+
+``t = translator("fi")``; ``t("Summary")`` gives "Yhteenveto"; ``t.n("{count} expense line",
+"{count} expense lines", 30)`` gives "30 kuluriviä" (Finnish takes the partitive singular after
+a number: "30 kuluriviä", "1 kulurivi", "0 kuluriviä"). By convention the translator is always
+called ``t``, so that a test can find every message in the code.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["LANGUAGES", "N_", "Translator", "translator"]
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+def N_(message: str) -> str:
+    """Mark *message* for translation where it is kept to be translated later."""
+    return message
+
+
+@cache
+def _catalogue(lang: str) -> gettext.NullTranslations:
+    if lang not in {"fi", "sv"}:
+        return gettext.NullTranslations()  # the messages are English
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = resources.files("elyclaims").joinpath(f"locale/{lang}.po").read_text("utf-8")
+    catalog = read_po(io.StringIO(source), locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """The interface's messages in one language."""
+
+    lang: str
+
+    def __call__(self, message: str, **values: Any) -> str:
+        """*message* in this language, with ``{placeholders}`` filled from *values*."""
+        text = _catalogue(self.lang).gettext(message)
+        return text.format(**values) if values else text
+
+    def n(self, singular: str, plural: str, count: int, **values: Any) -> str:
+        """The form of *singular*/*plural* that *count* takes in this language; ``{count}``
+        is filled with the number in the language's format."""
+        from elyclaims.formatting import number
+
+        text = _catalogue(self.lang).ngettext(singular, plural, count)
+        return text.format(count=number(count, self.lang), **values)
+
+
+@cache
+def translator(lang: str) -> Translator:
+    """The translator for *lang* (``fi``, ``sv``; anything else is English)."""
+    return Translator(lang if lang in LANGUAGES else "en")

@@ -1,0 +1,114 @@
+"""Receipts, the server's refusals and the ledger, as ``submit``, ``status`` and ``ledger``
+print them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from elyclaims._version import __version__
+from elyclaims.i18n import Translator, translator
+from elyclaims.privacy import sanitize
+from elyclaims.render._common import REPORT_VERSION, to_json
+
+if TYPE_CHECKING:
+    from elyclaims.ledger import LedgerPackage
+    from elyclaims.submission import Receipt, SubmissionError
+
+__all__ = ["ledger_to_json", "ledger_to_text", "receipt_to_json", "receipt_to_text",
+           "refusal_to_json", "refusal_to_text", "status_word"]
+
+
+def status_word(status: str, t: Translator) -> str:
+    """A package's or submission's status in the reader's language."""
+    return {
+        "built": t("built, not sent"), "submitted": t("submitted"), "received": t("received"),
+        "in-review": t("in review"), "accepted": t("accepted"),
+        "partly-accepted": t("partly accepted"), "rejected": t("rejected"), "paid": t("paid"),
+        "superseded": t("superseded"),
+    }.get(status, status)
+
+
+def receipt_to_text(receipt: Receipt, *, lang: str = "en") -> str:
+    """A receipt as ``submit`` and ``status`` print it."""
+    t = translator(lang)
+    lines = [t("Received {when}: submission {id}, status {status}", when=receipt.received_at,
+               id=receipt.submission_id, status=status_word(receipt.status, t)),
+             "  " + t("package {id}, sha256 {sha256}", id=receipt.package_id,
+                      sha256=receipt.package_sha256)]
+    for finding in receipt.findings:
+        lines.append(f"  {finding.get('rule')} [{finding.get('severity')}] "
+                     f"{finding.get('message', '')}")
+    return sanitize("\n".join(lines) + "\n")
+
+
+def receipt_to_json(receipt: Receipt, *, lang: str = "en") -> str:
+    """A receipt as JSON, as the protocol writes it."""
+    return to_json({"receipt": receipt.to_json()})
+
+
+def refusal_to_text(error: SubmissionError, *, lang: str = "en") -> str:
+    """The server's findings when it refused a package (nothing when it gave none)."""
+    if not error.findings:
+        return ""
+    t = translator(lang)
+    lines = [t("The endpoint refused the package. Its findings:")]
+    for finding in error.findings:
+        where = finding.get("member") or ""
+        lines.append(f"  {where}: {finding.get('rule')} [{finding.get('severity')}] "
+                     f"{finding.get('message', '')}")
+    return sanitize("\n".join(lines) + "\n")
+
+
+def refusal_to_json(error: SubmissionError, *, lang: str = "en") -> str:
+    """The refusal as a JSON error document with the server's findings."""
+    return to_json({"report_version": REPORT_VERSION, "tool": "elyclaims",
+                    "tool_version": __version__,
+                    "error": {"kind": error.kind, "message": error.render(lang),
+                              "exit_code": error.exit_code, "status_code": error.status_code,
+                              "findings": error.findings}})
+
+
+def _ledger_dict(package: LedgerPackage) -> dict[str, Any]:
+    return {
+        "sha256": package.sha256, "package_id": package.package_id, "path": package.path,
+        "claimant": package.claimant, "business_id": package.business_id,
+        "period_start": package.period_start, "period_end": package.period_end,
+        "purpose": package.purpose, "recipient": package.recipient, "lines": package.lines,
+        "claimed": package.claimed, "created_at": package.created_at,
+        "status": package.status, "superseded_by": package.superseded_by,
+        "submissions": [{"reference": s.reference, "submission_id": s.submission_id,
+                         "how": s.how, "endpoint": s.endpoint, "submitted_at": s.submitted_at}
+                        for s in package.submissions],
+        "statuses": [{"status": status, "at": at, "note": note}
+                     for status, at, note in package.statuses],
+    }
+
+
+def ledger_to_json(packages: list[LedgerPackage], *, lang: str = "en") -> str:
+    """The ledger's packages as JSON."""
+    return to_json({"packages": [_ledger_dict(package) for package in packages]})
+
+
+def ledger_to_text(packages: list[LedgerPackage], *, lang: str = "en") -> str:
+    """The ledger's packages, one block each: period, claimant, status, submissions."""
+    from decimal import Decimal
+
+    from elyclaims.formatting import money
+
+    t = translator(lang)
+    if not packages:
+        return t("The ledger holds no packages yet.") + "\n"
+    lines = []
+    for package in packages:
+        period = f"{package.period_start or '?'} – {package.period_end or '?'}"
+        lines.append(f"{package.sha256[:12]}  {period}  {package.claimant or ''}  "
+                     + t.n("{count} line", "{count} lines", package.lines)
+                     + f", {money(Decimal(package.claimed), lang)}  "
+                     f"[{status_word(package.status, t)}]")
+        lines.append(f"    {package.path}")
+        for submission in package.submissions:
+            how = t("by submit") if submission.how == "submit" else t("marked by hand")
+            lines.append("    " + t("submitted {when}, reference {reference} ({how})",
+                                    when=submission.submitted_at, reference=submission.reference,
+                                    how=how))
+    return sanitize("\n".join(lines) + "\n")
