@@ -136,6 +136,51 @@ def test_environment_overrides_config(
     assert [f["rule"] for f in run.json()["findings"] if f["rule"].startswith("WB")] == []
 
 
+_CLIENTS_BY_LANGUAGE = {
+    "fi": '[[clients]]\nAsiakastunnus = "IHK-1"\n"Ottopäivä" = "1.1.2026"\nKotikunta = "092"\n'
+          '[[clients]]\nasiakastunnus = "IHK-2"\n"Auttamisjärjestelmään ottopäivä" = 2026-01-01\n'
+          'Kotikunta = "245"\n"Ilman huoltajaa" = "ei"\n',
+    "sv": '[[clients]]\nKlientnummer = "IHK-1"\nIntagningsdatum = "1.1.2026"\nHemkommun = "092"\n'
+          '[[clients]]\nKlientnummer = "IHK-2"\nIntagningsdatum = 2026-01-01\nHemkommun = "245"\n'
+          '"Utan vårdnadshavare" = "nej"\n',
+    "en": '[[clients]]\n"Client reference" = "IHK-1"\n"Admission date" = "1.1.2026"\n'
+          '"Home municipality" = "092"\n[[clients]]\nclient_reference = "IHK-2"\n'
+          'admission_date = 2026-01-01\nhome_municipality = "245"\nunaccompanied = false\n',
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_CLIENTS_BY_LANGUAGE))
+def test_clients_in_the_config_by_the_sheets_headers(
+    tmp_path: Path, cli: Callable[..., Run], lang: str
+) -> None:
+    """[[clients]] entries keyed by the clients sheet's headers, in any of the three languages
+    (any case, the field names too), stand in for the clients sheet: the claim checks clean."""
+    sheets = clean_claim()
+    del sheets["Asiakkaat"]
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    (tmp_path / "elyclaims.toml").write_text(_CLIENTS_BY_LANGUAGE[lang], encoding="utf-8")
+    run = cli("validate", path, "--format", "json")
+    assert run.code == 0, run.out
+    assert run.json()["summary"]["clients"] == 2
+
+
+def test_an_unknown_clients_key_names_the_key_and_the_file(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """A [[clients]] key that is no header of the clients sheet is exit 2, naming the entry,
+    the key and the file, and listing the headers."""
+    path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    (tmp_path / "elyclaims.toml").write_text(
+        '[[clients]]\nAsiakastunnus = "IHK-9"\n"Ottopäivä" = "1.1.2026"\nKotikunta = "092"\n'
+        '[[clients]]\nAsiakastunnus = "IHK-8"\nKotikuntaa = "092"\n', encoding="utf-8")
+    run = cli("validate", path)
+    assert run.code == 2
+    assert "elyclaims.toml" in run.err
+    assert 'clients entry 2: "Kotikuntaa" is not a header of the clients sheet' in run.err
+    assert "Asiakastunnus" in run.err
+    assert "Traceback" not in run.err
+
+
 @pytest.mark.parametrize("argv", [[], ["validate"], ["nonsense"], ["validate", "x", "--format",
                                                                    "xml"],
                                   ["validate", "x", "--max-findings", "-1"]])

@@ -465,12 +465,20 @@ def test_planted_identity_codes_reach_no_output_file_or_package(tmp_path: Path) 
     runs.append(build)
     runs.append(run_elyclaims("validate", workbook, "--no-such-flag", CODES[0], cwd=tmp_path))
     runs.append(run_elyclaims("inspect", tmp_path / f"{CODES[1]}.zip", cwd=tmp_path))
+    # The outputs an officer asks for although errors remain: an annotated copy and a report.
+    runs.append(run_elyclaims("validate", workbook, "--annotate", outputs / "annotated.xlsx",
+                              "--lang", "fi", cwd=tmp_path))
+    runs.append(run_elyclaims("report", workbook, "-o", outputs / "report.html", cwd=tmp_path))
     assert build.code == 1
     found = {f["rule"] for f in build.json()["findings"]}
     assert {"PR-001", "PR-003"} <= found
     for run in runs:
         assert _leaks(run.out + run.err) == [], (run.out + run.err)[:3000]
-    assert list(outputs.iterdir()) == []  # refused: nothing written
+    # The package was refused: only the annotated copy and the report were written, and no
+    # code is in any part of either (cells, comments, sheet names, the summary sheet).
+    assert sorted(path.name for path in outputs.iterdir()) == ["annotated.xlsx", "report.html"]
+    for text in _files_text(outputs):
+        assert _leaks(text) == [], text[:3000]
 
 
 def test_pr001_finds_codes_outside_the_cells(tmp_path: Path) -> None:

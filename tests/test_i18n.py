@@ -4,6 +4,7 @@ numbers right, the same finding worded in each language."""
 from __future__ import annotations
 
 import ast
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,13 @@ def _messages() -> tuple[set[str], set[tuple[str, str]]]:
                 second = node.args[1]
                 assert isinstance(second, ast.Constant)
                 plurals.add((first.value, second.value))
+    # The page templates call the same translator: t("…") and t.n("…", "…", count).
+    for path in (SOURCE / "render" / "templates").glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        singles.update(ast.literal_eval(match) for match in
+                       re.findall(r'\bt\(("(?:[^"\\]|\\.)*")', text))
+        plurals.update((ast.literal_eval(one), ast.literal_eval(other)) for one, other in
+                       re.findall(r'\bt\.n\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")', text))
     return singles, plurals
 
 

@@ -34,6 +34,7 @@ from pydantic_settings import (
 )
 
 from elyclaims.errors import ConfigError
+from elyclaims.i18n import N_
 from elyclaims.limits import ReadLimits
 
 __all__ = ["CONFIG_FILE_NAME", "AcknowledgeEntry", "Config", "load_config"]
@@ -142,6 +143,41 @@ class Config(BaseSettings):
         file_data, environ = layers
         return (init_settings, _Environment(settings_cls, environ),
                 _File(settings_cls, file_data))
+
+    @field_validator("clients", mode="before")
+    @classmethod
+    def _client_headers(cls, entries: Any) -> Any:
+        """``[[clients]]`` keys are the clients sheet's headers in any of the three languages
+        (``Asiakastunnus``, ``Klientnummer``, ``Client reference``, any alias) or the field
+        names; each entry is keyed by field name from here on."""
+        if not isinstance(entries, list | tuple):
+            return entries
+        from elyclaims.vocabulary import CLIENT_FIELDS, Role, label_index, match_key
+
+        headers = label_index(Role.CLIENTS)
+        names = {spec.name: spec.name for spec in CLIENT_FIELDS} | {"reference": "client_reference"}
+        mapped = []
+        for number, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict):
+                mapped.append(entry)
+                continue
+            fields: dict[str, Any] = {}
+            for key, value in entry.items():
+                spec = headers.get(match_key(str(key)))
+                name = names.get(str(key)) or (spec.name if spec else None)
+                if name is None:
+                    raise _KeyProblem(
+                        N_('{file}: clients entry {number}: "{key}" is not a header of the clients sheet '
+                           '(the headers are {accepted}, or their Swedish or English names)'),
+                        number=number, key=key,
+                        accepted=", ".join(spec.labels[0] for spec in CLIENT_FIELDS))
+                if name in fields:
+                    raise _KeyProblem(
+                        N_('{file}: clients entry {number}: "{key}" gives {field} a second time'),
+                        number=number, key=key, field=name)
+                fields[name] = value
+            mapped.append(fields)
+        return mapped
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -282,14 +318,36 @@ def load_config(
     return config.model_copy(update={"path": str(source) if source else None})
 
 
+class _KeyProblem(ValueError):
+    """A config key that is wrong in a way worth its own message (a template, translated)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(file="config", **values))
+        self.template = template
+        self.values = values
+
+
 def _describe(error: ValidationError, source: Path | None) -> ConfigError:
     """One ConfigError naming the file and every key at fault."""
+    for item in error.errors():
+        problem = (item.get("ctx") or {}).get("error")
+        if isinstance(problem, _KeyProblem):
+            return ConfigError(problem.template, file=source or "elyclaims.toml",
+                               **problem.values)
     unknown = [".".join(str(part) for part in item["loc"]) for item in error.errors()
                if item["type"] == "extra_forbidden"]
     if unknown:
         return ConfigError("{file}: {keys} is not a config key (see docs/user-guide.md, "
                            "\"Configuration\")", file=source or "elyclaims.toml",
                            keys=", ".join(unknown))
-    problems = "; ".join(f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-                         for item in error.errors())
+    problems = "; ".join(_problem(item) for item in error.errors())
     return ConfigError("{file}: {problems}", file=source or "configuration", problems=problems)
+
+
+def _problem(item: Any) -> str:
+    """One validation problem: the key's dotted path and what is wrong, without pydantic's
+    "Value error, " prefix on the messages our validators write."""
+    where = ".".join(str(part) for part in item["loc"])
+    if item["type"] == "value_error":
+        return f"{where}: {item['ctx']['error']}"
+    return f"{where}: {item['msg']}"

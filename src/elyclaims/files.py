@@ -21,7 +21,7 @@ from pathlib import Path
 
 from elyclaims.errors import OutputError
 
-__all__ = ["atomic_output", "file_sha256", "scratch_file", "umask_mode"]
+__all__ = ["atomic_output", "file_sha256", "scratch_file", "umask_mode", "write_atomically"]
 
 
 def file_sha256(path: Path) -> str:
@@ -99,3 +99,17 @@ def atomic_output(target: Path) -> Iterator[Path]:
             raise OutputError(
                 '{target}: cannot be written: {reason}',
                 target=target, reason=error.strerror or error) from error
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write *data* to *target* through :func:`atomic_output`.
+
+    Raises:
+        OutputError: when the file cannot be written; *target* is left untouched.
+    """
+    with atomic_output(target) as part:
+        try:
+            part.write_bytes(data)
+        except OSError as error:
+            raise OutputError('{target}: cannot be written: {reason}',
+                              target=target, reason=error.strerror or error) from error

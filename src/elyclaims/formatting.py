@@ -19,7 +19,7 @@ from typing import Any
 
 from elyclaims.values import format_money
 
-__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "neutral", "number",
+__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "month", "neutral", "number",
            "param", "percent"]
 
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
@@ -69,6 +69,13 @@ def day(value: date, lang: str) -> str:
     from babel.dates import format_date
 
     return str(format_date(value, "medium" if lang == "en" else "short", locale=_locale(lang)))
+
+
+def month(value: date, lang: str) -> str:
+    """The month of a date, standing alone: ``heinäkuu 2026``, ``juli 2026``, ``July 2026``."""
+    from babel.dates import format_date
+
+    return str(format_date(value, "LLLL yyyy", locale=_locale(lang)))
 
 
 def percent(rate: Decimal, lang: str) -> str:

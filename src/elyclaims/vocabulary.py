@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from functools import cache
 
 __all__ = [
+    "CLAIMANT_TYPE_NAMES",
     "CLAIM_FIELDS",
     "CLIENT_FIELDS",
     "EXPENSE_FIELDS",
+    "PURPOSE_NAMES",
     "SHEET_NAMES",
+    "TEMPLATE_STAMP",
+    "TEMPLATE_VERSION",
     "TOTALS_WORDS",
     "Category",
     "ClaimantType",
@@ -93,6 +97,24 @@ class Purpose(enum.StrEnum):
     PAYMENT_CLAIM = "payment-claim"
 
 
+#: The words a workbook, a dropdown and a report use for each claimant type and purpose, by
+#: language (each is also read back as that type or purpose).
+CLAIMANT_TYPE_NAMES: dict[ClaimantType, dict[str, str]] = {
+    ClaimantType.WELLBEING_SERVICES_COUNTY: {"fi": "hyvinvointialue", "sv": "välfärdsområde",
+                                             "en": "wellbeing services county"},
+    ClaimantType.CITY_OF_HELSINKI: {"fi": "Helsingin kaupunki", "sv": "Helsingfors stad",
+                                    "en": "City of Helsinki"},
+    ClaimantType.MUNICIPALITY: {"fi": "kunta", "sv": "kommun", "en": "municipality"},
+    ClaimantType.ALAND_HEALTH_CARE: {"fi": "ÅHS", "sv": "ÅHS", "en": "ÅHS"},
+}
+PURPOSE_NAMES: dict[Purpose, dict[str, str]] = {
+    Purpose.DECISION_APPLICATION: {"fi": "päätöshakemus", "sv": "beslutsansökan",
+                                   "en": "decision application"},
+    Purpose.PAYMENT_CLAIM: {"fi": "maksatushakemus", "sv": "utbetalningsansökan",
+                            "en": "payment claim"},
+}
+
+
 class Role(enum.Enum):
     """What a sheet (or CSV file) holds."""
 
@@ -131,6 +153,11 @@ class FieldSpec:
         """The Finnish, Swedish and English labels, for messages: ``Kulut / Kostnader / Expenses``."""
         return " / ".join(self.labels[:3])
 
+
+#: The version of the layout ``elyclaims template`` writes, and the workbook-level defined name
+#: that carries it (hidden); a workbook made from an older version is WB-014.
+TEMPLATE_VERSION = 1
+TEMPLATE_STAMP = "ElyclaimsTemplateVersion"
 
 SHEET_NAMES: dict[Role, tuple[str, ...]] = {
     Role.CLAIM: ("Hakemus", "Ansökan", "Claim"),

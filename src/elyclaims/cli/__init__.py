@@ -2,8 +2,8 @@
 
 Kept light on purpose: nothing heavy (openpyxl, lxml, pydantic, requests) is imported until a
 command needs it, so ``elyclaims --help`` answers at once. The commands live by group in
-``_checking`` (validate, build, inspect, rules) and ``_sending`` (submit, status, ledger,
-serve); :func:`main` is the error boundary of the whole program.
+``_officer`` (template, report), ``_checking`` (validate, build, inspect, rules) and
+``_sending`` (submit, status, ledger, serve); :func:`main` is the error boundary of the whole program.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from elyclaims._version import __version__
-from elyclaims.cli import _checking, _sending
+from elyclaims.cli import _checking, _officer, _sending
 from elyclaims.cli._shared import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"elyclaims {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
+    _officer.add_commands(commands)
     _checking.add_commands(commands)
     _sending.add_commands(commands)
     return parser

@@ -42,6 +42,10 @@ def add_commands(commands: Any) -> None:
                           help="fail (exit 1) on warnings that are not acknowledged")
     validate.add_argument("--max-findings", type=positive, metavar="N",
                           help="show at most N findings (the summary still counts all)")
+    validate.add_argument("--annotate", metavar="OUT.xlsx",
+                          help="also write a copy of the workbook with every finding as a "
+                          "comment on its cell and a summary sheet first (the input is not "
+                          "changed)")
     validate.set_defaults(handler=_validate)
 
     build = commands.add_parser(
@@ -55,6 +59,9 @@ def add_commands(commands: Any) -> None:
                        help="the package to write (replaced atomically)")
     build.add_argument("--attachments", metavar="DIR",
                        help="folder of the invoice copies named in the Attachment column")
+    build.add_argument("--report", action="store_true",
+                       help="carry the HTML summary (as `elyclaims report` writes it) in the "
+                       "package as report.html")
     add_common(build)
     add_format(build)
     add_ledger(build)
@@ -89,19 +96,60 @@ def _existing_ledger(args: argparse.Namespace, config: Any) -> Any:
     return path if path.is_file() else None
 
 
+def _annotatable(args: argparse.Namespace) -> None:
+    """--annotate takes one workbook, and never writes over it.
+
+    Raises:
+        UsageError: for several inputs, a CSV file, or an output that is the input.
+    """
+    import zipfile
+    from pathlib import Path
+
+    from elyclaims.errors import UsageError
+
+    if len(args.inputs) != 1:
+        raise UsageError("--annotate: give one workbook to annotate, not {count} inputs",
+                         count=len(args.inputs))
+    given = Path(args.inputs[0])
+    if same_file(given, Path(args.annotate)):
+        raise UsageError("{output}: the output would overwrite an input file",
+                         output=args.annotate)
+    if given.is_file() and not zipfile.is_zipfile(given):
+        raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
+                         "files", input=given)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from elyclaims.check import read_claim
     from elyclaims.config import load_config
-    from elyclaims.render import report_to_json, report_to_text
+    from elyclaims.render import report_to_dict, report_to_text, to_json
 
     config = load_config(args.config)
     lang = language(args.lang, config)
+    if args.annotate is not None:
+        _annotatable(args)
     _, report = read_claim(args.inputs, config=config, today=today(args),
                            ledger=_existing_ledger(args, config))
+    annotated = None
+    if args.annotate is not None and report.opened:
+        from elyclaims.annotate import annotate_workbook
+
+        annotated = annotate_workbook(args.inputs[0], report, args.annotate, lang=lang)
     if args.format == "json":
-        emit(report_to_json(report, lang=lang, max_findings=args.max_findings), json=True)
+        document = report_to_dict(report, lang=lang, max_findings=args.max_findings)
+        if annotated is not None:
+            document["annotated"] = {"path": str(annotated.path),
+                                     "commented_cells": annotated.commented,
+                                     "findings": annotated.listed,
+                                     "not_kept": list(annotated.not_kept)}
+        emit(to_json(document), json=True)
     else:
         emit(report_to_text(report, lang=lang, max_findings=args.max_findings))
+    if annotated is not None:
+        t = translator(lang)
+        print(t.n("The annotated copy {path} has comments on {count} cell.",
+                  "The annotated copy {path} has comments on {count} cells.",
+                  annotated.commented, path=annotated.path), file=sys.stderr)
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
@@ -138,7 +186,8 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         built = build_package(claim, report, output, attachments=args.attachments,
-                              created_at=created_at, strict=args.strict, today=day)
+                              created_at=created_at, strict=args.strict, today=day,
+                              report_page=_page(claim, args, lang, created_at))
     except BuildRefused as refused:
         if args.format == "json":
             emit(report_to_json(refused.report, lang=lang), json=True)
@@ -153,6 +202,21 @@ def _build(args: argparse.Namespace) -> int:
     render = built_to_json if args.format == "json" else built_to_text
     emit(render(built, lang=lang), json=args.format == "json")
     return EXIT_OK
+
+
+def _page(claim: Any, args: argparse.Namespace, lang: str, created_at: Any) -> Any:
+    """build --report: the function that writes report.html for the package id."""
+    if not args.report:
+        return None
+    from elyclaims.render import report_to_html
+
+    source = args.inputs[0] if len(args.inputs) == 1 else None
+
+    def page(report: Any, package_id: str) -> str:
+        return report_to_html(report, claim, lang=lang, source=source, package_id=package_id,
+                              created=created_at)
+
+    return page
 
 
 def _inspect(args: argparse.Namespace) -> int:

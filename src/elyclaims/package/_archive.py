@@ -20,7 +20,9 @@ from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS
 from elyclaims.values import timestamp
 
 __all__ = [
+    "CLAIM",
     "MANIFEST",
+    "REPORT",
     "Member",
     "manifest_xml",
     "write_zip",
@@ -28,6 +30,7 @@ __all__ = [
 
 MANIFEST = "manifest.xml"
 CLAIM = "claim.xml"
+REPORT = "report.html"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,7 +18,7 @@ from elyclaims.errors import ConfigError, InternalError, OutputError, PackageErr
 from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
-from elyclaims.package._archive import CLAIM, Member, manifest_xml, write_zip
+from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim, normalize_line
 from elyclaims.package._reader import InvalidXml, validate_xml
 from elyclaims.package._schema import claim_schema, manifest_schema
@@ -147,6 +147,7 @@ def build_package(
     strict: bool = False,
     data: Reference | None = None,
     today: date | None = None,
+    report_page: Callable[[Report, str], str] | None = None,
 ) -> BuiltPackage:
     """Write the package of *claim* to *output*, atomically.
 
@@ -154,7 +155,8 @@ def build_package(
     add to it. A report made for another claim object (or none at all) is not trusted: the
     claim is checked again on its own. Nothing is written while an error remains. *today* is
     the claim date (the rules' today, which decides the default recipient); by default the
-    date of *created_at*.
+    date of *created_at*. *report_page*, given the final report and the package id, returns
+    the HTML summary to carry as ``report.html`` (see :func:`elyclaims.render.report_to_html`).
 
     Raises:
         BuildRefused: errors remain (the report says which); *output* is untouched.
@@ -182,7 +184,8 @@ def build_package(
     carried = findings_to_carry(report.findings)
     package_id = _package_id(header, lines, carried, attachment_members)
     ruleset = catalogue().ruleset
-    with scratch_file(target, ".claim.xml") as claim_file, atomic_output(target) as part:
+    with scratch_file(target, ".claim.xml") as claim_file, \
+            scratch_file(target, ".report.html") as page_file, atomic_output(target) as part:
         try:
             with claim_file.open("wb") as handle:
                 write_claim_xml(handle, header, lines=lines, package_id=package_id,
@@ -194,6 +197,7 @@ def build_package(
                 target=target, reason=error.strerror or error) from error
         _self_check(claim_file)
         members = (Member.from_file(CLAIM, claim_file, "application/xml"),
+                   *_report_member(report_page, report, package_id, page_file),
                    *attachment_members)
         manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
                                 created_at=created_at)
@@ -212,6 +216,23 @@ def build_package(
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,
         members=tuple(members), report=report, recipient=header.recipient,
     )
+
+
+def _report_member(report_page: Callable[[Report, str], str] | None, report: Report,
+                   package_id: str, page_file: Path) -> tuple[Member, ...]:
+    """``report.html``, when a page was asked for; it passes the identity-code check too."""
+    if report_page is None:
+        return ()
+    page = report_page(report, package_id).encode("utf-8")
+    if contains_identity_code(page):
+        raise InternalError("bug: an identity code would have reached report.html; no package "
+                            "was written. Please report this.")
+    try:
+        page_file.write_bytes(page)
+    except OSError as error:
+        raise OutputError('{target}: cannot be written: {reason}', target=page_file,
+                          reason=error.strerror or error) from error
+    return (Member.from_file(REPORT, page_file, "text/html"),)
 
 
 def _self_check(claim_file: Path) -> None:

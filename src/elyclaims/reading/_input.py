@@ -16,7 +16,13 @@ from elyclaims.reading._raw import RawInput, RawSheet, SourceFile
 from elyclaims.reading._sniff import sniff
 from elyclaims.reading._tables import detect_role, peek, read_claim_entries, read_table
 from elyclaims.reading._xlsx import read_xlsx
-from elyclaims.vocabulary import SHEET_NAMES, Role, match_key, sheet_name_index
+from elyclaims.vocabulary import (
+    SHEET_NAMES,
+    TEMPLATE_VERSION,
+    Role,
+    match_key,
+    sheet_name_index,
+)
 
 __all__ = ["read_input"]
 
@@ -126,6 +132,16 @@ def _whole_input(result: RawInput, paths: Sequence[str | Path],
     return findings
 
 
+def _template_version(file: str, stamp: str) -> list[Finding]:
+    """WB-014 for a workbook made from another version of the elyclaims template."""
+    version = int(stamp) if stamp.isdigit() else None
+    if version == TEMPLATE_VERSION:
+        return []
+    variant = None if version is not None and version < TEMPLATE_VERSION else "newer"
+    return [Finding.make("WB-014", Location(file=file), variant=variant, version=stamp,
+                         current=TEMPLATE_VERSION)]
+
+
 def _file_name(path: str) -> str:
     return Path(path).name
 
@@ -136,6 +152,8 @@ def _read_sheets(
 ) -> None:
     by_name = sheet_name_index()
     recognised = 0
+    if sheets and sheets[0].template is not None:
+        result.findings.extend(_template_version(sheets[0].file, sheets[0].template))
     for sheet in sheets:
         result.labels.append((sheet.name, Location(file=sheet.file, sheet=sheet.name)))
         folded = match_key(sheet.name)

@@ -88,7 +88,8 @@ class RawSheet:
 
     ``rows`` yields ``(row_number, values)`` with ``values[0]`` in column A. ``uncalculated``
     holds ``(row, column)`` of formula cells with no cached value; ``hidden_rows`` the rows
-    hidden in the sheet; ``merged`` the merged ranges as ``(top, left, bottom, right)``.
+    hidden in the sheet; ``merged`` the merged ranges as ``(top, left, bottom, right)``;
+    ``template`` the version stamp of the elyclaims template the workbook was made from.
     """
 
     file: str
@@ -100,6 +101,7 @@ class RawSheet:
     merged: tuple[tuple[int, int, int, int], ...] = ()
     decimal_comma: bool = True
     role_hint: Role | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

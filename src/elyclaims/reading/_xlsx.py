@@ -22,6 +22,7 @@ from elyclaims.findings import column_index
 from elyclaims.limits import LimitExceeded, ReadLimits
 from elyclaims.reading._errors import Unreadable, engine_boundary, reason
 from elyclaims.reading._raw import RawSheet
+from elyclaims.vocabulary import TEMPLATE_STAMP
 
 __all__ = ["SheetScan", "read_xlsx"]
 
@@ -43,7 +44,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawShee
 
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
-        sheet_paths = _sheet_paths(archive, limits)
+        sheet_paths, stamp = _workbook_parts(archive, limits)
     try:
         # Our own handle, so that it is closed even when openpyxl fails half-way.
         handle = closer.enter_context(path.open("rb"))
@@ -69,6 +70,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawShee
                 hidden_rows=frozenset(scan.hidden_rows),
                 uncalculated=frozenset(scan.uncalculated),
                 merged=tuple(scan.merged),
+                template=stamp,
             )
         )
     return sheets
@@ -121,17 +123,23 @@ def _safe_tree(data: bytes, limits: ReadLimits) -> Any:
     return root
 
 
-def _sheet_paths(archive: zipfile.ZipFile, limits: ReadLimits) -> dict[str, str]:
-    """Map each sheet title to its XML member, through the workbook's relationships."""
+def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> tuple[dict[str, str],
+                                                                            str | None]:
+    """Each sheet title's XML member (through the workbook's relationships), and the elyclaims
+    template's version stamp when the workbook carries one."""
     rels_member = "xl/_rels/workbook.xml.rels"
     if rels_member not in archive.namelist() or "xl/workbook.xml" not in archive.namelist():
-        return {}
+        return {}, None
     targets = {
         rel.get("Id"): rel.get("Target", "")
         for rel in _safe_tree(archive.read(rels_member), limits).iter(f"{_RELS}Relationship")
     }
+    workbook = _safe_tree(archive.read("xl/workbook.xml"), limits)
+    stamp = next(((name.text or "").strip().strip('"') for name in
+                  workbook.iter(f"{_MAIN}definedName") if name.get("name") == TEMPLATE_STAMP),
+                 None)
     paths = {}
-    for sheet in _safe_tree(archive.read("xl/workbook.xml"), limits).iter(f"{_MAIN}sheet"):
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
         if not target:
             continue
@@ -139,7 +147,7 @@ def _sheet_paths(archive: zipfile.ZipFile, limits: ReadLimits) -> dict[str, str]
             posixpath.join("xl", target)
         )
         paths[sheet.get("name", "")] = member
-    return paths
+    return paths, stamp
 
 
 class _Markers:

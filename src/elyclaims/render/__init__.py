@@ -7,7 +7,8 @@ these directly; the CLI only picks one.
 
 from __future__ import annotations
 
-from elyclaims.render._common import REPORT_VERSION
+from elyclaims.render._common import REPORT_VERSION, to_json
+from elyclaims.render._html import report_to_html
 from elyclaims.render._report import (
     built_to_json,
     built_to_text,
@@ -18,6 +19,7 @@ from elyclaims.render._report import (
     report_to_dict,
     report_to_json,
     report_to_text,
+    severity_word,
 )
 from elyclaims.render._sending import (
     ledger_to_json,
@@ -43,6 +45,9 @@ __all__ = [
     "refusal_to_json",
     "refusal_to_text",
     "report_to_dict",
+    "report_to_html",
     "report_to_json",
     "report_to_text",
+    "severity_word",
+    "to_json",
 ]

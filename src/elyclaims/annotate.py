@@ -1,0 +1,320 @@
+"""The annotated copy of an officer's workbook (``validate --annotate OUT.xlsx``).
+
+Every finding becomes a comment on its cell (message, fix and rule, in the reader's language),
+the cell is filled by severity (errors red, warnings amber), and a summary sheet first counts the
+findings by rule and lists each with a link to its cell. Clean rows get nothing. The original is
+only read; the copy is written atomically beside its target.
+
+The copy is made with openpyxl, which keeps the cells, styles, comments, validations and formulas
+but not everything a workbook may hold (shapes, charts, images, pivot tables, extended
+validations, macros in an .xlsx copy): what a given workbook loses is said on the summary sheet.
+Identity codes are masked in the copy wherever openpyxl writes text: cells, comments, sheet
+names, validation prompts, defined names and the document properties.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from elyclaims.archives import ZIP_ERRORS, read_blocks
+from elyclaims.errors import OutputError, UsageError
+from elyclaims.files import atomic_output
+from elyclaims.findings import Finding, Location
+from elyclaims.i18n import N_, Translator, translator
+from elyclaims.privacy import contains_identity_code, sanitize
+from elyclaims.report import Report
+from elyclaims.vocabulary import Severity
+
+__all__ = ["Annotated", "annotate_workbook"]
+
+_FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
+_COMMENT_WIDTH = 360  # points
+
+# Parts of a workbook that openpyxl does not carry into a copy, and what to tell the officer.
+_NOT_KEPT: tuple[tuple[str, str], ...] = (
+    ("xl/drawings/", N_("shapes, text boxes and pictures drawn on the sheets")),
+    ("xl/charts/", N_("charts")),
+    ("xl/pivotTables/", N_("pivot tables (their cells are kept as values)")),
+    ("xl/slicers/", N_("slicers")),
+    ("xl/threadedComments/", N_("threaded comments (kept as plain notes)")),
+    ("xl/ctrlProps/", N_("form controls")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """The copy written: where, how many cells carry a comment, how many findings the summary
+    lists, and what of the original the copy could not keep (in the reader's language)."""
+
+    path: Path
+    commented: int
+    listed: int
+    not_kept: tuple[str, ...]
+
+
+def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
+                      lang: str = "en") -> Annotated:
+    """Write a copy of the workbook *source* to *target* with *report*'s findings on its cells
+    and a summary sheet first.
+
+    Raises:
+        UsageError: when *source* is not a workbook (a CSV file cannot be annotated), or
+            *target* is *source*.
+        OutputError: when the copy cannot be made or written; *target* is left untouched.
+    """
+    source, target = Path(source), Path(target)
+    if not zipfile.is_zipfile(source):
+        raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
+                         "files", input=source)
+    if target.exists() and target.resolve() == source.resolve():
+        raise UsageError("{output}: the output would overwrite an input file", output=target)
+    t = translator(lang)
+    not_kept = _not_kept(source, target, t)
+    workbook = _load(source, keep_vba=target.suffix.lower() == ".xlsm")
+    files = {None, str(source), *(s.path for s in report.sources if _same(s.path, source))}
+    mine = [f for f in report.findings if f.location.file in files]
+    try:
+        titles = _mask_text(workbook)
+        commented = _comment_cells(workbook, mine, titles, t)
+        _summary_sheet(workbook, report, mine, titles, not_kept, source, t)
+    except (ValueError, KeyError, _illegal_character()) as error:
+        # openpyxl refuses a value it read itself (a control character, a sheet name).
+        raise OutputError("{target}: the annotated copy cannot be made: {reason}",
+                          target=target, reason=f"{type(error).__name__}: {error}") from error
+    with atomic_output(target) as part:
+        try:
+            workbook.save(part)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            raise OutputError("{target}: the annotated copy cannot be written: {reason}",
+                              target=target, reason=error) from error
+    return Annotated(target, commented, len(mine), not_kept)
+
+
+def _illegal_character() -> type[Exception]:
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    return IllegalCharacterError
+
+
+def _same(file: str, source: Path) -> bool:
+    try:
+        return Path(file).resolve() == source.resolve()
+    except OSError:
+        return False
+
+
+def _load(source: Path, *, keep_vba: bool) -> Any:
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(source, keep_vba=keep_vba, keep_links=True)
+    except Exception as error:  # openpyxl raises many kinds on what it cannot copy
+        raise OutputError("{target}: the annotated copy cannot be made: {reason}",
+                          target=source, reason=f"{type(error).__name__}: {error}") from error
+
+
+def _not_kept(source: Path, target: Path, t: Translator) -> tuple[str, ...]:
+    """What of *source* the copy will not keep, as sentences for the summary sheet."""
+    lost: list[str] = []
+    try:
+        with zipfile.ZipFile(source) as archive:
+            names = archive.namelist()
+            for prefix, what in _NOT_KEPT:
+                if any(name.startswith(prefix) for name in names):
+                    lost.append(t(what))
+            if "xl/vbaProject.bin" in names and target.suffix.lower() != ".xlsm":
+                lost.append(t("macros (save the copy as .xlsm to keep them)"))
+            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            if any(_has_extensions(archive, name) for name in sheets):
+                lost.append(t("extended data validations, conditional formats and sparklines"))
+    except ZIP_ERRORS:
+        pass  # the read of the input has reported it already
+    return tuple(lost)
+
+
+def _has_extensions(archive: zipfile.ZipFile, name: str) -> bool:
+    tail = b""
+    for block in read_blocks(archive, name):
+        if b"<x14:" in tail + block:
+            return True
+        tail = block[-8:]
+    return False
+
+
+def _mask_text(workbook: Any) -> dict[str, str]:
+    """Mask identity codes in every text openpyxl will write; return the sheet titles as
+    they were, mapped to their (possibly masked) new titles."""
+    titles = {}
+    for sheet in workbook.worksheets:
+        old = sheet.title
+        if contains_identity_code(old):
+            # Sheet names cannot hold "*": the masked digits show as "#" there.
+            sheet.title = sanitize(old).replace("*", "#")[:31]
+        titles[old] = sheet.title
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and contains_identity_code(cell.value):
+                    cell.value = sanitize(cell.value)
+                if cell.comment is not None and contains_identity_code(cell.comment.text):
+                    cell.comment.text = sanitize(cell.comment.text)
+                if cell.hyperlink is not None and cell.hyperlink.target and contains_identity_code(
+                        cell.hyperlink.target):
+                    cell.hyperlink.target = sanitize(cell.hyperlink.target)
+        for validation in sheet.data_validations.dataValidation:
+            for attribute in ("prompt", "promptTitle", "error", "errorTitle", "formula1"):
+                text = getattr(validation, attribute)
+                if isinstance(text, str) and contains_identity_code(text):
+                    setattr(validation, attribute, sanitize(text))
+        for header in (sheet.oddHeader, sheet.oddFooter, sheet.evenHeader, sheet.evenFooter):
+            for part in (header.left, header.center, header.right):
+                if part.text and contains_identity_code(part.text):
+                    part.text = sanitize(part.text)
+    for name in list(workbook.defined_names):
+        defined = workbook.defined_names[name]
+        if defined.attr_text and contains_identity_code(defined.attr_text):
+            defined.attr_text = sanitize(defined.attr_text)
+    properties = workbook.properties
+    for attribute in ("title", "subject", "creator", "description", "keywords",
+                      "lastModifiedBy", "category", "identifier"):
+        text = getattr(properties, attribute, None)
+        if isinstance(text, str) and contains_identity_code(text):
+            setattr(properties, attribute, sanitize(text))
+    return titles
+
+
+def _anchor(sheet: Any, location: Location) -> str:
+    """The cell a finding's comment goes on: its own cell, else the first filled cell of its
+    row, else column A of the row."""
+    assert location.row is not None
+    if location.column:
+        return f"{location.column}{location.row}"
+    for cell in next(sheet.iter_rows(min_row=location.row, max_row=location.row), ()):
+        if cell.value not in (None, ""):
+            return str(cell.coordinate)
+    return f"A{location.row}"
+
+
+def _comment_text(findings: Iterable[Finding], t: Translator) -> str:
+    from elyclaims.render import severity_word
+
+    parts = []
+    for finding in findings:
+        text = (f"{finding.rule} [{severity_word(finding.severity, t)}] "
+                f"{finding.message(t.lang)}")
+        hint = finding.hint(t.lang)
+        if hint:
+            text += f"\n{t('Fix')}: {hint}"
+        if finding.acknowledged:
+            text += f"\n{t('Acknowledged')}: {finding.acknowledged}"
+        parts.append(text)
+    return sanitize("\n\n".join(parts))
+
+
+def _comment_cells(workbook: Any, findings: list[Finding], titles: Mapping[str, str],
+                   t: Translator) -> int:
+    """Put each finding with a row on its cell; return the number of cells commented."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        location = finding.location
+        if location.sheet is not None and location.sheet in titles and location.row:
+            sheet = workbook[titles[location.sheet]]
+            by_cell[(sheet.title, _anchor(sheet, location))].append(finding)
+    for (title, coordinate), found in by_cell.items():
+        cell = workbook[title][coordinate]
+        text = _comment_text(found, t)
+        if cell.comment is not None:
+            text = f"{text}\n\n---\n{cell.comment.text}"
+        lines = sum(1 + len(line) // 60 for line in text.splitlines())
+        cell.comment = Comment(text, "elyclaims", height=min(20 + 15 * lines, 600),
+                               width=_COMMENT_WIDTH)
+        worst = min(found, key=lambda f: f.severity.rank).severity
+        if worst is not Severity.INFO:
+            cell.fill = PatternFill("solid", fgColor=_FILLS[worst])
+    return len(by_cell)
+
+
+def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
+                   titles: Mapping[str, str], not_kept: tuple[str, ...], source: Path,
+                   t: Translator) -> None:
+    """The first sheet: the counts, the findings by rule, and each finding with a link."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    name = t("elyclaims findings")[:31]
+    while name in workbook.sheetnames:
+        name = f"{name[:28]}_{len(workbook.sheetnames)}"
+    sheet = workbook.create_sheet(name, 0)
+    for other in workbook.worksheets[1:]:
+        other.sheet_view.tabSelected = False
+    workbook.active = 0
+    bold = Font(bold=True)
+    top = Alignment(vertical="top", wrap_text=True)
+
+    sheet.append([sanitize(f"elyclaims: {PurePath(source).name}")])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([", ".join((
+        t.n("{count} error", "{count} errors", report.errors),
+        t.n("{count} warning", "{count} warnings", report.warnings),
+        t.n("{count} remark", "{count} remarks", report.count(Severity.INFO))))])
+    sheet.append([t("This copy was made by elyclaims; the original workbook was not changed. "
+                    "Each finding is a comment on its cell.")])
+    if not_kept:
+        sheet.append([t("The copy could not keep these parts of the original:")])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        for what in not_kept:
+            sheet.append([f"  - {what}"])
+    sheet.append([])
+
+    sheet.append([t("Severity"), t("Rule"), t("Findings"), t("For example")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    counts = Counter(f.rule for f in findings)
+    first: dict[str, Finding] = {}
+    for finding in findings:
+        first.setdefault(finding.rule, finding)
+    for rule in sorted(counts, key=lambda r: (first[r].severity.rank, r)):
+        example = first[rule]
+        sheet.append([_severity(example.severity, t), rule, counts[rule],
+                      sanitize(example.message(t.lang))])
+        sheet.cell(row=sheet.max_row, column=1).fill = PatternFill(
+            "solid", fgColor=_FILLS[example.severity])
+    sheet.append([])
+
+    sheet.append([t("Severity"), t("Rule"), t("Cell"), t("Message"), t("Fix")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for finding in findings:
+        location = finding.location
+        sheet.append([_severity(finding.severity, t), finding.rule, str(location) or "",
+                      sanitize(finding.message(t.lang)), sanitize(finding.hint(t.lang))])
+        row = sheet.max_row
+        sheet.cell(row=row, column=1).fill = PatternFill("solid", fgColor=_FILLS[finding.severity])
+        for cell in sheet[row]:
+            cell.alignment = top
+        if location.sheet is not None and location.sheet in titles:
+            title = titles[location.sheet]
+            target = _anchor(workbook[title], location) if location.row else "A1"
+            title = title.replace("'", "''")
+            link = sheet.cell(row=row, column=3)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{title}'!{target}")
+            link.font = Font(color="0563C1", underline="single")
+    for letter, width in zip("ABCDE", (14, 10, 26, 70, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _severity(severity: Severity, t: Translator) -> str:
+    from elyclaims.render import severity_word
+
+    return severity_word(severity, t)

@@ -1,0 +1,113 @@
+"""The commands that make files for the finance officer: template and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from elyclaims.cli._shared import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_common,
+    add_lang,
+    emit,
+    language,
+    same_file,
+    today,
+)
+from elyclaims.i18n import translator
+
+__all__ = ["add_commands"]
+
+
+def add_commands(commands: Any) -> None:
+    """Add template and report to *commands* (argparse's subparsers)."""
+    template = commands.add_parser(
+        "template", help="write a blank claim workbook to fill in",
+        description="Write a blank claim workbook: the claim, clients and expenses sheets with "
+        "headers in the chosen language, dropdowns, input prompts, date and money formats and "
+        "frozen header rows.",
+    )
+    template.add_argument("output", metavar="OUT.xlsx", help="the workbook to write")
+    add_lang(template)
+    template.add_argument("--force", action="store_true",
+                          help="replace OUT.xlsx if it exists (by default an existing file is "
+                          "never replaced)")
+    template.set_defaults(handler=_template)
+
+    report = commands.add_parser(
+        "report", help="write an HTML summary of a claim to print and sign",
+        description="Check a workbook, CSV files or a claim package and write one "
+        "self-contained HTML page: the claim's header data, totals per category, month and "
+        "client, a chart of costs by month and category, and every finding; it prints on A4. "
+        "Exit 0: no errors; 1: errors (the page lists them); 2: unreadable input.",
+    )
+    report.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="workbook, CSV files, or a claim package (.zip)")
+    report.add_argument("-o", "--output", required=True, metavar="report.html",
+                        help="the page to write (replaced atomically)")
+    add_common(report)
+    report.set_defaults(handler=_report)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from elyclaims.template import write_template
+
+    lang = language(args.lang, None)
+    written = write_template(args.output, lang, overwrite=args.force)
+    t = translator(lang)
+    print(t("Wrote the claim workbook {path}.", path=written), file=sys.stderr)
+    return EXIT_OK
+
+
+def _is_package(path: Path) -> bool:
+    import zipfile
+
+    from elyclaims.archives import ZIP_ERRORS
+
+    if path.suffix.lower() == ".zip":
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "claim.xml" in archive.namelist() and "manifest.xml" in archive.namelist()
+    except ZIP_ERRORS:  # OSError among them
+        return False
+
+
+def _report(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.errors import UsageError
+    from elyclaims.files import write_atomically
+    from elyclaims.render import report_to_html, report_to_text
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    output = Path(args.output)
+    if any(same_file(output, Path(given)) for given in args.inputs):
+        raise UsageError("{output}: the output would overwrite an input file", output=output)
+    first = Path(args.inputs[0])
+    package_id = None
+    if len(args.inputs) == 1 and _is_package(first):
+        from elyclaims.package import inspect_package
+
+        inspected = inspect_package(first, today=today(args))
+        report = inspected.report
+        claim = inspected.packaged.claim if inspected.packaged else None
+        package_id = inspected.packaged.package_id if inspected.packaged else None
+    else:
+        from elyclaims.check import read_claim
+
+        claim, report = read_claim(args.inputs, config=config, today=today(args))
+    if not report.opened:
+        emit(report_to_text(report, lang=lang))
+        return EXIT_USAGE
+    page = report_to_html(report, claim, lang=lang,
+                          source=str(first) if len(args.inputs) == 1 else None,
+                          package_id=package_id)
+    write_atomically(output, page.encode("utf-8"))
+    t = translator(lang)
+    print(t("Wrote the report {path}.", path=output), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED

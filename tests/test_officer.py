@@ -1,0 +1,504 @@
+"""The finance officer's files: the template, the annotated copy and the HTML report, each
+built for real (openpyxl, LibreOffice where installed) and read back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+from openpyxl import load_workbook
+
+from conftest import REPO, run_elyclaims
+from elyclaims.vocabulary import FIELDS_BY_ROLE, TEMPLATE_STAMP, TEMPLATE_VERSION, Role, label_index
+from workbooks import CLIENTS_FI, EXPENSES_FI, clean_claim, expense_row, write_xlsx
+
+LANGUAGES = ("fi", "sv", "en")
+SHEETS = {"fi": ["Hakemus", "Asiakkaat", "Kulut"], "sv": ["Ansökan", "Klienter", "Kostnader"],
+          "en": ["Claim", "Clients", "Expenses"]}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------- the template
+
+
+def _template(folder: Path, lang: str) -> Path:
+    target = folder / f"pohja-{lang}.xlsx"
+    run = run_elyclaims("template", target, "--lang", lang)
+    assert run.code == 0, run.err
+    return target
+
+
+def _validations(sheet: Any) -> list[Any]:
+    return list(sheet.data_validations.dataValidation)
+
+
+def _choices(sheet: Any, cell: str) -> list[str]:
+    """The dropdown words that the validation covering *cell* offers."""
+    for validation in _validations(sheet):
+        if validation.type == "list" and cell in validation.sqref:
+            return str(validation.formula1).strip('"').split(",")
+    raise AssertionError(f"no dropdown on {sheet.title}!{cell}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_template_has_the_sheets_headers_dropdowns_and_prompts(tmp_path: Path,
+                                                                    lang: str) -> None:
+    """Three sheets named in the language; headers in it; a prompt on every header; dropdowns
+    for category, claimant type, purpose and yes/no; date and money formats; frozen headers;
+    the hidden version stamp."""
+    book = load_workbook(_template(tmp_path, lang))
+    assert book.sheetnames == SHEETS[lang]
+    claim, clients, expenses = (book[name] for name in SHEETS[lang])
+    position = LANGUAGES.index(lang)
+    assert [row[0].value for row in claim.iter_rows()] == [
+        spec.labels[position] for spec in FIELDS_BY_ROLE[Role.CLAIM]]
+    for sheet, role in ((clients, Role.CLIENTS), (expenses, Role.EXPENSES)):
+        headers = [cell.value for cell in sheet[1]]
+        assert headers == [spec.labels[position] for spec in FIELDS_BY_ROLE[role]
+                           if spec.name != "acknowledged"]
+        assert sheet.freeze_panes == "A2"
+        prompted = {str(v.sqref) for v in _validations(sheet) if v.prompt}
+        for column in range(1, len(headers) + 1):
+            assert sheet.cell(row=1, column=column).coordinate in prompted
+        # Excel applies one validation per cell: no two ranges overlap.
+        ranges = [str(v.sqref) for v in _validations(sheet)]
+        assert len(ranges) == len(set(ranges))
+    letters = {cell.value: cell.column_letter for cell in expenses[1]}
+    by_field = {label_index(Role.EXPENSES)[_key(h)].name: letter for h, letter in letters.items()}
+    assert len(_choices(expenses, f"{by_field['category']}2")) == 5
+    assert expenses.column_dimensions[by_field["service_date"]].number_format == "d.m.yyyy"
+    assert expenses.column_dimensions[by_field["net_amount"]].number_format == "#,##0.00"
+    rows = {row[0].value: row[0].row for row in claim.iter_rows()}
+    claimant_type = FIELDS_BY_ROLE[Role.CLAIM][2].labels[position]
+    assert len(_choices(claim, f"B{rows[claimant_type]}")) == 4
+    client_letters = {cell.value: cell.column_letter for cell in clients[1]}
+    unaccompanied = next(spec for spec in FIELDS_BY_ROLE[Role.CLIENTS]
+                     if spec.name == "unaccompanied").labels[position]
+    assert len(_choices(clients, f"{client_letters[unaccompanied]}2")) == 2
+    assert book.defined_names[TEMPLATE_STAMP].attr_text == f'"{TEMPLATE_VERSION}"'
+    assert book.defined_names[TEMPLATE_STAMP].hidden
+
+
+def _key(text: str) -> str:
+    from elyclaims.vocabulary import match_key
+
+    return match_key(text)
+
+
+def _fill(path: Path, lang: str) -> Path:
+    """Fill the template as an officer would: the clean claim's values, each dropdown cell
+    with a word the dropdown itself offers."""
+    book = load_workbook(path)
+    claim, clients, expenses = (book[name] for name in SHEETS[lang])
+    rows = {spec.name: number for number, spec in enumerate(FIELDS_BY_ROLE[Role.CLAIM], start=1)}
+    values = {"claimant_name": "Vantaan ja Keravan hyvinvointialue", "business_id": "3221308-6",
+              "claimant_code": "04", "period_start": date(2026, 7, 1),
+              "period_end": date(2026, 9, 30), "recipient": "Uudenmaan elinvoimakeskus",
+              "iban": "FI5212345600007890", "contact_person": "Maija Esimerkki",
+              "email": "korvaukset@example.fi"}
+    for name, value in values.items():
+        claim.cell(row=rows[name], column=2, value=value)
+    claim.cell(row=rows["claimant_type"], column=2,
+               value=_choices(claim, f"B{rows['claimant_type']}")[0])
+    claim.cell(row=rows["purpose"], column=2, value=_choices(claim, f"B{rows['purpose']}")[0])
+    client_columns = {label_index(Role.CLIENTS)[_key(c.value)].name: c.column for c in clients[1]}
+    for number, client in enumerate(CLIENTS_FI, start=2):
+        reference, admitted, _, home, since, born = client
+        for name, value in (("client_reference", reference), ("admission_date", admitted),
+                            ("home_municipality", home), ("home_municipality_since", since),
+                            ("birth_year", born)):
+            clients.cell(row=number, column=client_columns[name], value=value)
+        no = _choices(clients, f"{clients.cell(row=2, column=client_columns['unaccompanied']).coordinate}")[1]
+        clients.cell(row=number, column=client_columns["unaccompanied"], value=no)
+    columns = {label_index(Role.EXPENSES)[_key(c.value)].name: c.column for c in expenses[1]}
+    category_cell = expenses.cell(row=2, column=columns["category"]).coordinate
+    categories = dict(zip(("HEALTH", "SOCIAL", "INTERPRET", "SAFETY", "OTHER"),
+                          _choices(expenses, category_cell), strict=True))
+    names = ("service_date", "client_reference", "category", "description", "justification",
+             "provider", "provider_business_id", "invoice_number", "net_amount", "vat_amount",
+             "gross_amount")
+    for number, line in enumerate(EXPENSES_FI, start=2):
+        for name, value in zip(names, line, strict=True):
+            value = categories[value] if name == "category" else value
+            expenses.cell(row=number, column=columns[name], value=value)
+    filled = path.with_name(f"filled-{path.name}")
+    book.save(filled)
+    return filled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_template_filled_in_correctly_validates_clean(tmp_path: Path, lang: str) -> None:
+    """The template filled with the clean claim, choosing from its own dropdowns, is clean,
+    with the clean claim's totals."""
+    run = run_elyclaims("validate", _fill(_template(tmp_path, lang), lang), "--format", "json",
+                        "--today", "2026-11-29")
+    assert run.code == 0, run.out
+    report = json.loads(run.out)
+    assert report["findings"] == []
+    assert report["summary"]["net_total"] == "2450.25"
+    assert report["summary"]["lines"] == 3
+
+
+def test_an_empty_template_is_wb011_not_a_crash(tmp_path: Path) -> None:
+    """An empty template: WB-011 (no lines) and the missing claim details, exit 1."""
+    run = run_elyclaims("validate", _template(tmp_path, "sv"), "--format", "json")
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    rules = {finding["rule"] for finding in json.loads(run.out)["findings"]}
+    assert "WB-011" in rules
+    assert "WB-014" not in rules
+
+
+def test_the_template_never_replaces_a_file_without_force(tmp_path: Path) -> None:
+    """An existing file is kept (exit 2, saying why) unless --force is given."""
+    target = tmp_path / "kulut.xlsx"
+    write_xlsx(target, clean_claim())
+    before = _sha(target)
+    run = run_elyclaims("template", target, "--lang", "fi")
+    assert run.code == 2
+    assert "on jo olemassa" in run.err
+    assert _sha(target) == before
+    assert run_elyclaims("template", target, "--lang", "en", "--force").code == 0
+    assert load_workbook(target).sheetnames == SHEETS["en"]
+
+
+def _stamped(source: Path, target: Path, version: str) -> Path:
+    """A copy of *source* whose version stamp says *version* (the bytes of workbook.xml)."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(f'>"{TEMPLATE_VERSION}"<'.encode(), f'>"{version}"<'.encode())
+            copy.writestr(info, data)
+    return target
+
+
+@pytest.mark.parametrize(("version", "variant"), [("0", "WB-014"), ("99", "WB-014/newer")])
+def test_a_workbook_from_another_template_version_is_wb014(tmp_path: Path, version: str,
+                                                           variant: str) -> None:
+    """An older (or newer) template version is one WB-014 info naming both versions."""
+    filled = _fill(_template(tmp_path, "fi"), "fi")
+    run = run_elyclaims("validate", _stamped(filled, tmp_path / "old.xlsx", version), "--format",
+                        "json", "--lang", "fi", "--today", "2026-11-29")
+    assert run.code == 0
+    found = [f for f in json.loads(run.out)["findings"] if f["rule"] == "WB-014"]
+    assert [f["message_key"] for f in found] == [variant]
+    assert f"({version})" in found[0]["message"]
+    assert str(TEMPLATE_VERSION) in found[0]["message"]
+    assert found[0]["severity"] == "info"
+
+
+def _libreoffice() -> str:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed here (the CI image installs it where it can)")
+    return soffice
+
+
+def _resave(soffice: str, source: Path, folder: Path) -> Path:
+    folder.mkdir()
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile",
+                    "--convert-to", "xlsx", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return folder / source.name
+
+
+@pytest.mark.slow
+def test_a_template_saved_by_libreoffice_keeps_its_stamp_and_validates_clean(
+        tmp_path: Path) -> None:
+    """LibreOffice keeps the version stamp (no WB-014) and the filled template stays clean."""
+    soffice = _libreoffice()
+    resaved = _resave(soffice, _fill(_template(tmp_path, "fi"), "fi"), tmp_path / "lo")
+    with zipfile.ZipFile(resaved) as archive:
+        assert TEMPLATE_STAMP.encode() in archive.read("xl/workbook.xml")
+    run = run_elyclaims("validate", resaved, "--format", "json", "--today", "2026-11-29")
+    assert run.code == 0, run.out
+    assert json.loads(run.out)["findings"] == []
+
+
+# ---------------------------------------------------------------------- the annotated copy
+
+
+def _troubled(folder: Path) -> Path:
+    """A workbook with errors, warnings and infos on some rows and clean rows between."""
+    sheets = clean_claim()
+    rows = sheets["Kulut"].rows
+    rows.append(expense_row(Palvelupäivä="32.13.2026"))                      # error: date
+    rows.append(expense_row(Kululaji="lentoliput", Laskun_numero="T-9"))     # error: category
+    rows.append(expense_row(Laskun_numero="T-1"))                             # duplicate invoice
+    rows.append([*list(EXPENSES_FI[1][:8]), 120, 30.6, 150.6])               # clean
+    rows[-1][7] = "TP-7"
+    rows.append(["Yhteensä"] + [None] * 7 + [5000, None, None])               # WB-006 / WB-012
+    rows.append(expense_row(Veroton_summa=None, Laskun_numero="T-11"))       # error: no amount
+    return write_xlsx(folder / "kulut.xlsx", sheets)
+
+
+def _comments(book: Any, sheet: str) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for row in book[sheet].iter_rows():
+        for cell in row:
+            if cell.comment is not None:
+                found.setdefault(cell.row, []).append(cell.comment.text)
+    return found
+
+
+def test_the_annotated_copy_comments_every_problem_row_and_no_clean_row(tmp_path: Path) -> None:
+    """Every row with an error or warning carries a comment naming its rules, filled by
+    severity; clean rows carry nothing; the summary sheet comes first and links each finding
+    to its cell; the original is unchanged."""
+    source = _troubled(tmp_path)
+    before = _sha(source)
+    target = tmp_path / "merkitty.xlsx"
+    run = run_elyclaims("validate", source, "--annotate", target, "--format", "json", "--lang",
+                        "fi", "--today", "2026-11-29")
+    assert run.code == 1
+    report = json.loads(run.out)
+    assert _sha(source) == before
+    findings = [f for f in report["findings"] if f["sheet"] == "Kulut" and f["row"]]
+    problem_rows = {f["row"] for f in findings if f["severity"] in {"error", "warning"}}
+    assert len(problem_rows) >= 4
+    book = load_workbook(target)
+    assert book.sheetnames[0] == "elyclaims-havainnot"
+    assert book.sheetnames[1:] == ["Hakemus", "Asiakkaat", "Kulut"]
+    comments = _comments(book, "Kulut")
+    assert problem_rows <= set(comments)
+    clean_rows = set(range(2, book["Kulut"].max_row + 1)) - {f["row"] for f in findings}
+    assert clean_rows
+    assert not clean_rows & set(comments)
+    for finding in findings:
+        text = "\n".join(comments[finding["row"]])
+        assert finding["rule"] in text
+        assert finding["message"] in text
+    for finding in findings:
+        if finding["cell"] and finding["severity"] == "error":
+            assert book["Kulut"][finding["cell"]].fill.fgColor.rgb.endswith("FFC7CE")
+    summary = book.worksheets[0]
+    links = {cell.value: cell.hyperlink.location for row in summary.iter_rows()
+             for cell in row if cell.hyperlink is not None}
+    assert len(links) >= len({f["cell"] for f in findings if f["cell"]})
+    assert "'Kulut'!" + findings[0]["cell"] in links.values()
+    assert report["annotated"]["commented_cells"] >= len(problem_rows)
+    assert f"on kommentit {report['annotated']['commented_cells']} solussa" in run.err
+
+
+def test_annotating_csv_input_is_exit_2(tmp_path: Path) -> None:
+    """Only workbooks can be annotated: CSV input is exit 2 with a message saying so, and
+    nothing is written."""
+    from workbooks import EXPENSE_HEADERS_FI, write_csv
+
+    source = write_csv(tmp_path / "kulut.csv", [EXPENSE_HEADERS_FI, *EXPENSES_FI])
+    run = run_elyclaims("validate", source, "--annotate", tmp_path / "out.xlsx")
+    assert run.code == 2
+    assert "only workbooks" in run.err
+    assert not (tmp_path / "out.xlsx").exists()
+    same = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    assert run_elyclaims("validate", same, "--annotate", same).code == 2
+
+
+def test_the_annotated_copy_of_a_libreoffice_workbook(tmp_path: Path) -> None:
+    """A workbook saved by LibreOffice (merged cells, subtotals) is annotated too."""
+    source = REPO / "tests" / "fixtures" / "libreoffice-subtotals.xlsx"
+    target = tmp_path / "copy.xlsx"
+    run = run_elyclaims("validate", source, "--annotate", target, "--format", "json")
+    assert run.code in {0, 1}
+    report = json.loads(run.out)
+    book = load_workbook(target)
+    assert book.sheetnames[0] == "elyclaims findings"
+    located = [f for f in report["findings"] if f["sheet"] and f["row"]]
+    for finding in located:
+        assert finding["row"] in _comments(book, finding["sheet"])
+
+
+def test_the_summary_sheet_says_what_the_copy_could_not_keep(tmp_path: Path) -> None:
+    """A workbook with a chart: the copy says (in the reader's language) that charts were not
+    kept; a plain one says nothing of the kind."""
+    from openpyxl.chart import BarChart, Reference
+
+    source = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    book = load_workbook(source)
+    chart = BarChart()
+    chart.add_data(Reference(book["Kulut"], min_col=9, min_row=1, max_row=4), titles_from_data=True)
+    book["Kulut"].add_chart(chart, "N2")
+    book.save(tmp_path / "chart.xlsx")
+    for name, expected in (("chart.xlsx", True), ("c.xlsx", False)):
+        target = tmp_path / f"annotated-{name}"
+        run_elyclaims("validate", tmp_path / name, "--annotate", target, "--lang", "sv")
+        text = " ".join(str(cell.value) for row in load_workbook(target).worksheets[0].iter_rows()
+                        for cell in row if cell.value)
+        assert ("diagram" in text) is expected
+
+
+# -------------------------------------------------------------------------- the HTML report
+
+
+def _amount(text: str) -> Decimal:
+    """An amount as the Finnish report shows it (``1 234,56 €``) as a Decimal."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text).replace("\u2212", "-").replace(",", ".")
+    return Decimal(cleaned)
+
+
+def _tables(page: str) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Each totals table of the page: its rows by key, their amounts by kind."""
+    tree = lxml_html.fromstring(page)
+    tables: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for table in tree.iter("table"):
+        name = table.get("data-table")
+        if name == "findings":
+            continue
+        tables[name] = {row.get("data-key"): {cell.get("data-amount"): _amount(cell.text_content())
+                                              for cell in row.iter("td") if cell.get("data-amount")}
+                        for row in table.iter("tr") if row.get("data-key")}
+    return tables
+
+
+def _totals_agree(page: str, summary: dict[str, Any]) -> None:
+    tables = _tables(page)
+    overall = {"net": Decimal(summary["net_total"]), "vat": Decimal(summary["vat_total"]),
+               "gross": Decimal(summary["gross_total"])}
+    for name in ("categories", "months", "clients"):
+        assert tables[name]["overall"] == overall
+        rows = [amounts for key, amounts in tables[name].items() if key != "overall"]
+        for kind in overall:
+            assert sum(row[kind] for row in rows) == overall[kind], (name, kind)
+    for code, total in summary["by_category"].items():
+        assert tables["categories"][code] == {k: Decimal(total[k]) for k in ("net", "vat", "gross")}
+
+
+def test_the_report_shows_the_json_reports_totals(tmp_path: Path) -> None:
+    """Totals per category equal the JSON report's; per month and per client they add up to
+    the same overall totals; the chart has a bar per month and category."""
+    sample = REPO / "sample_claims" / "vantaa-kerava-hva-2026-q3.xlsx"
+    summary = run_elyclaims("validate", sample, "--format", "json").json()["summary"]
+    run = run_elyclaims("report", sample, "-o", tmp_path / "r.html", "--lang", "fi")
+    assert run.code == 0, run.err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    _totals_agree(page, summary)
+    assert len(_tables(page)["months"]) == 4  # three months and the total
+    assert page.count("<rect ") >= 3
+    assert "heinäkuu 2026" in page
+
+
+def test_the_report_escapes_the_workbooks_text_and_fetches_nothing(tmp_path: Path) -> None:
+    """Markup in a cell is shown as text; the page names no resource outside itself."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[1][3] = '<script>alert("x")</script><img src="http://example.com/x">'
+    sheets["Kulut"].rows[1][0] = "32.1.2026"  # an error, so the row's text reaches the findings
+    sheets["Hakemus"].rows[0][1] = "Hyvinvointialue <b>&</b>"
+    run = run_elyclaims("report", write_xlsx(tmp_path / "c.xlsx", sheets), "-o", tmp_path / "r.html")
+    assert run.code == 1
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "<b>" not in page
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert "url(" not in page
+
+
+def test_build_report_carries_the_page_in_the_package(tmp_path: Path) -> None:
+    """build --report puts report.html into the package, listed in the manifest; the package
+    inspects clean; `report` on the package gives the same totals."""
+    sample = REPO / "sample_claims" / "vantaa-kerava-hva-2026-q3.xlsx"
+    package = tmp_path / "p.zip"
+    built = run_elyclaims("build", sample, "-o", package, "--report", "--lang", "sv",
+                          "--attachments", REPO / "sample_claims" / "liitteet")
+    assert built.code == 0, built.out + built.err
+    with zipfile.ZipFile(package) as archive:
+        page = archive.read("report.html").decode("utf-8")
+        assert b'path="report.html"' in archive.read("manifest.xml")
+    summary = run_elyclaims("validate", sample, "--format", "json").json()["summary"]
+    _totals_agree(page, summary)
+    assert "Summor per kostnadsslag" in page
+    assert run_elyclaims("inspect", package).code == 0
+    again = run_elyclaims("report", package, "-o", tmp_path / "from-package.html", "--lang", "fi")
+    assert again.code == 0, again.err
+    _totals_agree((tmp_path / "from-package.html").read_text(encoding="utf-8"), summary)
+
+
+def test_report_on_an_unreadable_input_writes_nothing(tmp_path: Path) -> None:
+    """An input that cannot be read: exit 2 and no page."""
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    run = run_elyclaims("report", broken, "-o", tmp_path / "r.html")
+    assert run.code == 2
+    assert not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------------- a real browser renders
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium here: .ci/run installs it from the distribution's packages "
+                "where it can")
+
+
+def _browser(chromium: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-extensions", "--disable-background-networking", "--disable-sync",
+         "--no-default-browser-check", "--hide-scrollbars", f"--user-data-dir={folder}/profile",
+         *args],
+        capture_output=True, text=True, timeout=120, check=True)
+
+
+def _page_requests(net_log: Path) -> set[str]:
+    """The URLs the page asked for, from Chromium's net log: the requests made for a document
+    (the browser's own background requests, updates and the like, have no origin)."""
+    log = json.loads(net_log.read_text(encoding="utf-8"))
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    requests = {event["params"].get("url") for event in log["events"]
+                if event["type"] == start
+                and event.get("params", {}).get("initiator") != "not an origin"}
+    return {url for url in requests if url}
+
+
+@pytest.mark.slow
+def test_the_report_in_a_real_browser(tmp_path: Path) -> None:
+    """Headless Chromium renders the page: a screenshot is taken, the totals it shows equal
+    the JSON report's, it prints on A4, and its net log shows no request beyond the file."""
+    chromium = _chromium()
+    sample = REPO / "sample_claims" / "vantaa-kerava-hva-2026-q3.xlsx"
+    summary = run_elyclaims("validate", sample, "--format", "json").json()["summary"]
+    page = tmp_path / "report.html"
+    assert run_elyclaims("report", sample, "-o", page, "--lang", "fi").code == 0
+    url = page.as_uri()
+    net_log = tmp_path / "net-log.json"
+    screenshot = tmp_path / "report.png"
+    _browser(chromium, tmp_path, f"--screenshot={screenshot}", "--window-size=1024,2400",
+             f"--log-net-log={net_log}", "--net-log-capture-mode=Everything", url)
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.stat().st_size > 20_000
+    dom = _browser(chromium, tmp_path, "--dump-dom", url).stdout
+    _totals_agree(dom, summary)
+    assert _page_requests(net_log) == set()
+    # The same check sees a page's request: it is not one that cannot fail.
+    control = tmp_path / "control.html"
+    control.write_text('<p>x</p><img src="http://example.invalid/logo.png">', encoding="utf-8")
+    control_log = tmp_path / "control-log.json"
+    _browser(chromium, tmp_path, f"--screenshot={tmp_path / 'control.png'}",
+             f"--log-net-log={control_log}", "--net-log-capture-mode=Everything",
+             control.as_uri())
+    assert _page_requests(control_log) == {"http://example.invalid/logo.png"}
+    pdf = tmp_path / "report.pdf"
+    _browser(chromium, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
+    assert boxes
+    for width, height in boxes:
+        assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
