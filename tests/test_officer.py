@@ -502,3 +502,131 @@ def test_the_report_in_a_real_browser(tmp_path: Path) -> None:
     assert boxes
     for width, height in boxes:
         assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
+
+
+# ------------------------------------------------------------------- terminal niceties
+
+
+def _on_a_terminal(*args: str | Path, stdout_tty: bool, stderr_tty: bool,
+                   env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run elyclaims with standard output and/or error on a pseudo-terminal."""
+    import os
+    import pty
+    import sys
+
+    streams = {}
+    for name, wanted in (("out", stdout_tty), ("err", stderr_tty)):
+        if wanted:
+            leader, follower = pty.openpty()
+            streams[name] = (leader, follower)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ELYCLAIMS_", "NO_COLOR"))}
+    environment.update({"LANG": "C", "TERM": "xterm", **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "elyclaims", *(str(a) for a in args)],
+        stdout=streams["out"][1] if "out" in streams else subprocess.PIPE,
+        stderr=streams["err"][1] if "err" in streams else subprocess.PIPE, env=environment)
+    for _, follower in streams.values():
+        os.close(follower)
+    captured = {"out": b"", "err": b""}
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    for name in ("out", "err"):
+        handle = streams[name][0] if name in streams else getattr(process, f"std{name}").fileno()
+        selector.register(handle, selectors.EVENT_READ, name)
+    open_count = 2
+    while open_count:
+        for key, _ in selector.select(timeout=120):
+            try:
+                data = os.read(key.fd, 65536)
+            except OSError:  # a pseudo-terminal whose other end closed
+                data = b""
+            if data:
+                captured[key.data] += data
+            else:
+                selector.unregister(key.fd)
+                open_count -= 1
+    code = process.wait(timeout=120)
+    for leader, _ in streams.values():
+        os.close(leader)
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+    return code, captured["out"].decode("utf-8"), captured["err"].decode("utf-8")
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> None:
+    """Severities are coloured when standard output is a terminal, not with NO_COLOR, not in
+    a pipe."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[1][0] = "32.1.2026"
+    path = write_xlsx(tmp_path / "c.xlsx", sheets)
+    _, coloured, _ = _on_a_terminal("validate", path, stdout_tty=True, stderr_tty=False)
+    assert "\x1b[1;31m[error]\x1b[0m" in coloured
+    _, plain, _ = _on_a_terminal("validate", path, stdout_tty=True, stderr_tty=False,
+                                 env={"NO_COLOR": "1"})
+    assert "\x1b[" not in plain
+    assert "[error]" in plain
+    piped = run_elyclaims("validate", path)
+    assert "\x1b[" not in piped.out
+
+
+def test_the_progress_bar_draws_and_wipes_itself() -> None:
+    """The bar waits half a second, redraws at most ten times a second, shows the share done
+    (or the count when the total is unknown) and wipes itself at the end."""
+    import io
+
+    from elyclaims.cli._terminal import Bar
+    from elyclaims.i18n import translator
+
+    now = [0.0]
+    stream = io.StringIO()
+    bar = Bar(stream, translator("fi"), clock=lambda: now[0])
+    bar("read", 2048, 8192)
+    assert stream.getvalue() == ""  # not yet half a second
+    now[0] = 0.6
+    bar("read", 4096, 8192)
+    assert stream.getvalue().endswith("Luetaan ████████████░░░░░░░░░░░░ 50\u00a0%")
+    now[0] = 0.65
+    bar("read", 6144, 8192)
+    assert stream.getvalue().count("\r") == 1  # within a tenth of a second: no redraw
+    now[0] = 0.8
+    bar("write", 12288, None)
+    assert stream.getvalue().endswith("Kirjoitetaan pakettia … 12\u00a0288")
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+def _large(path: Path, lines: int) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in clean_claim().items():
+        sheet = book.create_sheet(title)
+        for row in rows.rows[:1] if title == "Kulut" else rows.rows:
+            sheet.append(row)
+        if title == "Kulut":
+            for number in range(lines):
+                line = list(EXPENSES_FI[number % 3])
+                line[7] = f"L-{number}"
+                sheet.append(line)
+    book.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_the_progress_bar_only_on_a_terminal_and_never_with_json(tmp_path: Path) -> None:
+    """On a terminal, a long read shows the bar on standard error, wiped at the end; with
+    --format json, or when standard error is no terminal, nothing of it appears."""
+    path = _large(tmp_path / "large.xlsx", 8_000)
+    code, out, err = _on_a_terminal("validate", path, stdout_tty=False, stderr_tty=True)
+    assert code in {0, 1}
+    assert "Reading" in err
+    assert err.rstrip("\r\n").endswith("\x1b[K") or "\r\x1b[K" in err
+    assert "\x1b" not in out
+    _, out, err = _on_a_terminal("validate", path, "--format", "json", stdout_tty=False,
+                                 stderr_tty=True)
+    assert "Reading" not in err
+    json.loads(out)
+    _, _, err = _on_a_terminal("validate", path, stdout_tty=False, stderr_tty=False)
+    assert "Reading" not in err

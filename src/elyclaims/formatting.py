@@ -28,8 +28,9 @@ LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 @dataclass(frozen=True, slots=True)
 class Named:
     """Something of the reference data that a message names (an authority, a county, a
-    municipality, a category, a legal regime): carried by its code, put into words in the
-    reader's language only when the message is rendered."""
+    municipality, a category, a legal regime, a key of the claim sheet: ``claim_field``):
+    carried by its code, put into words in the reader's language only when the message is
+    rendered."""
 
     kind: str
     code: str
@@ -110,6 +111,10 @@ def param(value: Param, lang: str) -> str:
 
             t = translator(lang)
             return t("overall total") if value.code == "overall" else t("claimed amount")
+        if value.kind == "claim_field":
+            from elyclaims.vocabulary import Role, field_spec
+
+            return field_spec(Role.CLAIM, value.code).labels[("fi", "sv", "en").index(lang)]
         kind = "category" if value.kind == "total" else value.kind
         return str(_names().name(kind, value.code, lang))
     if isinstance(value, Percent):
@@ -123,7 +128,8 @@ def param(value: Param, lang: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, tuple):
-        separator = " / " if value and all(isinstance(item, Named) for item in value) else ", "
+        separator = " / " if value and all(isinstance(item, Named) and item.kind != "claim_field"
+                                           for item in value) else ", "
         return separator.join(param(item, lang) for item in value)
     return str(value)
 
@@ -137,6 +143,7 @@ def neutral(value: Param) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
-        separator = " / " if value and all(isinstance(item, Named) for item in value) else ", "
+        separator = " / " if value and all(isinstance(item, Named) and item.kind != "claim_field"
+                                           for item in value) else ", "
         return separator.join(neutral(item) for item in value)
     return str(value)

@@ -17,7 +17,14 @@ from pydantic_core import PydanticCustomError
 
 from elyclaims import values
 from elyclaims.findings import Location
-from elyclaims.vocabulary import Category, ClaimantType, Purpose, match_key
+from elyclaims.vocabulary import (
+    CLAIMANT_TYPE_NAMES,
+    PURPOSE_NAMES,
+    Category,
+    ClaimantType,
+    Purpose,
+    match_key,
+)
 
 __all__ = [
     "AMOUNT_FIELDS",
@@ -45,22 +52,24 @@ def client_key(reference: str | None) -> str:
     return "".join((reference or "").split()).casefold()
 
 
+# Each claimant type and purpose is read from its names in the three languages (the words the
+# template's dropdowns offer) and from the other words officers write for it.
 CLAIMANT_TYPE_LABELS: dict[ClaimantType, tuple[str, ...]] = {
-    ClaimantType.WELLBEING_SERVICES_COUNTY: ("hyvinvointialue", "välfärdsområde",
-                                             "wellbeing services county", "hva"),
-    ClaimantType.CITY_OF_HELSINKI: ("Helsingin kaupunki", "Helsingfors stad", "City of Helsinki",
-                                    "helsinki"),
-    ClaimantType.MUNICIPALITY: ("kunta", "kommun", "municipality", "kaupunki", "stad", "city"),
-    ClaimantType.ALAND_HEALTH_CARE: ("Ålands hälso- och sjukvård", "ÅHS", "AHS",
-                                     "Ahvenanmaan terveyden- ja sairaanhoito",
-                                     "Åland health and medical care", "Åland health care"),
+    kind: (*CLAIMANT_TYPE_NAMES[kind].values(), *aliases) for kind, aliases in {
+        ClaimantType.WELLBEING_SERVICES_COUNTY: ("hva",),
+        ClaimantType.CITY_OF_HELSINKI: ("helsinki",),
+        ClaimantType.MUNICIPALITY: ("kaupunki", "stad", "city"),
+        ClaimantType.ALAND_HEALTH_CARE: ("Ålands hälso- och sjukvård", "AHS",
+                                         "Ahvenanmaan terveyden- ja sairaanhoito",
+                                         "Åland health and medical care", "Åland health care"),
+    }.items()
 }
 
 PURPOSE_LABELS: dict[Purpose, tuple[str, ...]] = {
-    Purpose.DECISION_APPLICATION: ("päätöshakemus", "beslutsansökan", "decision application",
-                                   "hakemus", "ansökan"),
-    Purpose.PAYMENT_CLAIM: ("maksatushakemus", "utbetalningsansökan", "payment claim",
-                            "maksatus", "utbetalning"),
+    purpose: (*PURPOSE_NAMES[purpose].values(), *aliases) for purpose, aliases in {
+        Purpose.DECISION_APPLICATION: ("hakemus", "ansökan"),
+        Purpose.PAYMENT_CLAIM: ("maksatus", "utbetalning"),
+    }.items()
 }
 
 

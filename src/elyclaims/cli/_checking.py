@@ -22,6 +22,7 @@ from elyclaims.cli._shared import (
     same_file,
     today,
 )
+from elyclaims.cli._terminal import colour, progress_bar
 from elyclaims.i18n import translator
 
 __all__ = ["add_commands"]
@@ -128,8 +129,9 @@ def _validate(args: argparse.Namespace) -> int:
     lang = language(args.lang, config)
     if args.annotate is not None:
         _annotatable(args)
-    _, report = read_claim(args.inputs, config=config, today=today(args),
-                           ledger=_existing_ledger(args, config))
+    with progress_bar(args, lang):
+        _, report = read_claim(args.inputs, config=config, today=today(args),
+                               ledger=_existing_ledger(args, config))
     annotated = None
     if args.annotate is not None and report.opened:
         from elyclaims.annotate import annotate_workbook
@@ -144,7 +146,8 @@ def _validate(args: argparse.Namespace) -> int:
                                      "not_kept": list(annotated.not_kept)}
         emit(to_json(document), json=True)
     else:
-        emit(report_to_text(report, lang=lang, max_findings=args.max_findings))
+        emit(report_to_text(report, lang=lang, max_findings=args.max_findings,
+                            colour=colour()))
     if annotated is not None:
         t = translator(lang)
         print(t.n("The annotated copy {path} has comments on {count} cell.",
@@ -176,23 +179,25 @@ def _build(args: argparse.Namespace) -> int:
                          folder=args.attachments)
     lang = language(args.lang, config)
     day = today(args) or dt.date.today()
-    claim, report = read_claim(args.inputs, config=config, today=day,
-                               ledger=_existing_ledger(args, config))
+    with progress_bar(args, lang):
+        claim, report = read_claim(args.inputs, config=config, today=day,
+                                   ledger=_existing_ledger(args, config))
     if claim is None:
         if args.format == "json":
             emit(report_to_json(report, lang=lang), json=True)
         else:
-            emit(report_to_text(report, lang=lang))
+            emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE
     try:
-        built = build_package(claim, report, output, attachments=args.attachments,
-                              created_at=created_at, strict=args.strict, today=day,
-                              report_page=_page(claim, args, lang, created_at))
+        with progress_bar(args, lang):
+            built = build_package(claim, report, output, attachments=args.attachments,
+                                  created_at=created_at, strict=args.strict, today=day,
+                                  report_page=_page(claim, args, lang, created_at))
     except BuildRefused as refused:
         if args.format == "json":
             emit(report_to_json(refused.report, lang=lang), json=True)
         else:
-            emit(report_to_text(refused.report, lang=lang))
+            emit(report_to_text(refused.report, lang=lang, colour=colour()))
             t = translator(lang)
             print(t("The package was not written: fix the errors and run again."),
                   file=sys.stderr)
@@ -225,8 +230,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
     lang = language(args.lang, None)
     inspected = inspect_package(args.package, today=today(args))
-    render = inspected_to_json if args.format == "json" else inspected_to_text
-    emit(render(inspected, lang=lang), json=args.format == "json")
+    if args.format == "json":
+        emit(inspected_to_json(inspected, lang=lang), json=True)
+    else:
+        emit(inspected_to_text(inspected, lang=lang, colour=colour()))
     if not inspected.report.opened:
         return EXIT_USAGE
     return EXIT_OK if inspected.ok else EXIT_FAILED

@@ -18,6 +18,7 @@ from elyclaims.cli._shared import (
     same_file,
     today,
 )
+from elyclaims.cli._terminal import colour, progress_bar
 from elyclaims.i18n import translator
 
 __all__ = ["add_commands"]
@@ -93,16 +94,18 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.inputs) == 1 and _is_package(first):
         from elyclaims.package import inspect_package
 
-        inspected = inspect_package(first, today=today(args))
+        with progress_bar(args, lang):
+            inspected = inspect_package(first, today=today(args))
         report = inspected.report
         claim = inspected.packaged.claim if inspected.packaged else None
         package_id = inspected.packaged.package_id if inspected.packaged else None
     else:
         from elyclaims.check import read_claim
 
-        claim, report = read_claim(args.inputs, config=config, today=today(args))
+        with progress_bar(args, lang):
+            claim, report = read_claim(args.inputs, config=config, today=today(args))
     if not report.opened:
-        emit(report_to_text(report, lang=lang))
+        emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE
     page = report_to_html(report, claim, lang=lang,
                           source=str(first) if len(args.inputs) == 1 else None,

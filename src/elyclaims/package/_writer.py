@@ -11,6 +11,7 @@ from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._schema import CLAIM_NS
+from elyclaims.progress import EVERY, tick
 from elyclaims.reference import Reference
 from elyclaims.report import Summary, Totals
 from elyclaims.values import format_money, timestamp
@@ -124,6 +125,8 @@ def write_claim_xml(
             with xml.element(_q("Expenses")):
                 for line in claim.expenses if lines is None else lines:
                     totals.add(line)
+                    if not totals.lines % EVERY:
+                        tick("write", totals.lines, len(claim.expenses) or None)
                     xml.write(_expense(line, acknowledged_by_line.get(line.line_id, [])),
                               pretty_print=True)
             xml.write(_totals(totals.summary()), pretty_print=True)

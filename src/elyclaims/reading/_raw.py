@@ -89,7 +89,8 @@ class RawSheet:
     ``rows`` yields ``(row_number, values)`` with ``values[0]`` in column A. ``uncalculated``
     holds ``(row, column)`` of formula cells with no cached value; ``hidden_rows`` the rows
     hidden in the sheet; ``merged`` the merged ranges as ``(top, left, bottom, right)``;
-    ``template`` the version stamp of the elyclaims template the workbook was made from.
+    ``template`` the version stamp of the elyclaims template the workbook was made from;
+    ``size`` the number of rows, when known before reading them (for progress).
     """
 
     file: str
@@ -102,6 +103,7 @@ class RawSheet:
     decimal_comma: bool = True
     role_hint: Role | None = None
     template: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from itertools import chain, islice
 
 from elyclaims.findings import Finding, Location, column_letter
 from elyclaims.limits import LimitExceeded, ReadLimits
+from elyclaims.progress import EVERY, tick
 from elyclaims.reading._raw import Column, RawCell, RawRow, RawSheet, RawTotals
 from elyclaims.values import CellValueError, parse_date, parse_money
 from elyclaims.vocabulary import (
@@ -164,6 +165,8 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
     hidden_rows: list[int] = []
     since = 0
     for number, values in _merged(iterator, sheet.merged):
+        if not number % EVERY:
+            tick("read", number, sheet.size)
         kind = layout.classify(number, values)
         if kind is _Kind.EMPTY:
             continue

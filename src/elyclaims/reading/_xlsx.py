@@ -71,6 +71,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawShee
                 uncalculated=frozenset(scan.uncalculated),
                 merged=tuple(scan.merged),
                 template=stamp,
+                size=scan.max_row,
             )
         )
     return sheets

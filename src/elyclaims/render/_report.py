@@ -16,6 +16,7 @@ from elyclaims.privacy import sanitize
 from elyclaims.render._common import REPORT_VERSION, finding_dict, to_json
 from elyclaims.report import Report
 from elyclaims.values import format_money, timestamp
+from elyclaims.vocabulary import PURPOSE_NAMES, Purpose
 
 if TYPE_CHECKING:
     from elyclaims.package import BuiltPackage, InspectedPackage
@@ -31,8 +32,19 @@ def severity_word(severity: Severity, t: Translator) -> str:
             Severity.INFO: t("info")}[severity]
 
 
-def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None = None) -> str:
-    """The report as text, grouped by sheet and row, with cells named as Excel shows them."""
+#: Terminal colours (SGR codes) of the severities and of the verdict, for ``colour=True``.
+_COLOURS = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.INFO: "36"}
+_GOOD = "32"
+
+
+def _paint(text: str, code: str | None) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if code else text
+
+
+def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None = None,
+                   colour: bool = False) -> str:
+    """The report as text, grouped by sheet and row, with cells named as Excel shows them;
+    with *colour*, severities and the verdict in terminal colours."""
     t = translator(lang)
     lines: list[str] = []
     shown = report.findings if max_findings is None else report.findings[:max_findings]
@@ -43,23 +55,24 @@ def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None
             title = f"{PurePath(file).name}: {sheet}"
         lines.append(f"== {title} ==")
         for finding in group:
-            lines.extend(_finding_lines(finding, t))
+            lines.extend(_finding_lines(finding, t, colour))
         lines.append("")
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
         lines.extend([t.n("… and {count} more finding (--max-findings)",
                           "… and {count} more findings (--max-findings)", hidden), ""])
-    lines.extend(_summary_lines(report, t))
+    lines.extend(_summary_lines(report, t, colour))
     return sanitize("\n".join(lines) + "\n")
 
 
-def _finding_lines(finding: Finding, t: Translator) -> list[str]:
+def _finding_lines(finding: Finding, t: Translator, colour: bool = False) -> list[str]:
     severity = severity_word(finding.severity, t)
     if finding.acknowledged is not None:
         severity = f"{severity}, {t('acknowledged')}"
     where = str(finding.location)
     head = f"  {where}: " if where else "  "
-    text = [f"{head}{finding.rule} [{severity}] {finding.message(t.lang)}"]
+    tag = _paint(f"[{severity}]", _COLOURS[finding.severity] if colour else None)
+    text = [f"{head}{finding.rule} {tag} {finding.message(t.lang)}"]
     hint = finding.hint(t.lang)
     if hint:
         text.append(f"      {t('Fix')}: {hint}")
@@ -68,7 +81,7 @@ def _finding_lines(finding: Finding, t: Translator) -> list[str]:
     return text
 
 
-def _summary_lines(report: Report, t: Translator) -> list[str]:
+def _summary_lines(report: Report, t: Translator, colour: bool = False) -> list[str]:
     if not report.opened:
         return [t("The input could not be read.")]
     summary = report.summary
@@ -92,7 +105,9 @@ def _summary_lines(report: Report, t: Translator) -> list[str]:
             "The amount of {count} expense line could not be read: it is in no total.",
             "The amounts of {count} expense lines could not be read: they are in no total.",
             summary.not_totalled))
-    text.append(t("No errors.") if report.ok else t("There are errors to fix."))
+    verdict = t("No errors.") if report.ok else t("There are errors to fix.")
+    code = (_GOOD if report.ok else _COLOURS[Severity.ERROR]) if colour else None
+    text.append(_paint(verdict, code))
     return text
 
 
@@ -232,23 +247,22 @@ def _inspected_dict(inspected: InspectedPackage) -> dict[str, Any]:
     }
 
 
-def inspected_to_text(inspected: InspectedPackage, *, lang: str = "en") -> str:
+def inspected_to_text(inspected: InspectedPackage, *, lang: str = "en",
+                      colour: bool = False) -> str:
     """What ``inspect`` prints: the package's header, the findings and the totals."""
     t = translator(lang)
     head = [f"{t('Package')}: {inspected.path}"]
     packaged = inspected.packaged
     if packaged is not None:
         claim = packaged.claim
-        purpose = {"decision-application": t("decision application"),
-                   "payment-claim": t("payment claim")}.get(
-                       claim.purpose.value if claim.purpose else "", "-")
+        purpose = PURPOSE_NAMES[Purpose(claim.purpose)][t.lang] if claim.purpose else "-"
         recipient = param(Named("authority", claim.recipient), t.lang) if claim.recipient else "-"
         head.append("  " + t("id {id}, made {made} by {generator}, rules {ruleset}",
                              id=packaged.package_id, made=timestamp(packaged.created_at),
                              generator=f"{packaged.generator} {packaged.generator_version}",
                              ruleset=packaged.ruleset))
         head.append(f"  {claim.claimant.name} -> {recipient} ({purpose})")
-    body = report_to_text(inspected.report, lang=t.lang)
+    body = report_to_text(inspected.report, lang=t.lang, colour=colour)
     verdict = t("The package is valid.") if inspected.ok else t("The package has errors.")
     return sanitize("\n".join(head) + "\n\n" + body + verdict + "\n")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from elyclaims.catalogue import catalogue
 from elyclaims.findings import Finding
 from elyclaims.model import Claim
+from elyclaims.progress import tick
 from elyclaims.rules import (  # noqa: F401  (importing registers the rules)
     amounts,
     claim,
@@ -30,8 +31,10 @@ __all__ = ["RULES", "ClaimedLine", "RuleContext", "acknowledgements_from_lines",
 def run_rules(claim_data: Claim, context: RuleContext) -> list[Finding]:
     """Run every registered rule over the claim and return all their findings."""
     findings: list[Finding] = []
-    for rule_id in catalogue():  # catalogue order, so that output order is stable
+    rules = catalogue()
+    for done, rule_id in enumerate(rules, start=1):  # catalogue order: a stable output order
         function = RULES.get(rule_id)
         if function is not None:
             findings.extend(function(claim_data, context))
+        tick("check", done, len(rules))
     return findings

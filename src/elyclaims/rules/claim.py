@@ -147,7 +147,8 @@ def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     missing = [name for name, value in (("contact_person", claim.claimant.contact_person),
                                         ("email", claim.claimant.email)) if not value]
     if missing:
-        yield Finding.make("CL-008", claim.location(missing[0]), missing=", ".join(missing))
+        yield Finding.make("CL-008", claim.location(missing[0]),
+                           missing=tuple(Named("claim_field", name) for name in missing))
 
 
 @rule("CL-009")
