@@ -55,8 +55,11 @@ FUZZ_TARGETS = {"workbook-bytes": 3000, "workbook-xml": 2000, "package-bytes": 3
 
 
 @pytest.fixture(scope="module")
-def fuzz_workers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Popen[str]]:
-    """All fuzz workers, started at once (seeded: the same cases every run)."""
+def fuzz_workers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """All fuzz workers, started at once (seeded: the same cases every run); any a test did
+    not wait for (a run of some targets only) is stopped at the end."""
     out = tmp_path_factory.mktemp("fuzz")
     workers = {}
     for target, count in FUZZ_TARGETS.items():
@@ -66,7 +69,11 @@ def fuzz_workers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subproce
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "LANG": "C"},
         )
-    return workers
+    yield workers
+    for worker in workers.values():
+        if worker.returncode is None:
+            worker.kill()
+            worker.communicate()
 
 
 @pytest.mark.slow

@@ -41,6 +41,9 @@ class ReadLimits:
     rows: int = 2_000_000
     #: Columns of one sheet or CSV file (Excel's own maximum is 16,384).
     columns: int = 1024
+    #: Cells of the rectangle a sheet's cells span (first to last row, times first to last
+    #: column): what a reader that holds the sheet as a grid allocates.
+    cells: int = 40_000_000
     #: Characters in one cell (Excel's own maximum is 32,767).
     cell_chars: int = 32_767
     #: Nesting depth of the XML that elyclaims parses itself.

@@ -14,6 +14,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +25,48 @@ from elyclaims.reading._errors import Unreadable, engine_boundary, reason
 from elyclaims.reading._raw import RawSheet
 from elyclaims.vocabulary import TEMPLATE_STAMP
 
-__all__ = ["SheetScan", "read_xlsx"]
+__all__ = ["SheetScan", "default_engine", "read_xlsx"]
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawSheet]:
+def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
+              engine: str | None = None) -> list[RawSheet]:
     """Open *path* and return its sheets, in workbook order, with lazily read rows.
 
-    Each sheet is scanned first, so that a sheet over *limits* is refused before openpyxl
-    reads it. The workbook stays open until *closer* closes it.
+    Every sheet is scanned first, so that a sheet over *limits* is refused before an engine
+    reads it. The cell values come from python-calamine (``engine="calamine"``, the default
+    where it is installed) or from openpyxl in read-only mode (``"openpyxl"``, the fallback);
+    both give the same rows. The workbook stays open until *closer* closes it.
 
     Raises:
         Unreadable: when the workbook is damaged, hostile, or over a limit.
     """
-    import openpyxl  # deferred: it costs start-up time
-
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
         sheet_paths, stamp = _workbook_parts(archive, limits)
+        scans = {title: SheetScan.of(archive, member, limits)
+                 for title, member in sheet_paths.items()}
+    engine = engine or default_engine()
+    if engine == "calamine" and scans:
+        sheets = _calamine_sheets(path, closer, scans)
+    else:
+        sheets = _openpyxl_sheets(path, closer, scans)
+    return [replace(sheet, template=stamp) for sheet in sheets]
+
+
+def default_engine() -> str:
+    """``calamine`` where python-calamine is installed, else ``openpyxl``."""
+    from importlib.util import find_spec
+
+    return "calamine" if find_spec("python_calamine") is not None else "openpyxl"
+
+
+def _openpyxl_sheets(path: Path, closer: ExitStack, scans: dict[str, SheetScan]) -> list[RawSheet]:
+    import openpyxl  # deferred: it costs start-up time
+
     try:
         # Our own handle, so that it is closed even when openpyxl fails half-way.
         handle = closer.enter_context(path.open("rb"))
@@ -58,23 +80,79 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits) -> list[RawShee
     closer.callback(workbook.close)
     sheets = []
     for worksheet in workbook.worksheets:
-        title = worksheet.title
-        with engine_boundary():
-            scan = SheetScan.of(archive, sheet_paths.get(title), limits)
-        sheets.append(
-            RawSheet(
-                file=str(path),
-                name=title,
-                rows=_rows(worksheet, scan.max_row, scan.max_column),
-                hidden=getattr(worksheet, "sheet_state", "visible") != "visible",
-                hidden_rows=frozenset(scan.hidden_rows),
-                uncalculated=frozenset(scan.uncalculated),
-                merged=tuple(scan.merged),
-                template=stamp,
-                size=scan.max_row,
-            )
-        )
+        scan = scans.get(worksheet.title) or SheetScan()
+        sheets.append(_raw_sheet(path, worksheet.title, scan,
+                                 _rows(worksheet, scan.max_row, scan.max_column),
+                                 getattr(worksheet, "sheet_state", "visible") != "visible"))
     return sheets
+
+
+def _raw_sheet(path: Path, title: str, scan: SheetScan,
+               rows: Iterator[tuple[int, Sequence[object]]], hidden: bool) -> RawSheet:
+    return RawSheet(file=str(path), name=title, rows=rows, hidden=hidden,
+                    hidden_rows=frozenset(scan.hidden_rows),
+                    uncalculated=frozenset(scan.uncalculated), merged=tuple(scan.merged),
+                    size=scan.max_row)
+
+
+def _calamine_sheets(path: Path, closer: ExitStack, scans: dict[str, SheetScan]) -> list[RawSheet]:
+    """The sheets through python-calamine. Only sheets that passed the scan reach it: a
+    crafted workbook can make calamine allocate without bound and abort the process, and a
+    Rust panic arrives as a ``BaseException``."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        metadata = [item for item in workbook.sheets_metadata
+                    if item.typ == SheetTypeEnum.WorkSheet]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # calamine's errors, and pyo3's PanicException
+        raise Unreadable("damaged", {"reason": reason(error)}) from error
+    closer.callback(workbook.close)
+    if any(item.name not in scans or (scans[item.name].dimension or 0) > _DIMENSION_CELLS
+           for item in metadata):
+        # A sheet we could not scan, or whose dimension claims a grid calamine would reserve
+        # beyond reason: the fallback reads it, as it always could.
+        return _openpyxl_sheets(path, closer, scans)
+    return [_raw_sheet(path, item.name, scans[item.name],
+                       _calamine_rows(workbook, item.name, scans[item.name]),
+                       item.visible != SheetVisibleEnum.Visible)
+            for item in metadata]
+
+
+def _calamine_rows(workbook: Any, title: str,
+                   scan: SheetScan) -> Iterator[tuple[int, Sequence[object]]]:
+    """A sheet's rows as openpyxl gives them: numbered from the sheet's first row, padded
+    from column A, empty cells as None, whole numbers as int, error cells with their error
+    value (calamine reads those as empty)."""
+    if not scan.max_row or not scan.max_column:
+        return
+    try:
+        sheet = workbook.get_sheet_by_name(title)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:
+        raise Unreadable("damaged", {"reason": reason(error)}) from error
+    start = sheet.start
+    if start is None:
+        return
+    top, left = start
+    padding = [None] * left
+    last = scan.max_row
+    errors: dict[int, list[tuple[int, str]]] = {}
+    for (error_row, column), text in scan.errors.items():
+        errors.setdefault(error_row, []).append((column, text))
+    for number, values in enumerate(sheet.iter_rows(), start=top + 1):
+        if number > last:
+            return
+        row = [*padding, *[None if value == "" else
+                           int(value) if type(value) is float and value.is_integer()
+                           and abs(value) < 1e15 else value for value in values]]
+        for column, text in errors.get(number, ()):
+            row.extend([None] * (column - len(row)))
+            row[column - 1] = text
+        yield number, row
 
 
 def _rows(
@@ -176,6 +254,18 @@ _ROW_NUMBER = re.compile(rb"\sr=\"(\d+)\"")
 _HIDDEN = re.compile(rb"\shidden=\"(?:1|true)\"")
 _CELL_REF = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
 _INLINE = re.compile(rb"\st=\"inlineStr\"")
+_ANY_REF = re.compile(rb"\sr=\"([A-Za-z]+)(\d+)\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\"")
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\st=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+_LAST_COLUMN = 16_384  # XFD
+_DIMENSION_CELLS = 100_000_000
+
+
+def _column(letters: bytes) -> int:
+    return column_index(letters[:4].decode("ascii").upper())
 
 
 class SheetScan:
@@ -183,18 +273,32 @@ class SheetScan:
     formula cells without a cached value, merged ranges, and the true extent of the data (the
     last row and column with a value; cells that carry only formatting do not count)."""
 
-    __slots__ = ("_markers", "_row", "_rows", "hidden_rows", "max_column", "max_row", "merged",
-                 "uncalculated")
+    __slots__ = ("_markers", "_row", "_rows", "_span", "dimension", "errors", "hidden_rows",
+                 "max_column", "max_row", "merged", "uncalculated")
 
     def __init__(self) -> None:
         self.hidden_rows: set[int] = set()
         self.uncalculated: set[tuple[int, int]] = set()
+        #: Error cells (``#DIV/0!``, ``#N/A``…) by (row, column): calamine reads them as empty.
+        self.errors: dict[tuple[int, int], str] = {}
         self.merged: list[tuple[int, int, int, int]] = []
         self.max_row: int | None = None
         self.max_column: int | None = None
         self._rows = 0
         self._row = 0
         self._markers: _Markers | None = None
+        #: The first and last row and column of every cell reference of the sheet.
+        self._span: list[int] | None = None
+        #: The cells the sheet's ``<dimension>`` claims to span (None when it has none).
+        self.dimension: int | None = None
+
+    @property
+    def spans(self) -> int:
+        """The cells of the rectangle from the first to the last cell reference."""
+        if self._span is None:
+            return 0
+        top, bottom, left, right = self._span
+        return (bottom - top + 1) * (right - left + 1)
 
     @classmethod
     def of(cls, archive: zipfile.ZipFile, member: str | None, limits: ReadLimits) -> SheetScan:
@@ -219,6 +323,7 @@ class SheetScan:
                     carry = data
                     continue
                 scan._markers = _Markers(found.group(1) or b"")
+                scan._dimension(data[:found.start()])
             # Only whole rows are scanned; the last row waits for the next block.
             cut = data.rfind(scan._markers.row_start)
             if cut <= 0:
@@ -228,11 +333,49 @@ class SheetScan:
             carry = data[cut:]
         if scan._markers is not None:
             scan._scan(carry, limits)
+        # A sheet cut short (a broken copy) is damaged: openpyxl fails on it, calamine would
+        # read it as empty.
+        if scan.spans > limits.cells:
+            raise LimitExceeded("cells", scan.spans, limits.cells)
+        if scan._markers is None or not re.search(rb"</(\w+:)?sheetData>|<(\w+:)?sheetData\s*/>",
+                                                  carry if scan._markers else b""):
+            raise Unreadable("damaged", {"reason": f"{member}: the sheet's XML ends early"})
         return scan
+
+    def _dimension(self, head: bytes) -> None:
+        found = _DIMENSION.search(head)
+        if found is None:
+            return
+        first = (int(found.group(2)), _column(found.group(1)))
+        last = (int(found.group(4)), _column(found.group(3))) if found.group(3) else first
+        self.dimension = (abs(last[0] - first[0]) + 1) * (abs(last[1] - first[1]) + 1)
+
+    def _references(self, data: bytes, limits: ReadLimits) -> None:
+        """Widen the span by every cell reference in *data*, whatever the cell holds: what a
+        grid reader would allocate for. A reference to row 0 or beyond Excel's last column is
+        no workbook's."""
+        found = _ANY_REF.findall(data)
+        if not found:
+            return
+        letters, numbers = zip(*found, strict=True)
+        rows = list(map(int, numbers))
+        columns = [_column(text) for text in set(letters)]
+        top, bottom, left, right = min(rows), max(rows), min(columns), max(columns)
+        if top < 1 or right > _LAST_COLUMN:
+            raise Unreadable("damaged", {"reason": "a cell reference outside any sheet"})
+        if bottom > limits.rows:
+            raise LimitExceeded("rows", bottom, limits.rows)
+        if self._span is None:
+            self._span = [top, bottom, left, right]
+        else:
+            span = self._span
+            span[:] = [min(span[0], top), max(span[1], bottom), min(span[2], left),
+                       max(span[3], right)]
 
     def _scan(self, data: bytes, limits: ReadLimits) -> None:
         markers = self._markers
         assert markers is not None
+        self._references(data, limits)
         rows = list(markers.row.finditer(data))
         for index, match in enumerate(rows):
             attributes = match.group(1)
@@ -247,6 +390,8 @@ class SheetScan:
             raise LimitExceeded("rows", max(self._rows, self._row), limits.rows)
         if markers.formula.search(data):
             self._formulas(data)
+        if b't="e"' in data:
+            self._errors(data)
         if b"mergeCell" in data:
             for match in markers.merge.finditer(data):
                 left, top, right, bottom = match.groups()
@@ -270,6 +415,15 @@ class SheetScan:
             raise LimitExceeded("columns", column, limits.columns)
         if self.max_column is None or column > self.max_column:
             self.max_column = column
+
+    def _errors(self, data: bytes) -> None:
+        """Cells of type ``e``: Excel's error values, as the cell shows them."""
+        for match in _ERROR_CELL.finditer(data):
+            reference = _CELL_REF.search(match.group(1))
+            value = _VALUE.search(match.group(2))
+            if reference is not None and value is not None:
+                self.errors[(int(reference.group(2)), column_index(reference.group(1).decode()))] = (
+                    value.group(1).decode("utf-8", "replace"))
 
     def _formulas(self, data: bytes) -> None:
         """Formula cells whose cached value is missing or empty."""

@@ -1,0 +1,183 @@
+"""The two workbook engines give the same rows: python-calamine (the default, fast) and openpyxl
+(the tested fallback). Every kind of cell a spreadsheet program writes is read both ways, and so
+is every workbook the tests and samples use; the findings and totals agree too."""
+
+from __future__ import annotations
+
+import zipfile
+from contextlib import ExitStack
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, SAMPLES
+from elyclaims import read_claim
+from elyclaims.limits import DEFAULT_LIMITS
+from elyclaims.reading import _xlsx
+from elyclaims.render import report_to_dict
+from workbooks import Sheet, clean_claim, expense_row, write_xlsx
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _raw_workbook(path: Path, rows: str, *, shared: list[str], date1904: bool = False) -> Path:
+    """A one-sheet workbook written as raw SpreadsheetML: *rows* is the sheetData's XML."""
+    styles = (f'<styleSheet xmlns="{_MAIN}"><numFmts count="1"><numFmt numFmtId="164" '
+              'formatCode="d\\.m\\.yyyy\\ h:mm"/></numFmts><fonts count="1"><font/></fonts>'
+              '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+              '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+              '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="4"><xf/>'
+              '<xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="21" applyNumberFormat="1"/>'
+              '<xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>')
+    strings = "".join(shared)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships">'
+            + ('<workbookPr date1904="1"/>' if date1904 else "")
+            + '<sheets><sheet name="Kulut" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+            'Target="styles.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.'
+            'org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            '</Relationships>'))
+        archive.writestr("xl/styles.xml", styles)
+        archive.writestr("xl/sharedStrings.xml",
+                         f'<sst xmlns="{_MAIN}" count="{len(shared)}">{strings}</sst>')
+        archive.writestr("xl/worksheets/sheet1.xml",
+                         f'<worksheet xmlns="{_MAIN}"><sheetData>{rows}</sheetData></worksheet>')
+    return path
+
+
+_CELLS = """
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>inline</t></is></c></row>
+<row r="2"><c r="A2"><v>42</v></c><c r="B2"><v>42.5</v></c><c r="C2"><v>1E+20</v></c><c r="D2"><v>-0.1</v></c></row>
+<row r="3"><c r="A3" s="1"><v>46204</v></c><c r="B3" s="3"><v>46204.604166666664</v></c><c r="C3" s="2"><v>0.5</v></c></row>
+<row r="4"><c r="A4" t="b"><v>1</v></c><c r="B4" t="b"><v>0</v></c><c r="C4" t="e"><v>#DIV/0!</v></c><c r="D4" t="e"><f>NA()</f><v>#N/A</v></c></row>
+<row r="5"><c r="A5"><f>A2*2</f><v>84</v></c><c r="B5"><f t="shared" ref="B5:B6" si="0">A2+1</f><v>43</v></c><c r="C5"><f>A2</f></c></row>
+<row r="6"><c r="B6"><f t="shared" si="0"/><v>44</v></c><c r="D6" t="str"><f>"x"&amp;"y"</f><v>xy</v></c></row>
+<row r="8" hidden="1"><c r="E8" t="s"><v>2</v></c></row>
+"""
+_SHARED = ["<si><t>plain</t></si>",
+           "<si><r><rPr><b/></rPr><t xml:space=\"preserve\">rich </t></r><r><t xml:space=\"preserve\">text</t></r></si>",
+           "<si><t>hidden row</t></si>"]
+
+
+def _rows(path: Path, engine: str) -> list[dict[str, Any]]:
+    with ExitStack() as closer:
+        sheets = _xlsx.read_xlsx(path, closer, DEFAULT_LIMITS, engine=engine)
+        return [{"name": sheet.name, "hidden": sheet.hidden, "hidden_rows": sheet.hidden_rows,
+                 "uncalculated": sheet.uncalculated, "merged": sheet.merged,
+                 "template": sheet.template, "size": sheet.size,
+                 "rows": [(number, _normal(values)) for number, values in sheet.rows]}
+                for sheet in sheets]
+
+
+def _normal(values: Any) -> list[object]:
+    """A row as the reader uses it: trailing empty cells left out, a date-time at midnight
+    is the date it names (openpyxl gives every date as a date-time)."""
+    cells = [value.date() if isinstance(value, datetime) and value.time() == time() else value
+             for value in values]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
+def test_every_kind_of_cell_reads_the_same_in_both_engines(tmp_path: Path) -> None:
+    """Shared and inline strings, rich text, integers and floats, dates, date-times, times,
+    booleans, error cells, formulas (cached, shared, uncached, string results), hidden rows."""
+    path = _raw_workbook(tmp_path / "cells.xlsx", _CELLS, shared=_SHARED)
+    fast, fallback = _rows(path, "calamine"), _rows(path, "openpyxl")
+    assert fast == fallback
+    rows = dict(fast[0]["rows"])
+    assert rows[1] == ["plain", "rich text", "inline"]
+    assert rows[2] == [42, 42.5, 1e20, -0.1]
+    assert rows[3][:2] == [date(2026, 7, 1), datetime(2026, 7, 1, 14, 30)]
+    assert rows[4] == [True, False, "#DIV/0!", "#N/A"]
+    assert rows[5] == [84, 43]
+    assert rows[6] == [None, 44, None, "xy"]
+    assert fast[0]["uncalculated"] == {(5, 3)}
+    assert fast[0]["hidden_rows"] == {8}
+
+
+def test_1904_dates_read_the_same(tmp_path: Path) -> None:
+    """A workbook in the 1904 date system (old Mac Excel) gives the same dates."""
+    rows = '<row r="1"><c r="A1" s="1"><v>44742</v></c></row>'
+    path = _raw_workbook(tmp_path / "1904.xlsx", rows, shared=[], date1904=True)
+    assert _rows(path, "calamine") == _rows(path, "openpyxl")
+    assert _rows(path, "calamine")[0]["rows"] == [(1, [date(2026, 7, 1)])]
+
+
+def _test_workbooks(folder: Path) -> list[Path]:
+    """The workbooks of the samples and fixtures, and of the tests' own kinds."""
+    made = []
+    merged = clean_claim()
+    merged["Kulut"].merged = ["B2:B3"]
+    hidden = clean_claim()
+    hidden["Kulut"].hidden_rows = {3}
+    hidden["Muistio"] = Sheet([["huom"]], hidden=True)
+    troubled = clean_claim()
+    troubled["Kulut"].rows.extend([expense_row(Palvelupäivä="32.1.2026"),
+                                   expense_row(ALV="#DIV/0!"), ["Yhteensä", *[None] * 7, 99]])
+    for name, sheets in (("merged", merged), ("hidden", hidden), ("troubled", troubled)):
+        made.append(write_xlsx(folder / f"{name}.xlsx", sheets))
+    return [*sorted(SAMPLES.glob("*.xlsx")), REPO / "tests" / "fixtures" /
+            "libreoffice-subtotals.xlsx", *made]
+
+
+def test_every_test_workbook_reads_the_same_in_both_engines(tmp_path: Path) -> None:
+    """The samples, the LibreOffice fixture and the tests' workbooks: the same rows."""
+    for path in _test_workbooks(tmp_path):
+        assert _rows(path, "calamine") == _rows(path, "openpyxl"), path.name
+
+
+def test_findings_and_totals_agree_across_the_engines(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_claim gives the same findings and totals whichever engine reads the workbook."""
+    for path in _test_workbooks(tmp_path):
+        reports = []
+        for engine in ("calamine", "openpyxl"):
+            monkeypatch.setattr(_xlsx, "default_engine", lambda engine=engine: engine)
+            _, report = read_claim(path, today=date(2026, 11, 29))
+            reports.append(report_to_dict(report, lang="fi"))
+        assert reports[0] == reports[1], path.name
+        assert reports[0]["summary"]["lines"] > 0
+
+
+def test_a_workbook_that_would_make_calamine_allocate_without_bound_is_refused_first(
+        tmp_path: Path) -> None:
+    """Cells at A1 and XFD1048576 would make calamine allocate its whole grid (hundreds of
+    gigabytes; the process aborts, beyond any except). The scan refuses the sheet first: one
+    WB-001 naming the columns limit, in a real process that exits 2, no traceback."""
+    from conftest import run_elyclaims
+
+    rows = ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+            '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    path = _raw_workbook(tmp_path / "grid.xlsx", rows, shared=["<si><t>x</t></si>"])
+    assert path.stat().st_size < 8000
+    run = run_elyclaims("validate", path, "--format", "json", timeout=60)
+    assert run.code == 2, run.err
+    findings = run.json()["findings"]
+    assert [(f["message_key"], f["rule"]) for f in findings] == [("WB-001/limit", "WB-001")]
+    assert "columns" in findings[0]["message"]
+    assert "Traceback" not in run.err
