@@ -108,7 +108,7 @@ def expense_rows(lines: int) -> Iterator[list[object]]:
     for number in range(lines):
         category = number % 5
         net = 100 + number % 997 + (number % 100) / 100
-        vat = round(net * 0.135, 2) if category == 2 else 0
+        vat = round(net * 0.255, 2) if category == 2 else 0  # interpreting: general rate
         yield [start + timedelta(days=number % 270), f"IHK-{number % CLIENTS:05d}",
                CATEGORIES[category], f"Palvelu {number % 2000}", "Uhriaseman vuoksi",
                "Tuottaja Oy", "2345678-0", f"L-{number}", net, vat, round(net + vat, 2)]

@@ -7,6 +7,7 @@ what masks them; they are re-exported here so that every identifier is found in 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from elyclaims.privacy import is_valid_identity_code
 
@@ -31,6 +32,7 @@ _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _IBAN_LENGTHS = {"FI": 18, "AX": 18, "SE": 24, "EE": 20, "DE": 22, "NO": 15, "DK": 18}
 
 
+@lru_cache(maxsize=8192)
 def business_id_check_digit(seven_digits: str) -> int | None:
     """The check digit for the first seven digits of a Business ID, or None when the
     remainder is 1 (such numbers are never issued)."""
@@ -53,6 +55,7 @@ def is_valid_business_id(text: str) -> bool:
     return business_id_check_digit(digits) == check
 
 
+@lru_cache(maxsize=8192)  # a claim names the same few providers on thousands of lines
 def canonical_business_id(text: str) -> str | None:
     """The Business ID in *text* as ``NNNNNNN-C`` when *text* is one in an accepted form and
     its check digit holds (``23456780``, ``2345678 0``, ``FI23456780`` and ``2345678-0`` all

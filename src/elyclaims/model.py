@@ -115,6 +115,7 @@ def _reader(parse: Any) -> BeforeValidator:
         except values.CellValueError as error:
             raise _cell_error(error) from error
 
+    read.cell_parser = parse  # type: ignore[attr-defined]  # the reader's fast path calls it
     return BeforeValidator(read)
 
 

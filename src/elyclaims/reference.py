@@ -165,6 +165,9 @@ class _VatTable:
     periods: tuple[tuple[date, date | None, Mapping[str, Decimal]], ...]
     supplies: tuple[tuple[str, str, date | None, date | None], ...]
     categories: Mapping[str, tuple[str, ...]]
+    # rates_for answers by category and day; a claim asks for the same few pairs again and again.
+    _answers: dict[tuple[str | None, date], tuple[VatRate, ...]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def rates_on(self, day: date) -> dict[str, Decimal]:
         for valid_from, valid_until, rates in self.periods:
@@ -173,6 +176,12 @@ class _VatTable:
         return {}
 
     def rates_for(self, category: str | None, day: date) -> list[VatRate]:
+        answer = self._answers.get((category, day))
+        if answer is None:
+            answer = self._answers[(category, day)] = tuple(self._rates_for(category, day))
+        return list(answer)
+
+    def _rates_for(self, category: str | None, day: date) -> list[VatRate]:
         in_force = self.rates_on(day)
         supplies = self.categories.get(category or "", ("any",))
         if "any" in supplies:

@@ -87,7 +87,8 @@ def format_money(amount: Decimal) -> str:
 
 
 def _error_value(value: object) -> None:
-    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+    # Every Excel error value starts with "#": the cheap test first.
+    if isinstance(value, str) and "#" in value and value.strip().upper() in EXCEL_ERRORS:
         raise CellValueError("error_value", value.strip())
 
 
@@ -99,6 +100,9 @@ def parse_text(value: object) -> str | None:
     _error_value(value)
     if value is None:
         return None
+    if type(value) is str and value.isprintable() and value[:1] != " " and value[-1:] != " " \
+            and "  " not in value:
+        return value or None  # already single-spaced: most cells are
     if isinstance(value, bool):
         raise CellValueError("text", value)
     if isinstance(value, float):

@@ -11,7 +11,7 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 __all__ = [
     "CLAIMANT_TYPE_NAMES",
@@ -39,6 +39,7 @@ _TRAILING_NOISE = re.compile(r"(\s*(\(\s*(€|eur)\s*\)|€|\*|:))+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
 
 
+@lru_cache(maxsize=16_384)
 def normalize_label(text: str) -> str:
     """Fold a header, key or sheet name for matching: ``Veroton summa (€)*`` -> ``veroton summa``."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -47,6 +48,7 @@ def normalize_label(text: str) -> str:
     return _TRAILING_NOISE.sub("", folded).strip()
 
 
+@lru_cache(maxsize=16_384)
 def match_key(text: str) -> str:
     """How words of a workbook compare: case, accents and every kind of white space (spaces,
     no-break spaces, tabs, line breaks) left out, a trailing ``(€)``, ``€``, ``*`` or ``:`` too.

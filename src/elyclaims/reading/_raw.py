@@ -34,18 +34,18 @@ class Column:
 
 @dataclass(slots=True)
 class RawRow:
-    """One row of a table: its non-empty cells by field name.
+    """One row of a table: its non-empty cells' values by field name.
 
-    ``columns`` are the table's recognised columns (shared by all its rows), so that a finding
-    on an empty cell still names that cell. ``unreadable`` names fields whose cell already has a
-    WB finding (for example a formula without a cached value), so that later rules do not
-    report the same cell as empty.
+    ``columns`` are the table's recognised columns (shared by all its rows): a cell's location
+    is made from them only when something needs it (a finding), never for every cell.
+    ``unreadable`` names fields whose cell already has a WB finding (for example a formula
+    without a cached value), so that later rules do not report the same cell as empty.
     """
 
     file: str
     sheet: str
     row: int
-    cells: dict[str, RawCell] = field(default_factory=dict)
+    cells: dict[str, object] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)
     decimal_comma: bool = True
     columns: Mapping[str, Column] = field(default_factory=dict)
@@ -53,8 +53,6 @@ class RawRow:
     def location(self, field_name: str | None = None) -> Location:
         """The location of *field_name*'s cell (also when it is empty), or of the row when the
         table has no such column."""
-        if field_name and field_name in self.cells:
-            return self.cells[field_name].location
         column = self.columns.get(field_name) if field_name else None
         return Location(file=self.file, sheet=self.sheet, row=self.row,
                         column=column.letter if column else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, islice
 
 from elyclaims.findings import Finding, Location, column_letter
@@ -285,6 +286,13 @@ class _Layout:
         self.date = index.get(_DATES.get(role, ""))
         self.amounts = [index[name] for name in _AMOUNTS if name in index]
 
+    def _all_text(self, values: Sequence[object]) -> bool:
+        """True when every recognised cell of the row is text or empty, as in a header row (a
+        date or a number in any of them rules a header out, cheaply)."""
+        width = len(values)
+        return all(position >= width or values[position] is None
+                   or isinstance(values[position], str) for position, _ in self.positions)
+
     def _value(self, values: Sequence[object], position: int | None) -> object:
         return values[position] if position is not None and position < len(values) else None
 
@@ -304,16 +312,17 @@ class _Layout:
         """What the row is: empty, a record, a totals row, a repeated header or a note."""
         filled = [(position, value) for position, value in enumerate(values)
                   if not _is_blank(value)]
-        uncalculated = any((number, position + 1) in self.sheet.uncalculated
-                           for position, _ in self.positions)
+        uncalculated = bool(self.sheet.uncalculated) and any(
+            (number, position + 1) in self.sheet.uncalculated for position, _ in self.positions)
         if not filled:
             return _Kind.RECORD if uncalculated else _Kind.EMPTY
+        date_value = self._value(values, self.date)
         keyed = (not _is_blank(self._value(values, self.reference))
-                 or self._is_date(self._value(values, self.date)))
+                 or isinstance(date_value, date) or self._is_date(date_value))
         first_text = next((v for _, v in filled if isinstance(v, str)), None)
         if not keyed and first_text is not None and starts_with_totals_word(first_text):
             return _Kind.TOTALS
-        if _header_score(values, self.role) >= MIN_HEADER_MATCHES:
+        if self._all_text(values) and _header_score(values, self.role) >= MIN_HEADER_MATCHES:
             return _Kind.HEADER
         if keyed or uncalculated or any(self._is_amount(self._value(values, position))
                                         for position in self.amounts):
@@ -340,7 +349,7 @@ class _Layout:
             value = values[position] if position < width else None
             if _is_blank(value):
                 continue
-            row.cells[name] = RawCell(value, row.location(name))
+            row.cells[name] = value
         return row
 
     def skipped(self, number: int, values: Sequence[object], kind: _Kind) -> Finding:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Protocol
 
 from elyclaims.findings import Finding, Location
 from elyclaims.model import Claim
@@ -23,52 +24,70 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.,/-])(\+358|00358|0)[ -]?\(?\d{1,3}\)?([ -]?\d){5,8}(?![\w.,/-])")
 
 
-def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, Location, str | None]]:
-    """Every text of the claim and of its input that may reach a report or a package, with its
-    location and line id: the claim's fields, sheet names and headers, the config's
-    acknowledgement reasons. (Client references are PR-003's when they are a code.)"""
+class _At:
+    """A place whose location is already made (a label, a config key)."""
+
+    __slots__ = ("_location",)
+
+    def __init__(self, location: Location) -> None:
+        self._location = location
+
+    def location(self, field: str | None = None) -> Location:
+        return self._location
+
+
+class _Where(Protocol):
+    def location(self, field: str) -> Location: ...
+
+
+def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, _Where, str, str | None]]:
+    """Every text of the claim and of its input that may reach a report or a package, with
+    where it is (its location is made only for a finding) and its line id: the claim's fields,
+    sheet names and headers, the config's acknowledgement reasons."""
     for field in _CLAIM_TEXT:
         value = getattr(claim.claimant, field)
         if value:
-            yield value, claim.location(field), None
+            yield value, claim, field, None
     for field in _CLAIM_LEVEL_TEXT:
         value = getattr(claim, field)
         if value:
-            yield value, claim.location(field), None
+            yield value, claim, field, None
     for client in claim.clients:
         if client.reference:
-            yield client.reference, client.source.location("reference"), None
+            yield client.reference, client.source, "reference", None
         for field in _CLIENT_TEXT:
             value = getattr(client, field)
             if value:
-                yield value, client.source.location(field), None
+                yield value, client.source, field, None
     for line in claim.expenses:
+        source, line_id = line.source, line.line_id
         if line.client_reference:
-            yield line.client_reference, line.source.location("client_reference"), line.line_id
+            yield line.client_reference, source, "client_reference", line_id
         for field in _LINE_TEXT:
             value = getattr(line, field)
             if value:
-                yield value, line.source.location(field), line.line_id
+                yield value, source, field, line_id
     for text, location in context.labels:
-        yield text, location, None
+        yield text, _At(location), "", None
     for number, entry in enumerate(context.config.acknowledge, start=1):
-        yield entry.reason, Location(file=context.config.path,
-                                     field=f"acknowledge[{number}].reason"), None
+        yield entry.reason, _At(Location(file=context.config.path,
+                                         field=f"acknowledge[{number}].reason")), "", None
 
 
-def _is_reference(location: Location) -> bool:
-    return location.field in {"reference", "client_reference"}
+_REFERENCES = frozenset({"reference", "client_reference"})
 
 
 @rule("PR-001")
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
-    for text, location, line_id in _texts(claim, context):
-        if _is_reference(location) and is_valid_identity_code(text):
+    for text, where, field, line_id in _texts(claim, context):
+        codes = find_identity_codes(text)
+        if not codes or (field in _REFERENCES and is_valid_identity_code(text)):
             continue
-        for code in find_identity_codes(text):
-            yield Finding.make("PR-001", location, line_id=line_id, value=mask(code))
+        for code in codes:
+            yield Finding.make("PR-001", where.location(field), line_id=line_id,
+                               value=mask(code))
 
 
 @rule("PR-002")
