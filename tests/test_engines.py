@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import REPO, SAMPLES
 from elyclaims import read_claim
@@ -228,3 +230,24 @@ def test_the_fast_line_reader_gives_what_pydantic_validation_gives(model_name: s
             # The same findings (the report sorts them by cell, so their order is not kept).
             assert sorted((f.key, f.location.field, f.value) for f in fast_findings) == sorted(
                 (f.key, f.location.field, f.value) for f in slow_findings), values
+
+
+def _general_fold(text: str) -> str:
+    """normalize_label's general path, written out: NFKD, no combining marks, casefold, white
+    space collapsed, trailing noise off."""
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = re.sub(r"[\s\u00a0\u202f\u2007]+", " ", stripped.casefold()).strip()
+    return re.sub(r"(\s*(\(\s*(€|eur)\s*\)|€|\*|:))+$", "", folded).strip()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.sampled_from(
+    ["Veroton summa (EUR)*", "Net (eur):", "Yht.", " a\tb ", "X: ", "(eur)", "ALV *:"]))
+def test_the_ascii_fold_is_the_general_fold(text: str) -> None:
+    """Folding ASCII text the fast way gives what the general fold gives."""
+    from elyclaims.vocabulary import normalize_label
+
+    assert normalize_label.__wrapped__(text) == _general_fold(text)

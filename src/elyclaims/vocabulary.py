@@ -37,11 +37,16 @@ __all__ = [
 
 _TRAILING_NOISE = re.compile(r"(\s*(\(\s*(€|eur)\s*\)|€|\*|:))+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+_NOISE_ENDS = frozenset(")*:")  # how an ASCII text with trailing noise ends
 
 
 @lru_cache(maxsize=16_384)
 def normalize_label(text: str) -> str:
     """Fold a header, key or sheet name for matching: ``Veroton summa (€)*`` -> ``veroton summa``."""
+    if text.isascii():
+        # Nothing to decompose and casefold is lower: the same result, several times faster.
+        folded = " ".join(text.lower().split())
+        return _TRAILING_NOISE.sub("", folded).strip() if folded[-1:] in _NOISE_ENDS else folded
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     folded = _SPACES.sub(" ", stripped.casefold()).strip()

@@ -106,9 +106,11 @@ def _within(rows: Rows, limits: ReadLimits) -> Iterator[tuple[int, Sequence[obje
     """The rows, refusing a cell longer than the limit (no spreadsheet program writes one)."""
     longest = limits.cell_chars
     for number, values in rows:
-        for value in values:
-            if isinstance(value, str) and len(value) > longest:
-                raise LimitExceeded("cell_chars", len(value), longest)
+        # A row's written form is longer than any of its texts: most rows pass at once.
+        if len(repr(values)) > longest:
+            for value in values:
+                if isinstance(value, str) and len(value) > longest:
+                    raise LimitExceeded("cell_chars", len(value), longest)
         yield number, values
 
 
@@ -311,7 +313,7 @@ class _Layout:
     def classify(self, number: int, values: Sequence[object]) -> _Kind:
         """What the row is: empty, a record, a totals row, a repeated header or a note."""
         filled = [(position, value) for position, value in enumerate(values)
-                  if not _is_blank(value)]
+                  if value is not None and (type(value) is not str or value.strip())]
         uncalculated = bool(self.sheet.uncalculated) and any(
             (number, position + 1) in self.sheet.uncalculated for position, _ in self.positions)
         if not filled:
@@ -340,16 +342,18 @@ class _Layout:
         row = RawRow(file=sheet.file, sheet=sheet.name, row=number,
                      decimal_comma=sheet.decimal_comma, columns=self.columns)
         width = len(values)
+        uncalculated = sheet.uncalculated
+        cells = row.cells
         for position, name in self.positions:
-            if (number, position + 1) in sheet.uncalculated:
+            if uncalculated and (number, position + 1) in uncalculated:
                 if findings is not None:
                     findings.append(Finding.make("WB-005", row.location(name)))
                 row.unreadable.add(name)
                 continue
             value = values[position] if position < width else None
-            if _is_blank(value):
+            if value is None or (type(value) is str and not value.strip()):
                 continue
-            row.cells[name] = value
+            cells[name] = value
         return row
 
     def skipped(self, number: int, values: Sequence[object], kind: _Kind) -> Finding:

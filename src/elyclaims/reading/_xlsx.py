@@ -232,13 +232,15 @@ def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> tuple[dict[
 class _Markers:
     """The byte patterns of a sheet's elements, for its namespace prefix (usually none)."""
 
-    __slots__ = ("cell", "cell_end", "formula", "merge", "row", "row_start", "value",
-                 "values")
+    __slots__ = ("cell", "cell_end", "formula", "hidden_row", "merge", "numbered", "row",
+                 "row_start", "value", "values")
 
     def __init__(self, prefix: bytes) -> None:
         p = re.escape(prefix)
         self.row_start = b"<" + prefix + b"row"
         self.row = re.compile(rb"<" + p + rb"row\b([^>]*)>")
+        self.numbered = re.compile(rb"<" + p + rb"row\b[^>]*?\sr=\"(\d+)\"")
+        self.hidden_row = re.compile(rb"<" + p + rb"row\b[^>]*\shidden=\"(?:1|true)\"[^>]*>")
         self.cell = b"<" + prefix + b"c "
         self.cell_end = re.compile(rb"</" + p + rb"c>")
         self.formula = re.compile(rb"<" + p + rb"f[\s/>]")
@@ -350,13 +352,13 @@ class SheetScan:
         last = (int(found.group(4)), _column(found.group(3))) if found.group(3) else first
         self.dimension = (abs(last[0] - first[0]) + 1) * (abs(last[1] - first[1]) + 1)
 
-    def _references(self, data: bytes, limits: ReadLimits) -> None:
+    def _references(self, data: bytes, limits: ReadLimits) -> int | None:
         """Widen the span by every cell reference in *data*, whatever the cell holds: what a
         grid reader would allocate for. A reference to row 0 or beyond Excel's last column is
         no workbook's."""
         found = _ANY_REF.findall(data)
         if not found:
-            return
+            return None
         letters, numbers = zip(*found, strict=True)
         rows = list(map(int, numbers))
         columns = [_column(text) for text in set(letters)]
@@ -371,11 +373,60 @@ class SheetScan:
             span = self._span
             span[:] = [min(span[0], top), max(span[1], bottom), min(span[2], left),
                        max(span[3], right)]
+        return right
 
     def _scan(self, data: bytes, limits: ReadLimits) -> None:
         markers = self._markers
         assert markers is not None
-        self._references(data, limits)
+        right = self._references(data, limits)
+        count = len(markers.row.findall(data))
+        numbers = markers.numbered.findall(data)
+        if count and len(numbers) == count and (right is None or right <= limits.columns):
+            self._rows_at_once(data, count, numbers, right)
+        else:
+            self._rows_one_by_one(data, limits)
+        if self._rows > limits.rows or self._row > limits.rows:
+            raise LimitExceeded("rows", max(self._rows, self._row), limits.rows)
+        if markers.formula.search(data):
+            self._formulas(data)
+        if b't="e"' in data:
+            self._errors(data)
+        if b"mergeCell" in data:
+            for match in markers.merge.finditer(data):
+                left, top, right_column, bottom = match.groups()
+                self.merged.append((int(top), column_index(left.decode()),
+                                    int(bottom), column_index(right_column.decode())))
+
+    def _rows_at_once(self, data: bytes, count: int, numbers: list[bytes],
+                      right: int | None) -> None:
+        """The rows of a block where every row is numbered and no cell reference is past the
+        columns limit (what every spreadsheet program writes): counted, their hidden ones and
+        the last with content found by a few searches, not row by row. The right-most cell
+        reference of the block bounds its columns."""
+        markers = self._markers
+        assert markers is not None
+        self._rows += count
+        self._row = int(numbers[-1])
+        if b"hidden" in data:
+            for match in markers.hidden_row.finditer(data):
+                number = _ROW_NUMBER.search(match.group(0))
+                if number is not None:
+                    self.hidden_rows.add(int(number.group(1)))
+        content = max(data.rfind(mark) for mark in markers.values)
+        if content < 0:
+            return
+        tag = data.rfind(markers.row_start, 0, content)
+        number = _ROW_NUMBER.search(data, tag, data.find(b">", tag)) if tag >= 0 else None
+        if number is not None:
+            self.max_row = max(self.max_row or 0, int(number.group(1)))
+        if right is not None and (self.max_column is None or right > self.max_column):
+            self.max_column = right
+
+    def _rows_one_by_one(self, data: bytes, limits: ReadLimits) -> None:
+        """The rows of a block one at a time: rows without numbers, or a cell reference past
+        the columns limit (which only a cell with content makes an error)."""
+        markers = self._markers
+        assert markers is not None
         rows = list(markers.row.finditer(data))
         for index, match in enumerate(rows):
             attributes = match.group(1)
@@ -386,17 +437,6 @@ class SheetScan:
                 self.hidden_rows.add(self._row)
             end = rows[index + 1].start() if index + 1 < len(rows) else len(data)
             self._extent(data, match.end(), end, limits)
-        if self._rows > limits.rows or self._row > limits.rows:
-            raise LimitExceeded("rows", max(self._rows, self._row), limits.rows)
-        if markers.formula.search(data):
-            self._formulas(data)
-        if b't="e"' in data:
-            self._errors(data)
-        if b"mergeCell" in data:
-            for match in markers.merge.finditer(data):
-                left, top, right, bottom = match.groups()
-                self.merged.append((int(top), column_index(left.decode()),
-                                    int(bottom), column_index(right.decode())))
 
     def _extent(self, data: bytes, start: int, end: int, limits: ReadLimits) -> None:
         """Widen the extent by the row in ``data[start:end]``: its right-most cell with content."""

@@ -98,8 +98,9 @@ def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             text = getattr(line, field)
             if not text:
                 continue
-            kinds = [kind for kind, pattern in (("email", _EMAIL), ("phone", _PHONE))
-                     if pattern.search(text)]
+            kinds = [kind for kind, pattern, sign in (("email", _EMAIL, "@"),
+                                                      ("phone", _PHONE, "0"))
+                     if sign in text and pattern.search(text)]
             if kinds:
                 yield Finding.make("PR-002", line.source.location(field), line_id=line.line_id,
                                    variant=kinds[0])
