@@ -14,12 +14,14 @@ called ``t``, so that a test can find every message in the code.
 
 from __future__ import annotations
 
-import gettext
-import io
-from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import gettext
+
+# Nothing heavy at import: the command line imports this module before it knows whether it
+# will say anything at all (``elyclaims --version``).
 
 __all__ = ["LANGUAGES", "N_", "Translator", "translator"]
 
@@ -33,6 +35,10 @@ def N_(message: str) -> str:
 
 @cache
 def _catalogue(lang: str) -> gettext.NullTranslations:
+    import gettext
+    import io
+    from importlib import resources
+
     if lang not in {"fi", "sv"}:
         return gettext.NullTranslations()  # the messages are English
     from babel.messages.mofile import write_mo
@@ -46,11 +52,16 @@ def _catalogue(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-@dataclass(frozen=True, slots=True)
 class Translator:
     """The interface's messages in one language."""
 
-    lang: str
+    __slots__ = ("lang",)
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
 
     def __call__(self, message: str, **values: Any) -> str:
         """*message* in this language, with ``{placeholders}`` filled from *values*."""

@@ -8,27 +8,24 @@ command needs it, so ``elyclaims --help`` answers at once. The commands live by 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from elyclaims._version import __version__
-from elyclaims.cli import _checking, _officer, _sending
-from elyclaims.cli._shared import (
-    EXIT_FAILED,
-    EXIT_INTERNAL,
-    EXIT_OK,
-    EXIT_SUBMIT,
-    EXIT_USAGE,
-    Parser,
-    language,
-)
+from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from elyclaims.cli import _checking, _officer, _sending
+    from elyclaims.cli._shared import Parser
+
     parser = Parser(
         prog="elyclaims",
         description="Check, package and submit State reimbursement claims for services to "
@@ -82,7 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     70 with one line (the traceback only with ``ELYCLAIMS_DEBUG=1``). Output passes the
     identity-code sanitiser and survives any console encoding.
     """
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
+        # Answered before anything else is imported: scripts ask this to see what they have.
+        print(f"elyclaims {__version__}")
+        return EXIT_OK
     from elyclaims._console import guarded_streams
+    from elyclaims.cli._shared import language
     from elyclaims.errors import ElyclaimsError
 
     args: argparse.Namespace | None = None

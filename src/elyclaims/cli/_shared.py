@@ -18,11 +18,7 @@ __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE
            "add_common", "add_format", "add_lang", "add_ledger", "add_today", "emit", "fail",
            "language", "ledger_path", "positive", "same_file", "today"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_SUBMIT = 3
-EXIT_INTERNAL = 70
+from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,0 +1,160 @@
+"""The elyclaims benchmark: start-up, validate, build and inspect on claims of many sizes,
+against bare openpyxl and bare python-calamine reading the same workbook.
+
+    python benchmarks/run.py                       # 1,000 10,000 100,000 lines, 3 runs each
+    python benchmarks/run.py --lines 1000000 --repeat 1
+    python benchmarks/run.py --libreoffice         # re-save the workbooks with LibreOffice first
+
+Every figure is the median of fresh processes (nothing is warm but the disk cache); peak
+memory is each process's own maximum resident set (``wait4``). The workbooks are written under
+``benchmarks/.data/`` (ignored by git) as spreadsheet programs write them: shared strings and a
+dimension (see ``workbooks.py``); ``--libreoffice`` re-saves them with LibreOffice headless where
+it is installed (``apt install libreoffice-calc-nogui``), which the issue's reference figures
+used. The table goes to standard output, the figures as JSON to ``--json`` (default
+``benchmarks/.data/results.json``). Nothing here asserts a time: the test suite does not time
+anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workbooks import resave, write_claim_workbook  # noqa: E402  (the benchmark's own module)
+
+DATA = HERE / ".data"
+TODAY = "2026-11-29"
+
+BARE_OPENPYXL = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import openpyxl
+book = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+count = sum(1 for sheet in book.worksheets for _ in sheet.iter_rows(values_only=True))
+"""
+BARE_CALAMINE = """
+import sys
+from python_calamine import CalamineWorkbook
+book = CalamineWorkbook.from_path(sys.argv[1])
+count = sum(1 for name in book.sheet_names for _ in book.get_sheet_by_name(name).iter_rows())
+"""
+
+
+def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Run *command* once: wall seconds, peak resident MiB and exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if process.stderr is not None:
+        process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss / 1024, code
+
+
+def _median(command: list[str], repeat: int, env: dict[str, str]) -> dict[str, float]:
+    runs = [_run(command, env) for _ in range(repeat)]
+    codes = {code for _, _, code in runs}
+    if codes - {0}:
+        raise SystemExit(f"benchmark command failed ({codes}): {' '.join(command)}")
+    return {"seconds": round(statistics.median(r[0] for r in runs), 3),
+            "peak_mib": round(max(r[1] for r in runs), 1)}
+
+
+def _workbook(lines: int, libreoffice: bool) -> tuple[Path, str]:
+    DATA.mkdir(exist_ok=True)
+    kind = "libreoffice" if libreoffice else "written"
+    path = DATA / f"claim-{lines}-{kind}.xlsx"
+    if not path.exists():
+        write_claim_workbook(path, lines)
+        if libreoffice and not resave(path):
+            path.unlink()
+            write_claim_workbook(DATA / f"claim-{lines}-written.xlsx", lines)
+            return DATA / f"claim-{lines}-written.xlsx", "written"
+    return path, kind
+
+
+def measure(lines: int, repeat: int, libreoffice: bool) -> dict[str, object]:
+    """Every figure for a claim of *lines* lines."""
+    python = sys.executable
+    env = {**os.environ, "LANG": "C", "ELYCLAIMS_TODAY": TODAY}
+    workbook, kind = _workbook(lines, libreoffice)
+    elyclaims = [python, "-m", "elyclaims"]
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "claim.elyclaim.zip"
+        env["XDG_DATA_HOME"] = folder  # a ledger of the benchmark's own
+        figures = {
+            "python -c pass": _median([python, "-c", "pass"], repeat, env),
+            "elyclaims --version": _median([*elyclaims, "--version"], repeat, env),
+            "bare openpyxl read": _median([python, "-c", BARE_OPENPYXL, str(workbook)], repeat,
+                                          env),
+            "bare calamine read": _median([python, "-c", BARE_CALAMINE, str(workbook)], repeat,
+                                          env),
+            "validate": _median([*elyclaims, "validate", str(workbook), "--format", "json"],
+                                repeat, env),
+            "build": _median([*elyclaims, "build", str(workbook), "-o", str(package)], repeat,
+                             env),
+            "inspect": _median([*elyclaims, "inspect", str(package), "--format", "json"],
+                               repeat, env),
+        }
+    return {"lines": lines, "workbook": kind, "bytes": workbook.stat().st_size,
+            "figures": figures}
+
+
+def table(results: list[dict[str, object]]) -> str:
+    """The figures as a table, with the ratios the performance issue sets targets for."""
+    rows = ["| lines | workbook | openpyxl s | calamine s | validate s (x openpyxl) | "
+            "build s (x openpyxl) | inspect s | validate peak MiB | --version (x python) |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for result in results:
+        figures = result["figures"]
+        assert isinstance(figures, dict)
+        bare = figures["bare openpyxl read"]["seconds"]
+        validate = figures["validate"]["seconds"]
+        build = figures["build"]["seconds"]
+        version = figures["elyclaims --version"]["seconds"]
+        python = figures["python -c pass"]["seconds"]
+        rows.append(
+            f"| {result['lines']:,} | {result['workbook']} | {bare:.2f} | "
+            f"{figures['bare calamine read']['seconds']:.2f} | {validate:.2f} "
+            f"({validate / bare:.2f}) | {build:.2f} ({build / bare:.2f}) | "
+            f"{figures['inspect']['seconds']:.2f} | {figures['validate']['peak_mib']:.0f} | "
+            f"{version:.2f} ({version / python:.1f}) |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per figure")
+    parser.add_argument("--libreoffice", action="store_true",
+                        help="re-save each workbook with LibreOffice headless where installed")
+    parser.add_argument("--json", type=Path, default=DATA / "results.json")
+    args = parser.parse_args()
+    results = []
+    for lines in args.lines:
+        print(f"measuring {lines:,} lines…", file=sys.stderr)
+        results.append(measure(lines, args.repeat, args.libreoffice))
+    document = {"machine": {"python": platform.python_version(), "system": platform.platform(),
+                            "cpus": os.cpu_count()},
+                "repeat": args.repeat, "results": results}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\n(medians of {args.repeat} fresh processes; figures in {args.json})")
+
+
+if __name__ == "__main__":
+    main()
