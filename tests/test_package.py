@@ -591,7 +591,7 @@ def test_no_recipient_given_packs_the_default(tmp_path: Path, purpose: str, code
     assert claim is not None
     assert report.ok, [f.key for f in report.findings if f.blocks]
     built = build_package(claim, report, tmp_path / "p.zip", created_at=CREATED)
-    assert f'<Recipient xmlns="urn:elyclaims:claim:1" code="{code}">{name}</Recipient>' in \
+    assert f'<Recipient code="{code}">{name}</Recipient>' in \
         _member(built.path, "claim.xml").decode("utf-8")
     assert inspect_package(built.path).ok
 
@@ -613,3 +613,30 @@ def test_validate_and_build_agree_on_today(tmp_path: Path) -> None:
     flag = run_elyclaims("validate", workbook, "--today", "2026-08-01", "--format", "json")
     assert [f["line_id"] for f in flag.json()["findings"] if f["rule"] == "EL-010"] == future
     assert run_elyclaims("validate", workbook, "--today", "eilen").code == 2
+
+
+# ------------------------------------------------------------------ the self-check
+
+
+@pytest.mark.parametrize("change", [
+    ("<Net>1850.25</Net>", "<Net>many</Net>"),                   # a value the schema refuses
+    ("<Category>SOCIAL</Category>", ""),                           # a required element missing
+    ('<Expense lineId="Kulut:4">', '<Expense lineId="Kulut:4"><Unknown/>'),  # one unknown
+    ("</Expenses>", "</Expense>"),                                 # not even well formed
+])
+def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
+        tmp_path: Path, change: tuple[str, str]) -> None:
+    """Only expense lines come back to Python during the check, yet libxml2 still validates
+    every element: a broken line deep in the file, a missing element, an unknown one and
+    broken markup are each refused, at their line."""
+    from elyclaims.package import CLAIM_NS, InvalidXml, claim_schema
+    from elyclaims.package._reader import validate_xml
+
+    xml = _member(_build(tmp_path), "claim.xml").decode("utf-8")
+    validate_xml(io.BytesIO(xml.encode()), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
+    old, new = change
+    assert old in xml
+    broken = xml.replace(old, new, 1).encode("utf-8")
+    with pytest.raises(InvalidXml) as refused:
+        validate_xml(io.BytesIO(broken), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
+    assert refused.value.line == xml[:xml.index(old)].count("\n") + 1

@@ -26,6 +26,7 @@ from elyclaims.model import (
     ExpenseLine,
     SourceRow,
     client_key,
+    construct,
 )
 from elyclaims.reading import RawInput, RawRow
 from elyclaims.values import CellValueError, TooManyDecimals, parse_money
@@ -75,7 +76,7 @@ class _Sources:
                      for name, column in row.columns.items()}
             # The table's columns are kept with their references, so that the id stays theirs.
             known = self._tables[id(row.columns)] = (row.columns, cells)
-        return _construct(SourceRow, {
+        return construct(SourceRow, {
             "file": row.file, "sheet": row.sheet, "row": row.row, "cells": known[1],
             "unreadable": frozenset(renames.get(n, n) for n in unreadable) if unreadable
             else _NONE})
@@ -141,35 +142,6 @@ class _Context:
 _COMMA, _POINT = _Context(True), _Context(False)
 
 
-@cache
-def _defaults(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A model's field defaults: the plain values, and the factories (called per instance)."""
-    plain, factories = {}, {}
-    for name, info in model.model_fields.items():
-        if info.default_factory is not None:
-            factories[name] = info.default_factory
-        elif not info.is_required():
-            plain[name] = info.default
-    return plain, factories
-
-
-def _construct(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
-    """What ``model.model_construct(**fields)`` makes, without its per-call overhead (a tenth
-    of the time of a line): the fields over the defaults, nothing validated. Only for values
-    our own readers made."""
-    plain, factories = _defaults(model)
-    data = {**plain, **fields}
-    for name, factory in factories.items():
-        if name not in data:
-            data[name] = factory()
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", data)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
-
-
 # How a cell reader is called: with the value only, with pydantic's context, or (a plain
 # parser of elyclaims.values under the model's wrapper) directly, money with its decimal comma.
 _VALUE, _CONTEXT, _PARSER, _MONEY = range(4)
@@ -231,7 +203,7 @@ def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any]
             else:
                 findings.append(Finding.make("WB-004", location, variant=kind, value=value,
                                              line_id=line))
-    return _construct(model, fields)
+    return construct(model, fields)
 
 
 def _row_model(

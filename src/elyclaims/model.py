@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -40,10 +41,12 @@ __all__ = [
     "Purpose",
     "SourceRow",
     "client_key",
+    "construct",
     "duplicate_key",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def client_key(reference: str | None) -> str:
@@ -330,3 +333,36 @@ def duplicate_key(line: ExpenseLine) -> str | None:
     provider = line.provider_business_id or match_key(line.provider or "")
     return "|".join((provider, match_key(line.invoice_number), client_key(line.client_reference),
                      values.format_money(line.net_amount)))
+
+
+# ------------------------------------------------------------- fast construction
+
+
+@cache
+def _defaults(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A model's field defaults: the plain values, and the factories (called per instance)."""
+    plain, factories = {}, {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            factories[name] = info.default_factory
+        elif not info.is_required():
+            plain[name] = info.default
+    return plain, factories
+
+
+def construct(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+    """What ``model.model_construct(**fields)`` makes, without its per-call overhead (a tenth
+    of the time of a line): the fields over the defaults, nothing validated. Only for values
+    elyclaims' own cell readers (or a model of its own) made."""
+    plain, factories = _defaults(model)
+    data = {**plain, **fields}
+    for name, factory in factories.items():
+        if name not in data:
+            data[name] = factory()
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", data)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
+

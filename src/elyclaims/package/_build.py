@@ -21,11 +21,12 @@ from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim, normalize_line
 from elyclaims.package._reader import InvalidXml, validate_xml
-from elyclaims.package._schema import claim_schema, manifest_schema
+from elyclaims.package._schema import CLAIM_NS, claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
 from elyclaims.reference import Reference, reference
 from elyclaims.report import Report, summarize
+from elyclaims.values import format_money
 
 __all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
            "creation_time"]
@@ -122,6 +123,28 @@ def _canonical(data: object) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+_LINE_FIELDS = tuple(name for name in ExpenseLine.model_fields if name != "source")
+
+
+def _line_record(line: ExpenseLine) -> bytes:
+    """A line's content as the package id digests it: every field in the model's order, empty
+    ones marked, the source as file, sheet and row; unit and record separators between."""
+    source = line.source
+    values = [_field_text(getattr(line, name)) for name in _LINE_FIELDS]
+    values.append(f"{source.file or ''}|{source.sheet or ''}|{source.row or ''}")
+    return ("\x1f".join(values) + "\x1e").encode("utf-8")
+
+
+def _field_text(value: object) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def _package_id(
     header: Claim, lines: Iterable[ExpenseLine], findings: list[Finding],
     attachments: list[Member],
@@ -131,7 +154,7 @@ def _package_id(
     digest.update(_canonical(header.model_dump(mode="json",
                                                exclude={"locations", "origin", "expenses", "unreadable"})))
     for line in lines:
-        digest.update(_canonical(line.model_dump(mode="json")))
+        digest.update(_line_record(line))
     digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged] for f in findings]))
     digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
     return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
@@ -190,7 +213,8 @@ def build_package(
             with claim_file.open("wb") as handle:
                 write_claim_xml(handle, header, lines=lines, package_id=package_id,
                                 created_at=created_at, ruleset=ruleset,
-                                findings=report.findings, reference=data)
+                                findings=report.findings, reference=data,
+                                service_dates=(line.service_date for line in claim.expenses))
         except OSError as error:
             raise OutputError(
                 '{target}: cannot be written: {reason}',
@@ -240,7 +264,7 @@ def _self_check(claim_file: Path) -> None:
     claim, so one here is a bug)."""
     try:
         with claim_file.open("rb") as handle:
-            validate_xml(handle, claim_schema())
+            validate_xml(handle, claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
         with claim_file.open("rb") as handle:
             tail = b""
             for block in iter(lambda: handle.read(1 << 20), b""):

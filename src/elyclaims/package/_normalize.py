@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import PurePath
 
 from elyclaims.identifiers import normalize_iban
-from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow
+from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow, construct
 from elyclaims.reference import Authority, Reference
 
 __all__ = ["combined", "minor_during", "normalize_claim", "normalize_line", "recipient"]
@@ -50,10 +50,9 @@ def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> Expense
     its path, when *several_files* were combined), no acknowledgement text (acknowledgements
     travel per rule). Business IDs are already in their canonical form (the model's)."""
     file = PurePath(line.source.file).name if several_files and line.source.file else None
-    return line.model_copy(update={
-        "source": SourceRow(file=file, sheet=line.source.sheet, row=line.source.row),
-        "acknowledged": None,
-    })
+    source = construct(SourceRow, {"file": file, "sheet": line.source.sheet,
+                                   "row": line.source.row})
+    return construct(ExpenseLine, {**line.__dict__, "source": source, "acknowledged": None})
 
 
 def recipient(claim: Claim, reference: Reference, on: date) -> Authority | None:

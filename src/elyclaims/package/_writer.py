@@ -1,11 +1,19 @@
-"""Writing ``claim.xml`` with lxml's incremental writer: one line in memory at a time."""
+"""Writing ``claim.xml``: streamed, a line at a time, as compact escaped text.
+
+Each element is written from a template with its text and attributes escaped (``&``, ``<``,
+``>``, quotes, and in attributes the line breaks and tabs), one element of the claim's top
+level or one expense line per text line, the namespace declared once on the root. The caller
+checks the file against the schema before it is packed, so a template that went wrong could
+never reach a package.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
@@ -19,10 +27,10 @@ from elyclaims.values import format_money, timestamp
 __all__ = ["write_claim_xml"]
 
 GENERATOR = "elyclaims"
-
-
-def _q(name: str) -> str:
-    return f"{{{CLAIM_NS}}}{name}"
+# Characters XML 1.0 cannot hold at all; a cell with one is written with U+FFFD in its place.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BATCH = 1000
 
 
 def _text(value: object) -> str:
@@ -35,32 +43,43 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _attributes(attributes: dict[str, object]) -> dict[str, str]:
-    return {name: _text(value) for name, value in attributes.items() if value is not None}
+def _escape(value: object) -> str:
+    text = value if type(value) is str else _text(value)
+    if not _SPECIAL.search(text):
+        return text  # nearly every cell: nothing to escape
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
-def _element(name: str, text: object = None, **attributes: object) -> Any:
-    """A top-level element, in the default namespace (no prefixes in the output)."""
-    from lxml import etree
-
-    element = etree.Element(_q(name), _attributes(attributes), nsmap={None: CLAIM_NS})  # type: ignore[dict-item]
-    if text is not None:
-        element.text = _text(text)
-    return element
+def _attribute(value: object) -> str:
+    text = _escape(value)
+    for plain, escaped in (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
+        if plain in text:
+            text = text.replace(plain, escaped)
+    return text
 
 
-def _child(parent: Any, name: str, text: object = None, **attributes: object) -> Any:
-    from lxml import etree
+def _element(name: str, text: object, children: str, attributes: dict[str, object]) -> str:
+    """One element: ``<name a="…">text or children</name>`` (empty: ``<name a="…"/>``)."""
+    attrs = "".join(f' {key}="{_attribute(value)}"' for key, value in attributes.items()
+                    if value is not None)
+    inner = _escape(text) if text is not None else children
+    return f"<{name}{attrs}>{inner}</{name}>" if inner else f"<{name}{attrs}/>"
 
-    element = etree.SubElement(parent, _q(name), _attributes(attributes))
-    if text is not None:
-        element.text = _text(text)
-    return element
+
+def _tag(name: str, text: object = None, children: str = "", **attributes: object) -> str:
+    return _element(name, text, children, attributes)
 
 
-def _optional(parent: Any, name: str, value: object) -> None:
-    if value is not None and value != "":
-        _child(parent, name, value)
+def _optional(name: str, value: object) -> str:
+    return _tag(name, value) if value is not None and value != "" else ""
 
 
 def write_claim_xml(
@@ -73,71 +92,65 @@ def write_claim_xml(
     ruleset: str,
     findings: Iterable[Finding],
     reference: Reference,
+    service_dates: Iterable[date | None] | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
     *lines* are the (normalized) expense lines, when they come from elsewhere than
-    ``claim.expenses``: an iterable that can be iterated twice (once for the legal bases, once
-    to write), made fresh each time so that no second copy of the lines is held in memory. The
+    ``claim.expenses``: an iterable made fresh each time, so that no second copy of the lines
+    is held in memory; *service_dates* (the lines' dates, which decide the legal bases written
+    before them) saves iterating it twice. The
     totals are added up as the lines are written. *findings* are the claim's findings: the warnings
     among them travel with the package, and the reasons of acknowledged ones are also written on
     their lines. The output is not validated here: the caller checks it against the schema.
     """
-    from lxml import etree
-
     findings = list(findings)
     acknowledged_by_line: dict[str, list[tuple[str, str]]] = {}
     for finding in findings:
         if finding.acknowledged and finding.line_id:
             acknowledged_by_line.setdefault(finding.line_id, []).append(
                 (finding.rule, finding.acknowledged))
-    root_attributes = {
+    root = {
         "schemaVersion": "1",
         "packageId": package_id,
         "createdAt": timestamp(created_at),
         "generator": GENERATOR,
         "generatorVersion": __version__,
         "ruleset": ruleset,
-        "purpose": _text(claim.purpose.value if claim.purpose else ""),
+        "purpose": claim.purpose.value if claim.purpose else "",
     }
-    with etree.xmlfile(target, encoding="utf-8") as xml:
-        xml.write_declaration()
-        with xml.element(_q("ClaimPackage"), root_attributes, nsmap={None: CLAIM_NS}):
-            xml.write(_claimant(claim), pretty_print=True)
-            xml.write(_recipient(claim, reference), pretty_print=True)
-            xml.write(_element("Period", start=claim.period_start, end=claim.period_end),
-                      pretty_print=True)
-            if claim.decision_reference:
-                xml.write(_element("Decision", reference=claim.decision_reference,
-                                   date=claim.decision_date), pretty_print=True)
-            for legal_basis in _legal_bases(claim, reference, lines):
-                xml.write(legal_basis, pretty_print=True)
-            with xml.element(_q("Clients")):
-                for client in claim.clients:
-                    element = _element("Client", reference=client.reference)
-                    _child(element, "AdmissionDate", client.admission_date)
-                    _optional(element, "RemovalDate", client.removal_date)
-                    _child(element, "HomeMunicipality", client.home_municipality)
-                    _optional(element, "Unaccompanied", client.unaccompanied)
-                    _optional(element, "Minor", client.minor)
-                    xml.write(element, pretty_print=True)
-            totals = Totals()
-            with xml.element(_q("Expenses")):
-                for line in claim.expenses if lines is None else lines:
-                    totals.add(line)
-                    if not totals.lines % EVERY:
-                        tick("write", totals.lines, len(claim.expenses) or None)
-                    xml.write(_expense(line, acknowledged_by_line.get(line.line_id, [])),
-                              pretty_print=True)
-            xml.write(_totals(totals.summary()), pretty_print=True)
-            with xml.element(_q("Findings")):
-                for finding in findings_to_carry(findings):
-                    xml.write(_element(
-                        "Finding", finding.acknowledged, rule=finding.rule,
-                        severity=finding.severity.value, messageKey=finding.key,
-                        lineId=finding.line_id,
-                        acknowledged=True if finding.acknowledged else None,
-                    ), pretty_print=True)
+    attrs = "".join(f' {key}="{_attribute(value)}"' for key, value in root.items())
+    head = [f"<?xml version='1.0' encoding='utf-8'?>\n<ClaimPackage xmlns=\"{CLAIM_NS}\"{attrs}>",
+            _claimant(claim), _recipient(claim, reference),
+            _tag("Period", start=claim.period_start, end=claim.period_end)]
+    if claim.decision_reference:
+        head.append(_tag("Decision", reference=claim.decision_reference,
+                         date=claim.decision_date))
+    if service_dates is None:
+        service_dates = (line.service_date for line in
+                         (claim.expenses if lines is None else lines))
+    head.extend(_legal_bases(claim, reference, service_dates))
+    head.append("<Clients>")
+    head.extend(_client(client) for client in claim.clients)
+    head.append("</Clients>\n<Expenses>")
+    target.write(("\n".join(head) + "\n").encode("utf-8"))
+    totals = Totals()
+    batch: list[str] = []
+    for line in claim.expenses if lines is None else lines:
+        totals.add(line)
+        batch.append(_expense(line, acknowledged_by_line.get(line.line_id, [])))
+        if len(batch) == _BATCH:
+            target.write(("\n".join(batch) + "\n").encode("utf-8"))
+            batch.clear()
+        if not totals.lines % EVERY:
+            tick("write", totals.lines, len(claim.expenses) or None)
+    tail = [*batch, "</Expenses>", _totals(totals.summary()), "<Findings>"]
+    tail.extend(_tag("Finding", finding.acknowledged, rule=finding.rule,
+                     severity=finding.severity.value, messageKey=finding.key,
+                     lineId=finding.line_id, acknowledged=True if finding.acknowledged else None)
+                for finding in findings_to_carry(findings))
+    tail.append("</Findings>\n</ClaimPackage>\n")
+    target.write("\n".join(tail).encode("utf-8"))
 
 
 def findings_to_carry(findings: Iterable[Finding]) -> list[Finding]:
@@ -145,75 +158,90 @@ def findings_to_carry(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity is Severity.WARNING]
 
 
-def _claimant(claim: Claim) -> Any:
+def _claimant(claim: Claim) -> str:
     claimant = claim.claimant
-    element = _element("Claimant")
-    _child(element, "Name", claimant.name)
-    _child(element, "Type", claimant.type)
-    _child(element, "BusinessId", claimant.business_id)
-    _optional(element, "Code", claimant.code)
-    _optional(element, "Iban", claimant.iban)
-    _optional(element, "Bic", claimant.bic)
-    _optional(element, "ContactPerson", claimant.contact_person)
-    _optional(element, "Email", claimant.email)
-    _optional(element, "Phone", claimant.phone)
-    return element
+    return _tag("Claimant", children="".join((
+        _tag("Name", claimant.name), _tag("Type", claimant.type),
+        _tag("BusinessId", claimant.business_id), _optional("Code", claimant.code),
+        _optional("Iban", claimant.iban), _optional("Bic", claimant.bic),
+        _optional("ContactPerson", claimant.contact_person), _optional("Email", claimant.email),
+        _optional("Phone", claimant.phone))))
 
 
-def _recipient(claim: Claim, reference: Reference) -> Any:
+def _recipient(claim: Claim, reference: Reference) -> str:
     authority = reference.authorities.get(claim.recipient or "")
     name = authority.fi if authority else claim.recipient
-    return _element("Recipient", name, code=claim.recipient)
+    return _tag("Recipient", name, code=claim.recipient)
 
 
-def _legal_bases(
-    claim: Claim, reference: Reference, lines: Iterable[ExpenseLine] | None
-) -> list[Any]:
+def _legal_bases(claim: Claim, reference: Reference,
+                 service_dates: Iterable[date | None]) -> list[str]:
     used = {}
     # The regimes are few: find them from the service dates alone, before the lines are written.
-    dates = {line.service_date for line in (claim.expenses if lines is None else lines)}
+    dates = set(service_dates)
     for day in sorted(d for d in dates if d is not None):
         regime = reference.regime_on(day)
         if regime is not None:
             used[regime.code] = regime
     return [
-        _element("LegalBasis", regime.text["fi"], code=regime.code, **{
-            "from": regime.valid_from, "until": regime.valid_until})
+        _element("LegalBasis", regime.text["fi"], "", {
+            "code": regime.code, "from": regime.valid_from, "until": regime.valid_until})
         for regime in sorted(used.values(), key=lambda r: r.valid_from)
     ]
 
 
-def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> Any:
-    element = _element("Expense", lineId=line.line_id)
-    _child(element, "Source", sheet=line.source.sheet, row=line.source.row,
-           file=line.source.file)
-    _child(element, "ClientReference", line.client_reference)
-    _child(element, "Category", line.category)
-    _child(element, "ServiceDate", line.service_date)
+def _client(client: object) -> str:
+    return _tag("Client", reference=client.reference, children="".join((  # type: ignore[attr-defined]
+        _tag("AdmissionDate", client.admission_date),  # type: ignore[attr-defined]
+        _optional("RemovalDate", client.removal_date),  # type: ignore[attr-defined]
+        _tag("HomeMunicipality", client.home_municipality),  # type: ignore[attr-defined]
+        _optional("Unaccompanied", client.unaccompanied),  # type: ignore[attr-defined]
+        _optional("Minor", client.minor))))  # type: ignore[attr-defined]
+
+
+def _money(name: str, amount: Decimal | None) -> str:
+    return f"<{name}/>" if amount is None else f"<{name}>{format_money(amount)}</{name}>"
+
+
+def _day(name: str, day: date | None) -> str:
+    return f"<{name}/>" if day is None else f"<{name}>{day.isoformat()}</{name}>"
+
+
+def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> str:
+    """One expense line: the same elements as the schema orders them, written directly (a
+    line is most of the file)."""
+    source = line.source
+    parts = [f'<Expense lineId="{_attribute(line.line_id)}">',
+             _tag("Source", sheet=source.sheet, row=source.row, file=source.file),
+             _tag("ClientReference", line.client_reference), _tag("Category", line.category),
+             _day("ServiceDate", line.service_date)]
     if line.provider or line.provider_business_id:
-        provider = _child(element, "Provider")
-        _optional(provider, "Name", line.provider)
-        _optional(provider, "BusinessId", line.provider_business_id)
+        parts.append(_tag("Provider", children=_optional("Name", line.provider)
+                          + _optional("BusinessId", line.provider_business_id)))
     if line.invoice_number or line.invoice_date:
-        _child(element, "Invoice", number=line.invoice_number, date=line.invoice_date)
-    _child(element, "Description", line.description)
-    _optional(element, "Justification", line.justification)
-    _child(element, "Net", line.net_amount)
-    _optional(element, "Vat", line.vat_amount)
-    _optional(element, "Gross", line.gross_amount)
-    _optional(element, "CreditedInvoice", line.credited_invoice)
-    _optional(element, "Attachment", line.attachment)
-    for rule, reason in acknowledged:
-        _child(element, "Acknowledgement", reason, rule=rule)
-    return element
+        parts.append(_tag("Invoice", number=line.invoice_number, date=line.invoice_date))
+    parts.append(_tag("Description", line.description))
+    if line.justification:
+        parts.append(_tag("Justification", line.justification))
+    parts.append(_money("Net", line.net_amount))
+    if line.vat_amount is not None:
+        parts.append(_money("Vat", line.vat_amount))
+    if line.gross_amount is not None:
+        parts.append(_money("Gross", line.gross_amount))
+    if line.credited_invoice:
+        parts.append(_tag("CreditedInvoice", line.credited_invoice))
+    if line.attachment:
+        parts.append(_tag("Attachment", line.attachment))
+    parts.extend(_tag("Acknowledgement", reason, rule=rule) for rule, reason in acknowledged)
+    parts.append("</Expense>")
+    return "".join(parts)
 
 
-def _totals(summary: Summary) -> Any:
-    element = _element("Totals")
-    for category, total in summary.by_category.items():
-        _child(element, "CategoryTotal", category=category, lines=total.lines, net=total.net,
-               vat=total.vat, gross=total.gross)
-    _child(element, "Overall", lines=summary.lines, net=summary.net_total,
-           vat=summary.vat_total, gross=summary.gross_total)
-    _child(element, "Claimed", summary.net_total)
-    return element
+def _totals(summary: Summary) -> str:
+    parts = [_tag("CategoryTotal", category=category, lines=total.lines, net=total.net,
+                  vat=total.vat, gross=total.gross)
+             for category, total in summary.by_category.items()]
+    parts.append(_tag("Overall", lines=summary.lines, net=summary.net_total,
+                      vat=summary.vat_total, gross=summary.gross_total))
+    parts.append(_tag("Claimed", summary.net_total))
+    return _tag("Totals", children="".join(parts))
