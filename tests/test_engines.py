@@ -251,3 +251,26 @@ def test_the_ascii_fold_is_the_general_fold(text: str) -> None:
     from elyclaims.vocabulary import normalize_label
 
     assert normalize_label.__wrapped__(text) == _general_fold(text)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_left_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    """Reading, checking, building and inspecting pause the cycle collector only while they
+    run: afterwards it is on again if it was on, and still off if the caller had it off."""
+    import gc
+
+    from elyclaims.package import build_package, inspect_package
+
+    path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        claim, report = read_claim(path, today=date(2026, 11, 29))
+        assert gc.isenabled() is enabled
+        assert claim is not None
+        built = build_package(claim, report, tmp_path / "p.zip", today=date(2026, 11, 29))
+        assert gc.isenabled() is enabled
+        assert inspect_package(built.path).ok
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -6,15 +6,12 @@ finding on that cell and is left empty in the model, so the rest of the row is s
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import cache
 from pathlib import PurePath
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ValidationError
 
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
@@ -27,9 +24,10 @@ from elyclaims.model import (
     SourceRow,
     client_key,
     construct,
+    read_cells,
 )
 from elyclaims.reading import RawInput, RawRow
-from elyclaims.values import CellValueError, TooManyDecimals, parse_money
+from elyclaims.values import CellValueError, parse_money
 
 __all__ = ["assemble_claim", "line_id"]
 
@@ -130,80 +128,23 @@ class _RowLocations:
         return self._row.location(name) if name in self._row.cells else default
 
 
-class _Context:
-    """What a cell reader is given in place of pydantic's ValidationInfo."""
-
-    __slots__ = ("context",)
-
-    def __init__(self, decimal_comma: bool) -> None:
-        self.context = {"decimal_comma": decimal_comma}
-
-
-_COMMA, _POINT = _Context(True), _Context(False)
-
-
-# How a cell reader is called: with the value only, with pydantic's context, or (a plain
-# parser of elyclaims.values under the model's wrapper) directly, money with its decimal comma.
-_VALUE, _CONTEXT, _PARSER, _MONEY = range(4)
-
-
-@cache
-def _cell_readers(model: type[BaseModel]) -> dict[str, tuple[Any, int]]:
-    """Each field's cell reader, taken from the model's own annotations (the BeforeValidator
-    that turns a cell into the field's value), and how to call it."""
-    readers: dict[str, tuple[Any, int]] = {}
-    for name, info in model.model_fields.items():
-        for meta in info.metadata:
-            if not isinstance(meta, BeforeValidator):
-                continue
-            parser = getattr(meta.func, "cell_parser", None)
-            if parser is parse_money:
-                readers[name] = (parser, _MONEY)
-            elif parser is not None:
-                readers[name] = (parser, _PARSER)
-            else:
-                wants = len(inspect.signature(meta.func).parameters) > 1
-                readers[name] = (meta.func, _CONTEXT if wants else _VALUE)
-    return readers
-
-
 def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any],
               locate: _RowLocations, *, decimal_comma: bool, line: str | None,
               findings: list[Finding], unreadable: set[str]) -> ModelT:
     """A row's model made the fast way: each cell through its field's own reader (the same
     functions pydantic would call), then constructed without a second validation. A cell that
     cannot be read is a finding and left empty, exactly as :func:`_validate` does."""
-    readers = _cell_readers(model)
-    context = _COMMA if decimal_comma else _POINT
-    fields = dict(extra)
-    for name, value in values.items():
-        reader = readers.get(name)
-        if reader is None:
-            fields[name] = value
-            continue
-        function, call = reader
-        try:
-            if call in (_PARSER, _VALUE):
-                fields[name] = function(value)
-            elif call == _MONEY:
-                fields[name] = function(value, decimal_comma=decimal_comma)
-            else:
-                fields[name] = function(value, context)
-        except (PydanticCustomError, CellValueError) as error:
-            unreadable.add(name)
-            location = locate.get(name, Location(field=name))
-            kind: str | None
-            if isinstance(error, CellValueError):
-                decimals, kind = isinstance(error, TooManyDecimals), error.kind
-            else:
-                decimals = error.type == "elyclaims_decimals"
-                kind = (error.context or {}).get("kind")
-            if decimals:
-                findings.append(Finding.make("WB-009", location, value=value, line_id=line))
-            else:
-                findings.append(Finding.make("WB-004", location, variant=kind, value=value,
-                                             line_id=line))
-    return construct(model, fields)
+    fields, problems = read_cells(model, values, decimal_comma=decimal_comma)
+    for name, problem in problems.items():
+        unreadable.add(name)
+        location = locate.get(name, Location(field=name))
+        value = values[name]
+        if problem.decimals:
+            findings.append(Finding.make("WB-009", location, value=value, line_id=line))
+        else:
+            findings.append(Finding.make("WB-004", location, variant=problem.kind,
+                                         value=value, line_id=line))
+    return construct(model, {**extra, **fields})
 
 
 def _row_model(

@@ -6,12 +6,11 @@ starts from.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from elyclaims._memory import cycle_collector_paused
 from elyclaims.assemble import assemble_claim
 from elyclaims.config import Config, load_config
 from elyclaims.ledger import Ledger
@@ -54,24 +53,6 @@ def read_claim(
         config = load_config(config) if config is not None else Config()
     with cycle_collector_paused():
         return _read_and_check(inputs, config, today, limits, ledger)
-
-
-@contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for the block, and restore it as it was after.
-
-    Reading and checking make millions of short-lived objects but hardly any reference cycles;
-    the collector would walk all of them again and again (a quarter of the time of a large
-    claim). Scoped to the call: importing elyclaims changes nothing, and a caller who had the
-    collector off keeps it off.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_and_check(

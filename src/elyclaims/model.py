@@ -7,7 +7,9 @@ that a line with one bad cell is still checked on all the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -31,6 +33,7 @@ __all__ = [
     "AMOUNT_FIELDS",
     "AsylumStatus",
     "Category",
+    "CellProblem",
     "CellRef",
     "Claim",
     "ClaimPeriod",
@@ -43,6 +46,7 @@ __all__ = [
     "client_key",
     "construct",
     "duplicate_key",
+    "read_cells",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
@@ -366,3 +370,80 @@ def construct(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
     object.__setattr__(instance, "__pydantic_private__", None)
     return instance
 
+
+
+# ------------------------------------------------------------------- reading cells
+
+
+class _Context:
+    """What a cell reader is given in place of pydantic's ValidationInfo."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, decimal_comma: bool) -> None:
+        self.context = {"decimal_comma": decimal_comma}
+
+
+_COMMA, _POINT = _Context(True), _Context(False)
+# How a cell reader is called: with the value only, with pydantic's context, or (a plain
+# parser of elyclaims.values under the model's wrapper) directly, money with its decimal comma.
+_VALUE, _CONTEXT, _PARSER, _MONEY = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class CellProblem:
+    """Why a value cannot be a field's: the kind it should be, or more than two decimals."""
+
+    kind: str | None
+    decimals: bool = False
+
+
+@cache
+def _cell_readers(model: type[BaseModel]) -> dict[str, tuple[Any, int]]:
+    """Each field's cell reader, taken from the model's own annotations (the BeforeValidator
+    that turns a cell into the field's value), and how to call it."""
+    readers: dict[str, tuple[Any, int]] = {}
+    for name, info in model.model_fields.items():
+        for meta in info.metadata:
+            if not isinstance(meta, BeforeValidator):
+                continue
+            parser = getattr(meta.func, "cell_parser", None)
+            if parser is values.parse_money:
+                readers[name] = (parser, _MONEY)
+            elif parser is not None:
+                readers[name] = (parser, _PARSER)
+            else:
+                wants = len(inspect.signature(meta.func).parameters) > 1
+                readers[name] = (meta.func, _CONTEXT if wants else _VALUE)
+    return readers
+
+
+def read_cells(model: type[BaseModel], cells: Mapping[str, object], *,
+               decimal_comma: bool) -> tuple[dict[str, Any], dict[str, CellProblem]]:
+    """Each value of *cells* through its field's own cell reader (the functions pydantic
+    calls when it validates *model*): the fields read, and the problem of each field that
+    could not be. With :func:`construct`, a model made as validation makes it, without the
+    cost of validation."""
+    readers = _cell_readers(model)
+    context = _COMMA if decimal_comma else _POINT
+    fields: dict[str, Any] = {}
+    problems: dict[str, CellProblem] = {}
+    for name, value in cells.items():
+        reader = readers.get(name)
+        if reader is None:
+            fields[name] = value
+            continue
+        function, call = reader
+        try:
+            if call in (_PARSER, _VALUE):
+                fields[name] = function(value)
+            elif call == _MONEY:
+                fields[name] = function(value, decimal_comma=decimal_comma)
+            else:
+                fields[name] = function(value, context)
+        except values.CellValueError as error:
+            problems[name] = CellProblem(error.kind, isinstance(error, values.TooManyDecimals))
+        except PydanticCustomError as error:
+            problems[name] = CellProblem((error.context or {}).get("kind"),
+                                         error.type == "elyclaims_decimals")
+    return fields, problems

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from elyclaims._memory import cycle_collector_paused
 from elyclaims.archives import safe_member_name
 from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
@@ -187,10 +188,20 @@ def build_package(
         ConfigError: ``SOURCE_DATE_EPOCH`` is not a Unix time.
         InternalError: the package failed one of its own checks: a bug in elyclaims.
     """
+    with cycle_collector_paused():
+        return _build(claim, report, Path(output), attachments=attachments,
+                      created_at=created_at, strict=strict, data=data, today=today,
+                      report_page=report_page)
+
+
+def _build(
+    claim: Claim, report: Report, target: Path, *, attachments: str | Path | None,
+    created_at: datetime | None, strict: bool, data: Reference | None, today: date | None,
+    report_page: Callable[[Report, str], str] | None,
+) -> BuiltPackage:
     from elyclaims.check import check_claim
 
     data = data or reference()
-    target = Path(output)
     created_at = created_at or creation_time()
     today = today or created_at.date()
     if report.claim is not claim:

@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from elyclaims._memory import cycle_collector_paused
 from elyclaims.archives import ZIP_ERRORS, ArchiveProblem, archive_problems, read_blocks
 from elyclaims.config import Config
 from elyclaims.files import file_sha256
@@ -244,7 +245,8 @@ def inspect_package(
     an authority that was in operation then is no error later. Never raises on a bad package:
     every problem is a finding in the returned report.
     """
-    return _Inspection(Path(path), limits or DEFAULT_LIMITS, today).run()
+    with cycle_collector_paused():
+        return _Inspection(Path(path), limits or DEFAULT_LIMITS, today).run()
 
 
 def _compare_headers(

@@ -12,7 +12,15 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from elyclaims.findings import Location
-from elyclaims.model import Claim, Claimant, Client, ExpenseLine, SourceRow
+from elyclaims.model import (
+    Claim,
+    Claimant,
+    Client,
+    ExpenseLine,
+    SourceRow,
+    construct,
+    read_cells,
+)
 from elyclaims.package._schema import CLAIM_NS, claim_schema
 from elyclaims.report import CategoryTotal
 from elyclaims.rules._settle import Acknowledgement
@@ -101,12 +109,14 @@ def _total(element: Any) -> CategoryTotal:
                          vat=_sum(element.get("vat")), gross=_sum(element.get("gross")))
 
 
-def _parser_events(source: IO[bytes], schema: Any) -> Any:
+def _parser_events(source: IO[bytes], schema: Any, *, tags: Any = None) -> Any:
+    """The end events of *source* (only of the elements *tags* names, when given; libxml2
+    parses and validates every element either way)."""
     from lxml import etree
 
-    return etree.iterparse(source, events=("end",), schema=schema, resolve_entities=False,
-                           no_network=True, huge_tree=False, remove_blank_text=True,
-                           load_dtd=False)
+    return etree.iterparse(source, events=("end",), tag=tags, schema=schema,
+                           resolve_entities=False, no_network=True, huge_tree=False,
+                           remove_blank_text=True, load_dtd=False)
 
 
 def _release(element: Any) -> None:
@@ -254,6 +264,7 @@ _HANDLERS: dict[str, Callable[[Any, _Reading], None]] = {
     "Overall": _overall, "Claimed": _claimed, "Finding": _finding,
 }
 _RELEASED = frozenset({"Client", "Expense", "Finding"})
+_TAGS = [f"{{{CLAIM_NS}}}{name}" for name in (*_HANDLERS, "ClaimPackage")]
 # What reading a value that the schema should have refused raises: lxml may report a schema
 # error only after it has handed the element over.
 _VALUE_ERRORS = (ValueError, ArithmeticError, TypeError, AttributeError, KeyError)
@@ -268,7 +279,7 @@ def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedC
     from lxml import etree
 
     reading = _Reading(origin)
-    events = _parser_events(source, claim_schema())
+    events = _parser_events(source, claim_schema(), tags=_TAGS)
     try:
         for _, element in events:
             name = _local(element.tag)
@@ -311,26 +322,47 @@ def _drain(events: Any) -> None:
         raise InvalidXml(str(error.msg or error), error.lineno) from error
 
 
+# The children of an Expense that hold one field's text each.
+_EXPENSE_TEXTS = {
+    "ClientReference": "client_reference", "Category": "category",
+    "Description": "description", "Justification": "justification",
+    "CreditedInvoice": "credited_invoice", "Attachment": "attachment",
+}
+_EXPENSE_AMOUNTS = {"Net": "net_amount", "Vat": "vat_amount", "Gross": "gross_amount"}
+_NS_LENGTH = len(CLAIM_NS) + 2
+
+
 def _expense(element: Any, origin: str | None) -> ExpenseLine:
-    source = _find(element, "Source")
-    provider = _find(element, "Provider")
-    invoice = _find(element, "Invoice")
-    return ExpenseLine(
-        line_id=element.get("lineId"),
-        source=SourceRow(file=source.get("file") or origin, sheet=source.get("sheet"),
-                         row=int(source.get("row"))),
-        client_reference=_text(element, "ClientReference"),
-        category=_text(element, "Category"),
-        service_date=_day(_text(element, "ServiceDate")),
-        provider=_text(provider, "Name") if provider is not None else None,
-        provider_business_id=_text(provider, "BusinessId") if provider is not None else None,
-        invoice_number=invoice.get("number") if invoice is not None else None,
-        invoice_date=_day(invoice.get("date")) if invoice is not None else None,
-        description=_text(element, "Description"),
-        justification=_text(element, "Justification"),
-        net_amount=_money(_text(element, "Net")),
-        vat_amount=_money(_text(element, "Vat")),
-        gross_amount=_money(_text(element, "Gross")),
-        credited_invoice=_text(element, "CreditedInvoice"),
-        attachment=_text(element, "Attachment"),
-    )
+    """One expense line, its children read in one pass and each value through the line
+    model's own cell reader (what validation would do, without its cost)."""
+    cells: dict[str, object] = {}
+    exact: dict[str, object] = {}  # amounts and dates in the schema's own form, read directly
+    source: dict[str, object] = {}
+    for child in element:
+        name = str(child.tag)[_NS_LENGTH:]
+        field = _EXPENSE_TEXTS.get(name)
+        if field is not None:
+            if child.text is not None:
+                cells[field] = child.text
+        elif name in _EXPENSE_AMOUNTS:
+            exact[_EXPENSE_AMOUNTS[name]] = _money(child.text)
+        elif name == "ServiceDate":
+            exact["service_date"] = _day(child.text)
+        elif name == "Source":
+            source = {"file": child.get("file") or origin, "sheet": child.get("sheet"),
+                      "row": int(child.get("row"))}
+        elif name == "Provider":
+            for part in child:
+                key = {"Name": "provider", "BusinessId": "provider_business_id"}.get(
+                    str(part.tag)[_NS_LENGTH:])
+                if key is not None and part.text is not None:
+                    cells[key] = part.text
+        elif name == "Invoice":
+            for attribute, key in (("number", "invoice_number"), ("date", "invoice_date")):
+                if child.get(attribute) is not None:
+                    cells[key] = child.get(attribute)
+    fields, problems = read_cells(ExpenseLine, cells, decimal_comma=False)
+    if problems:
+        raise ValueError(f"{next(iter(problems))}: not a {next(iter(problems.values())).kind}")
+    return construct(ExpenseLine, {**fields, **exact, "line_id": element.get("lineId"),
+                                   "source": construct(SourceRow, source)})
