@@ -179,10 +179,14 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     clients = _once_across_files(clients)
     clients.extend(_config_clients(config, findings))
     expenses = []
-    for row in raw.expenses:
-        identifier = line_id(row, combined=raw.combined)
+    rows = raw.expenses
+    combined = raw.combined
+    for index, row in enumerate(rows):
+        identifier = line_id(row, combined=combined)
         expenses.append(_row_model(ExpenseLine, row, findings, sources, renames={},
                                    extra={"line_id": identifier}, line=identifier))
+        rows[index] = None  # type: ignore[call-overload]  # each raw row gone once modelled
+    rows.clear()
     expenses = _spelled_as_in_clients(expenses, clients)
     claim_values, claim_locations = _claim_entries(raw, config)
     # Rules look claimant values up under the claimant field's own name too.
