@@ -274,3 +274,71 @@ def test_the_cycle_collector_is_left_as_it_was(tmp_path: Path, enabled: bool) ->
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+# ----------------------------------------------------------- .xls and .ods workbooks
+
+
+def _xls(path: Path) -> Path:
+    """The clean claim as a legacy Excel 97-2003 workbook (dates as Excel dates)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="D.M.YYYY")
+    for title, sheet in clean_claim().items():
+        target = book.add_sheet(title)
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                if isinstance(value, date):
+                    target.write(r, c, value, dates)
+                elif value is not None:
+                    target.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def _summary_and_findings(path: Path) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
+    _, report = read_claim(path, today=date(2026, 11, 29))
+    document = report_to_dict(report, lang="en")
+    return document["summary"], [(f["message_key"], f["cell"]) for f in document["findings"]]
+
+
+def test_a_legacy_xls_workbook_is_read_as_its_xlsx_twin(tmp_path: Path) -> None:
+    """An .xls is read (no longer refused): the same totals and findings as the .xlsx."""
+    legacy = _xls(tmp_path / "kulut.xls")
+    modern = write_xlsx(tmp_path / "kulut.xlsx", clean_claim())
+    assert _summary_and_findings(legacy) == _summary_and_findings(modern)
+    assert _summary_and_findings(legacy)[0]["lines"] == 3
+
+
+def test_an_ods_workbook_saved_by_libreoffice_is_read_as_its_xlsx_twin() -> None:
+    """The LibreOffice fixture saved as .ods and as .xlsx: the same lines, totals, subtotal
+    rows and findings (merged cells too)."""
+    fixtures = REPO / "tests" / "fixtures"
+    ods = _summary_and_findings(fixtures / "libreoffice-subtotals.ods")
+    xlsx = _summary_and_findings(fixtures / "libreoffice-subtotals.xlsx")
+    assert ods == xlsx
+    assert ods[0]["lines"] == 4
+
+
+def test_a_crafted_ods_cannot_take_the_process_down(tmp_path: Path) -> None:
+    """An .ods whose one row repeats a cell over 16,384 columns and a million rows (billions of
+    cells) is read in a child process: this process says WB-001 and exits 2, in seconds."""
+    from conftest import run_elyclaims
+
+    content = (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Kulut">'
+        '<table:table-row table:number-rows-repeated="1048576">'
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="float"'
+        ' office:value="1"/></table:table-row></table:table></office:spreadsheet></office:body>'
+        '</office:document-content>')
+    path = tmp_path / "grid.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    run = run_elyclaims("validate", path, "--format", "json", timeout=300)
+    assert run.code == 2, run.err
+    assert [f["rule"] for f in run.json()["findings"]] == ["WB-001"]
+    assert "Traceback" not in run.err

@@ -623,3 +623,14 @@ def test_the_progress_bar_only_on_a_terminal_and_never_with_json(tmp_path: Path)
     _, _, err = _on_a_terminal("validate", path, stdout_tty=False, stderr_tty=False,
                                no_delay=True)
     assert "Checking" not in err
+
+
+def test_an_xls_or_ods_workbook_is_read_but_not_annotated(tmp_path: Path) -> None:
+    """.xls and .ods workbooks are checked, but a copy with comments is made only of .xlsx and
+    .xlsm: exit 2 saying to save as .xlsx, and nothing written."""
+    ods = REPO / "tests" / "fixtures" / "libreoffice-subtotals.ods"
+    run = run_elyclaims("validate", ods, "--annotate", tmp_path / "out.xlsx")
+    assert run.code == 2
+    assert "save this one as an Excel workbook (.xlsx)" in run.err
+    assert not (tmp_path / "out.xlsx").exists()
+    assert run_elyclaims("validate", ods).code in {0, 1}

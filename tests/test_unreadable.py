@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from conftest import Run, run_elyclaims
@@ -22,12 +21,6 @@ def _empty(path: Path) -> None:
 
 def _pdf(path: Path) -> None:
     path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n")
-
-
-def _legacy_xls(path: Path) -> None:
-    book = xlwt.Workbook()
-    book.add_sheet("Kulut").write(0, 0, "Palvelupäivä")
-    book.save(str(path))
 
 
 def _encrypted(path: Path) -> None:
@@ -81,10 +74,9 @@ def _damaged_xml(path: Path) -> None:
 CASES: list[tuple[str, Callable[[Path], None], str, str]] = [
     ("claim.xlsx", _empty, "empty", "empty"),
     ("claim.xlsx", _pdf, "pdf", "PDF"),
-    ("claim.xls", _legacy_xls, "xls", "Excel 97-2003"),
     ("claim.xlsx", _encrypted, "encrypted", "password"),
     ("claim.xlsx", _truncated, "truncated", "damaged or incomplete"),
-    ("claim.ods", _ods, "ods", "OpenDocument"),
+    ("claim.ods", _ods, "damaged", "cannot be read"),
     ("claim.xlsx", _docx, "not_workbook_zip", "Word document"),
     ("claim.xlsx", _csv_named_xlsx, "text_as_workbook", "plain text"),
     ("claim.elyclaim.zip", _claim_package, "claim_package", "claim package"),

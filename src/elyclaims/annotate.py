@@ -30,7 +30,7 @@ from elyclaims.privacy import contains_identity_code, sanitize
 from elyclaims.report import Report
 from elyclaims.vocabulary import Severity
 
-__all__ = ["Annotated", "annotate_workbook"]
+__all__ = ["Annotated", "annotate_workbook", "check_annotatable"]
 
 _FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 _COMMENT_WIDTH = 360  # points
@@ -68,9 +68,7 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
         OutputError: when the copy cannot be made or written; *target* is left untouched.
     """
     source, target = Path(source), Path(target)
-    if not zipfile.is_zipfile(source):
-        raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
-                         "files", input=source)
+    check_annotatable(source)
     if target.exists() and target.resolve() == source.resolve():
         raise UsageError("{output}: the output would overwrite an input file", output=target)
     t = translator(lang)
@@ -93,6 +91,30 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
             raise OutputError("{target}: the annotated copy cannot be written: {reason}",
                               target=target, reason=error) from error
     return Annotated(target, commented, len(mine), not_kept)
+
+
+def check_annotatable(source: Path) -> None:
+    """Only .xlsx and .xlsm workbooks can be annotated (a copy keeps their cells and styles).
+
+    Raises:
+        UsageError: for CSV files, and for .xls and .ods workbooks (with the way out).
+    """
+    if zipfile.is_zipfile(source):
+        try:
+            with zipfile.ZipFile(source) as archive:
+                if "xl/workbook.xml" in archive.NameToInfo:
+                    return
+        except ZIP_ERRORS:
+            return  # the read reports a damaged workbook
+        raise UsageError("{input}: only .xlsx and .xlsm workbooks can be annotated; save this "
+                         "one as an Excel workbook (.xlsx) first", input=source)
+    with source.open("rb") as handle:
+        legacy = handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if legacy:
+        raise UsageError("{input}: only .xlsx and .xlsm workbooks can be annotated; save this "
+                         "one as an Excel workbook (.xlsx) first", input=source)
+    raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
+                     "files", input=source)
 
 
 def _illegal_character() -> type[Exception]:

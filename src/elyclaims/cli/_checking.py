@@ -103,7 +103,6 @@ def _annotatable(args: argparse.Namespace) -> None:
     Raises:
         UsageError: for several inputs, a CSV file, or an output that is the input.
     """
-    import zipfile
     from pathlib import Path
 
     from elyclaims.errors import UsageError
@@ -115,9 +114,10 @@ def _annotatable(args: argparse.Namespace) -> None:
     if same_file(given, Path(args.annotate)):
         raise UsageError("{output}: the output would overwrite an input file",
                          output=args.annotate)
-    if given.is_file() and not zipfile.is_zipfile(given):
-        raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
-                         "files", input=given)
+    if given.is_file():
+        from elyclaims.annotate import check_annotatable
+
+        check_annotatable(given)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from elyclaims.findings import Finding, Location
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
 from elyclaims.reading._csv import read_csv
 from elyclaims.reading._errors import Unreadable, engine_boundary
+from elyclaims.reading._legacy import read_legacy
 from elyclaims.reading._raw import RawInput, RawSheet, SourceFile
 from elyclaims.reading._sniff import sniff
 from elyclaims.reading._tables import detect_role, peek, read_claim_entries, read_table
@@ -66,8 +67,12 @@ def read_input(
             _not_twice(seen, digest, path)
             result.sources.append(SourceFile(str(path), digest))
             with ExitStack() as closer, engine_boundary():
-                sheets = (read_xlsx(path, closer, limits) if kind == "xlsx"
-                          else read_csv(path, limits))
+                if kind == "xlsx":
+                    sheets = read_xlsx(path, closer, limits)
+                elif kind in {"xls", "ods"}:
+                    sheets = read_legacy(path, limits)
+                else:
+                    sheets = read_csv(path, limits)
                 _read_sheets(sheets, named, result, limits, single_file_csv=kind == "csv")
         except Unreadable as problem:
             result.opened = False

@@ -46,7 +46,7 @@ class RawRow:
     sheet: str
     row: int
     cells: dict[str, object] = field(default_factory=dict)
-    unreadable: set[str] = field(default_factory=set)
+    unreadable: set[str] | frozenset[str] = frozenset()  # a set only once a field needs it
     decimal_comma: bool = True
     columns: Mapping[str, Column] = field(default_factory=dict)
 

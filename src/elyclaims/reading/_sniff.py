@@ -22,7 +22,8 @@ _HEAD = 64 * 1024
 
 
 def sniff(path: Path, limits: ReadLimits) -> str:
-    """Return ``"xlsx"`` or ``"csv"`` for a file elyclaims can read within *limits*.
+    """Return ``"xlsx"``, ``"xls"``, ``"ods"`` or ``"csv"`` for a file elyclaims can read
+    within *limits*.
 
     Raises:
         Unreadable: for anything else, with the variant that explains what the file is.
@@ -48,7 +49,9 @@ def sniff(path: Path, limits: ReadLimits) -> str:
     if head.startswith(b"%PDF"):
         raise Unreadable("pdf", {"suffix": suffix})
     if head.startswith(_OLE_MAGIC):
-        raise Unreadable("encrypted" if _is_encrypted(path) else "xls")
+        if _is_encrypted(path):
+            raise Unreadable("encrypted")
+        return "xls"
     if head.startswith(b"PK"):
         return _check_zip(path, limits)
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
@@ -69,6 +72,22 @@ def _is_encrypted(path: Path) -> bool:
     return any(marker in data for marker in _ENCRYPTED_MARKERS)
 
 
+def _check_ods(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+               limits: ReadLimits) -> str:
+    """An OpenDocument spreadsheet within *limits*, its XML without entity declarations."""
+    problems = archive_problems(infos, limits)
+    if problems:
+        raise Unreadable.from_problem(problems[0])
+    if "content.xml" not in archive.NameToInfo:
+        raise Unreadable("damaged", {"reason": "no content.xml"})
+    for info in infos:
+        if info.filename.endswith(".xml") and info.file_size:
+            with archive.open(info) as member:
+                if declares_entities(member.read(_HEAD)):
+                    raise Unreadable("entities", {"member": info.filename})
+    return "ods"
+
+
 def _check_zip(path: Path, limits: ReadLimits) -> str:
     """What kind of ZIP *path* is, after checking its central directory against *limits* and
     the prologue of each XML member for entity declarations."""
@@ -79,7 +98,7 @@ def _check_zip(path: Path, limits: ReadLimits) -> str:
             if "mimetype" in names:
                 mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
                 if "opendocument.spreadsheet" in mimetype:
-                    raise Unreadable("ods")
+                    return _check_ods(archive, infos, limits)
                 raise Unreadable("not_workbook_zip", {"kind": mimetype.strip() or "OpenDocument"})
             if {"manifest.xml", "claim.xml"} <= names:
                 raise Unreadable("claim_package")

@@ -348,7 +348,7 @@ class _Layout:
             if uncalculated and (number, position + 1) in uncalculated:
                 if findings is not None:
                     findings.append(Finding.make("WB-005", row.location(name)))
-                row.unreadable.add(name)
+                row.unreadable = {*row.unreadable, name}
                 continue
             value = values[position] if position < width else None
             if value is None or (type(value) is str and not value.strip()):
