@@ -202,10 +202,10 @@ def test_debug_variable_is_not_config(tmp_path: Path) -> None:
 
 _BUG = """
 import sys
-import elyclaims.check
+import elyclaims.pipeline
 def broken(*args, **kwargs):
     raise RuntimeError("an injected bug")
-elyclaims.check.read_claim = broken
+elyclaims.pipeline.read_claim = broken
 from elyclaims.cli import main
 sys.exit(main(sys.argv[1:]))
 """

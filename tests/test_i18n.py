@@ -152,3 +152,4 @@ def test_errors_are_said_in_the_readers_language() -> None:
     assert "annettiin kahdesti" in error.render("fi")
     assert "angavs två gånger" in error.render("sv")
     assert str(error) == error.render("en")
+

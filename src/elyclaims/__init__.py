@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from elyclaims._version import __version__
 
 if TYPE_CHECKING:
-    from elyclaims.check import read_claim
     from elyclaims.config import Config, load_config
     from elyclaims.errors import ConfigError, ElyclaimsError, OutputError, PackageError
     from elyclaims.findings import Finding, Location, Severity
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
         ExpenseLine,
         Purpose,
     )
+    from elyclaims.pipeline import read_claim
     from elyclaims.render import report_to_json, report_to_text
     from elyclaims.report import Report, Summary
 
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 _HOMES = {
-    "read_claim": "elyclaims.check",
+    "read_claim": "elyclaims.pipeline",
     "Config": "elyclaims.config",
     "load_config": "elyclaims.config",
     "ConfigError": "elyclaims.errors",

@@ -17,12 +17,12 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from elyclaims.i18n import LOCALES, translator
 from elyclaims.values import format_money
 
 __all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "month", "neutral", "number",
            "param", "percent"]
 
-LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +107,6 @@ def param(value: Param, lang: str) -> str:
         return value
     if isinstance(value, Named):
         if value.kind == "total" and value.code in {"overall", "claimed"}:
-            from elyclaims.i18n import translator
-
             t = translator(lang)
             return t("overall total") if value.code == "overall" else t("claimed amount")
         if value.kind == "claim_field":

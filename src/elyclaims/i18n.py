@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 # Nothing heavy at import: the command line imports this module before it knows whether it
 # will say anything at all (``elyclaims --version``).
 
-__all__ = ["LANGUAGES", "N_", "Translator", "translator"]
+__all__ = ["LANGUAGES", "LOCALES", "N_", "Translator", "translator"]
 
 LANGUAGES = ("fi", "sv", "en")
+#: The Babel locale of each language: Swedish as written in Finland (``1.7.2026``), English
+#: as in Britain (day before month).
+LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
 
 def N_(message: str) -> str:
@@ -71,10 +74,10 @@ class Translator:
     def n(self, singular: str, plural: str, count: int, **values: Any) -> str:
         """The form of *singular*/*plural* that *count* takes in this language; ``{count}``
         is filled with the number in the language's format."""
-        from elyclaims.formatting import number
+        from babel.numbers import format_decimal
 
         text = _catalogue(self.lang).ngettext(singular, plural, count)
-        return text.format(count=number(count, self.lang), **values)
+        return text.format(count=format_decimal(count, locale=LOCALES[self.lang]), **values)
 
 
 @cache

@@ -21,16 +21,35 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from elyclaims.errors import ElyclaimsError
 from elyclaims.model import Claim, duplicate_key
 from elyclaims.rules import ClaimedLine
 from elyclaims.values import format_money, timestamp
 
-if TYPE_CHECKING:
-    from elyclaims.package import BuiltPackage
+
+class Built(Protocol):
+    """What the ledger records of a package that was built (a
+    :class:`~elyclaims.package.BuiltPackage`, without the ledger importing the package layer,
+    which imports the check that reads the ledger)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def package_id(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def lines(self) -> int: ...
+    @property
+    def claimed(self) -> Decimal: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def recipient(self) -> str | None: ...
 
 __all__ = ["LEDGER_FILE", "Ledger", "LedgerError", "LedgerPackage", "LedgerSubmission",
            "default_ledger_path"]
@@ -268,13 +287,10 @@ class Ledger:
                 "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
                 [(sha256, line.line_id, duplicate_key(line)) for line in claim.expenses])
 
-    def record_built(self, built: BuiltPackage, claim: Claim) -> None:
+    def record_built(self, built: Built, claim: Claim) -> None:
         """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""
-        recipient = None
-        if built.recipient is not None:
-            recipient = built.recipient
         self.record_package(sha256=built.sha256, package_id=built.package_id, path=built.path,
-                            claim=claim, recipient=recipient, lines=built.lines,
+                            claim=claim, recipient=built.recipient, lines=built.lines,
                             claimed=built.claimed, created_at=built.created_at)
 
     def record_submission(self, sha256: str, *, reference: str, how: str,

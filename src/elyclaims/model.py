@@ -36,7 +36,6 @@ __all__ = [
     "CellProblem",
     "CellRef",
     "Claim",
-    "ClaimPeriod",
     "Claimant",
     "ClaimantType",
     "Client",
@@ -224,13 +223,6 @@ class Claimant(_Model):
     phone: Text = None
 
 
-class ClaimPeriod(_Model):
-    """The claim period, first and last day included."""
-
-    start: date
-    end: date
-
-
 class Client(_Model):
     """One client, known by a pseudonymous reference only.
 
@@ -310,13 +302,6 @@ class Claim(_Model):
     locations: dict[str, Location] = Field(default_factory=dict)
     origin: Location = Field(default_factory=Location)
     unreadable: frozenset[str] = frozenset()
-
-    @property
-    def period(self) -> ClaimPeriod | None:
-        """The period, when both ends are known."""
-        if self.period_start is None or self.period_end is None:
-            return None
-        return ClaimPeriod(start=self.period_start, end=self.period_end)
 
     def location(self, field: str) -> Location:
         """Where the claim-level *field* (``business_id``, ``period_start``…) was given."""

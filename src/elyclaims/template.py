@@ -20,6 +20,7 @@ from elyclaims.vocabulary import (
     CLAIMANT_TYPE_NAMES,
     FIELDS_BY_ROLE,
     PURPOSE_NAMES,
+    SHEET_TITLES,
     TEMPLATE_STAMP,
     TEMPLATE_VERSION,
     Category,
@@ -32,11 +33,6 @@ __all__ = ["TEMPLATE_LANGUAGES", "write_template"]
 
 TEMPLATE_LANGUAGES = ("fi", "sv", "en")
 _LABEL = {"fi": 0, "sv": 1, "en": 2}
-_SHEET_NAME = {
-    Role.CLAIM: {"fi": "Hakemus", "sv": "Ansökan", "en": "Claim"},
-    Role.CLIENTS: {"fi": "Asiakkaat", "sv": "Klienter", "en": "Clients"},
-    Role.EXPENSES: {"fi": "Kulut", "sv": "Kostnader", "en": "Expenses"},
-}
 _YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
 #: Rows of the clients and expenses sheets that get the dropdowns and checks.
 _ROWS = 2000
@@ -126,10 +122,10 @@ def _workbook(lang: str) -> Any:
 
     workbook = Workbook()
     claim = workbook.worksheets[0]
-    claim.title = _SHEET_NAME[Role.CLAIM][lang]
+    claim.title = SHEET_TITLES[Role.CLAIM][lang]
     _claim_sheet(claim, lang)
     for role in (Role.CLIENTS, Role.EXPENSES):
-        _table_sheet(workbook.create_sheet(_SHEET_NAME[role][lang]), role, lang)
+        _table_sheet(workbook.create_sheet(SHEET_TITLES[role][lang]), role, lang)
     stamp = DefinedName(TEMPLATE_STAMP, attr_text=f'"{TEMPLATE_VERSION}"', hidden=True)
     workbook.defined_names[TEMPLATE_STAMP] = stamp
     workbook.properties.creator = "elyclaims"

@@ -20,6 +20,7 @@ __all__ = [
     "EXPENSE_FIELDS",
     "PURPOSE_NAMES",
     "SHEET_NAMES",
+    "SHEET_TITLES",
     "TEMPLATE_STAMP",
     "TEMPLATE_VERSION",
     "TOTALS_WORDS",
@@ -32,6 +33,7 @@ __all__ = [
     "Severity",
     "match_key",
     "normalize_label",
+    "sheet_title",
     "starts_with_totals_word",
 ]
 
@@ -166,11 +168,24 @@ class FieldSpec:
 TEMPLATE_VERSION = 1
 TEMPLATE_STAMP = "ElyclaimsTemplateVersion"
 
+#: Each sheet's name in Finnish, Swedish and English: what the template writes and what a
+#: message names.
+SHEET_TITLES: dict[Role, dict[str, str]] = {
+    Role.CLAIM: {"fi": "Hakemus", "sv": "Ansökan", "en": "Claim"},
+    Role.CLIENTS: {"fi": "Asiakkaat", "sv": "Klienter", "en": "Clients"},
+    Role.EXPENSES: {"fi": "Kulut", "sv": "Kostnader", "en": "Expenses"},
+}
+#: Every sheet name that is read as the sheet of its role.
 SHEET_NAMES: dict[Role, tuple[str, ...]] = {
     Role.CLAIM: ("Hakemus", "Ansökan", "Claim"),
     Role.CLIENTS: ("Asiakkaat", "Klienter", "Clients"),
     Role.EXPENSES: ("Kulut", "Kustannukset", "Kostnader", "Expenses", "Costs"),
 }
+
+
+def sheet_title(role: Role) -> str:
+    """The sheet's names in the three languages, for messages: ``Kulut / Kostnader / Expenses``."""
+    return " / ".join(SHEET_TITLES[role].values())
 
 # A totals or subtotal row starts with one of these (folded), followed by anything:
 # "Yhteensä heinäkuu", "Yht.", "Välisumma 1-6/2026", "Delsumma", "Grand total".

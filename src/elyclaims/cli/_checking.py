@@ -121,8 +121,8 @@ def _annotatable(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from elyclaims.check import read_claim
     from elyclaims.config import load_config
+    from elyclaims.pipeline import read_claim
     from elyclaims.render import report_to_dict, report_to_text, to_json
 
     config = load_config(args.config)
@@ -162,11 +162,11 @@ def _build(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from elyclaims.check import read_claim
     from elyclaims.config import load_config
     from elyclaims.errors import UsageError
     from elyclaims.ledger import Ledger
     from elyclaims.package import BuildRefused, build_package, creation_time
+    from elyclaims.pipeline import read_claim
     from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
 
     config = load_config(args.config)

@@ -100,7 +100,7 @@ def _report(args: argparse.Namespace) -> int:
         claim = inspected.packaged.claim if inspected.packaged else None
         package_id = inspected.packaged.package_id if inspected.packaged else None
     else:
-        from elyclaims.check import read_claim
+        from elyclaims.pipeline import read_claim
 
         with progress_bar(args, lang):
             claim, report = read_claim(args.inputs, config=config, today=today(args))

@@ -199,7 +199,7 @@ def _build(
     created_at: datetime | None, strict: bool, data: Reference | None, today: date | None,
     report_page: Callable[[Report, str], str] | None,
 ) -> BuiltPackage:
-    from elyclaims.check import check_claim
+    from elyclaims.pipeline import check_claim
 
     data = data or reference()
     created_at = created_at or creation_time()

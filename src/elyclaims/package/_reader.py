@@ -23,7 +23,7 @@ from elyclaims.model import (
 )
 from elyclaims.package._schema import CLAIM_NS, claim_schema
 from elyclaims.report import CategoryTotal
-from elyclaims.rules._settle import Acknowledgement
+from elyclaims.rules import Acknowledgement
 from elyclaims.values import MAX_AMOUNT, MAX_TOTAL
 
 __all__ = ["InvalidXml", "PackagedClaim", "RecordedFinding", "read_claim_xml", "validate_xml"]

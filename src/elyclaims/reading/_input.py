@@ -23,15 +23,11 @@ from elyclaims.vocabulary import (
     Role,
     match_key,
     sheet_name_index,
+    sheet_title,
 )
 
 __all__ = ["read_input"]
 
-_ROLE_WORDS = {
-    Role.CLAIM: "Hakemus / Ansökan / Claim",
-    Role.CLIENTS: "Asiakkaat / Klienter / Clients",
-    Role.EXPENSES: "Kulut / Kostnader / Expenses",
-}
 
 
 def read_input(
@@ -120,7 +116,7 @@ def _whole_input(result: RawInput, paths: Sequence[str | Path],
                 Finding.make(
                     "WB-002",
                     Location(file=str(paths[0]) if paths else None),
-                    role=_ROLE_WORDS[role],
+                    role=sheet_title(role),
                     accepted=", ".join(SHEET_NAMES[role]),
                 )
             )

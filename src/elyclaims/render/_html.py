@@ -92,7 +92,7 @@ def _template_source(name: str) -> str:
 def _stamp(created: datetime | None, lang: str) -> str:
     from babel.dates import format_datetime
 
-    from elyclaims.formatting import LOCALES
+    from elyclaims.i18n import LOCALES
 
     moment = created or datetime.now().astimezone()
     return str(format_datetime(moment, "short", locale=LOCALES[lang]))

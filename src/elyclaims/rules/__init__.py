@@ -22,10 +22,10 @@ from elyclaims.rules import (  # noqa: F401  (importing registers the rules)
     workbook,
 )
 from elyclaims.rules._registry import RULES, ClaimedLine, RuleContext, rule
-from elyclaims.rules._settle import acknowledgements_from_lines, settle
+from elyclaims.rules._settle import Acknowledgement, acknowledgements_from_lines, settle
 
-__all__ = ["RULES", "ClaimedLine", "RuleContext", "acknowledgements_from_lines", "rule",
-           "run_rules", "settle"]
+__all__ = ["RULES", "Acknowledgement", "ClaimedLine", "RuleContext",
+           "acknowledgements_from_lines", "rule", "run_rules", "settle"]
 
 
 def run_rules(claim_data: Claim, context: RuleContext) -> list[Finding]:
