@@ -6,7 +6,9 @@ against bare openpyxl and bare python-calamine reading the same workbook.
     python benchmarks/run.py --libreoffice         # re-save the workbooks with LibreOffice first
 
 Every figure is the median of fresh processes (nothing is warm but the disk cache); peak
-memory is each process's own maximum resident set (``wait4``). The workbooks are written under
+memory is each process's own maximum resident set (``wait4``; the workbooks are written in a
+process of their own, so that this one stays small: a child's peak includes its parent's size
+at fork). The workbooks are written under
 ``benchmarks/.data/`` (ignored by git) as spreadsheet programs write them: shared strings and a
 dimension (see ``workbooks.py``); ``--libreoffice`` re-saves them with LibreOffice headless where
 it is installed (``apt install libreoffice-calc-nogui``), which the issue's reference figures
@@ -29,10 +31,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from workbooks import resave, write_claim_workbook  # noqa: E402  (the benchmark's own module)
-
 DATA = HERE / ".data"
 TODAY = "2026-11-29"
 
@@ -74,16 +72,19 @@ def _median(command: list[str], repeat: int, env: dict[str, str]) -> dict[str, f
 
 
 def _workbook(lines: int, libreoffice: bool) -> tuple[Path, str]:
+    """The claim workbook of *lines* lines, written (in a process of its own) if not there."""
     DATA.mkdir(exist_ok=True)
-    kind = "libreoffice" if libreoffice else "written"
-    path = DATA / f"claim-{lines}-{kind}.xlsx"
-    if not path.exists():
-        write_claim_workbook(path, lines)
-        if libreoffice and not resave(path):
-            path.unlink()
-            write_claim_workbook(DATA / f"claim-{lines}-written.xlsx", lines)
-            return DATA / f"claim-{lines}-written.xlsx", "written"
-    return path, kind
+    for kind in (["libreoffice"] if libreoffice else []) + ["written"]:
+        path = DATA / f"claim-{lines}-{kind}.xlsx"
+        if path.exists():
+            return path, kind
+        flags = ["--libreoffice"] if kind == "libreoffice" else []
+        done = subprocess.run([sys.executable, str(HERE / "workbooks.py"), str(path), str(lines),
+                               *flags], check=False)
+        if done.returncode == 0:
+            return path, kind
+        path.unlink(missing_ok=True)  # LibreOffice missing or failing: the written one
+    raise SystemExit(f"could not write the {lines}-line workbook")
 
 
 def measure(lines: int, repeat: int, libreoffice: bool) -> dict[str, object]:
