@@ -202,6 +202,7 @@ class Ledger:
                 raise LedgerError(
                     "{target}: cannot create the ledger's folder: {reason}",
                     target=target, reason=error.strerror or error) from error
+        connection: sqlite3.Connection | None = None
         try:
             connection = sqlite3.connect(target, timeout=_BUSY_MILLISECONDS / 1000,
                                          isolation_level=None)
@@ -212,9 +213,16 @@ class Ledger:
             ledger = cls(target, connection)
             ledger._migrate()
         except sqlite3.DatabaseError as error:
+            if connection is not None:
+                connection.close()
             raise LedgerError(
                 '{target}: not an elyclaims ledger, or damaged: {reason}',
                 target=target, reason=error) from error
+        except BaseException:
+            # A ledger it cannot use (a newer schema…) is closed again, not left to the collector.
+            if connection is not None:
+                connection.close()
+            raise
         return ledger
 
     def close(self) -> None:
