@@ -27,6 +27,7 @@ from elyclaims.files import atomic_output
 from elyclaims.findings import Finding, Location
 from elyclaims.i18n import N_, Translator, translator
 from elyclaims.privacy import contains_identity_code, sanitize
+from elyclaims.render import severity_word
 from elyclaims.report import Report
 from elyclaims.vocabulary import Severity
 
@@ -226,8 +227,6 @@ def _anchor(sheet: Any, location: Location) -> str:
 
 
 def _comment_text(findings: Iterable[Finding], t: Translator) -> str:
-    from elyclaims.render import severity_word
-
     parts = []
     for finding in findings:
         text = (f"{finding.rule} [{severity_word(finding.severity, t)}] "
@@ -308,7 +307,7 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
         first.setdefault(finding.rule, finding)
     for rule in sorted(counts, key=lambda r: (first[r].severity.rank, r)):
         example = first[rule]
-        sheet.append([_severity(example.severity, t), rule, counts[rule],
+        sheet.append([severity_word(example.severity, t), rule, counts[rule],
                       sanitize(example.message(t.lang))])
         sheet.cell(row=sheet.max_row, column=1).fill = PatternFill(
             "solid", fgColor=_FILLS[example.severity])
@@ -319,7 +318,7 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
         cell.font = bold
     for finding in findings:
         location = finding.location
-        sheet.append([_severity(finding.severity, t), finding.rule, str(location) or "",
+        sheet.append([severity_word(finding.severity, t), finding.rule, str(location) or "",
                       sanitize(finding.message(t.lang)), sanitize(finding.hint(t.lang))])
         row = sheet.max_row
         sheet.cell(row=row, column=1).fill = PatternFill("solid", fgColor=_FILLS[finding.severity])
@@ -334,9 +333,3 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
             link.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDE", (14, 10, 26, 70, 60), strict=True):
         sheet.column_dimensions[letter].width = width
-
-
-def _severity(severity: Severity, t: Translator) -> str:
-    from elyclaims.render import severity_word
-
-    return severity_word(severity, t)

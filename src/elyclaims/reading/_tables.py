@@ -312,6 +312,7 @@ class _Layout:
 
     def classify(self, number: int, values: Sequence[object]) -> _Kind:
         """What the row is: empty, a record, a totals row, a repeated header or a note."""
+        # _is_blank written out: this runs for every cell of every row.
         filled = [(position, value) for position, value in enumerate(values)
                   if value is not None and (type(value) is not str or value.strip())]
         uncalculated = bool(self.sheet.uncalculated) and any(
@@ -351,7 +352,7 @@ class _Layout:
                 row.unreadable = {*row.unreadable, name}
                 continue
             value = values[position] if position < width else None
-            if value is None or (type(value) is str and not value.strip()):
+            if value is None or (type(value) is str and not value.strip()):  # _is_blank
                 continue
             cells[name] = value
         return row
