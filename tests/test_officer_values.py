@@ -20,21 +20,18 @@ from elyclaims.report import Report
 from elyclaims.values import parse_money
 from workbooks import (
     CLAIM_FI,
+    CLEAN_TOTALS,
     CLIENT_HEADERS_FI,
     CLIENTS_FI,
     EXPENSE_HEADERS_FI,
     EXPENSES_FI,
     clean_claim,
+    totals,
     write_xlsx,
 )
 
 TODAY = date(2026, 11, 29)
-CLEAN = (3, Decimal("2450.25"), Decimal("30.60"), Decimal("2480.85"))
 
-
-def _totals(report: Report) -> tuple[int, Decimal, Decimal, Decimal]:
-    summary = report.summary
-    return summary.lines, summary.net_total, summary.vat_total, summary.gross_total
 
 
 def _errors_and_warnings(report: Report) -> list[str]:
@@ -66,7 +63,7 @@ def test_category_names_as_officers_write_them(tmp_path: Path, row: int, column:
     assert claim is not None
     assert claim.expenses[row - 1].category == EXPENSES_FI[row - 1][2]
     assert _errors_and_warnings(report) == []
-    assert _totals(report) == CLEAN
+    assert totals(report) == CLEAN_TOTALS
 
 
 def test_other_categories_in_swedish_and_finnish(tmp_path: Path) -> None:
@@ -91,7 +88,7 @@ def test_whole_euros_and_a_dash_for_no_vat(tmp_path: Path) -> None:
     assert (claim.expenses[0].net_amount, claim.expenses[0].vat_amount,
             claim.expenses[0].gross_amount) == (Decimal("480.00"), None, Decimal("480.00"))
     assert _errors_and_warnings(report) == []
-    assert _totals(report) == CLEAN
+    assert totals(report) == CLEAN_TOTALS
 
 
 @pytest.mark.parametrize("written", ["23456780", "2345678 0", "FI23456780", "fi2345678-0",
@@ -155,7 +152,7 @@ def test_headers_match_without_any_white_space(tmp_path: Path, header: str) -> N
     sheets["Kulut"].rows[0][8] = "Veroton\nsumma"
     _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
     assert [f.key for f in report.findings if f.rule in {"WB-003", "WB-007"}] == []
-    assert _totals(report) == CLEAN
+    assert totals(report) == CLEAN_TOTALS
 
 
 def _csv_rows(headers: list[str], rows: list[list[object]]) -> str:
@@ -187,7 +184,7 @@ def test_excel_unicode_text_export(tmp_path: Path, encoding: str) -> None:
     claim, report = read_claim(paths, today=TODAY)
     assert claim is not None
     assert _errors_and_warnings(report) == []
-    assert _totals(report) == CLEAN
+    assert totals(report) == CLEAN_TOTALS
 
 
 # ------------------------------------------------------------------------------ properties

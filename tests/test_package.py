@@ -33,7 +33,7 @@ from elyclaims.package import (
 from elyclaims.reference import reference
 from elyclaims.values import CENT, EXCEL_ERRORS, MAX_AMOUNT
 from test_rule_cases import TODAY
-from workbooks import clean_claim, write_xlsx
+from workbooks import CLEAN_TOTALS, clean_claim, write_xlsx
 
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 SCHEMAS = REPO / "schemas"
@@ -523,7 +523,7 @@ def test_inspect_cli_json_shape(tmp_path: Path, cli: Callable[..., Run]) -> None
     assert run.code == 0, run.out
     data = run.json()
     assert data["report_version"] == 1
-    assert data["summary"]["net_total"] == "2450.25"
+    assert data["summary"] == data["summary"] | CLEAN_TOTALS.json()
     assert data["package"]["valid"] is True
     assert data["package"]["recipient"] == "evk-1"
     assert re.fullmatch(r"[0-9a-f-]{36}", data["package"]["package_id"])

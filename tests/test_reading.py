@@ -15,6 +15,7 @@ from elyclaims.config import Config, load_config
 from elyclaims.findings import Finding, Severity
 from elyclaims.limits import ReadLimits
 from workbooks import (
+    CLEAN_TOTALS,
     CLIENT_HEADERS_FI,
     CLIENTS_FI,
     EXPENSE_HEADERS_FI,
@@ -22,6 +23,7 @@ from workbooks import (
     Sheet,
     clean_claim,
     expense_row,
+    totals,
     write_csv,
     write_xlsx,
 )
@@ -40,9 +42,7 @@ def test_clean_finnish_workbook_reads_every_line(tmp_path: Path) -> None:
     assert claim is not None
     assert len(claim.expenses) == 3
     assert len(claim.clients) == 2
-    assert report.summary.net_total == Decimal("2450.25")
-    assert report.summary.vat_total == Decimal("30.60")
-    assert report.summary.gross_total == Decimal("2480.85")
+    assert totals(report) == CLEAN_TOTALS
     assert claim.claimant.name == "Vantaan ja Keravan hyvinvointialue"
     assert claim.period_start == date(2026, 7, 1)
     assert claim.purpose == "decision-application"
@@ -407,8 +407,7 @@ def test_csv_exports(tmp_path: Path, delimiter: str, encoding: str) -> None:
     assert claim is not None
     assert claim.claimant.name == "Vantaan ja Keravan hyvinvointialue"
     assert [c.reference for c in claim.clients] == ["IHK-1", "IHK-2"]
-    assert report.summary.net_total == Decimal("2450.25")
-    assert report.summary.vat_total == Decimal("30.60")
+    assert totals(report) == CLEAN_TOTALS
     assert str(claim.expenses[0].source.location("net_amount")) == "kulut.csv!I2 (Veroton summa)"
 
 

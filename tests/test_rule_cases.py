@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
-from datetime import date
+import zipfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
+from openpyxl import load_workbook
+from openpyxl.workbook.defined_name import DefinedName
 
 from elyclaims import read_claim
 from elyclaims.catalogue import catalogue
 from elyclaims.config import Config
 from elyclaims.findings import Finding, column_index
 from elyclaims.ledger import Ledger
-from elyclaims.package import build_package
+from elyclaims.limits import ReadLimits
+from elyclaims.model import Claim
+from elyclaims.package import BuildRefused, build_package, inspect_package
+from elyclaims.report import Report
+from elyclaims.vocabulary import TEMPLATE_STAMP
 from workbooks import Sheet, clean_claim, write_xlsx
 
 CASES = Path(__file__).parent / "rules"
 TODAY = date(2026, 11, 29)
+CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def _cell(address: str) -> tuple[str, int, int]:
@@ -28,6 +38,14 @@ def _cell(address: str) -> tuple[str, int, int]:
 
 
 def _apply(sheets: dict[str, Sheet], case: dict[str, Any]) -> None:
+    for title in case.get("remove", []):
+        del sheets[title]
+    for title, new in case.get("rename", {}).items():
+        sheets[new] = sheets.pop(title)
+    for title, count in case.get("keep_rows", {}).items():
+        del sheets[title].rows[count:]
+    for title, rows in case.get("sheets", {}).items():
+        sheets[title] = Sheet([list(row) for row in rows])
     for address, value in case.get("cells", {}).items():
         sheet, row, column = _cell(address)
         rows = sheets[sheet].rows
@@ -39,6 +57,57 @@ def _apply(sheets: dict[str, Sheet], case: dict[str, Any]) -> None:
         cells[column - 1] = None if value == "" else value
     for sheet, rows in case.get("append", {}).items():
         sheets[sheet].rows.extend(list(row) for row in rows)
+    for title in case.get("hidden_sheets", []):
+        sheets[title].hidden = True
+    for title, numbers in case.get("hidden_rows", {}).items():
+        sheets[title].hidden_rows.update(numbers)
+    for title, ranges in case.get("merged", {}).items():
+        sheets[title].merged.extend(ranges)
+    for address, formula in case.get("formulas", {}).items():
+        sheet, row, column = _cell(address)
+        sheets[sheet].rows[row - 1][column - 1] = "=" + formula["formula"]
+
+
+def _cache_formula_values(path: Path, case: dict[str, Any]) -> None:
+    """Write the cached values of the case's formulas into the saved workbook, as a
+    spreadsheet program does after calculating (openpyxl writes formulas without them)."""
+    cached = {address: formula["cached"] for address, formula in case.get("formulas", {}).items()
+              if "cached" in formula}
+    if not cached:
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    book = load_workbook(path, read_only=True)
+    titles = book.sheetnames
+    book.close()
+    for address, value in cached.items():
+        sheet, _, cell = address.partition("!")
+        member = f"xl/worksheets/sheet{titles.index(sheet) + 1}.xml"
+        text = members[member].decode()
+        start = text.index(f'<c r="{cell}"')
+        empty = text.index("<v></v>", start)
+        members[member] = (text[:empty] + f"<v>{value}</v>" + text[empty + 7:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _workbook(path: Path, case: dict[str, Any]) -> Path:
+    """The case's workbook: the clean one changed as the case says, or the case's own bytes."""
+    path = path.with_suffix(case.get("suffix", ".xlsx"))
+    if "raw" in case:
+        path.write_bytes(case["raw"].encode())
+        return path
+    sheets = clean_claim()
+    _apply(sheets, case)
+    write_xlsx(path, sheets)
+    _cache_formula_values(path, case)
+    if "template_version" in case:
+        book = load_workbook(path)
+        book.defined_names[TEMPLATE_STAMP] = DefinedName(
+            TEMPLATE_STAMP, attr_text=f'"{case["template_version"]}"', hidden=True)
+        book.save(path)
+    return path
 
 
 def where(finding: Finding) -> str:
@@ -70,18 +139,79 @@ def _ledger(tmp_path: Path, settings: dict[str, Any]) -> Path:
     return path
 
 
+def _members(package: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(package) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _restated(manifest: bytes, members: dict[str, bytes]) -> bytes:
+    """*manifest* with each listed member's size and digest restated from *members*."""
+    root = etree.fromstring(manifest)
+    for entry in root:
+        data = members.get(entry.get("path"))
+        if data is not None:
+            entry.set("size", str(len(data)))
+            entry.set("sha256", hashlib.sha256(data).hexdigest())
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _tamper(package: Path, change: dict[str, Any]) -> None:
+    """Change the built *package* as the case's ``[package]`` table says."""
+    if "raw" in change:
+        package.write_bytes(change["raw"].encode())
+        return
+    members = _members(package)
+    for edit in change.get("replace", []):
+        data = members[edit["member"]]
+        old, new = edit["old"].encode(), edit["new"].encode()
+        assert old in data, f"{edit['old']!r} is not in {edit['member']}"
+        members[edit["member"]] = data.replace(old, new)
+    for name in change.get("remove", []):
+        del members[name]
+    members.update((name, text.encode()) for name, text in change.get("add", {}).items())
+    if change.get("restate") and "manifest.xml" in members:
+        members["manifest.xml"] = _restated(members["manifest.xml"], members)
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _built(claim: Claim, report: Report, case: dict[str, Any], tmp_path: Path) -> list[Finding]:
+    """The package rules' findings: from building (``[build]``) or from inspecting the built
+    package after the case changed it (``[package]``)."""
+    folder = None
+    if "attachments" in case.get("build", {}):
+        folder = tmp_path / "liitteet"
+        folder.mkdir()
+        for name, text in case["build"]["attachments"].items():
+            (folder / name).write_text(text, encoding="utf-8")
+    try:
+        built = build_package(claim, report, tmp_path / "claim.elyclaim.zip", attachments=folder,
+                              created_at=CREATED)
+    except BuildRefused as refused:
+        return list(refused.report.findings)
+    if "package" not in case:
+        return list(built.report.findings)
+    _tamper(built.path, case["package"])
+    limits = ReadLimits(**case["package"].get("limits", {}))
+    return list(inspect_package(built.path, limits=limits, today=TODAY).report.findings)
+
+
 def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[str, Any]]]:
-    """Build the case's workbook, check it, and return the rule, its findings and the expected."""
+    """Build the case's workbook, check it (and build or inspect its package where the case
+    says), and return the rule, its findings and the expected."""
     case = tomllib.loads(path.read_text(encoding="utf-8"))
     rule = path.parent.name
-    sheets = clean_claim()
-    _apply(sheets, case)
-    workbook = write_xlsx(tmp_path / f"{rule}-{path.stem}.xlsx", sheets)
+    workbook = _workbook(tmp_path / f"{rule}-{path.stem}.xlsx", case)
     config = Config.model_validate(case.get("config", {}))
     ledger = _ledger(tmp_path, case["ledger"]) if "ledger" in case else None
-    _, report = read_claim(workbook, config=config, today=case.get("today", TODAY),
-                           ledger=ledger)
-    return rule, [f for f in report.findings if f.rule == rule], case.get("expect", [])
+    claim, report = read_claim(workbook, config=config, today=case.get("today", TODAY),
+                               ledger=ledger)
+    findings = list(report.findings)
+    if "build" in case or "package" in case:
+        assert claim is not None
+        findings = _built(claim, report, case, tmp_path)
+    return rule, [f for f in findings if f.rule == rule], case.get("expect", [])
 
 
 CASE_FILES = sorted(CASES.glob("*/*.toml"))
@@ -101,17 +231,17 @@ def test_rule_case(path: Path, tmp_path: Path) -> None:
             assert value in {f.parameters.get(name) for f in at_place}, (name, value)
     if path.stem.startswith("clean"):
         assert expected == []
+        changes = set(tomllib.loads(path.read_text(encoding="utf-8"))) - {"description"}
+        assert changes, "a clean case is a near miss: it changes what the rule looks at"
     else:
         assert expected, "a triggering case must expect findings"
 
 
 def test_every_rule_of_the_catalogue_has_cases() -> None:
-    """Every CL, CT, EL, AM, DU, PV and PR rule has a triggering and a clean case."""
-    families = ("CL", "CT", "EL", "AM", "DU", "PV", "PR")
-    for rule_id, info in catalogue().items():
-        if info.family in families:
-            assert (CASES / rule_id / "triggers.toml").is_file(), rule_id
-            assert (CASES / rule_id / "clean.toml").is_file(), rule_id
+    """Every rule of every family (WB and PK included) has a triggering and a clean case."""
+    for rule_id in catalogue():
+        assert (CASES / rule_id / "triggers.toml").is_file(), rule_id
+        assert (CASES / rule_id / "clean.toml").is_file(), rule_id
 
 
 def test_base_workbook_is_entirely_clean(tmp_path: Path) -> None:

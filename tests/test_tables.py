@@ -25,11 +25,13 @@ from elyclaims.errors import UsageError
 from elyclaims.package import build_package, inspect_package
 from elyclaims.report import Report
 from workbooks import (
+    CLEAN_TOTALS,
     EXPENSE_HEADERS_FI,
     EXPENSES_FI,
     Sheet,
     clean_claim,
     expense_row,
+    totals,
     write_xlsx,
 )
 
@@ -48,16 +50,11 @@ def _skipped(report: Report) -> list[tuple[str, int | None]]:
     return [(f.key, f.location.row) for f in report.findings if f.rule == "WB-012"]
 
 
-def _totals(report: Report) -> tuple[int, Decimal, Decimal, Decimal]:
-    summary = report.summary
-    return summary.lines, summary.net_total, summary.vat_total, summary.gross_total
-
 
 def _keys(report: Report, rule: str) -> list[str]:
     return [f.key for f in report.findings if f.rule == rule]
 
 
-CLEAN_TOTALS = (3, Decimal("2450.25"), Decimal("30.60"), Decimal("2480.85"))
 
 
 def test_monthly_subtotals_in_every_spelling_and_lines_after_a_grand_total(tmp_path: Path) -> None:
@@ -78,7 +75,7 @@ def test_monthly_subtotals_in_every_spelling_and_lines_after_a_grand_total(tmp_p
     ]
     claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
     assert claim is not None
-    assert _totals(report) == (4, Decimal("2550.25"), Decimal("30.60"), Decimal("2580.85"))
+    assert totals(report) == (4, Decimal("2550.25"), Decimal("30.60"), Decimal("2580.85"))
     assert [line.source.row for line in claim.expenses] == [2, 4, 6, 9]
     assert _skipped(report) == [("WB-012/totals", row) for row in (3, 5, 7, 8, 10, 11)]
     assert _keys(report, "WB-006") == []
@@ -95,7 +92,7 @@ def test_a_wrong_subtotal_is_wb006_on_its_cell(tmp_path: Path) -> None:
     found = [f for f in report.findings if f.rule == "WB-006"]
     assert [(f.location.cell, f.parameters["computed"], f.parameters["running"])
             for f in found] == [("I4", "600.00", "600.00")]
-    assert _totals(report) == CLEAN_TOTALS
+    assert totals(report) == CLEAN_TOTALS
 
 
 def test_footnotes_and_a_repeated_header_row(tmp_path: Path) -> None:
@@ -109,7 +106,7 @@ def test_footnotes_and_a_repeated_header_row(tmp_path: Path) -> None:
     rows.append(["Lähde: talousjärjestelmä", None, None, "ajettu 1.10.2026", *BLANK[4:]])
     _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY)
     assert _skipped(report) == [("WB-012/header", 4), ("WB-012/note", 7), ("WB-012/note", 8)]
-    assert _totals(report) == CLEAN_TOTALS
+    assert totals(report) == CLEAN_TOTALS
     assert [f.rule for f in report.findings if f.blocks] == []
 
 
@@ -160,7 +157,7 @@ def test_two_expenses_sheets_are_combined(tmp_path: Path) -> None:
     assert len(combined) == 1
     assert "Kulut heinä-elo (2)" in combined[0].message("fi")
     assert "Kulut syyskuu (1)" in combined[0].message("fi")
-    assert _totals(report) == CLEAN_TOTALS
+    assert totals(report) == CLEAN_TOTALS
 
 
 def _split(tmp_path: Path) -> tuple[Path, Path]:
@@ -186,7 +183,7 @@ def test_two_workbooks_are_one_claim_with_file_qualified_line_ids(tmp_path: Path
     assert _keys(report, "WB-013") == ["WB-013"]
     assert _keys(report, "CT-002") == []
     assert report.ok
-    assert _totals(report) == CLEAN_TOTALS
+    assert totals(report) == CLEAN_TOTALS
     built = build_package(claim, report, tmp_path / "p.zip")
     inspected = inspect_package(built.path)
     assert inspected.ok
@@ -319,7 +316,7 @@ def test_a_workbook_saved_by_libreoffice(tmp_path: Path) -> None:
     with each skipped row reported."""
     claim, report = read_claim(FIXTURES / "libreoffice-subtotals.xlsx", today=TODAY)
     assert claim is not None
-    assert _totals(report) == (4, Decimal("2550.25"), Decimal("30.60"), Decimal("2580.85"))
+    assert totals(report) == (4, Decimal("2550.25"), Decimal("30.60"), Decimal("2580.85"))
     assert [line.client_reference for line in claim.expenses] == ["IHK-1", "IHK-1", "IHK-2",
                                                                   "IHK-1"]
     assert _skipped(report) == [("WB-012/totals", 4), ("WB-012/header", 5),
@@ -357,7 +354,7 @@ def test_inserted_subtotal_note_and_blank_rows_change_nothing(
     sheets["Kulut"].rows[1:] = lines
     claim, report = read_claim(write_xlsx(tmp_path / "p.xlsx", sheets), today=TODAY)
     assert claim is not None
-    assert _totals(report) == CLEAN_TOTALS
+    assert totals(report) == CLEAN_TOTALS
     assert [(line.client_reference, line.service_date, line.net_amount)
             for line in claim.expenses] == [(r[1], r[0], Decimal(str(r[8])).quantize(
                 Decimal("0.01"))) for r in EXPENSES_FI]

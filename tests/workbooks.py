@@ -10,10 +10,14 @@ import copy
 import csv
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from openpyxl import Workbook
+
+if TYPE_CHECKING:
+    from elyclaims.report import Report
 
 CLAIM_FI: list[list[Any]] = [
     ["Hakija", "Vantaan ja Keravan hyvinvointialue"],
@@ -47,6 +51,30 @@ EXPENSES_FI: list[list[Any]] = [
     [date(2026, 9, 4), "IHK-1", "SOCIAL", "Tuettu asuminen", "Turvallinen asuminen",
      "Asumis Oy", "3456790-2", "A-1", 1850.25, 0, 1850.25],
 ]
+
+
+class Totals(NamedTuple):
+    """A claim's line count and totals, as a test compares them."""
+
+    lines: int
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+    def json(self) -> dict[str, object]:
+        """The same, as the JSON report's summary writes them."""
+        return {"lines": self.lines, "net_total": str(self.net), "vat_total": str(self.vat),
+                "gross_total": str(self.gross)}
+
+
+#: The clean claim's totals: the one place the tests state them.
+CLEAN_TOTALS = Totals(3, Decimal("2450.25"), Decimal("30.60"), Decimal("2480.85"))
+
+
+def totals(report: Report) -> Totals:
+    """*report*'s line count and totals."""
+    summary = report.summary
+    return Totals(summary.lines, summary.net_total, summary.vat_total, summary.gross_total)
 
 
 @dataclass
