@@ -29,6 +29,31 @@ def test_no_module_imports_another_packages_private_module() -> None:
     assert offenders == []
 
 
+#: Private modules a test may still reach into, each with its reason.
+TESTS_MAY_IMPORT = {
+    "elyclaims.cli._terminal": "the progress bar's own unit test drives it with a fake clock",
+}
+
+
+def test_tests_use_public_seams() -> None:
+    """The tests import what elyclaims makes public (a setting, a parameter, a package's
+    ``__init__``) rather than private modules, and monkeypatch none of its names."""
+    offenders = []
+    for path in (REPO / "tests").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                private = parts[0] == "elyclaims" and any(p.startswith("_") for p in parts)
+                hidden = [a.name for a in node.names if a.name.startswith("_")]
+                if (private and node.module not in TESTS_MAY_IMPORT) or (
+                        parts[0] == "elyclaims" and hidden):
+                    offenders.append(f"{path.name}:{node.lineno}: {node.module}")
+            elif (isinstance(node, ast.Attribute) and node.attr == "setattr"
+                  and isinstance(node.value, ast.Name) and node.value.id == "monkeypatch"):
+                offenders.append(f"{path.name}:{node.lineno}: monkeypatch.setattr")
+    assert offenders == []
+
+
 def test_the_flat_view_of_a_report(tmp_path: Path) -> None:
     """report.flat() lists each finding as (rule, sheet, cell) in report order: a finding on
     a cell names it, one on a sheet names no cell, an empty report is an empty list."""

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from conftest import REPO, SAMPLES
 from elyclaims import read_claim
+from elyclaims.config import Config
 from elyclaims.limits import DEFAULT_LIMITS
-from elyclaims.reading import _xlsx
+from elyclaims.reading import read_xlsx
 from elyclaims.render import report_to_dict
 from workbooks import Sheet, clean_claim, expense_row, write_xlsx
 
@@ -87,7 +88,7 @@ _SHARED = ["<si><t>plain</t></si>",
 
 def _rows(path: Path, engine: str) -> list[dict[str, Any]]:
     with ExitStack() as closer:
-        sheets = _xlsx.read_xlsx(path, closer, DEFAULT_LIMITS, engine=engine)
+        sheets = read_xlsx(path, closer, DEFAULT_LIMITS, engine=engine)
         return [{"name": sheet.name, "hidden": sheet.hidden, "hidden_rows": sheet.hidden_rows,
                  "uncalculated": sheet.uncalculated, "merged": sheet.merged,
                  "template": sheet.template, "size": sheet.size,
@@ -153,17 +154,39 @@ def test_every_test_workbook_reads_the_same_in_both_engines(tmp_path: Path) -> N
         assert _rows(path, "calamine") == _rows(path, "openpyxl"), path.name
 
 
-def test_findings_and_totals_agree_across_the_engines(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_findings_and_totals_agree_across_the_engines(tmp_path: Path) -> None:
     """read_claim gives the same findings and totals whichever engine reads the workbook."""
     for path in _test_workbooks(tmp_path):
         reports = []
         for engine in ("calamine", "openpyxl"):
-            monkeypatch.setattr(_xlsx, "default_engine", lambda engine=engine: engine)
-            _, report = read_claim(path, today=date(2026, 11, 29))
+            _, report = read_claim(path, config=Config(engine=engine), today=date(2026, 11, 29))
             reports.append(report_to_dict(report, lang="fi"))
         assert reports[0] == reports[1], path.name
         assert reports[0]["summary"]["lines"] > 0
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [("openpyxl", "openpyxl"),
+                                                 ("calamine", "python_calamine")])
+def test_the_engine_setting_chooses_the_reader(setting: str, loaded: str) -> None:
+    """``engine`` (here as ELYCLAIMS_ENGINE) decides which library reads the cells: only that
+    one is imported by a whole read; an unknown engine is a configuration error, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import run_elyclaims
+
+    probe = ("import sys; from elyclaims import read_claim; from elyclaims.config import "
+             "load_config; read_claim(sys.argv[1], config=load_config(None)); "
+             "print(sorted(m for m in ('openpyxl', 'python_calamine') if m in sys.modules))")
+    sample = SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx"
+    done = subprocess.run([sys.executable, "-c", probe, str(sample)], capture_output=True,
+                          text=True, env={**os.environ, "ELYCLAIMS_ENGINE": setting}, check=True)
+    assert done.stdout.strip() == repr([loaded])
+    refused = run_elyclaims("validate", sample, env={"ELYCLAIMS_ENGINE": "xlrd"})
+    assert refused.code == 2
+    assert "engine" in refused.err
+    assert "Traceback" not in refused.err
 
 
 def test_a_workbook_that_would_make_calamine_allocate_without_bound_is_refused_first(

@@ -527,8 +527,7 @@ def _hand_made_package(folder: Path, claim: Claim) -> Path:
     import io
     from datetime import UTC, datetime
 
-    from elyclaims.package import normalize_claim
-    from elyclaims.package._archive import Member, manifest_xml
+    from elyclaims.package import Member, manifest_xml, normalize_claim
 
     buffer = io.BytesIO()
     created = datetime(2026, 11, 1, tzinfo=UTC)

@@ -110,6 +110,9 @@ class Config(BaseSettings):
                                       env_nested_delimiter="__", case_sensitive=False)
 
     language: Literal["fi", "sv", "en"] | None = None
+    #: What reads the cell values of .xlsx/.xlsm workbooks: python-calamine (the default where
+    #: it is installed) or openpyxl (slower; the fallback). Both give the same rows.
+    engine: Literal["calamine", "openpyxl"] | None = None
     claim_window_months: int = Field(default=24, ge=1, le=120)
     ledger: str | None = None
     endpoint: str | None = None

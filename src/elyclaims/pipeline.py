@@ -70,7 +70,7 @@ def _read_and_check(
         if name
     }
     raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients),
-                     limits=limits or config.limits)
+                     limits=limits or config.limits, engine=config.engine)
     if not raw.opened:
         return None, Report(settle(raw.findings, None, config), Summary(), raw.sources,
                             raw.sheet_order, opened=False)

@@ -8,12 +8,18 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 from __future__ import annotations
 
 from elyclaims.limits import ReadLimits
-from elyclaims.package._archive import Member
+from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
 from elyclaims.package._inspect import InspectedPackage, inspect_package
 from elyclaims.package._normalize import normalize_claim
-from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml
-from elyclaims.package._schema import CLAIM_NS, MANIFEST_NS, claim_schema, manifest_schema
+from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml, validate_xml
+from elyclaims.package._schema import (
+    CLAIM_NS,
+    MANIFEST_NS,
+    claim_schema,
+    manifest_schema,
+    schema_text,
+)
 from elyclaims.package._writer import write_claim_xml
 
 Limits = ReadLimits  # the limits a package is inspected within (the same as a workbook's)
@@ -34,7 +40,10 @@ __all__ = [
     "creation_time",
     "inspect_package",
     "manifest_schema",
+    "manifest_xml",
     "normalize_claim",
     "read_claim_xml",
+    "schema_text",
+    "validate_xml",
     "write_claim_xml",
 ]

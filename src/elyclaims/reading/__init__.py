@@ -18,6 +18,7 @@ from elyclaims.reading._raw import (
     SheetRef,
     SourceFile,
 )
+from elyclaims.reading._xlsx import read_xlsx
 
 __all__ = ["Column", "RawCell", "RawInput", "RawRow", "RawTotals", "SheetRef", "SourceFile",
-           "read_input"]
+           "read_input", "read_xlsx"]

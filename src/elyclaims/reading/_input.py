@@ -36,14 +36,17 @@ def read_input(
     sheet_names: Mapping[Role, str] | None = None,
     clients_given: bool = False,
     limits: ReadLimits = DEFAULT_LIMITS,
+    engine: str | None = None,
 ) -> RawInput:
     """Read every file in *paths* (one or more workbooks, or CSV files) into one
     :class:`RawInput`.
 
     ``sheet_names`` names sheets by role where the workbook's own names are not recognised;
     ``clients_given`` says the config holds the clients, so a missing clients sheet is no error;
-    a file over *limits* is refused. Several expenses tables (sheets or files) are combined into
-    one claim (WB-013); a table with a header but no line at all is WB-011.
+    a file over *limits* is refused; *engine* reads the cell values of .xlsx/.xlsm workbooks
+    (``"calamine"``, the default where installed, or ``"openpyxl"``). Several expenses tables
+    (sheets or files) are combined into one claim (WB-013); a table with a header but no line
+    at all is WB-011.
 
     Never raises on bad input: an unreadable file becomes a WB-001 finding and
     ``RawInput.opened`` is False.
@@ -64,7 +67,7 @@ def read_input(
             result.sources.append(SourceFile(str(path), digest))
             with ExitStack() as closer, engine_boundary():
                 if kind == "xlsx":
-                    sheets = read_xlsx(path, closer, limits)
+                    sheets = read_xlsx(path, closer, limits, engine=engine)
                 elif kind in {"xls", "ods"}:
                     sheets = read_legacy(path, limits)
                 else:
