@@ -28,7 +28,7 @@ from elyclaims.errors import ConfigError
 from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package, write_claim_xml
-from elyclaims.reference import reference
+from elyclaims.refdata import reference_data
 from elyclaims.render import report_to_text
 from elyclaims.values import (
     CellValueError,
@@ -531,9 +531,10 @@ def _hand_made_package(folder: Path, claim: Claim) -> Path:
 
     buffer = io.BytesIO()
     created = datetime(2026, 11, 1, tzinfo=UTC)
-    write_claim_xml(buffer, normalize_claim(claim, reference(), created.date()), package_id="0" * 8 + "-0000-"
-                    "5000-8000-" + "0" * 12, created_at=created, ruleset="2026.11", findings=[],
-                    reference=reference())
+    refdata = reference_data()
+    write_claim_xml(buffer, normalize_claim(claim, refdata, created.date()),
+                    package_id="0" * 8 + "-0000-5000-8000-" + "0" * 12, created_at=created,
+                    ruleset="2026.11", findings=[], refdata=refdata)
     claim_xml = buffer.getvalue()
     member_file = folder / "claim.xml"
     member_file.write_bytes(claim_xml)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from elyclaims import read_claim
 from elyclaims.identifiers import business_id_check_digit, canonical_business_id
 from elyclaims.package import build_package, inspect_package
-from elyclaims.reference import reference
+from elyclaims.refdata import reference_data
 from elyclaims.report import Report
 from elyclaims.values import parse_money
 from workbooks import (
@@ -192,18 +192,18 @@ def test_excel_unicode_text_export(tmp_path: Path, encoding: str) -> None:
 SPACES = st.sampled_from(["", " ", "  ", "\u00a0", "\t", "\n"])
 
 
-@given(st.sampled_from(sorted(reference().categories)), st.data())
+@given(st.sampled_from(sorted(reference_data().categories)), st.data())
 def test_any_category_variant_in_any_case_and_spacing_is_its_code(code: str,
                                                                   data: st.DataObject) -> None:
     """Every accepted name of a category, in any case, with any spaces added or left out
     between its letters' words, maps to the same code."""
-    name = data.draw(st.sampled_from(reference().categories[code].accepted))
+    name = data.draw(st.sampled_from(reference_data().categories[code].accepted))
     words = name.split()
     glue = [data.draw(SPACES) for _ in words]
     written = "".join(word + space for word, space in zip(words, glue, strict=True))
     written = data.draw(st.sampled_from([written, written.upper(), written.lower(),
                                          written.title(), f" {written} "]))
-    assert reference().category(written) == code
+    assert reference_data().category(written) == code
 
 
 @given(st.integers(0, 9_999_999).filter(lambda n: business_id_check_digit(f"{n:07d}") is not None),

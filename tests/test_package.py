@@ -30,7 +30,7 @@ from elyclaims.package import (
     read_claim_xml,
     write_claim_xml,
 )
-from elyclaims.reference import reference
+from elyclaims.refdata import reference_data
 from elyclaims.values import CENT, EXCEL_ERRORS, MAX_AMOUNT
 from test_rule_cases import TODAY
 from workbooks import CLEAN_TOTALS, clean_claim, write_xlsx
@@ -152,7 +152,7 @@ def business_ids(draw: st.DrawFn) -> str:
 
 @st.composite
 def claims(draw: st.DrawFn) -> Claim:
-    municipalities = sorted(reference().municipalities)
+    municipalities = sorted(reference_data().municipalities)
     references = draw(st.lists(TEXT, min_size=1, max_size=4, unique_by=lambda t: " ".join(
         t.split()).casefold()))
     clients = tuple(
@@ -190,7 +190,7 @@ def claims(draw: st.DrawFn) -> Claim:
                                                      max_value=date(2027, 12, 31))),
         purpose=draw(st.sampled_from(["decision-application", "payment-claim"])),
         decision_reference=draw(st.none() | TEXT), decision_date=draw(st.none() | DAYS),
-        recipient=draw(st.sampled_from(sorted(reference().authorities))),
+        recipient=draw(st.sampled_from(sorted(reference_data().authorities))),
         clients=clients, expenses=tuple(lines),
     )
 
@@ -204,14 +204,14 @@ def _comparable(claim: Claim) -> dict[str, object]:
 def test_model_to_xml_to_model_is_the_identity(claim: Claim) -> None:
     """Writing a (normalized) claim as claim.xml and reading it back gives the same claim, and
     the XML is valid against the schema."""
-    normalized = normalize_claim(claim, reference(), date(2026, 11, 29))
+    normalized = normalize_claim(claim, reference_data(), date(2026, 11, 29))
     buffer = io.BytesIO()
     write_claim_xml(buffer, normalized, package_id="00000000-0000-5000-8000-000000000000",
-                    created_at=CREATED, ruleset="test", findings=[], reference=reference())
+                    created_at=CREATED, ruleset="test", findings=[], refdata=reference_data())
     buffer.seek(0)
     packaged = read_claim_xml(buffer)
     assert _comparable(packaged.claim) == _comparable(normalized)
-    assert normalize_claim(packaged.claim, reference(), date(2026, 11, 29)) == packaged.claim.model_copy(
+    assert normalize_claim(packaged.claim, reference_data(), date(2026, 11, 29)) == packaged.claim.model_copy(
         update={"origin": normalized.origin})
 
 

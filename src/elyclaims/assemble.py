@@ -202,13 +202,13 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
                                                claim_values.items() if k in _CLAIMANT_KEYS},
         findings=findings, unreadable=unreadable,
     )
-    claim_data = {k: v for k, v in claim_values.items() if k not in _CLAIMANT_KEYS}
+    claim_fields = {k: v for k, v in claim_values.items() if k not in _CLAIMANT_KEYS}
     claim = _validate(
         Claim,
-        {**claim_data, "claimant": claimant, "clients": tuple(clients),
+        {**claim_fields, "claimant": claimant, "clients": tuple(clients),
          "expenses": tuple(expenses), "locations": all_locations,
          "origin": _origin(raw, config)},
-        claim_locations, decimal_comma=True, line=None, values=claim_data,
+        claim_locations, decimal_comma=True, line=None, values=claim_fields,
         findings=findings, unreadable=unreadable,
     )
     claim = claim.model_copy(update={"unreadable": frozenset(unreadable)})

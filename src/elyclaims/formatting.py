@@ -96,9 +96,9 @@ def number(value: int | Decimal, lang: str) -> str:
 
 @cache
 def _names() -> Any:
-    from elyclaims.reference import reference
+    from elyclaims.refdata import reference_data
 
-    return reference()
+    return reference_data()
 
 
 def param(value: Param, lang: str) -> str:

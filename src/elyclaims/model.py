@@ -92,9 +92,9 @@ def _lookup(table: dict[Any, tuple[str, ...]]) -> Lookup:
 
 def _category(text: str) -> str | None:
     # The category names live in the reference data (data/categories.toml).
-    from elyclaims.reference import reference
+    from elyclaims.refdata import reference_data
 
-    return reference().category(text)
+    return reference_data().category(text)
 
 
 _CLAIMANT_TYPES = _lookup(CLAIMANT_TYPE_LABELS)

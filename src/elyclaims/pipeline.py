@@ -18,7 +18,7 @@ from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.reading import read_input
 from elyclaims.report import Report, Summary, summarize
-from elyclaims.rules import ClaimedLine, RuleContext, run_rules, settle
+from elyclaims.rules import ClaimedLine, RuleContext, override_and_acknowledge, run_rules
 from elyclaims.rules.workbook import unread_cells
 from elyclaims.vocabulary import Role
 
@@ -72,7 +72,7 @@ def _read_and_check(
     raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients),
                      limits=limits or config.limits, engine=config.engine)
     if not raw.opened:
-        return None, Report(settle(raw.findings, None, config), Summary(), raw.sources,
+        return None, Report(override_and_acknowledge(raw.findings, None, config), Summary(), raw.sources,
                             raw.sheet_order, opened=False)
     claim, findings = assemble_claim(raw, config)
     context = RuleContext(
@@ -82,7 +82,7 @@ def _read_and_check(
         labels=tuple(raw.labels),
         claimed=_claimed(ledger),
     )
-    findings = settle([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
+    findings = override_and_acknowledge([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
     return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
 
 
@@ -109,5 +109,5 @@ def check_claim(
     context = RuleContext(today=today or date.today(), config=config,
                           clients_given=bool(claim.clients), claimed=_claimed(ledger))
     with cycle_collector_paused():
-        findings = settle([*unread_cells(claim), *run_rules(claim, context)], claim, config)
+        findings = override_and_acknowledge([*unread_cells(claim), *run_rules(claim, context)], claim, config)
         return Report(findings, summarize(claim), claim=claim)

@@ -202,9 +202,9 @@ _TEXT_FIELDS = frozenset({"business_id", "phone", "client_reference", "invoice_n
 def _choices(spec: FieldSpec, lang: str) -> tuple[str, ...] | None:
     """The words a dropdown offers for *spec*, or None for a free cell."""
     if spec.name == "category":
-        from elyclaims.reference import reference
+        from elyclaims.refdata import reference_data
 
-        return tuple(reference().name("category", code.value, lang) for code in Category)
+        return tuple(reference_data().name("category", code.value, lang) for code in Category)
     if spec.name == "claimant_type":
         return tuple(names[lang] for names in CLAIMANT_TYPE_NAMES.values())
     if spec.name == "purpose":

@@ -25,7 +25,7 @@ from elyclaims.package._reader import InvalidXml, validate_xml
 from elyclaims.package._schema import CLAIM_NS, claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
-from elyclaims.reference import Reference, reference
+from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Report, summarize
 from elyclaims.values import format_money
 
@@ -169,7 +169,7 @@ def build_package(
     attachments: str | Path | None = None,
     created_at: datetime | None = None,
     strict: bool = False,
-    data: Reference | None = None,
+    refdata: ReferenceData | None = None,
     today: date | None = None,
     report_page: Callable[[Report, str], str] | None = None,
 ) -> BuiltPackage:
@@ -190,18 +190,18 @@ def build_package(
     """
     with cycle_collector_paused():
         return _build(claim, report, Path(output), attachments=attachments,
-                      created_at=created_at, strict=strict, data=data, today=today,
+                      created_at=created_at, strict=strict, refdata=refdata, today=today,
                       report_page=report_page)
 
 
 def _build(
     claim: Claim, report: Report, target: Path, *, attachments: str | Path | None,
-    created_at: datetime | None, strict: bool, data: Reference | None, today: date | None,
+    created_at: datetime | None, strict: bool, refdata: ReferenceData | None, today: date | None,
     report_page: Callable[[Report, str], str] | None,
 ) -> BuiltPackage:
     from elyclaims.pipeline import check_claim
 
-    data = data or reference()
+    refdata = refdata or reference_data()
     created_at = created_at or creation_time()
     today = today or created_at.date()
     if report.claim is not claim:
@@ -213,7 +213,7 @@ def _build(
     if not report.passes(strict=strict):
         raise BuildRefused(report)
     # The claim's header and clients are copied once; the lines are normalized as they stream.
-    header = normalize_claim(claim.model_copy(update={"expenses": ()}), data, today)
+    header = normalize_claim(claim.model_copy(update={"expenses": ()}), refdata, today)
     lines = _NormalizedLines(claim)
     carried = findings_to_carry(report.findings)
     package_id = _package_id(header, lines, carried, attachment_members)
@@ -224,7 +224,7 @@ def _build(
             with claim_file.open("wb") as handle:
                 write_claim_xml(handle, header, lines=lines, package_id=package_id,
                                 created_at=created_at, ruleset=ruleset,
-                                findings=report.findings, reference=data,
+                                findings=report.findings, refdata=refdata,
                                 service_dates=(line.service_date for line in claim.expenses))
         except OSError as error:
             raise OutputError(

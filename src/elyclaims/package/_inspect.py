@@ -34,7 +34,7 @@ from elyclaims.package._reader import (
 from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
 from elyclaims.report import CategoryTotal, Report, summarize
-from elyclaims.rules import RuleContext, run_rules, settle
+from elyclaims.rules import RuleContext, override_and_acknowledge, run_rules
 from elyclaims.values import timestamp
 
 __all__ = ["InspectedPackage", "inspect_package"]
@@ -232,8 +232,8 @@ class _Inspection:
                     value=line.attachment, line_id=line.line_id))
         context = RuleContext(today=self.today or packaged.created_at.date(), config=Config(),
                               clients_given=True)
-        self.findings.extend(settle(run_rules(packaged.claim, context), None, context.config,
-                                    packaged.acknowledgements))
+        self.findings.extend(override_and_acknowledge(
+            run_rules(packaged.claim, context), None, context.config, packaged.acknowledgements))
 
 
 def inspect_package(

@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from elyclaims.identifiers import normalize_iban
 from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow, construct
-from elyclaims.reference import Authority, Reference
+from elyclaims.refdata import Authority, ReferenceData
 
 __all__ = ["combined", "minor_during", "normalize_claim", "normalize_line", "recipient"]
 
@@ -26,17 +26,17 @@ def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
     return claim.period_start.year - birth_year < 18
 
 
-def _claimant_code(claim: Claim, reference: Reference) -> str | None:
+def _claimant_code(claim: Claim, refdata: ReferenceData) -> str | None:
     code, kind = claim.claimant.code, claim.claimant.type
     if kind in {ClaimantType.CITY_OF_HELSINKI, ClaimantType.ALAND_HEALTH_CARE}:
-        identity = reference.claimant_identity(kind, code)
+        identity = refdata.claimant_identity(kind, code)
         return identity[1] if identity else code
     if not code:
         return None
     if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
-        county = reference.county(code)
+        county = refdata.county(code)
         return county.code if county else code
-    municipality = reference.municipality(code)
+    municipality = refdata.municipality(code)
     return municipality.code if municipality else code
 
 
@@ -55,20 +55,20 @@ def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> Expense
     return construct(ExpenseLine, {**line.__dict__, "source": source, "acknowledged": None})
 
 
-def recipient(claim: Claim, reference: Reference, on: date) -> Authority | None:
+def recipient(claim: Claim, refdata: ReferenceData, on: date) -> Authority | None:
     """The authority the claim goes to on *on*: the one it names, else the default of its
     purpose and the claimant's region."""
     if claim.recipient:
-        return reference.authority(claim.recipient)
-    region = reference.region(reference.claimant_identity(claim.claimant.type,
+        return refdata.authority(claim.recipient)
+    region = refdata.region(refdata.claimant_identity(claim.claimant.type,
                                                           claim.claimant.code))
-    return reference.default_recipient(claim.purpose, region, on)
+    return refdata.default_recipient(claim.purpose, region, on)
 
 
-def normalize_claim(claim: Claim, reference: Reference, on: date) -> Claim:
+def normalize_claim(claim: Claim, refdata: ReferenceData, on: date) -> Claim:
     """The claim as a package carries it on the claim date *on* (see the module's
     docstring)."""
-    authority = recipient(claim, reference, on)
+    authority = recipient(claim, refdata, on)
     clients = tuple(
         Client(
             reference=client.reference,
@@ -76,7 +76,7 @@ def normalize_claim(claim: Claim, reference: Reference, on: date) -> Claim:
             removal_date=client.removal_date,
             home_municipality=(
                 municipality.code
-                if (municipality := reference.municipality(client.home_municipality))
+                if (municipality := refdata.municipality(client.home_municipality))
                 else client.home_municipality
             ),
             unaccompanied=client.unaccompanied,
@@ -89,7 +89,7 @@ def normalize_claim(claim: Claim, reference: Reference, on: date) -> Claim:
     expenses = tuple(normalize_line(line, several_files=several_files)
                      for line in claim.expenses)
     claimant = claim.claimant.model_copy(update={
-        "code": _claimant_code(claim, reference),
+        "code": _claimant_code(claim, refdata),
         "iban": normalize_iban(claim.claimant.iban) if claim.claimant.iban else None,
         "bic": claim.claimant.bic.replace(" ", "").upper() if claim.claimant.bic else None,
     })

@@ -20,7 +20,7 @@ from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._schema import CLAIM_NS
 from elyclaims.progress import EVERY, tick
-from elyclaims.reference import Reference
+from elyclaims.refdata import ReferenceData
 from elyclaims.report import Summary, Totals
 from elyclaims.values import format_money, timestamp
 
@@ -91,7 +91,7 @@ def write_claim_xml(
     created_at: datetime,
     ruleset: str,
     findings: Iterable[Finding],
-    reference: Reference,
+    refdata: ReferenceData,
     service_dates: Iterable[date | None] | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
@@ -121,7 +121,7 @@ def write_claim_xml(
     }
     attrs = "".join(f' {key}="{_attribute(value)}"' for key, value in root.items())
     head = [f"<?xml version='1.0' encoding='utf-8'?>\n<ClaimPackage xmlns=\"{CLAIM_NS}\"{attrs}>",
-            _claimant(claim), _recipient(claim, reference),
+            _claimant(claim), _recipient(claim, refdata),
             _tag("Period", start=claim.period_start, end=claim.period_end)]
     if claim.decision_reference:
         head.append(_tag("Decision", reference=claim.decision_reference,
@@ -129,7 +129,7 @@ def write_claim_xml(
     if service_dates is None:
         service_dates = (line.service_date for line in
                          (claim.expenses if lines is None else lines))
-    head.extend(_legal_bases(claim, reference, service_dates))
+    head.extend(_legal_bases(claim, refdata, service_dates))
     head.append("<Clients>")
     head.extend(_client(client) for client in claim.clients)
     head.append("</Clients>\n<Expenses>")
@@ -168,19 +168,19 @@ def _claimant(claim: Claim) -> str:
         _optional("Phone", claimant.phone))))
 
 
-def _recipient(claim: Claim, reference: Reference) -> str:
-    authority = reference.authorities.get(claim.recipient or "")
+def _recipient(claim: Claim, refdata: ReferenceData) -> str:
+    authority = refdata.authorities.get(claim.recipient or "")
     name = authority.fi if authority else claim.recipient
     return _tag("Recipient", name, code=claim.recipient)
 
 
-def _legal_bases(claim: Claim, reference: Reference,
+def _legal_bases(claim: Claim, refdata: ReferenceData,
                  service_dates: Iterable[date | None]) -> list[str]:
     used = {}
     # The regimes are few: find them from the service dates alone, before the lines are written.
     dates = set(service_dates)
     for day in sorted(d for d in dates if d is not None):
-        regime = reference.regime_on(day)
+        regime = refdata.regime_on(day)
         if regime is not None:
             used[regime.code] = regime
     return [

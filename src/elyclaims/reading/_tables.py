@@ -284,7 +284,7 @@ class _Layout:
                         for _, spec, label, letter in columns}
         self.by_position = {position: self.columns[spec.name] for position, spec, _, _ in columns}
         index = {name: position for position, name in self.positions}
-        self.reference = index.get(_REFERENCE)
+        self.client_ref = index.get(_REFERENCE)
         self.date = index.get(_DATES.get(role, ""))
         self.amounts = [index[name] for name in _AMOUNTS if name in index]
 
@@ -320,7 +320,7 @@ class _Layout:
         if not filled:
             return _Kind.RECORD if uncalculated else _Kind.EMPTY
         date_value = self._value(values, self.date)
-        keyed = (not _is_blank(self._value(values, self.reference))
+        keyed = (not _is_blank(self._value(values, self.client_ref))
                  or isinstance(date_value, date) or self._is_date(date_value))
         first_text = next((v for _, v in filled if isinstance(v, str)), None)
         if not keyed and first_text is not None and starts_with_totals_word(first_text):

@@ -133,10 +133,10 @@ def _header(claim: Claim | None, t: Translator) -> list[tuple[str, str]]:
 def _recipient(written: str | None, lang: str) -> str:
     if not written:
         return ""
-    from elyclaims.reference import reference
+    from elyclaims.refdata import reference_data
 
-    authority = reference().authority(written)
-    return reference().name("authority", authority.code, lang) if authority else written
+    authority = reference_data().authority(written)
+    return reference_data().name("authority", authority.code, lang) if authority else written
 
 
 def _status(report: Report, t: Translator) -> dict[str, str]:

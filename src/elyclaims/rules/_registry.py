@@ -11,7 +11,7 @@ from typing import Any
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import Claim, ExpenseLine
-from elyclaims.reference import Reference, reference
+from elyclaims.refdata import ReferenceData, reference_data
 
 __all__ = ["RULES", "ClaimedLine", "RuleContext", "RuleFunction", "at_line", "rule"]
 
@@ -40,7 +40,7 @@ class RuleContext:
 
     today: date
     config: Config = field(default_factory=Config)
-    reference: Reference = field(default_factory=reference)
+    refdata: ReferenceData = field(default_factory=reference_data)
     clients_given: bool = True
     labels: tuple[tuple[str, Location], ...] = ()
     claimed: Mapping[str, ClaimedLine] = field(default_factory=dict)
@@ -49,7 +49,7 @@ class RuleContext:
         """A rule parameter, from the config where it may be set there, else the shipped data."""
         if section == "rules" and name == "claim_window_months":
             return self.config.claim_window_months
-        return self.reference.parameter(section, name)
+        return self.refdata.parameter(section, name)
 
 
 RuleFunction = Callable[[Claim, RuleContext], Iterable[Finding]]

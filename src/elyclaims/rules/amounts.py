@@ -63,7 +63,7 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         day = line.service_date or line.invoice_date
         if net is None or vat is None or net == 0 or vat == 0 or day is None:
             continue
-        rates = context.reference.vat_rates_for(line.category_code, day)
+        rates = context.refdata.vat_rates_for(line.category_code, day)
         if not rates or any(abs(quantize(net * rate.percent / 100) - vat) <= tolerance
                             for rate in rates):
             continue

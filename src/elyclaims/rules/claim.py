@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from elyclaims.findings import Finding, Named
 from elyclaims.identifiers import expected_business_id, is_valid_business_id, is_valid_iban
 from elyclaims.model import Claim, ClaimantType, Purpose
-from elyclaims.reference import Authority
+from elyclaims.refdata import Authority
 from elyclaims.rules._dates import add_months
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -42,13 +42,13 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
     municipality, exist on the claim date."""
     kind, code = claim.claimant.type, claim.claimant.code
     location = claim.location("code")
-    data = context.reference
+    refdata = context.refdata
     if kind == ClaimantType.CITY_OF_HELSINKI:
-        if code and not data.helsinki_code(code):
+        if code and not refdata.helsinki_code(code):
             yield Finding.make("CL-003", location, variant="helsinki", value=code)
         return
     if kind == ClaimantType.ALAND_HEALTH_CARE:
-        county = data.county(code) if code else None
+        county = refdata.county(code) if code else None
         if code and (county is None or not county.outside_reform):
             yield Finding.make("CL-003", location, variant="aland", value=code)
         return
@@ -62,10 +62,10 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
         if digits.isdigit() and len(digits) == 3:
             yield Finding.make("CL-003", location, variant="municipality_for_county", value=code)
             return
-        if data.claimant_identity(kind, code) is None:
+        if refdata.claimant_identity(kind, code) is None:
             yield Finding.make("CL-003", location, variant="county", value=code)
         return
-    municipality = data.municipality(code)
+    municipality = refdata.municipality(code)
     if municipality is None:
         yield Finding.make("CL-003", location, variant="municipality", value=code)
     elif not municipality.exists_on(context.today):
@@ -110,15 +110,15 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
     """A recipient that is given must be known, in operation on the claim date and competent
     for the purpose; with none given, the default (the claimant's regional authority, or the
     payer for a payment claim) applies, and only a claim from which none follows is reported."""
-    data, today = context.reference, context.today
+    refdata, today = context.refdata, context.today
     location = claim.location("recipient")
-    county = data.region(data.claimant_identity(claim.claimant.type, claim.claimant.code))
-    right = data.default_recipient(claim.purpose, county, today)
+    county = refdata.region(refdata.claimant_identity(claim.claimant.type, claim.claimant.code))
+    right = refdata.default_recipient(claim.purpose, county, today)
     if not claim.recipient:
         if right is None and county is not None and claim.purpose is not None:
             yield Finding.make("CL-007", location, variant="missing")
         return
-    authority = data.authority(claim.recipient)
+    authority = refdata.authority(claim.recipient)
     if authority is None:
         yield Finding.make("CL-007", location, variant="unknown", value=claim.recipient,
                            expected=_authority(right))
@@ -128,7 +128,7 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
                                authority=_authority(authority), since=authority.valid_from,
                                today=today, expected=_authority(right))
         else:
-            successor = data.authorities.get(authority.successor_for(county) or "")
+            successor = refdata.authorities.get(authority.successor_for(county) or "")
             yield Finding.make("CL-007", location, variant="ceased", value=claim.recipient,
                                authority=_authority(authority), until=authority.valid_until or "",
                                today=today, successor=_authority(successor or right))
@@ -155,14 +155,14 @@ def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 def recipient_of_own_region(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A regional authority in operation that is not the claimant's own region's: regional
     competence is an inference, so a warning."""
-    data, today = context.reference, context.today
-    authority = data.authority(claim.recipient) if claim.recipient else None
+    refdata, today = context.refdata, context.today
+    authority = refdata.authority(claim.recipient) if claim.recipient else None
     if authority is None or authority.kind not in _REGIONAL or not authority.operates_on(today):
         return
     if claim.purpose == Purpose.PAYMENT_CLAIM:
         return  # CL-007's
-    county = data.region(data.claimant_identity(claim.claimant.type, claim.claimant.code))
-    right = data.regional_authority(county, today)
+    county = refdata.region(refdata.claimant_identity(claim.claimant.type, claim.claimant.code))
+    right = refdata.regional_authority(county, today)
     if right is not None and right.code != authority.code:
         yield Finding.make("CL-009", claim.location("recipient"), value=claim.recipient,
                            authority=_authority(authority), expected=_authority(right))

@@ -71,7 +71,7 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
                 yield Finding.make("CT-005", location, variant="missing",
                                    client=client.reference or "")
             continue
-        municipality = context.reference.municipality(client.home_municipality)
+        municipality = context.refdata.municipality(client.home_municipality)
         if municipality is None:
             yield Finding.make("CT-005", location, value=client.home_municipality)
             continue

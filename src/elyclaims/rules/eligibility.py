@@ -95,17 +95,17 @@ def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-006")
 def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant must be the organiser responsible for the client on the service date."""
-    data = context.reference
-    claimant = data.claimant_identity(claim.claimant.type, claim.claimant.code)
+    refdata = context.refdata
+    claimant = refdata.claimant_identity(claim.claimant.type, claim.claimant.code)
     if claimant is None:
         return  # CL-002 / CL-003 report the claimant itself
     reform = context.parameter("rules", "reform_date")
     for line, client in _with_client(claim):
         category, day = line.category_code, line.service_date
-        home = data.municipality(client.home_municipality)
+        home = refdata.municipality(client.home_municipality)
         if category is None or day is None or home is None:
             continue
-        allowed = data.organisers(home, category, day)
+        allowed = refdata.organisers(home, category, day)
         if claimant in allowed:
             continue
         yield at_line(line, "category", "EL-006", value=line.category,

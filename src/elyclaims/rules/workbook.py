@@ -24,8 +24,8 @@ def claim_data_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant, the period and the purpose must come from the claim sheet or the config
     (a value given but unreadable already has its WB-004)."""
     for field, key in _REQUIRED:
-        holder = claim.claimant if field in _CLAIMANT_FIELDS else claim
-        if getattr(holder, field) is not None or field in claim.unreadable:
+        claimant_or_claim = claim.claimant if field in _CLAIMANT_FIELDS else claim
+        if getattr(claimant_or_claim, field) is not None or field in claim.unreadable:
             continue
         yield Finding.make("WB-010", Location(file=claim.origin.file, sheet=claim.origin.sheet,
                                               field=key),

@@ -17,7 +17,7 @@ from elyclaims.config import Config
 from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim
 
-__all__ = ["Acknowledgement", "acknowledgements_from_lines", "settle"]
+__all__ = ["Acknowledgement", "acknowledgements_from_lines", "override_and_acknowledge"]
 
 _RULE_PREFIX = re.compile(r"^\s*((?:[A-Za-z]{2}-\d{3}\s*[,;]?\s*)+)[:–-]\s*(.*)$", re.DOTALL)
 _RULE_ID = re.compile(r"[A-Za-z]{2}-\d{3}")
@@ -79,7 +79,7 @@ def _from_config(config: Config, claim: Claim | None) -> list[Acknowledgement]:
     ]
 
 
-def settle(
+def override_and_acknowledge(
     findings: Iterable[Finding],
     claim: Claim | None,
     config: Config,
@@ -95,7 +95,7 @@ def settle(
         *_from_config(config, claim),
         *extra,
     ]
-    settled = []
+    adjusted = []
     for finding in findings:
         override = config.severity.get(finding.rule)
         if override is not None and override != finding.severity.value:
@@ -104,5 +104,5 @@ def settle(
             reason = next((a.reason for a in acknowledgements if a.covers(finding)), None)
             if reason is not None:
                 finding = dataclasses.replace(finding, acknowledged=reason)
-        settled.append(finding)
-    return settled
+        adjusted.append(finding)
+    return adjusted

@@ -26,10 +26,10 @@ __all__ = [
     "County",
     "Identity",
     "Municipality",
-    "Reference",
+    "ReferenceData",
     "Regime",
     "VatRate",
-    "reference",
+    "reference_data",
 ]
 
 #: Who an organiser is: ``("county", "04")``, ``("municipality", "092")``.
@@ -194,7 +194,7 @@ class _VatTable:
 
 
 @dataclass(frozen=True)
-class Reference:
+class ReferenceData:
     """All reference data, with lookups that accept what officers write."""
 
     municipalities: Mapping[str, Municipality]
@@ -395,7 +395,7 @@ def _vat_table(data: Mapping[str, Any]) -> _VatTable:
 
 
 @cache
-def reference() -> Reference:
+def reference_data() -> ReferenceData:
     """Load the reference data shipped with elyclaims (once per process)."""
     files = {name: _load(f"{name}.toml") for name in (
         "municipalities", "counties", "categories", "authorities", "vat", "regimes",
@@ -434,7 +434,7 @@ def reference() -> Reference:
                short=entry.get("short", ""))
         for code, entry in files["regimes"]["regime"].items()
     )
-    return Reference(
+    return ReferenceData(
         municipalities=municipalities, counties=counties, categories=categories,
         authorities=authorities, vat=_vat_table(files["vat"]), regimes=regimes,
         parameters=files["parameters"],

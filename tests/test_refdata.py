@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from elyclaims.reference import reference
+from elyclaims.refdata import reference_data
 
 
 def test_every_municipality_belongs_to_a_known_county() -> None:
     """Each municipality maps to exactly one county of the classification."""
-    data = reference()
+    data = reference_data()
     assert len(data.municipalities) >= 308
     for municipality in data.municipalities.values():
         assert municipality.county in data.counties, municipality
@@ -28,7 +28,7 @@ def test_every_municipality_belongs_to_a_known_county() -> None:
 
 def test_counties_and_helsinki() -> None:
     """21 counties, Helsinki as 90 and Åland outside the reform as 91."""
-    data = reference()
+    data = reference_data()
     regular = [c for c in data.counties.values() if not c.helsinki and not c.outside_reform]
     assert len(regular) == 21
     assert data.municipality("091").county == "90"
@@ -41,7 +41,7 @@ def test_counties_and_helsinki() -> None:
 def test_authorities_and_successors() -> None:
     """ELY Centres end on 2025-12-31, each with an elinvoimakeskus successor from 2026-01-01;
     the Häme centre's tasks went to two successors by county."""
-    data = reference()
+    data = reference_data()
     ely = [a for a in data.authorities.values() if a.kind == "ely-centre"]
     centres = [a for a in data.authorities.values() if a.kind == "elinvoimakeskus"]
     assert len(ely) == 15
@@ -64,7 +64,7 @@ def test_authorities_and_successors() -> None:
 def test_both_swedish_forms_and_the_old_codes_name_a_centre() -> None:
     """Statistics Finland's "Österbottens livskraftscentral", the "Livskraftscentralen i
     Österbotten" form and elyclaims' earlier code EVK-POH are one centre (code evk-8)."""
-    data = reference()
+    data = reference_data()
     names = ("Österbottens livskraftscentral", "livskraftscentralen i österbotten", "EVK-POH",
              "evk-8", "Pohjanmaan elinvoimakeskus", "Ostrobothnia Economic Development Centre")
     assert {data.authority(name).code for name in names} == {"evk-8"}  # type: ignore[union-attr]
@@ -78,7 +78,7 @@ def test_both_swedish_forms_and_the_old_codes_name_a_centre() -> None:
 def test_default_recipient_by_purpose_region_and_date() -> None:
     """A decision application goes to the region's ELY Centre until 2025 and its
     elinvoimakeskus from 2026; a payment claim to KEHA-keskus."""
-    data = reference()
+    data = reference_data()
     assert data.default_recipient("decision-application", "09", date(2025, 6, 1)).code == "ely-04"
     assert data.default_recipient("decision-application", "09", date(2026, 6, 1)).code == "evk-3"
     assert data.default_recipient("decision-application", "07", date(2026, 6, 1)).code == "evk-4"
@@ -90,7 +90,7 @@ def test_default_recipient_by_purpose_region_and_date() -> None:
 def test_vat_rates_by_date_and_category() -> None:
     """The general rate rose to 25.5 % on 2024-09-01; accommodation moved from 10 % to 14 % in
     2025 and took 13.5 % in 2026; interpretation is always at the general rate."""
-    data = reference()
+    data = reference_data()
 
     def rates(category: str, day: date) -> list[Decimal]:
         return [rate.percent for rate in data.vat_rates_for(category, day)]
@@ -106,7 +106,7 @@ def test_vat_rates_by_date_and_category() -> None:
 
 def test_legal_basis_by_service_date() -> None:
     """1458/2006 only before 2011-09-01; 1386/2010 § 53 until 2024; 681/2023 § 68 from 2025."""
-    data = reference()
+    data = reference_data()
     assert "1458/2006" in data.regime_on(date(2011, 8, 31)).text["fi"]  # type: ignore[union-attr]
     later = data.regime_on(date(2011, 9, 1))
     assert later is not None
@@ -117,7 +117,7 @@ def test_legal_basis_by_service_date() -> None:
 
 def test_a_merged_municipality_exists_until_its_merger() -> None:
     """Pertunmaa (588) existed until 2024-12-31 and merged into Mäntyharju (507)."""
-    pertunmaa = reference().municipality("588")
+    pertunmaa = reference_data().municipality("588")
     assert pertunmaa is not None
     assert pertunmaa.exists_on(date(2024, 12, 31))
     assert not pertunmaa.exists_on(date(2025, 1, 1))
@@ -126,20 +126,20 @@ def test_a_merged_municipality_exists_until_its_merger() -> None:
 
 def test_helsinki_is_never_heinavesi() -> None:
     """The City of Helsinki may give 091, 91, 90 or HVA90, never 090 (Heinävesi)."""
-    data = reference()
+    data = reference_data()
     assert all(data.helsinki_code(code) for code in ("091", "91", "90", "HVA90"))
     assert not data.helsinki_code("090")
     assert data.municipality("090").fi == "Heinävesi"  # type: ignore[union-attr]
 
 
-MUNICIPALITY_CODES = sorted(reference().municipalities)
+MUNICIPALITY_CODES = sorted(reference_data().municipalities)
 
 
 @given(st.sampled_from(MUNICIPALITY_CODES))
 def test_municipality_found_by_any_written_form(code: str) -> None:
     """A municipality is found by its code with or without zeros, and by either name in any
     case."""
-    data = reference()
+    data = reference_data()
     municipality = data.municipalities[code]
     for written in (code, str(int(code)), municipality.fi.upper(), f" {municipality.sv.lower()} "):
         assert data.municipality(written) == municipality
@@ -148,22 +148,22 @@ def test_municipality_found_by_any_written_form(code: str) -> None:
 @given(st.integers(0, 999).map(lambda n: f"{n:03d}").filter(lambda c: c not in MUNICIPALITY_CODES))
 def test_unknown_municipality_codes(code: str) -> None:
     """A three-digit code outside the classification is not a municipality."""
-    assert reference().municipality(code) is None
+    assert reference_data().municipality(code) is None
 
 
 @given(st.integers(1, 21), st.sampled_from(["{:02d}", "{}", "HVA{:02d}", "hva {:02d}"]))
 def test_county_found_by_any_written_form(number: int, form: str) -> None:
     """Counties 1-21 are found as 04, 4, HVA04 or hva 04; names find the same county."""
-    county = reference().county(form.format(number))
+    county = reference_data().county(form.format(number))
     assert county is not None
     assert county.code == f"{number:02d}"
-    assert reference().county(county.sv) == county
+    assert reference_data().county(county.sv) == county
 
 
 @given(st.integers(22, 89))
 def test_unknown_county_codes(number: int) -> None:
     """Two-digit codes between the counties and Helsinki are not counties."""
-    assert reference().county(f"{number:02d}") is None
+    assert reference_data().county(f"{number:02d}") is None
 
 
 # --------------------------------------------------- against Statistics Finland's files
@@ -181,7 +181,7 @@ def test_shipped_data_match_the_classification_of_the_year(year: int) -> None:
     """The municipalities in existence on 1 January of each year are exactly Statistics
     Finland's list of that year (309, then 308), with its names and counties, and from 2026 its
     elinvoimakeskus; the counties have its names."""
-    data = reference()
+    data = reference_data()
     rows = _classification(year)
     day = date(year, 1, 1)
     existing = {code for code, m in data.municipalities.items() if m.exists_on(day)}
