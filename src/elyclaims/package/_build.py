@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -199,37 +200,25 @@ def _build(
     created_at: datetime | None, strict: bool, refdata: ReferenceData | None, today: date | None,
     report_page: Callable[[Report, str], str] | None,
 ) -> BuiltPackage:
-    from elyclaims.pipeline import check_claim
-
     refdata = refdata or reference_data()
     created_at = created_at or creation_time()
     today = today or created_at.date()
-    if report.claim is not claim:
-        report = check_claim(claim, today=today)
-    attachment_findings, attachment_members = check_attachments(
-        claim, Path(attachments) if attachments is not None else None)
-    report = Report([*report.findings, *attachment_findings], report.summary, report.sources,
-                    report.sheet_order, report.opened, claim=claim)
+    report, attachment_members = _final_report(claim, report, today, attachments)
     if not report.passes(strict=strict):
         raise BuildRefused(report)
     # The claim's header and clients are copied once; the lines are normalized as they stream.
     header = normalize_claim(claim.model_copy(update={"expenses": ()}), refdata, today)
     lines = _NormalizedLines(claim)
-    carried = findings_to_carry(report.findings)
-    package_id = _package_id(header, lines, carried, attachment_members)
+    package_id = _package_id(header, lines, findings_to_carry(report.findings),
+                             attachment_members)
     ruleset = catalogue().ruleset
     with scratch_file(target, ".claim.xml") as claim_file, \
             scratch_file(target, ".report.html") as page_file, atomic_output(target) as part:
-        try:
-            with claim_file.open("wb") as handle:
-                write_claim_xml(handle, header, lines=lines, package_id=package_id,
-                                created_at=created_at, ruleset=ruleset,
-                                findings=report.findings, refdata=refdata,
-                                service_dates=(line.service_date for line in claim.expenses))
-        except OSError as error:
-            raise OutputError(
-                '{target}: cannot be written: {reason}',
-                target=target, reason=error.strerror or error) from error
+        with _writing(target), claim_file.open("wb") as handle:
+            write_claim_xml(handle, header, lines=lines, package_id=package_id,
+                            created_at=created_at, ruleset=ruleset,
+                            findings=report.findings, refdata=refdata,
+                            service_dates=(line.service_date for line in claim.expenses))
         _self_check(claim_file)
         members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                    *_report_member(report_page, report, package_id, page_file),
@@ -237,13 +226,8 @@ def _build(
         manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
                                 created_at=created_at)
         _check_manifest(manifest)
-        try:
-            with part.open("wb") as handle:
-                write_zip(handle, manifest, members)
-        except OSError as error:
-            raise OutputError(
-                '{target}: cannot be written: {reason}',
-                target=target, reason=error.strerror or error) from error
+        with _writing(target), part.open("wb") as handle:
+            write_zip(handle, manifest, members)
         digest = Member.from_file(target.name, part, "application/zip")
     summary = summarize(claim)
     return BuiltPackage(
@@ -251,6 +235,31 @@ def _build(
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,
         members=tuple(members), report=report, recipient=header.recipient,
     )
+
+
+def _final_report(claim: Claim, report: Report, today: date,
+                  attachments: str | Path | None) -> tuple[Report, list[Member]]:
+    """The report the build decides on: *report* when it was made for this very claim (else
+    the claim checked again), with the attachment checks added; and the attachments to pack."""
+    from elyclaims.pipeline import check_claim
+
+    if report.claim is not claim:
+        report = check_claim(claim, today=today)
+    findings, members = check_attachments(
+        claim, Path(attachments) if attachments is not None else None)
+    report = Report([*report.findings, *findings], report.summary, report.sources,
+                    report.sheet_order, report.opened, claim=claim)
+    return report, members
+
+
+@contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """A failure to write becomes an :class:`OutputError` naming *target*."""
+    try:
+        yield
+    except OSError as error:
+        raise OutputError('{target}: cannot be written: {reason}',
+                          target=target, reason=error.strerror or error) from error
 
 
 def _report_member(report_page: Callable[[Report, str], str] | None, report: Report,
@@ -262,11 +271,8 @@ def _report_member(report_page: Callable[[Report, str], str] | None, report: Rep
     if contains_identity_code(page):
         raise InternalError("bug: an identity code would have reached report.html; no package "
                             "was written. Please report this.")
-    try:
+    with _writing(page_file):
         page_file.write_bytes(page)
-    except OSError as error:
-        raise OutputError('{target}: cannot be written: {reason}', target=page_file,
-                          reason=error.strerror or error) from error
     return (Member.from_file(REPORT, page_file, "text/html"),)
 
 

@@ -105,11 +105,36 @@ def write_claim_xml(
     their lines. The output is not validated here: the caller checks it against the schema.
     """
     findings = list(findings)
-    acknowledged_by_line: dict[str, list[tuple[str, str]]] = {}
+    if lines is None:
+        lines = claim.expenses
+    if service_dates is None:
+        service_dates = (line.service_date for line in lines)
+    target.write(_head(claim, package_id=package_id, created_at=created_at, ruleset=ruleset,
+                       refdata=refdata, service_dates=service_dates).encode("utf-8"))
+    totals = _write_expenses(target, lines, _acknowledged_by_line(findings),
+                             expected=len(claim.expenses) or None)
+    tail = ["</Expenses>", _totals(totals.summary()), "<Findings>"]
+    tail.extend(_tag("Finding", finding.acknowledged, rule=finding.rule,
+                     severity=finding.severity.value, messageKey=finding.key,
+                     lineId=finding.line_id, acknowledged=True if finding.acknowledged else None)
+                for finding in findings_to_carry(findings))
+    tail.append("</Findings>\n</ClaimPackage>\n")
+    target.write("\n".join(tail).encode("utf-8"))
+
+
+def _acknowledged_by_line(findings: Iterable[Finding]) -> dict[str, list[tuple[str, str]]]:
+    """``(rule, reason)`` of the acknowledged findings, by line id."""
+    by_line: dict[str, list[tuple[str, str]]] = {}
     for finding in findings:
         if finding.acknowledged and finding.line_id:
-            acknowledged_by_line.setdefault(finding.line_id, []).append(
-                (finding.rule, finding.acknowledged))
+            by_line.setdefault(finding.line_id, []).append((finding.rule, finding.acknowledged))
+    return by_line
+
+
+def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
+          refdata: ReferenceData, service_dates: Iterable[date | None]) -> str:
+    """Everything before the first expense line: the root, claimant, recipient, period,
+    decision, legal bases and clients, up to the opening ``<Expenses>``."""
     root = {
         "schemaVersion": "1",
         "packageId": package_id,
@@ -126,31 +151,30 @@ def write_claim_xml(
     if claim.decision_reference:
         head.append(_tag("Decision", reference=claim.decision_reference,
                          date=claim.decision_date))
-    if service_dates is None:
-        service_dates = (line.service_date for line in
-                         (claim.expenses if lines is None else lines))
     head.extend(_legal_bases(claim, refdata, service_dates))
     head.append("<Clients>")
     head.extend(_client(client) for client in claim.clients)
     head.append("</Clients>\n<Expenses>")
-    target.write(("\n".join(head) + "\n").encode("utf-8"))
+    return "\n".join(head) + "\n"
+
+
+def _write_expenses(target: IO[bytes], lines: Iterable[ExpenseLine],
+                    acknowledged: dict[str, list[tuple[str, str]]],
+                    expected: int | None) -> Totals:
+    """Write the expense lines in batches, adding up their totals as they go."""
     totals = Totals()
     batch: list[str] = []
-    for line in claim.expenses if lines is None else lines:
+    for line in lines:
         totals.add(line)
-        batch.append(_expense(line, acknowledged_by_line.get(line.line_id, [])))
+        batch.append(_expense(line, acknowledged.get(line.line_id, [])))
         if len(batch) == _BATCH:
             target.write(("\n".join(batch) + "\n").encode("utf-8"))
             batch.clear()
         if not totals.lines % EVERY:
-            tick("write", totals.lines, len(claim.expenses) or None)
-    tail = [*batch, "</Expenses>", _totals(totals.summary()), "<Findings>"]
-    tail.extend(_tag("Finding", finding.acknowledged, rule=finding.rule,
-                     severity=finding.severity.value, messageKey=finding.key,
-                     lineId=finding.line_id, acknowledged=True if finding.acknowledged else None)
-                for finding in findings_to_carry(findings))
-    tail.append("</Findings>\n</ClaimPackage>\n")
-    target.write("\n".join(tail).encode("utf-8"))
+            tick("write", totals.lines, expected)
+    if batch:
+        target.write(("\n".join(batch) + "\n").encode("utf-8"))
+    return totals
 
 
 def findings_to_carry(findings: Iterable[Finding]) -> list[Finding]:

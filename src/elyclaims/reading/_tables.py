@@ -149,6 +149,15 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
     header_row, header_values = header
     layout = _Layout(sheet, role, _columns(sheet, role, header_row, header_values,
                                            result.findings))
+    _header_findings(sheet, role, layout, header_row, header_values, result)
+    _read_records(sheet, layout, _merged(iterator, sheet.merged), result)
+    return result
+
+
+def _header_findings(sheet: RawSheet, role: Role, layout: _Layout, header_row: int,
+                     header_values: Sequence[object], result: SheetTable) -> None:
+    """Keep the header's texts (checked for personal data later) and report each required
+    column that is missing (WB-003)."""
     result.labels.extend(
         (str(value), Location(file=sheet.file, sheet=sheet.name, row=header_row,
                               column=column_letter(position + 1)))
@@ -157,17 +166,18 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
     )
     for spec in FIELDS_BY_ROLE[role]:
         if spec.required and spec.name not in layout.columns:
-            result.findings.append(
-                Finding.make(
-                    "WB-003",
-                    Location(file=sheet.file, sheet=sheet.name, row=header_row, field=spec.name),
-                    sheet=sheet.name,
-                    accepted=spec.accepted,
-                )
-            )
+            result.findings.append(Finding.make(
+                "WB-003",
+                Location(file=sheet.file, sheet=sheet.name, row=header_row, field=spec.name),
+                sheet=sheet.name, accepted=spec.accepted))
+
+
+def _read_records(sheet: RawSheet, layout: _Layout, rows: Rows, result: SheetTable) -> None:
+    """Classify every row after the header: records are kept, totals rows kept with the lines
+    they may add up, the rest reported (WB-012); hidden rows that held something are WB-008."""
     hidden_rows: list[int] = []
     since = 0
-    for number, values in _merged(iterator, sheet.merged):
+    for number, values in rows:
         if not number % EVERY:
             tick("read", number, sheet.size)
         kind = layout.classify(number, values)
@@ -184,16 +194,9 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
                                            len(result.rows)))
             since = len(result.rows)
     if hidden_rows:
-        result.findings.append(
-            Finding.make(
-                "WB-008",
-                Location(file=sheet.file, sheet=sheet.name, row=hidden_rows[0]),
-                variant="rows",
-                sheet=sheet.name,
-                rows=_ranges(hidden_rows),
-            )
-        )
-    return result
+        result.findings.append(Finding.make(
+            "WB-008", Location(file=sheet.file, sheet=sheet.name, row=hidden_rows[0]),
+            variant="rows", sheet=sheet.name, rows=_ranges(hidden_rows)))
 
 
 def _columns(
