@@ -56,7 +56,8 @@ def test_tests_use_public_seams() -> None:
 
 def test_the_flat_view_of_a_report(tmp_path: Path) -> None:
     """report.flat() lists each finding as (rule, sheet, cell) in report order: a finding on
-    a cell names it, one on a sheet names no cell, an empty report is an empty list."""
+    a cell names it, one on a sheet names no cell, an empty report is an empty list; a family
+    or a rule id keeps only its findings."""
     from elyclaims import read_claim
     from workbooks import clean_claim, expense_row, write_xlsx
 
@@ -73,3 +74,5 @@ def test_the_flat_view_of_a_report(tmp_path: Path) -> None:
     assert ("DU-001", "Kulut", "H4") in flat
     assert ("CL-008", "Hakemus", None) in flat
     assert flat == [(f.rule, f.location.sheet, f.location.cell) for f in report.findings]
+    assert report.flat("WB") == [("WB-004", "Kulut", "A3")]  # one family, or one rule
+    assert report.flat("DU-001") == [t for t in flat if t[0] == "DU-001"] != []

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from elyclaims import read_claim
 from elyclaims.config import Config, load_config
-from elyclaims.findings import Finding, Severity
+from elyclaims.findings import Severity
 from elyclaims.limits import ReadLimits
 from workbooks import (
     CLEAN_TOTALS,
@@ -29,16 +29,11 @@ from workbooks import (
 )
 
 
-def rules(findings: list[Finding], family: str = "") -> list[tuple[str, str | None]]:
-    """The (rule, cell) pairs of the findings, for compact assertions."""
-    return [(f.rule, f.location.cell) for f in findings if f.rule.startswith(family)]
-
-
 def test_clean_finnish_workbook_reads_every_line(tmp_path: Path) -> None:
     """A clean Finnish workbook gives no WB findings and the exact totals."""
     path = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
     claim, report = read_claim(path)
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert len(claim.expenses) == 3
     assert len(claim.clients) == 2
@@ -87,7 +82,7 @@ def test_swedish_and_english_workbooks(
 ) -> None:
     """Sheet names, headers, keys and category labels are read in Swedish and English too."""
     claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsx", sheets))
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.expenses[0].category == category
     assert report.summary.net_total == net
@@ -100,7 +95,7 @@ def test_header_row_anywhere_in_first_twenty_rows(tmp_path: Path) -> None:
     sheets["Kulut"] = Sheet([["Kulut 2026"], [], ["Täytä kaikki sarakkeet"], [], headers,
                              *EXPENSES_FI])
     claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsx", sheets))
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert [line.source.row for line in claim.expenses] == [6, 7, 8]
 
@@ -111,7 +106,7 @@ def test_columns_in_any_order(tmp_path: Path) -> None:
     order = list(reversed(range(len(EXPENSE_HEADERS_FI))))
     sheets["Kulut"] = Sheet([[row[i] for i in order] for row in sheets["Kulut"].rows])
     claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsx", sheets))
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.expenses[0].net_amount == Decimal("480.00")
     assert claim.expenses[0].source.cells["service_date"].column == "K"
@@ -125,7 +120,7 @@ def test_single_sheet_workbook_is_the_expenses_sheet(tmp_path: Path) -> None:
         {"reference": "IHK-2", "admission_date": "1.1.2026", "home_municipality": "245"},
     ]})
     claim, report = read_claim(path, config=config)
-    assert rules(report.findings, "WB") == [("WB-010", None)] * 6
+    assert report.flat("WB") == [("WB-010", None, None)] * 6  # no claim sheet to point at
     assert claim is not None
     assert len(claim.expenses) == 3
     assert [c.reference for c in claim.clients] == ["IHK-1", "IHK-2"]
@@ -140,7 +135,7 @@ def test_claim_data_from_config_when_no_claim_sheet(tmp_path: Path) -> None:
         'business_id = "3221308-6"\n[claim]\nperiod_start = 2026-07-01\n'
         'period_end = "30.9.2026"\npurpose = "päätöshakemus"\n', encoding="utf-8")
     claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=load_config())
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.period_end == date(2026, 9, 30)
     assert str(claim.location("business_id")) == "elyclaims.toml (claimant.business_id)"
@@ -256,7 +251,7 @@ def test_wb005_formula_without_cached_value(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
     _with_formula_without_value(path, "I4")
     claim, report = read_claim(path)
-    assert rules(report.findings, "WB") == [("WB-005", "I4")]
+    assert report.flat("WB") == [("WB-005", "Kulut", "I4")]
     assert claim is not None
     assert "net_amount" in claim.expenses[2].source.unreadable
 
@@ -275,7 +270,7 @@ def test_formula_with_cached_value_is_read(tmp_path: Path) -> None:
         for name, data in members.items():
             archive.writestr(name, data)
     claim, report = read_claim(path)
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.expenses[2].net_amount == Decimal("240.00")
 
@@ -338,7 +333,7 @@ def test_wb009_three_decimals(tmp_path: Path) -> None:
     sheets = clean_claim()
     sheets["Kulut"].rows[1] = expense_row(Veroton_summa=480.125, ALV=0.1 + 0.2)
     _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets))
-    assert rules(report.findings, "WB") == [("WB-009", "I2")]
+    assert report.flat("WB") == [("WB-009", "Kulut", "I2")]
 
 
 def test_wb010_claim_data_missing(tmp_path: Path) -> None:
@@ -369,7 +364,7 @@ def test_sheet_named_in_config(tmp_path: Path) -> None:
     sheets["Data"] = sheets.pop("Kulut")
     config = Config.model_validate({"sheets": {"expenses": "Data"}})
     claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=config)
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.expenses[0].line_id == "Data:2"
 
@@ -403,7 +398,7 @@ def _csv_claim(tmp_path: Path, delimiter: str, encoding: str) -> list[Path]:
 def test_csv_exports(tmp_path: Path, delimiter: str, encoding: str) -> None:
     """CSV files with any delimiter and encoding give the same claim as the workbook."""
     claim, report = read_claim(_csv_claim(tmp_path, delimiter, encoding))
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert claim.claimant.name == "Vantaan ja Keravan hyvinvointialue"
     assert [c.reference for c in claim.clients] == ["IHK-1", "IHK-2"]
@@ -420,7 +415,7 @@ def test_csv_roles_from_headers_not_names(tmp_path: Path) -> None:
         path.rename(target)
         renamed.append(target)
     claim, report = read_claim(renamed)
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert len(claim.expenses) == 3
 
@@ -434,7 +429,7 @@ def test_csv_only_expenses_with_config(tmp_path: Path) -> None:
         "clients": [{"reference": "IHK-1", "admission_date": "1.1.2026", "home_municipality": "092"}],
     })
     claim, report = read_claim(path, config=config)
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert len(claim.clients) == 1
 
@@ -459,7 +454,7 @@ def test_csv_in_unknown_encoding(tmp_path: Path) -> None:
 def test_xlsm_workbook_is_read(tmp_path: Path) -> None:
     """A macro-enabled .xlsm workbook is read like an .xlsx."""
     claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsm", clean_claim()))
-    assert rules(report.findings, "WB") == []
+    assert report.flat("WB") == []
     assert claim is not None
     assert len(claim.expenses) == 3
 

@@ -135,11 +135,13 @@ class Report:
         """True when the input was read and has no error findings."""
         return self.opened and self.errors == 0
 
-    def flat(self) -> list[tuple[str, str | None, str | None]]:
+    def flat(self, family: str = "") -> list[tuple[str, str | None, str | None]]:
         """The findings as ``(rule, sheet, cell)`` tuples in report order, e.g.
         ``("EL-002", "Kulut", "A12")``: what a script or a test compares (the sheet is None for
-        a finding on a file or a config key, the cell None for one on a whole row or sheet)."""
-        return [(f.rule, f.location.sheet, f.location.cell) for f in self.findings]
+        a finding on a file or a config key, the cell None for one on a whole row or sheet).
+        With *family* (``"WB"``, or a whole rule id) only the rules whose id starts with it."""
+        return [(f.rule, f.location.sheet, f.location.cell) for f in self.findings
+                if f.rule.startswith(family)]
 
     def passes(self, *, strict: bool = False) -> bool:
         """True when no error remains (and, with *strict*, no unacknowledged warning)."""
