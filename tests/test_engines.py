@@ -365,3 +365,26 @@ def test_a_crafted_ods_cannot_take_the_process_down(tmp_path: Path) -> None:
     assert run.code == 2, run.err
     assert [f["rule"] for f in run.json()["findings"]] == ["WB-001"]
     assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_repeated_values_are_held_once(tmp_path: Path, engine: str) -> None:
+    """A claim of many lines holds each repeated text, date and amount once (the memory a
+    million lines need): the same provider, client and date are one object on every line,
+    the same amount one Decimal, and a line without VAT has one Decimal for net and gross.
+    (openpyxl gives every date as a date-time, which each line turns into a date of its own.)"""
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero=f"T-{n}", Veroton_summa=480.5,
+                                            Verollinen_summa=480.5) for n in range(2, 40))
+    claim, _ = read_claim(write_xlsx(tmp_path / "many.xlsx", sheets),
+                          config=Config(engine=engine), today=date(2026, 11, 29))
+    assert claim is not None
+    lines = claim.expenses[3:]
+    assert len(lines) == 38
+    for line in lines[1:]:
+        assert line.provider is lines[0].provider
+        assert line.client_reference is lines[0].client_reference
+        assert line.service_date is lines[0].service_date or engine == "openpyxl"
+        assert line.net_amount is lines[0].net_amount
+        assert line.gross_amount is line.net_amount
+    assert len({id(line.invoice_number) for line in lines}) == 38

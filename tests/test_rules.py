@@ -273,3 +273,30 @@ def test_ceased_centre_names_the_successor_in_each_language(tmp_path: Path) -> N
     assert "Kaakkois-Suomen elinvoimakeskus" in finding.hint("fi")
     assert "Sydöstra Finlands livskraftscentral" in finding.hint("sv")
     assert "Southeastern Finland Economic Development Centre" in finding.hint("en")
+
+
+class _SameHash:
+    """A key whose hash is the same as every other's: what two different keys may have."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __hash__(self) -> int:
+        return 42
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameHash) and other.text == self.text
+
+
+def test_duplicates_remembered_by_hash_never_confuse_two_keys() -> None:
+    """DU-001 remembers lines by their key's hash; keys that share a hash stay apart, and a
+    repeat of either is found with its own first line."""
+    from elyclaims.model import ExpenseLine
+    from elyclaims.rules.duplicates import FirstByKey
+
+    lines = [ExpenseLine(line_id=f"Kulut:{n}", invoice_number=text)
+             for n, text in enumerate(["T-1", "T-2", "T-1", "T-2", "T-3"], start=2)]
+    first = FirstByKey(lambda line: _SameHash(line.invoice_number or ""))
+    found = [first.earlier(line, _SameHash(line.invoice_number or "")) for line in lines]
+    assert [line.line_id if line else None for line in found] == [
+        None, None, "Kulut:2", "Kulut:3", None]

@@ -66,6 +66,8 @@ class _Sources:
 
     def __init__(self) -> None:
         self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
+        #: The amount each number cell of the claim gave (see :func:`model.read_cells`).
+        self.amounts: dict[object, Any] = {}
 
     def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
         known = self._tables.get(id(row.columns))
@@ -74,10 +76,9 @@ class _Sources:
                      for name, column in row.columns.items()}
             # The table's columns are kept with their references, so that the id stays theirs.
             known = self._tables[id(row.columns)] = (row.columns, cells)
-        return construct(SourceRow, {
-            "file": row.file, "sheet": row.sheet, "row": row.row, "cells": known[1],
-            "unreadable": frozenset(renames.get(n, n) for n in unreadable) if unreadable
-            else _NONE})
+        return SourceRow.of(row.file, row.sheet, row.row, known[1],
+                            frozenset(renames.get(n, n) for n in unreadable) if unreadable
+                            else _NONE)
 
 
 def _validate(
@@ -130,11 +131,12 @@ class _RowLocations:
 
 def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any],
               locate: _RowLocations, *, decimal_comma: bool, line: str | None,
-              findings: list[Finding], unreadable: set[str]) -> ModelT:
+              findings: list[Finding], unreadable: set[str],
+              amounts: dict[object, Any] | None = None) -> ModelT:
     """A row's model made the fast way: each cell through its field's own reader (the same
     functions pydantic would call), then constructed without a second validation. A cell that
     cannot be read is a finding and left empty, exactly as :func:`_validate` does."""
-    fields, problems = read_cells(model, values, decimal_comma=decimal_comma)
+    fields, problems = read_cells(model, values, decimal_comma=decimal_comma, amounts=amounts)
     for name, problem in problems.items():
         unreadable.add(name)
         location = locate.get(name, Location(field=name))
@@ -157,7 +159,7 @@ def _row_model(
     source = sources(row, renames, unreadable)
     instance = _read_row(model, values, {**extra, "source": source}, locate,
                          decimal_comma=row.decimal_comma, line=line, findings=findings,
-                         unreadable=unreadable)
+                         unreadable=unreadable, amounts=sources.amounts)
     if len(unreadable) > len(source.unreadable):
         instance = instance.model_copy(update={"source": sources(row, renames, unreadable)})
     return instance

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import PydanticCustomError
 
 from elyclaims import values
@@ -176,14 +177,30 @@ class CellRef(_Model):
     header: str | None = None
 
 
-class SourceRow(_Model):
-    """The row a client or expense line was read from, with each field's cell."""
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+class SourceRow:
+    """The row a client or expense line was read from, with each field's cell.
+
+    A dataclass with slots rather than a model: every line holds one, and a million of them
+    in dictionaries would cost two hundred megabytes more. It validates, compares and dumps
+    (in ``model_dump`` of its line) as a model does.
+    """
 
     file: str | None = None
     sheet: str | None = None
     row: int | None = None
     cells: dict[str, CellRef] = Field(default_factory=dict)
     unreadable: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, file: str | None, sheet: str | None, row: int | None,
+           cells: dict[str, CellRef], unreadable: frozenset[str]) -> SourceRow:
+        """A source row of elyclaims' own reader, made without validation (trusted data)."""
+        source = object.__new__(cls)
+        for name, value in (("file", file), ("sheet", sheet), ("row", row), ("cells", cells),
+                            ("unreadable", unreadable)):
+            object.__setattr__(source, name, value)
+        return source
 
     def location(self, field: str | None = None) -> Location:
         """The location of *field*'s cell (or of the row when it had no cell)."""
@@ -387,6 +404,7 @@ _COMMA, _POINT = _Context(True), _Context(False)
 # How a cell reader is called: with the value only, with pydantic's context, or (a plain
 # parser of elyclaims.values under the model's wrapper) directly, money with its decimal comma.
 _VALUE, _CONTEXT, _PARSER, _MONEY = range(4)
+_AMOUNTS_REMEMBERED = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,12 +435,18 @@ def _cell_readers(model: type[BaseModel]) -> dict[str, tuple[Any, int]]:
     return readers
 
 
-def read_cells(model: type[BaseModel], cells: Mapping[str, object], *,
-               decimal_comma: bool) -> tuple[dict[str, Any], dict[str, CellProblem]]:
+def read_cells(model: type[BaseModel], cells: Mapping[str, object], *, decimal_comma: bool,
+               amounts: dict[object, Any] | None = None,
+               ) -> tuple[dict[str, Any], dict[str, CellProblem]]:
     """Each value of *cells* through its field's own cell reader (the functions pydantic
     calls when it validates *model*): the fields read, and the problem of each field that
     could not be. With :func:`construct`, a model made as validation makes it, without the
-    cost of validation."""
+    cost of validation.
+
+    *amounts*, a dictionary the caller keeps for a whole claim, remembers the amount each
+    number cell gave (the most recent ones), so that a repeated amount is read once and held
+    as one ``Decimal`` (a number's amount does not depend on the decimal mark; zero is never
+    remembered, for its sign)."""
     readers = _cell_readers(model)
     context = _COMMA if decimal_comma else _POINT
     fields: dict[str, Any] = {}
@@ -437,7 +461,16 @@ def read_cells(model: type[BaseModel], cells: Mapping[str, object], *,
             if call in (_PARSER, _VALUE):
                 fields[name] = function(value)
             elif call == _MONEY:
-                fields[name] = function(value, decimal_comma=decimal_comma)
+                kind = type(value)
+                if amounts is None or (kind is not float and kind is not int) or not value:
+                    fields[name] = function(value, decimal_comma=decimal_comma)
+                elif (amount := amounts.get(value)) is not None:
+                    fields[name] = amount
+                else:
+                    amount = fields[name] = function(value, decimal_comma=decimal_comma)
+                    if len(amounts) >= _AMOUNTS_REMEMBERED:
+                        amounts.clear()  # the recent ones: a line's gross is often its net
+                    amounts[value] = amount
             else:
                 fields[name] = function(value, context)
         except values.CellValueError as error:

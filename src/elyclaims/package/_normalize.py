@@ -50,8 +50,7 @@ def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> Expense
     its path, when *several_files* were combined), no acknowledgement text (acknowledgements
     travel per rule). Business IDs are already in their canonical form (the model's)."""
     file = PurePath(line.source.file).name if several_files and line.source.file else None
-    source = construct(SourceRow, {"file": file, "sheet": line.source.sheet,
-                                   "row": line.source.row})
+    source = SourceRow.of(file, line.source.sheet, line.source.row, {}, frozenset())
     return construct(ExpenseLine, {**line.__dict__, "source": source, "acknowledged": None})
 
 

@@ -66,6 +66,10 @@ class PackagedClaim:
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
 
 
+#: The source of a line that names none (schema-valid lines always do).
+_NO_SOURCE = SourceRow()
+
+
 def _local(tag: object) -> str:
     text = str(tag)
     return text.rsplit("}", 1)[-1] if text.startswith(f"{{{CLAIM_NS}}}") else text
@@ -337,7 +341,7 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
     model's own cell reader (what validation would do, without its cost)."""
     cells: dict[str, object] = {}
     exact: dict[str, object] = {}  # amounts and dates in the schema's own form, read directly
-    source: dict[str, object] = {}
+    source = _NO_SOURCE
     for child in element:
         name = str(child.tag)[_NS_LENGTH:]
         field = _EXPENSE_TEXTS.get(name)
@@ -349,8 +353,8 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
         elif name == "ServiceDate":
             exact["service_date"] = _day(child.text)
         elif name == "Source":
-            source = {"file": child.get("file") or origin, "sheet": child.get("sheet"),
-                      "row": int(child.get("row"))}
+            source = SourceRow.of(child.get("file") or origin, child.get("sheet"),
+                                  int(child.get("row")), {}, frozenset())
         elif name == "Provider":
             for part in child:
                 key = {"Name": "provider", "BusinessId": "provider_business_id"}.get(
@@ -365,4 +369,4 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
     if problems:
         raise ValueError(f"{next(iter(problems))}: not a {next(iter(problems.values())).kind}")
     return construct(ExpenseLine, {**fields, **exact, "line_id": element.get("lineId"),
-                                   "source": construct(SourceRow, source)})
+                                   "source": source})

@@ -275,6 +275,30 @@ _DATES = {Role.EXPENSES: "service_date", Role.CLIENTS: "admission_date"}
 _AMOUNTS = ("net_amount", "vat_amount", "gross_amount")
 
 
+class _SharedValues:
+    """One object for each text or date a column repeats (a provider's name, a category, a
+    client reference, a service date), instead of one per row: a claim of a million lines
+    holds each repeated value once. A column whose values hardly repeat (invoice numbers) stops
+    being shared after its first rows, so that the sharing never costs more than it saves."""
+
+    #: Rows after which a column's sharing is judged; it is kept when at most this share of
+    #: the values was new.
+    TRIAL_ROWS = 2048
+    KEEP_BELOW = 0.5
+
+    def __init__(self, positions: Sequence[tuple[int, str]]) -> None:
+        self._columns: dict[int, dict[object, object]] = {position: {} for position, _ in positions}
+        self._rows = 0
+
+    def next_row(self) -> dict[int, dict[object, object]]:
+        """The columns still shared, by position, for the next row."""
+        self._rows += 1
+        if self._rows == self.TRIAL_ROWS:
+            self._columns = {position: values for position, values in self._columns.items()
+                             if len(values) < self.TRIAL_ROWS * self.KEEP_BELOW}
+        return self._columns
+
+
 class _Layout:
     """The recognised columns of one table, and how each of its rows is read."""
 
@@ -283,10 +307,12 @@ class _Layout:
         self.sheet = sheet
         self.role = role
         self.positions = [(position, spec.name) for position, spec, _, _ in columns]
+        self.names = tuple(name for _, name in self.positions)
         self.columns = {spec.name: Column(spec.name, letter, label)
                         for _, spec, label, letter in columns}
         self.by_position = {position: self.columns[spec.name] for position, spec, _, _ in columns}
         index = {name: position for position, name in self.positions}
+        self.shared = _SharedValues(self.positions)
         self.client_ref = index.get(_REFERENCE)
         self.date = index.get(_DATES.get(role, ""))
         self.amounts = [index[name] for name in _AMOUNTS if name in index]
@@ -343,21 +369,26 @@ class _Layout:
         """The row's cells by field. A formula cell without a cached value is WB-005 on a
         record (*findings* given); on a totals row it only leaves the amount unread."""
         sheet = self.sheet
-        row = RawRow(file=sheet.file, sheet=sheet.name, row=number,
+        row = RawRow(file=sheet.file, sheet=sheet.name, row=number, names=self.names,
                      decimal_comma=sheet.decimal_comma, columns=self.columns)
         width = len(values)
         uncalculated = sheet.uncalculated
-        cells = row.cells
+        cells: list[object] = []
+        shared = self.shared.next_row()
         for position, name in self.positions:
+            value = values[position] if position < width else None
             if uncalculated and (number, position + 1) in uncalculated:
                 if findings is not None:
                     findings.append(Finding.make("WB-005", row.location(name)))
                 row.unreadable = {*row.unreadable, name}
-                continue
-            value = values[position] if position < width else None
-            if value is None or (type(value) is str and not value.strip()):  # _is_blank
-                continue
-            cells[name] = value
+                value = None
+            elif value is None or (type(value) is str and not value.strip()):  # _is_blank
+                value = None
+            elif (type(value) is str or type(value) is date) and (
+                    one := shared.get(position)) is not None:
+                value = one.setdefault(value, value)
+            cells.append(value)
+        row.values = tuple(cells)
         return row
 
     def skipped(self, number: int, values: Sequence[object], kind: _Kind) -> Finding:
