@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
+    CellMemo,
     CellRef,
     Claim,
     Claimant,
@@ -66,8 +67,8 @@ class _Sources:
 
     def __init__(self) -> None:
         self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
-        #: The amount each number cell of the claim gave (see :func:`model.read_cells`).
-        self.amounts: dict[object, Any] = {}
+        #: What the claim's cells gave, for the values it repeats.
+        self.memo = CellMemo()
 
     def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
         known = self._tables.get(id(row.columns))
@@ -132,11 +133,11 @@ class _RowLocations:
 def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any],
               locate: _RowLocations, *, decimal_comma: bool, line: str | None,
               findings: list[Finding], unreadable: set[str],
-              amounts: dict[object, Any] | None = None) -> ModelT:
+              memo: CellMemo | None = None) -> ModelT:
     """A row's model made the fast way: each cell through its field's own reader (the same
     functions pydantic would call), then constructed without a second validation. A cell that
     cannot be read is a finding and left empty, exactly as :func:`_validate` does."""
-    fields, problems = read_cells(model, values, decimal_comma=decimal_comma, amounts=amounts)
+    fields, problems = read_cells(model, values, decimal_comma=decimal_comma, memo=memo)
     for name, problem in problems.items():
         unreadable.add(name)
         location = locate.get(name, Location(field=name))
@@ -146,7 +147,9 @@ def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any]
         else:
             findings.append(Finding.make("WB-004", location, variant=problem.kind,
                                          value=value, line_id=line))
-    return construct(model, {**extra, **fields})
+    for name, value in extra.items():  # the cells' own fields come first
+        fields.setdefault(name, value)
+    return construct(model, fields)
 
 
 def _row_model(
@@ -154,12 +157,13 @@ def _row_model(
     renames: Mapping[str, str], extra: Mapping[str, Any], line: str | None,
 ) -> ModelT:
     unreadable = set(row.unreadable)
-    values = {renames.get(name, name): value for name, value in row.cells.items()}
+    values = ({renames.get(name, name): value for name, value in row.cells.items()} if renames
+              else row.cells)
     locate = _RowLocations(row, renames)
     source = sources(row, renames, unreadable)
     instance = _read_row(model, values, {**extra, "source": source}, locate,
                          decimal_comma=row.decimal_comma, line=line, findings=findings,
-                         unreadable=unreadable, amounts=sources.amounts)
+                         unreadable=unreadable, memo=sources.memo)
     if len(unreadable) > len(source.unreadable):
         instance = instance.model_copy(update={"source": sources(row, renames, unreadable)})
     return instance

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
@@ -34,6 +34,7 @@ __all__ = [
     "AMOUNT_FIELDS",
     "AsylumStatus",
     "Category",
+    "CellMemo",
     "CellProblem",
     "CellRef",
     "Claim",
@@ -53,6 +54,7 @@ AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+@lru_cache(maxsize=1 << 14)  # rules ask it of every line's reference, and references repeat
 def client_key(reference: str | None) -> str:
     """How client references compare: without regard to case or white space, so that
     ``IHK-1``, ``ihk-1`` and ``IHK -1`` are one client."""
@@ -259,6 +261,10 @@ class Client(_Model):
     source: SourceRow = Field(default_factory=SourceRow)
 
 
+#: Category codes by their value (the model keeps the category as text).
+_CATEGORY_CODES = {category.value: category for category in Category}
+
+
 class ExpenseLine(_Model):
     """One cost line of the expenses table."""
 
@@ -289,10 +295,7 @@ class ExpenseLine(_Model):
     @property
     def category_code(self) -> Category | None:
         """The category as a :class:`Category`, or None when it is not a known one."""
-        try:
-            return Category(self.category) if self.category else None
-        except ValueError:
-            return None
+        return _CATEGORY_CODES.get(self.category) if self.category else None
 
 
 class Claim(_Model):
@@ -404,7 +407,6 @@ _COMMA, _POINT = _Context(True), _Context(False)
 # How a cell reader is called: with the value only, with pydantic's context, or (a plain
 # parser of elyclaims.values under the model's wrapper) directly, money with its decimal comma.
 _VALUE, _CONTEXT, _PARSER, _MONEY = range(4)
-_AMOUNTS_REMEMBERED = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,18 +437,32 @@ def _cell_readers(model: type[BaseModel]) -> dict[str, tuple[Any, int]]:
     return readers
 
 
+class CellMemo:
+    """What the cells of one claim gave, kept while it is read, so that a value the workbook
+    repeats (a provider's name, a category, a date, an amount) goes through its reader once
+    and is held as one object: texts and dates by field, for the readers that need nothing
+    but the value; amounts across the money fields (a line's gross is often its net). Only the
+    most recent values are kept, so that columns that never repeat cost little."""
+
+    __slots__ = ("amounts", "texts")
+
+    #: Values kept per field (and amounts in all) before the oldest are forgotten.
+    SIZE = 1 << 14
+
+    def __init__(self) -> None:
+        self.amounts: dict[object, Any] = {}
+        self.texts: dict[str, dict[object, Any]] = {}
+
+
 def read_cells(model: type[BaseModel], cells: Mapping[str, object], *, decimal_comma: bool,
-               amounts: dict[object, Any] | None = None,
+               memo: CellMemo | None = None,
                ) -> tuple[dict[str, Any], dict[str, CellProblem]]:
     """Each value of *cells* through its field's own cell reader (the functions pydantic
     calls when it validates *model*): the fields read, and the problem of each field that
     could not be. With :func:`construct`, a model made as validation makes it, without the
-    cost of validation.
-
-    *amounts*, a dictionary the caller keeps for a whole claim, remembers the amount each
-    number cell gave (the most recent ones), so that a repeated amount is read once and held
-    as one ``Decimal`` (a number's amount does not depend on the decimal mark; zero is never
-    remembered, for its sign)."""
+    cost of validation. *memo* (see :class:`CellMemo`) spares repeated values their reading:
+    a number's amount does not depend on the decimal mark, and zero is never remembered, for
+    its sign; a text or date only where the reader takes nothing but the value."""
     readers = _cell_readers(model)
     context = _COMMA if decimal_comma else _POINT
     fields: dict[str, Any] = {}
@@ -457,20 +473,32 @@ def read_cells(model: type[BaseModel], cells: Mapping[str, object], *, decimal_c
             fields[name] = value
             continue
         function, call = reader
+        kind = type(value)
         try:
             if call in (_PARSER, _VALUE):
-                fields[name] = function(value)
+                if memo is None or (kind is not str and kind is not date):
+                    fields[name] = function(value)
+                    continue
+                seen = memo.texts.get(name)
+                if seen is None:
+                    seen = memo.texts[name] = {}
+                if value in seen:
+                    fields[name] = seen[value]
+                    continue
+                result = fields[name] = function(value)
+                if len(seen) >= CellMemo.SIZE:
+                    seen.clear()
+                seen[value] = result
             elif call == _MONEY:
-                kind = type(value)
-                if amounts is None or (kind is not float and kind is not int) or not value:
+                if memo is None or (kind is not float and kind is not int) or not value:
                     fields[name] = function(value, decimal_comma=decimal_comma)
-                elif (amount := amounts.get(value)) is not None:
+                elif (amount := memo.amounts.get(value)) is not None:
                     fields[name] = amount
                 else:
                     amount = fields[name] = function(value, decimal_comma=decimal_comma)
-                    if len(amounts) >= _AMOUNTS_REMEMBERED:
-                        amounts.clear()  # the recent ones: a line's gross is often its net
-                    amounts[value] = amount
+                    if len(memo.amounts) >= CellMemo.SIZE:
+                        memo.amounts.clear()
+                    memo.amounts[value] = amount
             else:
                 fields[name] = function(value, context)
         except values.CellValueError as error:

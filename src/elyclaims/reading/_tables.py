@@ -106,11 +106,9 @@ def _within(rows: Rows, limits: ReadLimits) -> Iterator[tuple[int, Sequence[obje
     """The rows, refusing a cell longer than the limit (no spreadsheet program writes one)."""
     longest = limits.cell_chars
     for number, values in rows:
-        # A row's written form is longer than any of its texts: most rows pass at once.
-        if len(repr(values)) > longest:
-            for value in values:
-                if isinstance(value, str) and len(value) > longest:
-                    raise LimitExceeded("cell_chars", len(value), longest)
+        for value in values:
+            if isinstance(value, str) and len(value) > longest:
+                raise LimitExceeded("cell_chars", len(value), longest)
         yield number, values
 
 
@@ -341,6 +339,11 @@ class _Layout:
 
     def classify(self, number: int, values: Sequence[object]) -> _Kind:
         """What the row is: empty, a record, a totals row, a repeated header or a note."""
+        if self.date is not None and self.date < len(values) and isinstance(values[self.date],
+                                                                             date):
+            # A date in the date column: keyed (so no totals row) and not all text (so no
+            # header): a record. Nearly every row is decided here.
+            return _Kind.RECORD
         # _is_blank written out: this runs for every cell of every row.
         filled = [(position, value) for position, value in enumerate(values)
                   if value is not None and (type(value) is not str or value.strip())]

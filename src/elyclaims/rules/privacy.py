@@ -75,15 +75,24 @@ def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, _Where, st
 
 
 _REFERENCES = frozenset({"reference", "client_reference"})
+_CLEAN_REMEMBERED = 1 << 14
 
 
 @rule("PR-001")
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
+    clean: set[str] = set()  # texts found clean: a provider's name is checked once, not per line
     for text, where, field, line_id in _texts(claim, context):
+        if text in clean:
+            continue
         codes = find_identity_codes(text)
-        if not codes or (field in _REFERENCES and is_valid_identity_code(text)):
+        if not codes:
+            if len(clean) >= _CLEAN_REMEMBERED:
+                clean.clear()
+            clean.add(text)
+            continue
+        if field in _REFERENCES and is_valid_identity_code(text):
             continue
         for code in codes:
             yield Finding.make("PR-001", where.location(field), line_id=line_id,
