@@ -15,7 +15,7 @@ from elyclaims.identifiers import (
     is_valid_identity_code,
     normalize_iban,
 )
-from elyclaims.privacy import find_identity_codes, mask, sanitize
+from elyclaims.privacy import contains_identity_code, find_identity_codes, mask, sanitize
 
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
@@ -63,6 +63,9 @@ def test_every_generated_identity_code_is_valid_and_masked(
     masked = sanitize(text)
     assert code.upper() not in masked.upper()
     assert masked == f"{before}{mask(code)}{after}"
+    # The written files' check (bytes, as claim.xml is scanned) finds it too.
+    assert contains_identity_code(text) and contains_identity_code(text.encode("utf-8"))
+    assert not contains_identity_code(masked.encode("utf-8"))
 
 
 def test_sanitize_leaves_what_is_not_a_code() -> None:

@@ -6,12 +6,13 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from elyclaims._memory import cycle_collector_paused
 from elyclaims.archives import safe_member_name
@@ -27,7 +28,7 @@ from elyclaims.package._schema import CLAIM_NS, claim_schema, manifest_schema
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
 from elyclaims.refdata import ReferenceData, reference_data
-from elyclaims.report import Report, summarize
+from elyclaims.report import Report
 from elyclaims.values import format_money
 
 __all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
@@ -109,16 +110,46 @@ def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding],
     return findings, [members[name] for name in sorted(members)]
 
 
-class _NormalizedLines:
-    """The claim's expense lines as the package carries them, made afresh on each iteration."""
+class _ContentDigest:
+    """The SHA-256 of a claim's content, from which its package id is made: the header, each
+    line as the package carries it (digested as it is written, so that every line is
+    normalized once), the warnings carried, the attachments."""
 
-    def __init__(self, claim: Claim) -> None:
-        self._claim = claim
-        self._several_files = combined(claim)
+    def __init__(self, header: Claim) -> None:
+        self._digest = hashlib.sha256(_canonical(header.model_dump(
+            mode="json", exclude={"locations", "origin", "expenses", "unreadable"})))
 
-    def __iter__(self) -> Iterator[ExpenseLine]:
-        return (normalize_line(line, several_files=self._several_files)
-                for line in self._claim.expenses)
+    def lines(self, claim: Claim) -> Iterator[ExpenseLine]:
+        """The claim's lines as the package carries them, each digested on its way."""
+        several_files = combined(claim)
+        for line in claim.expenses:
+            normalized = normalize_line(line, several_files=several_files)
+            self._digest.update(_line_record(normalized))
+            yield normalized
+
+    def package_id(self, findings: list[Finding], attachments: list[Member]) -> str:
+        """The package id, once every line went through :meth:`lines`."""
+        self._digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged]
+                                        for f in findings]))
+        self._digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
+        return str(uuid.UUID(bytes=self._digest.digest()[:16], version=5))
+
+
+#: The package id's place in claim.xml while the lines that make it are being written.
+_PENDING_ID = "00000000-0000-5000-8000-000000000000"
+
+
+def _fill_in_package_id(claim_file: Path, package_id: str) -> None:
+    """Write *package_id* over the placeholder in claim.xml's root element (the first element
+    of the file, so the placeholder is within its first bytes)."""
+    with claim_file.open("r+b") as handle:
+        head = handle.read(4096)
+        at = head.find(f'packageId="{_PENDING_ID}"'.encode())
+        if at < 0 or len(package_id) != len(_PENDING_ID):
+            raise InternalError("bug: claim.xml has no place for its package id; no package "
+                                "was written. Please report this.")
+        handle.seek(at + len('packageId="'))
+        handle.write(package_id.encode("ascii"))
 
 
 def _canonical(data: object) -> bytes:
@@ -132,34 +163,21 @@ def _line_record(line: ExpenseLine) -> bytes:
     """A line's content as the package id digests it: every field in the model's order, empty
     ones marked, the source as file, sheet and row; unit and record separators between."""
     source = line.source
-    values = [_field_text(getattr(line, name)) for name in _LINE_FIELDS]
+    fields = line.__dict__
+    values = [_TEXT_OF.get(type(value), str)(value)
+              for value in map(fields.get, _LINE_FIELDS)]
     values.append(f"{source.file or ''}|{source.sheet or ''}|{source.row or ''}")
     return ("\x1f".join(values) + "\x1e").encode("utf-8")
 
 
-def _field_text(value: object) -> str:
-    if value is None:
-        return "\x00"
-    if isinstance(value, Decimal):
-        return format_money(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _package_id(
-    header: Claim, lines: Iterable[ExpenseLine], findings: list[Finding],
-    attachments: list[Member],
-) -> str:
-    """A UUID made from the SHA-256 of the claim's content, streamed a line at a time."""
-    digest = hashlib.sha256()
-    digest.update(_canonical(header.model_dump(mode="json",
-                                               exclude={"locations", "origin", "expenses", "unreadable"})))
-    for line in lines:
-        digest.update(_line_record(line))
-    digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged] for f in findings]))
-    digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
-    return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
+#: How each type of field value is written in a line record (anything else: ``str``).
+_TEXT_OF: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: "\x00",
+    str: str,
+    Decimal: format_money,
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+}
 
 
 def build_package(
@@ -206,19 +224,22 @@ def _build(
     report, attachment_members = _final_report(claim, report, today, attachments)
     if not report.passes(strict=strict):
         raise BuildRefused(report)
-    # The claim's header and clients are copied once; the lines are normalized as they stream.
+    # The claim's header and clients are copied once; the lines are normalized as they stream
+    # into claim.xml and into the digest that makes the package id, which is filled in last.
     header = normalize_claim(claim.model_copy(update={"expenses": ()}), refdata, today)
-    lines = _NormalizedLines(claim)
-    package_id = _package_id(header, lines, findings_to_carry(report.findings),
-                             attachment_members)
+    content = _ContentDigest(header)
     ruleset = catalogue().ruleset
     with scratch_file(target, ".claim.xml") as claim_file, \
             scratch_file(target, ".report.html") as page_file, atomic_output(target) as part:
-        with _writing(target), claim_file.open("wb") as handle:
-            write_claim_xml(handle, header, lines=lines, package_id=package_id,
-                            created_at=created_at, ruleset=ruleset,
-                            findings=report.findings, refdata=refdata,
-                            service_dates=(line.service_date for line in claim.expenses))
+        with _writing(target):
+            with claim_file.open("wb") as handle:
+                write_claim_xml(handle, header, lines=content.lines(claim),
+                                package_id=_PENDING_ID, created_at=created_at, ruleset=ruleset,
+                                findings=report.findings, refdata=refdata,
+                                service_dates=(line.service_date for line in claim.expenses))
+            package_id = content.package_id(findings_to_carry(report.findings),
+                                            attachment_members)
+            _fill_in_package_id(claim_file, package_id)
         _self_check(claim_file)
         members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                    *_report_member(report_page, report, package_id, page_file),
@@ -229,7 +250,7 @@ def _build(
         with _writing(target), part.open("wb") as handle:
             write_zip(handle, manifest, members)
         digest = Member.from_file(target.name, part, "application/zip")
-    summary = summarize(claim)
+    summary = report.summary  # made for this very claim (see _final_report)
     return BuiltPackage(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,

@@ -231,31 +231,42 @@ def _day(name: str, day: date | None) -> str:
     return f"<{name}/>" if day is None else f"<{name}>{day.isoformat()}</{name}>"
 
 
+def _leaf(name: str, value: object) -> str:
+    """An element with text and no attributes (empty: ``<name/>``): :func:`_tag` without its
+    general path, for the elements every line has."""
+    inner = _escape(value) if value is not None else ""
+    return f"<{name}>{inner}</{name}>" if inner else f"<{name}/>"
+
+
 def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> str:
     """One expense line: the same elements as the schema orders them, written directly (a
     line is most of the file)."""
     source = line.source
-    parts = [f'<Expense lineId="{_attribute(line.line_id)}">',
-             _tag("Source", sheet=source.sheet, row=source.row, file=source.file),
-             _tag("ClientReference", line.client_reference), _tag("Category", line.category),
-             _day("ServiceDate", line.service_date)]
+    where = "" if source.sheet is None else f' sheet="{_attribute(source.sheet)}"'
+    if source.row is not None:
+        where += f' row="{source.row}"'
+    if source.file is not None:
+        where += f' file="{_attribute(source.file)}"'
+    parts = [f'<Expense lineId="{_attribute(line.line_id)}"><Source{where}/>'
+             f'{_leaf("ClientReference", line.client_reference)}{_leaf("Category", line.category)}'
+             f'{_day("ServiceDate", line.service_date)}']
     if line.provider or line.provider_business_id:
-        parts.append(_tag("Provider", children=_optional("Name", line.provider)
-                          + _optional("BusinessId", line.provider_business_id)))
+        parts.append(f'<Provider>{_optional("Name", line.provider)}'
+                     f'{_optional("BusinessId", line.provider_business_id)}</Provider>')
     if line.invoice_number or line.invoice_date:
         parts.append(_tag("Invoice", number=line.invoice_number, date=line.invoice_date))
-    parts.append(_tag("Description", line.description))
+    parts.append(_leaf("Description", line.description))
     if line.justification:
-        parts.append(_tag("Justification", line.justification))
+        parts.append(_leaf("Justification", line.justification))
     parts.append(_money("Net", line.net_amount))
     if line.vat_amount is not None:
         parts.append(_money("Vat", line.vat_amount))
     if line.gross_amount is not None:
         parts.append(_money("Gross", line.gross_amount))
     if line.credited_invoice:
-        parts.append(_tag("CreditedInvoice", line.credited_invoice))
+        parts.append(_leaf("CreditedInvoice", line.credited_invoice))
     if line.attachment:
-        parts.append(_tag("Attachment", line.attachment))
+        parts.append(_leaf("Attachment", line.attachment))
     parts.extend(_tag("Acknowledgement", reason, rule=rule) for rule, reason in acknowledged)
     parts.append("</Expense>")
     return "".join(parts)
