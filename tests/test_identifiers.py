@@ -64,7 +64,8 @@ def test_every_generated_identity_code_is_valid_and_masked(
     assert code.upper() not in masked.upper()
     assert masked == f"{before}{mask(code)}{after}"
     # The written files' check (bytes, as claim.xml is scanned) finds it too.
-    assert contains_identity_code(text) and contains_identity_code(text.encode("utf-8"))
+    assert contains_identity_code(text)
+    assert contains_identity_code(text.encode("utf-8"))
     assert not contains_identity_code(masked.encode("utf-8"))
 
 

@@ -133,6 +133,43 @@ def test_float_sums_of_cents_are_not_flagged(a: float, b: float) -> None:
     assert total == parse_money(cents_a) + parse_money(cents_b)
 
 
+def _money_as_documented(value: float) -> Decimal | None:
+    """parse_money's rule for a float, written out: its shortest decimal form rounded half up
+    to cents, refused when further from whole cents than a float's noise (a millionth of a
+    euro, or 1e-15 of the amount); None for a refused value."""
+    from decimal import ROUND_HALF_UP
+
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    exact = Decimal(repr(value))
+    if abs(exact) >= MAX_AMOUNT:
+        return None
+    rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    noise = max(Decimal("0.000001"), abs(exact) * Decimal("1e-15"))
+    return rounded if rounded == exact or abs(rounded - exact) < noise else None
+
+
+@given(st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1.5e12, max_value=1.5e12),
+    st.integers(min_value=-10**14, max_value=10**14).map(lambda cents: cents / 100),
+    st.integers(min_value=-10**14, max_value=10**14).map(lambda cents: cents / 100 + 1e-7),
+    st.integers(min_value=-10**14, max_value=10**14).map(lambda cents: cents / 100 + 0.005),
+    st.integers(min_value=-10**9, max_value=10**9).map(lambda mills: mills / 1000),
+))
+def test_every_float_reads_as_documented(value: float) -> None:
+    """Any float, of any magnitude, noisy or with a real third decimal, zero of either sign:
+    parse_money gives exactly the documented amount (the same digits and exponent, so the
+    same text in every output), or refuses it."""
+    expected = _money_as_documented(value)
+    if expected is None:
+        with pytest.raises(CellValueError):
+            parse_money(value)
+        return
+    amount = parse_money(value)
+    assert str(amount) == str(expected), (value, amount, expected)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("kyllä", True), ("Kyllä", True), ("ei", False), ("ja", True), ("nej", False),
