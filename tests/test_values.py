@@ -133,6 +133,21 @@ def test_float_sums_of_cents_are_not_flagged(a: float, b: float) -> None:
     assert total == parse_money(cents_a) + parse_money(cents_b)
 
 
+@given(st.one_of(st.decimals(allow_nan=False, allow_infinity=False),
+                 st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                 st.integers(min_value=-10**20, max_value=10**20).map(
+                     lambda cents: Decimal(cents).scaleb(-2))))
+def test_format_money_is_the_amount_rounded_to_cents(amount: Decimal) -> None:
+    """Any Decimal, in cents or not, of any size and exponent: two decimals, half up."""
+    from decimal import ROUND_HALF_UP, localcontext
+
+    with localcontext() as context:
+        context.prec = 60
+        expected = f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+    if abs(amount) < 10**20:
+        assert format_money(amount) == expected
+
+
 def _money_as_documented(value: float) -> Decimal | None:
     """parse_money's rule for a float, written out: its shortest decimal form rounded half up
     to cents, refused when further from whole cents than a float's noise (a millionth of a

@@ -43,6 +43,7 @@ def business_id_check_digit(seven_digits: str) -> int | None:
     return 0 if remainder == 0 else 11 - remainder
 
 
+@lru_cache(maxsize=4096)  # a claim names a few providers on many lines
 def is_valid_business_id(text: str) -> bool:
     """Tell whether *text* is a Business ID ``NNNNNNN-C`` with a correct check digit.
 

@@ -86,6 +86,9 @@ def timestamp(moment: datetime) -> str:
 
 def format_money(amount: Decimal) -> str:
     """Format an amount with two decimals and a point: ``1234.50``."""
+    text = str(amount)
+    if text[-3:-2] == "." and "E" not in text:
+        return text  # already in cents, as every amount a claim holds: its own digits
     return f"{quantize(amount):.2f}"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from elyclaims.findings import Finding, Named, Percent
 from elyclaims.model import Category, Claim
+from elyclaims.refdata import VatRate
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.values import quantize
 
@@ -58,12 +60,16 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     invoice date when there is none): round(net x rate, 2) within 0.01 € of the VAT, so that
     14 % and 13.5 % are told apart."""
     tolerance = Decimal(context.parameter("rules", "vat_fit_tolerance"))
+    known: dict[tuple[Category | None, date], list[VatRate]] = {}  # many lines, few answers
     for line in claim.expenses:
         net, vat = line.net_amount, line.vat_amount
         day = line.service_date or line.invoice_date
         if net is None or vat is None or net == 0 or vat == 0 or day is None:
             continue
-        rates = context.refdata.vat_rates_for(line.category_code, day)
+        category = line.category_code
+        rates = known.get((category, day))
+        if rates is None:
+            rates = known[category, day] = context.refdata.vat_rates_for(category, day)
         if not rates or any(abs(quantize(net * rate.percent / 100) - vat) <= tolerance
                             for rate in rates):
             continue

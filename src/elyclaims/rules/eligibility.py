@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, client_key
@@ -100,12 +101,15 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
     if claimant is None:
         return  # CL-002 / CL-003 report the claimant itself
     reform = context.parameter("rules", "reform_date")
+    known: dict[tuple[str, str, date], set[tuple[str, str]]] = {}  # many lines, few answers
     for line, client in _with_client(claim):
         category, day = line.category_code, line.service_date
         home = refdata.municipality(client.home_municipality)
         if category is None or day is None or home is None:
             continue
-        allowed = refdata.organisers(home, category, day)
+        allowed = known.get((home.code, category, day))
+        if allowed is None:
+            allowed = known[home.code, category, day] = refdata.organisers(home, category, day)
         if claimant in allowed:
             continue
         yield at_line(line, "category", "EL-006", value=line.category,

@@ -102,15 +102,20 @@ def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("PR-002")
 def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Descriptions and justifications should not hold email addresses or phone numbers."""
+    clean: set[str] = set()  # texts found clean: a repeated description is checked once
     for line in claim.expenses:
         for field in ("description", "justification"):
             text = getattr(line, field)
-            if not text:
+            if not text or text in clean:
                 continue
             kinds = [kind for kind, pattern, sign in (("email", _EMAIL, "@"),
                                                       ("phone", _PHONE, "0"))
                      if sign in text and pattern.search(text)]
-            if kinds:
+            if not kinds:
+                if len(clean) >= _CLEAN_REMEMBERED:
+                    clean.clear()
+                clean.add(text)
+            else:
                 yield Finding.make("PR-002", line.source.location(field), line_id=line.line_id,
                                    variant=kinds[0])
 
