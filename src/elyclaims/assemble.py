@@ -7,6 +7,7 @@ finding on that cell and is left empty in the model, so the rest of the row is s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
     CellMemo,
+    CellProblem,
     CellRef,
     Claim,
     Claimant,
@@ -26,6 +28,7 @@ from elyclaims.model import (
     client_key,
     construct,
     read_cells,
+    read_values,
 )
 from elyclaims.reading import RawInput, RawRow
 from elyclaims.values import CellValueError, parse_money
@@ -70,7 +73,8 @@ class _Sources:
         #: What the claim's cells gave, for the values it repeats.
         self.memo = CellMemo()
 
-    def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
+    def __call__(self, row: RawRow, renames: Mapping[str, str],
+                 unreadable: AbstractSet[str]) -> SourceRow:
         known = self._tables.get(id(row.columns))
         if known is None:
             cells = {renames.get(name, name): CellRef(column=column.letter, header=column.header)
@@ -130,6 +134,22 @@ class _RowLocations:
         return self._row.location(name) if name in self._row.cells else default
 
 
+def _cell_value(row: RawRow, name: str) -> object:
+    """The raw value of *name*'s cell in *row* (None when empty)."""
+    return row.values[row.names.index(name)]
+
+
+def _report_problem(name: str, problem: CellProblem, locate: _RowLocations, value: object,
+                    line: str | None, findings: list[Finding]) -> None:
+    """A cell its reader could not read: WB-009 for a third decimal, else WB-004."""
+    location = locate.get(name, Location(field=name))
+    if problem.decimals:
+        findings.append(Finding.make("WB-009", location, value=value, line_id=line))
+    else:
+        findings.append(Finding.make("WB-004", location, variant=problem.kind, value=value,
+                                     line_id=line))
+
+
 def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any],
               locate: _RowLocations, *, decimal_comma: bool, line: str | None,
               findings: list[Finding], unreadable: set[str],
@@ -140,16 +160,28 @@ def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any]
     fields, problems = read_cells(model, values, decimal_comma=decimal_comma, memo=memo)
     for name, problem in problems.items():
         unreadable.add(name)
-        location = locate.get(name, Location(field=name))
-        value = values[name]
-        if problem.decimals:
-            findings.append(Finding.make("WB-009", location, value=value, line_id=line))
-        else:
-            findings.append(Finding.make("WB-004", location, variant=problem.kind,
-                                         value=value, line_id=line))
+        _report_problem(name, problem, locate, values[name], line, findings)
     for name, value in extra.items():  # the cells' own fields come first
         fields.setdefault(name, value)
     return construct(model, fields)
+
+
+def _line_model(row: RawRow, findings: list[Finding], sources: _Sources,
+                line: str) -> ExpenseLine:
+    """An expense line from its row, the way :func:`_row_model` makes it, straight from the
+    row's values (a line is most of a claim)."""
+    fields, problems = read_values(ExpenseLine, row.names, row.values,
+                                   decimal_comma=row.decimal_comma, memo=sources.memo)
+    unreadable: set[str] | frozenset[str] = row.unreadable
+    if problems:
+        unreadable = set(unreadable)
+        locate = _RowLocations(row, {})
+        for name, problem in problems.items():
+            unreadable.add(name)
+            _report_problem(name, problem, locate, _cell_value(row, name), line, findings)
+    fields.setdefault("line_id", line)
+    fields.setdefault("source", sources(row, {}, unreadable))
+    return construct(ExpenseLine, fields)
 
 
 def _row_model(
@@ -188,9 +220,7 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     rows = raw.expenses
     combined = raw.combined
     for index, row in enumerate(rows):
-        identifier = line_id(row, combined=combined)
-        expenses.append(_row_model(ExpenseLine, row, findings, sources, renames={},
-                                   extra={"line_id": identifier}, line=identifier))
+        expenses.append(_line_model(row, findings, sources, line_id(row, combined=combined)))
         rows[index] = None  # type: ignore[call-overload]  # each raw row gone once modelled
     rows.clear()
     expenses = _spelled_as_in_clients(expenses, clients)

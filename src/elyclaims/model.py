@@ -48,6 +48,7 @@ __all__ = [
     "construct",
     "duplicate_key",
     "read_cells",
+    "read_values",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
@@ -444,7 +445,7 @@ class CellMemo:
     but the value; amounts across the money fields (a line's gross is often its net). Only the
     most recent values are kept, so that columns that never repeat cost little."""
 
-    __slots__ = ("amounts", "texts")
+    __slots__ = ("amounts", "plans", "texts")
 
     #: Values kept per field (and amounts in all) before the oldest are forgotten.
     SIZE = 1 << 14
@@ -452,6 +453,25 @@ class CellMemo:
     def __init__(self) -> None:
         self.amounts: dict[object, Any] = {}
         self.texts: dict[str, dict[object, Any]] = {}
+        #: Each table's fields with their readers and remembered values, by model and names.
+        self.plans: dict[tuple[type[BaseModel], tuple[str, ...]], list[_Step]] = {}
+
+
+#: One field of a row: its name, its reader, how to call the reader, the texts it remembers.
+_Step = tuple[str, Any, int, dict[object, Any]]
+_MISSING = object()
+#: Where the plans of reads without a memo are kept (its remembered values are never used).
+_PLANS_ONLY = CellMemo()
+
+
+def _plan(model: type[BaseModel], names: tuple[str, ...], memo: CellMemo) -> list[_Step]:
+    plan = memo.plans.get((model, names))
+    if plan is None:
+        readers = _cell_readers(model)
+        plan = memo.plans[model, names] = [
+            (name, *readers.get(name, (None, _VALUE)), memo.texts.setdefault(name, {}))
+            for name in names]
+    return plan
 
 
 def read_cells(model: type[BaseModel], cells: Mapping[str, object], *, decimal_comma: bool,
@@ -463,42 +483,48 @@ def read_cells(model: type[BaseModel], cells: Mapping[str, object], *, decimal_c
     cost of validation. *memo* (see :class:`CellMemo`) spares repeated values their reading:
     a number's amount does not depend on the decimal mark, and zero is never remembered, for
     its sign; a text or date only where the reader takes nothing but the value."""
-    readers = _cell_readers(model)
+    return read_values(model, tuple(cells), tuple(cells.values()),
+                       decimal_comma=decimal_comma, memo=memo)
+
+
+def read_values(model: type[BaseModel], names: tuple[str, ...], cells: tuple[object, ...], *,
+                decimal_comma: bool, memo: CellMemo | None = None,
+                ) -> tuple[dict[str, Any], dict[str, CellProblem]]:
+    """:func:`read_cells` for a row held as its table's field *names* and its *cells* in the
+    same order (None for an empty cell, which is left out)."""
+    plan = _plan(model, names, memo if memo is not None else _PLANS_ONLY)
+    amounts = memo.amounts if memo is not None else None
     context = _COMMA if decimal_comma else _POINT
     fields: dict[str, Any] = {}
     problems: dict[str, CellProblem] = {}
-    for name, value in cells.items():
-        reader = readers.get(name)
-        if reader is None:
+    for (name, function, call, seen), value in zip(plan, cells, strict=True):
+        if value is None:
+            continue
+        if function is None:
             fields[name] = value
             continue
-        function, call = reader
         kind = type(value)
         try:
             if call in (_PARSER, _VALUE):
                 if memo is None or (kind is not str and kind is not date):
                     fields[name] = function(value)
-                    continue
-                seen = memo.texts.get(name)
-                if seen is None:
-                    seen = memo.texts[name] = {}
-                if value in seen:
-                    fields[name] = seen[value]
-                    continue
-                result = fields[name] = function(value)
-                if len(seen) >= CellMemo.SIZE:
-                    seen.clear()
-                seen[value] = result
+                elif (result := seen.get(value, _MISSING)) is not _MISSING:
+                    fields[name] = result
+                else:
+                    result = fields[name] = function(value)
+                    if len(seen) >= CellMemo.SIZE:
+                        seen.clear()
+                    seen[value] = result
             elif call == _MONEY:
-                if memo is None or (kind is not float and kind is not int) or not value:
+                if amounts is None or (kind is not float and kind is not int) or not value:
                     fields[name] = function(value, decimal_comma=decimal_comma)
-                elif (amount := memo.amounts.get(value)) is not None:
+                elif (amount := amounts.get(value)) is not None:
                     fields[name] = amount
                 else:
                     amount = fields[name] = function(value, decimal_comma=decimal_comma)
-                    if len(memo.amounts) >= CellMemo.SIZE:
-                        memo.amounts.clear()
-                    memo.amounts[value] = amount
+                    if len(amounts) >= CellMemo.SIZE:
+                        amounts.clear()
+                    amounts[value] = amount
             else:
                 fields[name] = function(value, context)
         except values.CellValueError as error:
