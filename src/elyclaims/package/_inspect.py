@@ -33,7 +33,7 @@ from elyclaims.package._reader import (
 )
 from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
-from elyclaims.report import CategoryTotal, Report, summarize
+from elyclaims.report import CategoryTotal, Report, Summary, summarize
 from elyclaims.rules import RuleContext, override_and_acknowledge, run_rules
 from elyclaims.values import timestamp
 
@@ -100,6 +100,7 @@ class _Inspection:
         self.names: set[str] = set()
         self.members: dict[str, int] = {}
         self.packaged: PackagedClaim | None = None
+        self.summary: Summary | None = None
 
     def run(self) -> InspectedPackage:
         if self._file():
@@ -118,7 +119,7 @@ class _Inspection:
         if self.packaged is not None:
             self._claim(self.packaged)
         claim = self.packaged.claim if self.packaged else None
-        report = Report(self.findings, summarize(claim),
+        report = Report(self.findings, self.summary or summarize(claim),
                         [SourceFile(str(self.package), self.sha256 or "")],
                         [(str(self.package), MANIFEST), (str(self.package), CLAIM)],
                         opened=self.readable, claim=claim)
@@ -224,7 +225,8 @@ class _Inspection:
     def _claim(self, packaged: PackagedClaim) -> None:
         """The claim read back: header against the manifest, totals, attachments, rules."""
         self.findings.extend(_compare_headers(self.package, self.manifest, packaged))
-        self.findings.extend(_check_totals(self.package, packaged))
+        self.summary = summarize(packaged.claim)
+        self.findings.extend(_check_totals(self.package, packaged, self.summary))
         for line in packaged.claim.expenses:
             if line.attachment and f"attachments/{line.attachment}" not in self.listed:
                 self.findings.append(Finding.make(
@@ -267,10 +269,9 @@ def _compare_headers(
     ]
 
 
-def _check_totals(package: Path, packaged: PackagedClaim) -> list[Finding]:
-    """Each stated total (per category, overall, claimed) against the sum of the lines; a
-    finding gives that total's own figures."""
-    computed = summarize(packaged.claim)
+def _check_totals(package: Path, packaged: PackagedClaim, computed: Summary) -> list[Finding]:
+    """Each stated total (per category, overall, claimed) against *computed*, the sums of the
+    lines; a finding gives that total's own figures."""
     overall = CategoryTotal(lines=computed.lines, net=computed.net_total,
                             vat=computed.vat_total, gross=computed.gross_total)
     compared: list[tuple[str, CategoryTotal, CategoryTotal]] = [

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from elyclaims.findings import Location
 from elyclaims.model import (
+    CellMemo,
     Claim,
     Claimant,
     Client,
@@ -66,6 +67,7 @@ class PackagedClaim:
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
 
 
+_UNREAD = object()
 #: The source of a line that names none (schema-valid lines always do).
 _NO_SOURCE = SourceRow()
 
@@ -194,6 +196,28 @@ class _Reading:
     claimed: Decimal = Decimal("0.00")
     recorded: list[RecordedFinding] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    #: The lines' repeated texts, read once and held once (see model.CellMemo).
+    memo: CellMemo = field(default_factory=CellMemo)
+    #: Amounts and dates by their text in the file, likewise.
+    exact: dict[tuple[str, str], object] = field(default_factory=dict)
+
+    def amount(self, text: str | None) -> Decimal | None:
+        """*text* of an amount element, as one Decimal however often it repeats."""
+        return self._exact("amount", text, _money)  # type: ignore[return-value]
+
+    def day(self, text: str | None) -> date | None:
+        """*text* of a date element, as one date however often it repeats."""
+        return self._exact("day", text, _day)  # type: ignore[return-value]
+
+    def _exact(self, kind: str, text: str | None, read: Callable[[str | None], object]) -> object:
+        if text is None:
+            return None
+        value = self.exact.get((kind, text), _UNREAD)
+        if value is _UNREAD:
+            if len(self.exact) >= CellMemo.SIZE:
+                self.exact.clear()
+            value = self.exact[kind, text] = read(text)
+        return value
 
 
 def _claimant(element: Any, reading: _Reading) -> None:
@@ -232,7 +256,7 @@ def _client(element: Any, reading: _Reading) -> None:
 
 
 def _expense_element(element: Any, reading: _Reading) -> None:
-    line = _expense(element, reading.origin)
+    line = _expense(element, reading)
     reading.expenses.append(line)
     for acknowledgement in element.iterfind(f"{{{CLAIM_NS}}}Acknowledgement"):
         reading.acknowledgements.append(Acknowledgement(
@@ -336,7 +360,7 @@ _EXPENSE_AMOUNTS = {"Net": "net_amount", "Vat": "vat_amount", "Gross": "gross_am
 _NS_LENGTH = len(CLAIM_NS) + 2
 
 
-def _expense(element: Any, origin: str | None) -> ExpenseLine:
+def _expense(element: Any, reading: _Reading) -> ExpenseLine:
     """One expense line, its children read in one pass and each value through the line
     model's own cell reader (what validation would do, without its cost)."""
     cells: dict[str, object] = {}
@@ -349,11 +373,11 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
             if child.text is not None:
                 cells[field] = child.text
         elif name in _EXPENSE_AMOUNTS:
-            exact[_EXPENSE_AMOUNTS[name]] = _money(child.text)
+            exact[_EXPENSE_AMOUNTS[name]] = reading.amount(child.text)
         elif name == "ServiceDate":
-            exact["service_date"] = _day(child.text)
+            exact["service_date"] = reading.day(child.text)
         elif name == "Source":
-            source = SourceRow.of(child.get("file") or origin, child.get("sheet"),
+            source = SourceRow.of(child.get("file") or reading.origin, child.get("sheet"),
                                   int(child.get("row")), {}, frozenset())
         elif name == "Provider":
             for part in child:
@@ -365,7 +389,7 @@ def _expense(element: Any, origin: str | None) -> ExpenseLine:
             for attribute, key in (("number", "invoice_number"), ("date", "invoice_date")):
                 if child.get(attribute) is not None:
                     cells[key] = child.get(attribute)
-    fields, problems = read_cells(ExpenseLine, cells, decimal_comma=False)
+    fields, problems = read_cells(ExpenseLine, cells, decimal_comma=False, memo=reading.memo)
     if problems:
         raise ValueError(f"{next(iter(problems))}: not a {next(iter(problems.values())).kind}")
     return construct(ExpenseLine, {**fields, **exact, "line_id": element.get("lineId"),
