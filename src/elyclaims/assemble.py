@@ -64,6 +64,7 @@ def line_id(row: RawRow, *, combined: bool = False) -> str:
 class _Sources:
     """Makes each row's :class:`SourceRow`, sharing one mapping of cell references by the rows
     of a table: every recognised column, so that a finding on an empty cell names the cell.
+    Also keeps the claim's :class:`CellMemo`, which the rows' cell readers share.
 
     The source is trusted data of our own reader and skips validation.
     """
