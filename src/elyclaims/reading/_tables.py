@@ -277,23 +277,27 @@ class _SharedValues:
     """One object for each text or date a column repeats (a provider's name, a category, a
     client reference, a service date), instead of one per row: a claim of a million lines
     holds each repeated value once. A column whose values hardly repeat (invoice numbers) stops
-    being shared after its first rows, so that the sharing never costs more than it saves."""
+    being shared, judged every few thousand rows, so that the sharing never costs more than it
+    saves."""
 
-    #: Rows after which a column's sharing is judged; it is kept when at most this share of
-    #: the values was new.
+    #: Rows between two judgements; a column stays shared while fewer than this share of the
+    #: rows since the last one brought a new value.
     TRIAL_ROWS = 2048
     KEEP_BELOW = 0.5
 
     def __init__(self, positions: Sequence[tuple[int, str]]) -> None:
         self._columns: dict[int, dict[object, object]] = {position: {} for position, _ in positions}
+        self._sizes = dict.fromkeys(self._columns, 0)
         self._rows = 0
 
     def next_row(self) -> dict[int, dict[object, object]]:
         """The columns still shared, by position, for the next row."""
         self._rows += 1
-        if self._rows == self.TRIAL_ROWS:
+        if not self._rows % self.TRIAL_ROWS:
+            limit = self.TRIAL_ROWS * self.KEEP_BELOW
             self._columns = {position: values for position, values in self._columns.items()
-                             if len(values) < self.TRIAL_ROWS * self.KEEP_BELOW}
+                             if len(values) - self._sizes[position] < limit}
+            self._sizes = {position: len(values) for position, values in self._columns.items()}
         return self._columns
 
 
