@@ -270,9 +270,6 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
                    titles: Mapping[str, str], not_kept: tuple[str, ...], source: Path,
                    t: Translator) -> None:
     """The first sheet: the counts, the findings by rule, and each finding with a link."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
     name = t("elyclaims findings")[:31]
     while name in workbook.sheetnames:
         name = f"{name[:28]}_{len(workbook.sheetnames)}"
@@ -280,8 +277,17 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
     for other in workbook.worksheets[1:]:
         other.sheet_view.tabSelected = False
     workbook.active = 0
-    bold = Font(bold=True)
-    top = Alignment(vertical="top", wrap_text=True)
+    _summary_head(sheet, report, not_kept, source, t)
+    _rules_table(sheet, findings, t)
+    _findings_table(sheet, workbook, findings, titles, t)
+    for letter, width in zip("ABCDE", (14, 10, 26, 70, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _summary_head(sheet: Any, report: Report, not_kept: tuple[str, ...], source: Path,
+                  t: Translator) -> None:
+    """The file, the counts, what the copy is, and what it could not keep."""
+    from openpyxl.styles import Font
 
     sheet.append([sanitize(f"elyclaims: {PurePath(source).name}")])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -293,14 +299,25 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
                     "Each finding is a comment on its cell.")])
     if not_kept:
         sheet.append([t("The copy could not keep these parts of the original:")])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
         for what in not_kept:
             sheet.append([f"  - {what}"])
     sheet.append([])
 
-    sheet.append([t("Severity"), t("Rule"), t("Findings"), t("For example")])
+
+def _header_row(sheet: Any, headers: list[str]) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append(headers)
     for cell in sheet[sheet.max_row]:
-        cell.font = bold
+        cell.font = Font(bold=True)
+
+
+def _rules_table(sheet: Any, findings: list[Finding], t: Translator) -> None:
+    """Each rule found, most severe first, with its count and its first finding's message."""
+    from openpyxl.styles import PatternFill
+
+    _header_row(sheet, [t("Severity"), t("Rule"), t("Findings"), t("For example")])
     counts = Counter(f.rule for f in findings)
     first: dict[str, Finding] = {}
     for finding in findings:
@@ -313,9 +330,15 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
             "solid", fgColor=_FILLS[example.severity])
     sheet.append([])
 
-    sheet.append([t("Severity"), t("Rule"), t("Cell"), t("Message"), t("Fix")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
+
+def _findings_table(sheet: Any, workbook: Any, findings: list[Finding],
+                    titles: Mapping[str, str], t: Translator) -> None:
+    """Every finding with its message and fix, its cell linked to the cell in the copy."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    _header_row(sheet, [t("Severity"), t("Rule"), t("Cell"), t("Message"), t("Fix")])
+    top = Alignment(vertical="top", wrap_text=True)
     for finding in findings:
         location = finding.location
         sheet.append([severity_word(finding.severity, t), finding.rule, str(location) or "",
@@ -331,5 +354,3 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
             link = sheet.cell(row=row, column=3)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{title}'!{target}")
             link.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDE", (14, 10, 26, 70, 60), strict=True):
-        sheet.column_dimensions[letter].width = width
