@@ -12,7 +12,10 @@ at fork). The workbooks are written under
 ``benchmarks/.data/`` (ignored by git) as spreadsheet programs write them: shared strings and a
 dimension (see ``workbooks.py``); ``--libreoffice`` re-saves them with LibreOffice headless where
 it is installed (``apt install libreoffice-calc-nogui``), which the issue's reference figures
-used. The table goes to standard output, the figures as JSON to ``--json`` (default
+used. Where frictionless is installed (in an environment of its own: ``pip install
+"frictionless[excel]"``, then ``--frictionless PATH`` or frictionless on ``PATH``), its
+``validate`` of the expenses sheet is measured too, a tool an officer might use instead. The
+table goes to standard output, the figures as JSON to ``--json`` (default
 ``benchmarks/.data/results.json``). Nothing here asserts a time: the test suite does not time
 anything.
 """
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,11 +53,12 @@ count = sum(1 for name in book.sheet_names for _ in book.get_sheet_by_name(name)
 """
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+def _run(command: list[str], env: dict[str, str],
+         cwd: Path | None = None) -> tuple[float, float, int]:
     """Run *command* once: wall seconds, peak resident MiB and exit code."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=env)
+                               env=env, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if process.stderr is not None:
@@ -62,8 +67,9 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return seconds, usage.ru_maxrss / 1024, code
 
 
-def _median(command: list[str], repeat: int, env: dict[str, str]) -> dict[str, float]:
-    runs = [_run(command, env) for _ in range(repeat)]
+def _median(command: list[str], repeat: int, env: dict[str, str],
+            cwd: Path | None = None) -> dict[str, float]:
+    runs = [_run(command, env, cwd) for _ in range(repeat)]
     codes = {code for _, _, code in runs}
     if codes - {0}:
         raise SystemExit(f"benchmark command failed ({codes}): {' '.join(command)}")
@@ -87,8 +93,10 @@ def _workbook(lines: int, libreoffice: bool) -> tuple[Path, str]:
     raise SystemExit(f"could not write the {lines}-line workbook")
 
 
-def measure(lines: int, repeat: int, libreoffice: bool) -> dict[str, object]:
-    """Every figure for a claim of *lines* lines."""
+def measure(lines: int, repeat: int, libreoffice: bool,
+            frictionless: str | None = None) -> dict[str, object]:
+    """Every figure for a claim of *lines* lines (and frictionless's validate of its expenses
+    sheet, with *frictionless* the command, where it is installed)."""
     python = sys.executable
     env = {**os.environ, "LANG": "C", "ELYCLAIMS_TODAY": TODAY}
     workbook, kind = _workbook(lines, libreoffice)
@@ -110,15 +118,22 @@ def measure(lines: int, repeat: int, libreoffice: bool) -> dict[str, object]:
             "inspect": _median([*elyclaims, "inspect", str(package), "--format", "json"],
                                repeat, env),
         }
+        if frictionless:
+            # frictionless refuses an absolute path as unsafe: run beside the workbook.
+            figures["frictionless validate"] = _median(
+                [frictionless, "validate", workbook.name, "--sheet", "Kulut"], repeat, env,
+                cwd=workbook.parent)
     return {"lines": lines, "workbook": kind, "bytes": workbook.stat().st_size,
             "figures": figures}
 
 
 def table(results: list[dict[str, object]]) -> str:
     """The figures as a table, with the ratios the performance issue sets targets for."""
+    compared = any("frictionless validate" in r["figures"] for r in results)  # type: ignore[operator]
     rows = ["| lines | workbook | openpyxl s | calamine s | validate s (x openpyxl) | "
-            "build s (x openpyxl) | inspect s | validate peak MiB | --version (x python) |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "build s (x openpyxl) | inspect s | validate peak MiB | --version (x python) |"
+            + (" frictionless s (x elyclaims) |" if compared else ""),
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if compared else "")]
     for result in results:
         figures = result["figures"]
         assert isinstance(figures, dict)
@@ -133,6 +148,10 @@ def table(results: list[dict[str, object]]) -> str:
             f"({validate / bare:.2f}) | {build:.2f} ({build / bare:.2f}) | "
             f"{figures['inspect']['seconds']:.2f} | {figures['validate']['peak_mib']:.0f} | "
             f"{version:.2f} ({version / python:.1f}) |")
+        if compared:
+            other = figures.get("frictionless validate")
+            rows[-1] += (f" {other['seconds']:.2f} ({other['seconds'] / validate:.1f}) |"
+                         if other else " - |")
     return "\n".join(rows)
 
 
@@ -143,11 +162,19 @@ def main() -> None:
     parser.add_argument("--libreoffice", action="store_true",
                         help="re-save each workbook with LibreOffice headless where installed")
     parser.add_argument("--json", type=Path, default=DATA / "results.json")
+    parser.add_argument("--frictionless", metavar="COMMAND", default=shutil.which("frictionless"),
+                        help="frictionless's command, to compare its validate of the expenses "
+                             "sheet (default: frictionless on PATH, if any)")
     args = parser.parse_args()
+    found = shutil.which(args.frictionless) if args.frictionless else None
+    if args.frictionless and found is None:
+        raise SystemExit(f"frictionless not found: {args.frictionless}")
+    # Absolute, since it runs beside the workbook.
+    frictionless = str(Path(found).resolve()) if found else None
     results = []
     for lines in args.lines:
         print(f"measuring {lines:,} lines…", file=sys.stderr)
-        results.append(measure(lines, args.repeat, args.libreoffice))
+        results.append(measure(lines, args.repeat, args.libreoffice, frictionless))
     document = {"machine": {"python": platform.python_version(), "system": platform.platform(),
                             "cpus": os.cpu_count()},
                 "repeat": args.repeat, "results": results}
