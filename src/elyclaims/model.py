@@ -460,17 +460,18 @@ class CellMemo:
 #: One field of a row: its name, its reader, how to call the reader, the texts it remembers.
 _Step = tuple[str, Any, int, dict[object, Any]]
 _MISSING = object()
-#: Where the plans of reads without a memo are kept (its remembered values are never used).
-_PLANS_ONLY = CellMemo()
 
 
-def _plan(model: type[BaseModel], names: tuple[str, ...], memo: CellMemo) -> list[_Step]:
-    plan = memo.plans.get((model, names))
+def _plan(model: type[BaseModel], names: tuple[str, ...], memo: CellMemo | None) -> list[_Step]:
+    """The steps that read a row of *names*: made once per table where there is a memo."""
+    plan = memo.plans.get((model, names)) if memo is not None else None
     if plan is None:
         readers = _cell_readers(model)
-        plan = memo.plans[model, names] = [
-            (name, *readers.get(name, (None, _VALUE)), memo.texts.setdefault(name, {}))
-            for name in names]
+        plan = [(name, *readers.get(name, (None, _VALUE)),
+                 memo.texts.setdefault(name, {}) if memo is not None else {})
+                for name in names]
+        if memo is not None:
+            memo.plans[model, names] = plan
     return plan
 
 
@@ -492,7 +493,7 @@ def read_values(model: type[BaseModel], names: tuple[str, ...], cells: tuple[obj
                 ) -> tuple[dict[str, Any], dict[str, CellProblem]]:
     """:func:`read_cells` for a row held as its table's field *names* and its *cells* in the
     same order (None for an empty cell, which is left out)."""
-    plan = _plan(model, names, memo if memo is not None else _PLANS_ONLY)
+    plan = _plan(model, names, memo)
     amounts = memo.amounts if memo is not None else None
     context = _COMMA if decimal_comma else _POINT
     fields: dict[str, Any] = {}
