@@ -118,17 +118,24 @@ class _ContentDigest:
     def __init__(self, header: Claim) -> None:
         self._digest = hashlib.sha256(_canonical(header.model_dump(
             mode="json", exclude={"locations", "origin", "expenses", "unreadable"})))
+        self._lines = 0
+        self._expected = 0
 
     def lines(self, claim: Claim) -> Iterator[ExpenseLine]:
         """The claim's lines as the package carries them, each digested on its way."""
         several_files = combined(claim)
+        self._expected = len(claim.expenses)
         for line in claim.expenses:
             normalized = normalize_line(line, several_files=several_files)
             self._digest.update(_line_record(normalized))
+            self._lines += 1
             yield normalized
 
     def package_id(self, findings: list[Finding], attachments: list[Member]) -> str:
         """The package id, once every line went through :meth:`lines`."""
+        if self._lines != self._expected:
+            raise InternalError("bug: the package id was asked for before every line was "
+                                "written; no package was written. Please report this.")
         self._digest.update(_canonical([[f.rule, f.key, f.line_id, f.acknowledged]
                                         for f in findings]))
         self._digest.update(_canonical([[m.path, m.sha256] for m in attachments]))
