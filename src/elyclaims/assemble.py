@@ -7,7 +7,6 @@ finding on that cell and is left empty in the model, so the rest of the row is s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -18,7 +17,6 @@ from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
     CellMemo,
-    CellProblem,
     CellRef,
     Claim,
     Claimant,
@@ -27,7 +25,6 @@ from elyclaims.model import (
     SourceRow,
     client_key,
     construct,
-    read_cells,
     read_values,
 )
 from elyclaims.reading import RawInput, RawRow
@@ -74,8 +71,7 @@ class _Sources:
         #: What the claim's cells gave, for the values it repeats.
         self.memo = CellMemo()
 
-    def __call__(self, row: RawRow, renames: Mapping[str, str],
-                 unreadable: AbstractSet[str]) -> SourceRow:
+    def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
         known = self._tables.get(id(row.columns))
         if known is None:
             cells = {renames.get(name, name): CellRef(column=column.letter, header=column.header)
@@ -128,78 +124,48 @@ class _RowLocations:
 
     def __init__(self, row: RawRow, renames: Mapping[str, str]) -> None:
         self._row = row
-        self._names = {new: old for old, new in renames.items()}
+        self._renames = renames
 
     def get(self, field: str, default: Location) -> Location:
-        name = self._names.get(field, field)
+        name = next((old for old, new in self._renames.items() if new == field), field)
         return self._row.location(name) if name in self._row.cells else default
 
 
-def _cell_value(row: RawRow, name: str) -> object:
-    """The raw value of *name*'s cell in *row* (None when empty)."""
-    return row.values[row.names.index(name)]
-
-
-def _report_problem(name: str, problem: CellProblem, locate: _RowLocations, value: object,
-                    line: str | None, findings: list[Finding]) -> None:
-    """A cell its reader could not read: WB-009 for a third decimal, else WB-004."""
-    location = locate.get(name, Location(field=name))
-    if problem.decimals:
-        findings.append(Finding.make("WB-009", location, value=value, line_id=line))
-    else:
-        findings.append(Finding.make("WB-004", location, variant=problem.kind, value=value,
-                                     line_id=line))
-
-
-def _read_row(model: type[ModelT], values: dict[str, Any], extra: dict[str, Any],
-              locate: _RowLocations, *, decimal_comma: bool, line: str | None,
-              findings: list[Finding], unreadable: set[str],
-              memo: CellMemo | None = None) -> ModelT:
-    """A row's model made the fast way: each cell through its field's own reader (the same
-    functions pydantic would call), then constructed without a second validation. A cell that
-    cannot be read is a finding and left empty, exactly as :func:`_validate` does."""
-    fields, problems = read_cells(model, values, decimal_comma=decimal_comma, memo=memo)
+def _read_fields(model: type[BaseModel], names: tuple[str, ...], cells: tuple[object, ...],
+                 locate: _RowLocations | Mapping[str, Location], *, decimal_comma: bool,
+                 line: str | None, findings: list[Finding], unreadable: set[str],
+                 memo: CellMemo | None = None) -> dict[str, Any]:
+    """A row's fields read the fast way: each cell through its field's own reader (the same
+    functions pydantic would call), for :func:`~elyclaims.model.construct` without a second
+    validation. A cell that cannot be read is a finding and left out (and named in
+    *unreadable*), exactly as :func:`_validate` does."""
+    fields, problems = read_values(model, names, cells, decimal_comma=decimal_comma, memo=memo)
     for name, problem in problems.items():
         unreadable.add(name)
-        _report_problem(name, problem, locate, values[name], line, findings)
-    for name, value in extra.items():  # the cells' own fields come first
-        fields.setdefault(name, value)
-    return construct(model, fields)
-
-
-def _line_model(row: RawRow, findings: list[Finding], sources: _Sources,
-                line: str) -> ExpenseLine:
-    """An expense line from its row, the way :func:`_row_model` makes it, straight from the
-    row's values (a line is most of a claim)."""
-    fields, problems = read_values(ExpenseLine, row.names, row.values,
-                                   decimal_comma=row.decimal_comma, memo=sources.memo)
-    unreadable: set[str] | frozenset[str] = row.unreadable
-    if problems:
-        unreadable = set(unreadable)
-        locate = _RowLocations(row, {})
-        for name, problem in problems.items():
-            unreadable.add(name)
-            _report_problem(name, problem, locate, _cell_value(row, name), line, findings)
-    fields.setdefault("line_id", line)
-    fields.setdefault("source", sources(row, {}, unreadable))
-    return construct(ExpenseLine, fields)
+        location = locate.get(name, Location(field=name))
+        value = cells[names.index(name)]
+        if problem.decimals:
+            findings.append(Finding.make("WB-009", location, value=value, line_id=line))
+        else:
+            findings.append(Finding.make("WB-004", location, variant=problem.kind, value=value,
+                                         line_id=line))
+    return fields
 
 
 def _row_model(
     model: type[ModelT], row: RawRow, findings: list[Finding], sources: _Sources, *,
     renames: Mapping[str, str], extra: Mapping[str, Any], line: str | None,
 ) -> ModelT:
+    """The model of one table row (a client, an expense line), its source naming its cells."""
+    names = tuple(renames.get(name, name) for name in row.names) if renames else row.names
     unreadable = set(row.unreadable)
-    values = ({renames.get(name, name): value for name, value in row.cells.items()} if renames
-              else row.cells)
-    locate = _RowLocations(row, renames)
-    source = sources(row, renames, unreadable)
-    instance = _read_row(model, values, {**extra, "source": source}, locate,
-                         decimal_comma=row.decimal_comma, line=line, findings=findings,
-                         unreadable=unreadable, memo=sources.memo)
-    if len(unreadable) > len(source.unreadable):
-        instance = instance.model_copy(update={"source": sources(row, renames, unreadable)})
-    return instance
+    fields = _read_fields(model, names, row.values, _RowLocations(row, renames),
+                          decimal_comma=row.decimal_comma, line=line, findings=findings,
+                          unreadable=unreadable, memo=sources.memo)
+    for name, value in extra.items():  # the cells' own fields come first
+        fields.setdefault(name, value)
+    fields.setdefault("source", sources(row, renames, unreadable))
+    return construct(model, fields)
 
 
 def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]:
@@ -221,7 +187,9 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     rows = raw.expenses
     combined = raw.combined
     for index, row in enumerate(rows):
-        expenses.append(_line_model(row, findings, sources, line_id(row, combined=combined)))
+        identifier = line_id(row, combined=combined)
+        expenses.append(_row_model(ExpenseLine, row, findings, sources, renames={},
+                                   extra={"line_id": identifier}, line=identifier))
         rows[index] = None  # type: ignore[call-overload]  # each raw row gone once modelled
     rows.clear()
     expenses = _spelled_as_in_clients(expenses, clients)
