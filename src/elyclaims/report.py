@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from elyclaims.findings import Finding, Severity, column_index
 from elyclaims.model import Category, Claim, ExpenseLine
@@ -40,6 +41,9 @@ class Summary:
     by_category: dict[str, CategoryTotal] = field(default_factory=dict)
 
 
+_ZERO = Decimal("0.00")
+
+
 def _gross(line: ExpenseLine) -> Decimal:
     if line.gross_amount is not None:
         return line.gross_amount
@@ -53,7 +57,8 @@ class Totals:
         self.lines = 0
         self.not_totalled = 0
         self.net = self.vat = self.gross = Decimal("0.00")
-        self.by_category: dict[str, CategoryTotal] = {}
+        # Per category: lines, net, VAT and gross, added up in place (a line at a time).
+        self._categories: dict[str, list[Any]] = {}
 
     def add(self, line: ExpenseLine) -> None:
         """Count *line* in the overall and category totals (unknown categories as themselves);
@@ -62,16 +67,24 @@ class Totals:
         if not line.totalled:
             self.not_totalled += 1
             return
-        net = line.net_amount or Decimal("0.00")
-        vat = line.vat_amount or Decimal("0.00")
+        net = line.net_amount or _ZERO
+        vat = line.vat_amount or _ZERO
         gross = _gross(line)
         self.net, self.vat, self.gross = self.net + net, self.vat + vat, self.gross + gross
         key = line.category or "UNKNOWN"
-        total = self.by_category.get(key, CategoryTotal())
-        self.by_category[key] = CategoryTotal(
-            lines=total.lines + 1, net=total.net + net, vat=total.vat + vat,
-            gross=total.gross + gross,
-        )
+        total = self._categories.get(key)
+        if total is None:
+            total = self._categories[key] = [0, _ZERO, _ZERO, _ZERO]
+        total[0] += 1
+        total[1] += net
+        total[2] += vat
+        total[3] += gross
+
+    @property
+    def by_category(self) -> dict[str, CategoryTotal]:
+        """The totals so far by category, in the order the categories came."""
+        return {key: CategoryTotal(lines=lines, net=net, vat=vat, gross=gross)
+                for key, (lines, net, vat, gross) in self._categories.items()}
 
     def summary(self, clients: int = 0) -> Summary:
         """The totals so far, categories in catalogue order."""
