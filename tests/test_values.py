@@ -148,6 +148,17 @@ def test_format_money_is_the_amount_rounded_to_cents(amount: Decimal) -> None:
         assert format_money(amount) == expected
 
 
+@given(st.one_of(st.integers(), st.integers(min_value=-10**13, max_value=10**13),
+                 st.sampled_from([0, 1, -1, 10**12 - 1, 10**12, -(10**12 - 1), -(10**12)])))
+def test_every_whole_number_reads_as_documented(value: int) -> None:
+    """Whole numbers of any size: the euros with two zero decimals, refused from a trillion."""
+    if abs(value) >= MAX_AMOUNT:
+        with pytest.raises(CellValueError):
+            parse_money(value)
+        return
+    assert str(parse_money(value)) == f"{value}.00"
+
+
 def _money_as_documented(value: float) -> Decimal | None:
     """parse_money's rule for a float, written out: its shortest decimal form rounded half up
     to cents, refused when further from whole cents than a float's noise (a millionth of a

@@ -49,6 +49,7 @@ _FLOAT_NOISE = Decimal("0.000001")
 _FLOAT_RELATIVE_NOISE = Decimal("1e-15")
 # parse_money's fast path for floats: below MAX_AMOUNT, within a hundred-thousandth of a cent.
 _FAST_LIMIT = float(10**12)
+_WHOLE_LIMIT = 10**12
 _FAST_NOISE = 1e-5
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
@@ -196,6 +197,8 @@ def parse_money(value: object, *, decimal_comma: bool = True) -> Decimal | None:
         TooManyDecimals: when a real third decimal is present.
         CellValueError: when the value is not an amount.
     """
+    if type(value) is int and -_WHOLE_LIMIT < value < _WHOLE_LIMIT:
+        return Decimal(value * 100).scaleb(-2)  # whole euros: the cents are exact
     if type(value) is float and value and -_FAST_LIMIT < value < _FAST_LIMIT:
         # Nearly every amount cell: a float within a ten-millionth of a euro of whole cents,
         # read without the decimal arithmetic below (and to the same Decimal: such a value is
