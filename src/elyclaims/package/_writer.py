@@ -251,10 +251,15 @@ def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> str:
              f'{_leaf("ClientReference", line.client_reference)}{_leaf("Category", line.category)}'
              f'{_day("ServiceDate", line.service_date)}']
     if line.provider or line.provider_business_id:
-        parts.append(f'<Provider>{_optional("Name", line.provider)}'
-                     f'{_optional("BusinessId", line.provider_business_id)}</Provider>')
+        name = _leaf("Name", line.provider) if line.provider else ""
+        business_id = (_leaf("BusinessId", line.provider_business_id)
+                       if line.provider_business_id else "")
+        parts.append(f"<Provider>{name}{business_id}</Provider>")
     if line.invoice_number or line.invoice_date:
-        parts.append(_tag("Invoice", number=line.invoice_number, date=line.invoice_date))
+        number = ("" if line.invoice_number is None
+                  else f' number="{_attribute(line.invoice_number)}"')
+        day = "" if line.invoice_date is None else f' date="{line.invoice_date.isoformat()}"'
+        parts.append(f"<Invoice{number}{day}/>")
     parts.append(_leaf("Description", line.description))
     if line.justification:
         parts.append(_leaf("Justification", line.justification))
