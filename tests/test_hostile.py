@@ -59,15 +59,19 @@ def fuzz_workers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, subprocess.Popen[str]]]:
     """All fuzz workers, started at once (seeded: the same cases every run); any a test did
-    not wait for (a run of some targets only) is stopped at the end."""
+    not wait for (a run of some targets only) is stopped at the end. They start before the
+    per-test isolation does, so they get a data folder of their own here: never the user's
+    ledger (whose lines every validate would read)."""
     out = tmp_path_factory.mktemp("fuzz")
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("ELYCLAIMS_")}
+    environment.update({"LANG": "C", "XDG_DATA_HOME": str(out / "xdg-data")})
     workers = {}
     for target, count in FUZZ_TARGETS.items():
         workers[target] = subprocess.Popen(
             [sys.executable, str(FUZZ / "worker.py"), target, "2026", str(count),
              str(out / target)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "LANG": "C"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
         )
     yield workers
     for worker in workers.values():
