@@ -7,7 +7,7 @@ emails and phone numbers are not echoed at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import Protocol
 
 from elyclaims.findings import Finding, Location
@@ -40,10 +40,12 @@ class _Where(Protocol):
     def location(self, field: str) -> Location: ...
 
 
-def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, _Where, str, str | None]]:
+def _texts(claim: Claim, context: RuleContext,
+           known_clean: Container[str] = ()) -> Iterator[tuple[str, _Where, str, str | None]]:
     """Every text of the claim and of its input that may reach a report or a package, with
     where it is (its location is made only for a finding) and its line id: the claim's fields,
-    sheet names and headers, the config's acknowledgement reasons."""
+    sheet names and headers, the config's acknowledgement reasons. A line's text that is in
+    *known_clean* (as it stands when the text comes) is passed over: lines repeat their texts."""
     for field in _CLAIM_TEXT:
         value = getattr(claim.claimant, field)
         if value:
@@ -61,11 +63,12 @@ def _texts(claim: Claim, context: RuleContext) -> Iterator[tuple[str, _Where, st
                 yield value, client.source, field, None
     for line in claim.expenses:
         source, line_id = line.source, line.line_id
-        if line.client_reference:
-            yield line.client_reference, source, "client_reference", line_id
+        reference = line.client_reference
+        if reference and reference not in known_clean:
+            yield reference, source, "client_reference", line_id
         for field in _LINE_TEXT:
             value = getattr(line, field)
-            if value:
+            if value and value not in known_clean:
                 yield value, source, field, line_id
     for text, location in context.labels:
         yield text, _At(location), "", None
@@ -83,7 +86,7 @@ def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
     clean: set[str] = set()  # texts found clean: a provider's name is checked once, not per line
-    for text, where, field, line_id in _texts(claim, context):
+    for text, where, field, line_id in _texts(claim, context, clean):
         if text in clean:
             continue
         codes = find_identity_codes(text)
