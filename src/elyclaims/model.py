@@ -49,10 +49,12 @@ __all__ = [
     "duplicate_key",
     "read_cells",
     "read_values",
+    "remember",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ValueT = TypeVar("ValueT")
 
 
 @lru_cache(maxsize=1 << 14)  # rules ask it of every line's reference, and references repeat
@@ -457,6 +459,16 @@ class CellMemo:
         self.plans: dict[tuple[type[BaseModel], tuple[str, ...]], list[_Step]] = {}
 
 
+def remember(seen: dict[Any, ValueT], key: object, value: ValueT) -> ValueT:
+    """Keep *value* under *key* in *seen* and return it; a dictionary that reached
+    :attr:`CellMemo.SIZE` is emptied first (the recent values are the ones that repeat), so
+    that remembering never grows without bound."""
+    if len(seen) >= CellMemo.SIZE:
+        seen.clear()
+    seen[key] = value
+    return value
+
+
 #: One field of a row: its name, its reader, how to call the reader, the texts it remembers.
 _Step = tuple[str, Any, int, dict[object, Any]]
 _MISSING = object()
@@ -512,20 +524,15 @@ def read_values(model: type[BaseModel], names: tuple[str, ...], cells: tuple[obj
                 elif (result := seen.get(value, _MISSING)) is not _MISSING:
                     fields[name] = result
                 else:
-                    result = fields[name] = function(value)
-                    if len(seen) >= CellMemo.SIZE:
-                        seen.clear()
-                    seen[value] = result
+                    fields[name] = remember(seen, value, function(value))
             elif call == _MONEY:
                 if amounts is None or (kind is not float and kind is not int) or not value:
                     fields[name] = function(value, decimal_comma=decimal_comma)
                 elif (amount := amounts.get(value)) is not None:
                     fields[name] = amount
                 else:
-                    amount = fields[name] = function(value, decimal_comma=decimal_comma)
-                    if len(amounts) >= CellMemo.SIZE:
-                        amounts.clear()
-                    amounts[value] = amount
+                    fields[name] = remember(amounts, value,
+                                            function(value, decimal_comma=decimal_comma))
             else:
                 fields[name] = function(value, context)
         except values.CellValueError as error:

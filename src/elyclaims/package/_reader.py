@@ -21,6 +21,7 @@ from elyclaims.model import (
     SourceRow,
     construct,
     read_cells,
+    remember,
 )
 from elyclaims.package._schema import CLAIM_NS, claim_schema
 from elyclaims.report import CategoryTotal
@@ -213,11 +214,7 @@ class _Reading:
         if text is None:
             return None
         value = self.exact.get((kind, text), _UNREAD)
-        if value is _UNREAD:
-            if len(self.exact) >= CellMemo.SIZE:
-                self.exact.clear()
-            value = self.exact[kind, text] = read(text)
-        return value
+        return remember(self.exact, (kind, text), read(text)) if value is _UNREAD else value
 
 
 def _claimant(element: Any, reading: _Reading) -> None:

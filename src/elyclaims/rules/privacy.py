@@ -11,7 +11,7 @@ from collections.abc import Container, Iterator
 from typing import Protocol
 
 from elyclaims.findings import Finding, Location
-from elyclaims.model import Claim
+from elyclaims.model import Claim, remember
 from elyclaims.privacy import find_identity_codes, is_valid_identity_code, mask
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -78,22 +78,19 @@ def _texts(claim: Claim, context: RuleContext,
 
 
 _REFERENCES = frozenset({"reference", "client_reference"})
-_CLEAN_REMEMBERED = 1 << 14
 
 
 @rule("PR-001")
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
-    clean: set[str] = set()  # texts found clean: a provider's name is checked once, not per line
+    clean: dict[str, bool] = {}  # texts found clean: a provider's name is checked once, not per line
     for text, where, field, line_id in _texts(claim, context, clean):
         if text in clean:
             continue
         codes = find_identity_codes(text)
         if not codes:
-            if len(clean) >= _CLEAN_REMEMBERED:
-                clean.clear()
-            clean.add(text)
+            remember(clean, text, True)
             continue
         if field in _REFERENCES and is_valid_identity_code(text):
             continue
@@ -105,7 +102,7 @@ def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("PR-002")
 def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Descriptions and justifications should not hold email addresses or phone numbers."""
-    clean: set[str] = set()  # texts found clean: a repeated description is checked once
+    clean: dict[str, bool] = {}  # texts found clean: a repeated description is checked once
     for line in claim.expenses:
         for field in ("description", "justification"):
             text = getattr(line, field)
@@ -115,9 +112,7 @@ def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                                                       ("phone", _PHONE, "0"))
                      if sign in text and pattern.search(text)]
             if not kinds:
-                if len(clean) >= _CLEAN_REMEMBERED:
-                    clean.clear()
-                clean.add(text)
+                remember(clean, text, True)
             else:
                 yield Finding.make("PR-002", line.source.location(field), line_id=line.line_id,
                                    variant=kinds[0])
