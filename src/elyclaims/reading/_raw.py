@@ -37,7 +37,7 @@ class RawRow:
     """One row of a table: its non-empty cells' values by field name (:attr:`cells`).
 
     The values are held as a tuple in the order of ``names``, the table's field names (one
-    tuple shared by all its rows), with None for an empty cell: a tenth of a dictionary's
+    tuple shared by all its rows), with None for an empty cell: a third of a dictionary's
     size, for tables of a million rows. ``columns`` are the table's recognised columns (shared
     too): a cell's location is made from them only when something needs it (a finding), never
     for every cell. ``unreadable`` names fields whose cell already has a WB finding (for
