@@ -25,8 +25,10 @@ from workbooks import Sheet, clean_claim, expense_row, write_xlsx
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def _raw_workbook(path: Path, rows: str, *, shared: list[str], date1904: bool = False) -> Path:
-    """A one-sheet workbook written as raw SpreadsheetML: *rows* is the sheetData's XML."""
+def _raw_workbook(path: Path, rows: str, *, shared: list[str], date1904: bool = False,
+                  declared: int | None = None) -> Path:
+    """A one-sheet workbook written as raw SpreadsheetML: *rows* is the sheetData's XML;
+    *declared* the number of shared strings the table claims (by default, how many it has)."""
     styles = (f'<styleSheet xmlns="{_MAIN}"><numFmts count="1"><numFmt numFmtId="164" '
               'formatCode="d\\.m\\.yyyy\\ h:mm"/></numFmts><fonts count="1"><font/></fonts>'
               '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
@@ -35,7 +37,7 @@ def _raw_workbook(path: Path, rows: str, *, shared: list[str], date1904: bool = 
               '<xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="21" applyNumberFormat="1"/>'
               '<xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>')
     strings = "".join(shared)
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -66,7 +68,8 @@ def _raw_workbook(path: Path, rows: str, *, shared: list[str], date1904: bool = 
             '</Relationships>'))
         archive.writestr("xl/styles.xml", styles)
         archive.writestr("xl/sharedStrings.xml",
-                         f'<sst xmlns="{_MAIN}" count="{len(shared)}">{strings}</sst>')
+                         f'<sst xmlns="{_MAIN}" count="{declared or len(shared)}" '
+                         f'uniqueCount="{declared or len(shared)}">{strings}</sst>')
         archive.writestr("xl/worksheets/sheet1.xml",
                          f'<worksheet xmlns="{_MAIN}"><sheetData>{rows}</sheetData></worksheet>')
     return path
@@ -165,11 +168,11 @@ def test_findings_and_totals_agree_across_the_engines(tmp_path: Path) -> None:
         assert reports[0]["summary"]["lines"] > 0
 
 
-@pytest.mark.parametrize(("setting", "loaded"), [("openpyxl", "openpyxl"),
-                                                 ("calamine", "python_calamine")])
-def test_the_engine_setting_chooses_the_reader(setting: str, loaded: str) -> None:
-    """``engine`` (here as ELYCLAIMS_ENGINE) decides which library reads the cells: only that
-    one is imported by a whole read; an unknown engine is a configuration error, exit 2."""
+@pytest.mark.parametrize(("setting", "loaded"), [("openpyxl", ["openpyxl"]), ("calamine", [])])
+def test_the_engine_setting_chooses_the_reader(setting: str, loaded: list[str]) -> None:
+    """``engine`` (here as ELYCLAIMS_ENGINE) decides which library reads the cells: openpyxl
+    in this process, or python-calamine in a child process, so that neither is imported here;
+    an unknown engine is a configuration error, exit 2."""
     import os
     import subprocess
     import sys
@@ -182,7 +185,7 @@ def test_the_engine_setting_chooses_the_reader(setting: str, loaded: str) -> Non
     sample = SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx"
     done = subprocess.run([sys.executable, "-c", probe, str(sample)], capture_output=True,
                           text=True, env={**os.environ, "ELYCLAIMS_ENGINE": setting}, check=True)
-    assert done.stdout.strip() == repr([loaded])
+    assert done.stdout.strip() == repr(loaded)
     refused = run_elyclaims("validate", sample, env={"ELYCLAIMS_ENGINE": "xlrd"})
     assert refused.code == 2
     assert "engine" in refused.err
@@ -206,6 +209,81 @@ def test_a_workbook_that_would_make_calamine_allocate_without_bound_is_refused_f
     assert [(f["message_key"], f["rule"]) for f in findings] == [("WB-001/limit", "WB-001")]
     assert "columns" in findings[0]["message"]
     assert "Traceback" not in run.err
+
+
+_UNBOUNDED = {
+    # A reference in single quotes, as XML allows and no text search for r="…" finds.
+    "a reference in single quotes": ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1900000">'
+                                     "<c r='XFD1900000'><v>1</v></c></row>", None),
+    # A shared-string table that claims four trillion strings.
+    "a shared-string count": ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', 4 * 10**12),
+}
+
+
+@pytest.mark.parametrize("name", list(_UNBOUNDED))
+def test_what_makes_calamine_abort_is_a_finding_not_a_crash(tmp_path: Path, name: str) -> None:
+    """Small workbooks that each make python-calamine allocate hundreds of gigabytes and abort
+    its process (found by trying; the scan does not look for either). calamine reads in a child
+    process under an address-space ceiling, so this process says WB-001, exits 2, in a real
+    process, no traceback; the openpyxl engine reads each without trouble."""
+    from conftest import run_elyclaims
+
+    rows, declared = _UNBOUNDED[name]
+    path = _raw_workbook(tmp_path / "crafted.xlsx", rows, shared=["<si><t>x</t></si>"],
+                         declared=declared)
+    assert path.stat().st_size < 8000
+    run = run_elyclaims("validate", path, "--format", "json", timeout=120)
+    assert run.code == 2, run.err
+    assert [f["message_key"] for f in run.json()["findings"]] == ["WB-001/damaged"]
+    assert "Traceback" not in run.err
+    assert "memory allocation" not in run.err
+    fallback = run_elyclaims("validate", path, "--format", "json", timeout=120,
+                             env={"ELYCLAIMS_ENGINE": "openpyxl"})
+    assert "Traceback" not in fallback.err
+    assert "WB-001" not in {f["rule"] for f in fallback.json()["findings"]}
+
+
+@pytest.mark.parametrize("columns", [2_000, 1_000])
+def test_cells_without_references_count_against_the_limits(tmp_path: Path, columns: int) -> None:
+    """A first row of cells without references (each follows the one before it) and one cell
+    far below: the scan places them as calamine would, so the sheet is over the columns limit
+    (2,000 cells) or, at 1,000 columns, over the cells its rectangle may span. One WB-001
+    naming the limit, exit 2, no traceback (calamine would have aborted the process)."""
+    from conftest import run_elyclaims
+
+    rows = ('<row r="1">' + "<c><v>1</v></c>" * columns + "</row>"
+            '<row r="1900000"><c r="A1900000"><v>1</v></c></row>')
+    path = _raw_workbook(tmp_path / "crafted.xlsx", rows, shared=[])
+    for engine in ("calamine", "openpyxl"):
+        run = run_elyclaims("validate", path, "--format", "json", timeout=120,
+                            env={"ELYCLAIMS_ENGINE": engine})
+        assert run.code == 2, run.err
+        (finding,) = run.json()["findings"]
+        assert finding["message_key"] == "WB-001/limit"
+        assert ("columns" if columns > 1024 else "cells") in finding["message"]
+        assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_cells_without_references_are_read_where_they_fall(tmp_path: Path, engine: str) -> None:
+    """A cell's reference is optional in SpreadsheetML (some exports leave every one out): a
+    cell without one follows the cell before it. Such a sheet gives the same rows as the same
+    sheet with references, also where only some cells have one, and a row left without any
+    reference still counts its last cell's column."""
+    import re
+
+    referenced = _raw_workbook(tmp_path / "with.xlsx", _CELLS, shared=_SHARED)
+    # Rows 1 to 5 fill their columns from A, so their cells fall where the references said
+    # (an error cell and an uncalculated formula among them); rows 6 and 8 keep theirs.
+    rows = _CELLS.strip().split("\n")
+    mixed = "".join([re.sub(r' r="[A-Z]+\d+"', "", row) for row in rows[:5]] + rows[5:])
+    assert mixed.count(' r="') == 7 + 3  # the rows' numbers, and the cells of rows 6 and 8
+    without = _raw_workbook(tmp_path / "without.xlsx", mixed, shared=_SHARED)
+    assert _rows(without, engine) == _rows(referenced, engine)
+    wide = _raw_workbook(tmp_path / "wide.xlsx",
+                         '<row r="1">' + "<c><v>1</v></c>" * 12 + "</row>", shared=[])
+    (sheet,) = _rows(wide, engine)
+    assert sheet["rows"] == [(1, [1] * 12)]
 
 
 # ------------------------------------------------------------ the fast line reader

@@ -10,9 +10,9 @@ from elyclaims.errors import UsageError
 from elyclaims.files import file_sha256
 from elyclaims.findings import Finding, Location
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
+from elyclaims.reading._calamine import read_legacy
 from elyclaims.reading._csv import read_csv
 from elyclaims.reading._errors import Unreadable, engine_boundary
-from elyclaims.reading._legacy import read_legacy
 from elyclaims.reading._raw import RawInput, RawSheet, SourceFile
 from elyclaims.reading._sniff import sniff
 from elyclaims.reading._tables import detect_role, peek, read_claim_entries, read_table
@@ -69,7 +69,7 @@ def read_input(
                 if kind == "xlsx":
                     sheets = read_xlsx(path, closer, limits, engine=engine)
                 elif kind in {"xls", "ods"}:
-                    sheets = read_legacy(path, limits)
+                    sheets = read_legacy(path, kind, limits)
                 else:
                     sheets = read_csv(path, limits)
                 _read_sheets(sheets, named, result, limits, single_file_csv=kind == "csv")

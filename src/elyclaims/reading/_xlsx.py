@@ -21,6 +21,7 @@ from typing import Any
 from elyclaims.archives import declares_entities, read_blocks
 from elyclaims.findings import column_index
 from elyclaims.limits import LimitExceeded, ReadLimits
+from elyclaims.reading._calamine import CalamineChild
 from elyclaims.reading._errors import Unreadable, engine_boundary, reason
 from elyclaims.reading._raw import RawSheet
 from elyclaims.vocabulary import TEMPLATE_STAMP
@@ -36,23 +37,32 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
               engine: str | None = None) -> list[RawSheet]:
     """Open *path* and return its sheets, in workbook order, with lazily read rows.
 
-    Every sheet is scanned first, so that a sheet over *limits* is refused before an engine
-    reads it. The cell values come from python-calamine (``engine="calamine"``, the default
-    where it is installed) or from openpyxl in read-only mode (``"openpyxl"``, the fallback);
-    both give the same rows. The workbook stays open until *closer* closes it.
+    Every sheet is scanned first, so that a sheet over *limits* is refused before its rows are
+    used. The cell values come from python-calamine in a child process (``engine="calamine"``,
+    the default where it is installed; it loads the workbook while this process scans) or from
+    openpyxl in read-only mode (``"openpyxl"``, the fallback); both give the same rows. The
+    workbook stays open until *closer* closes it.
 
     Raises:
         Unreadable: when the workbook is damaged, hostile, or over a limit.
     """
+    engine = engine or default_engine()
+    child = None
+    if engine == "calamine":
+        child = CalamineChild(path, "xlsx", limits)
+        closer.callback(child.close)
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
         sheet_paths, stamp = _workbook_parts(archive, limits)
         scans = {title: SheetScan.of(archive, member, limits)
                  for title, member in sheet_paths.items()}
-    engine = engine or default_engine()
-    if engine == "calamine" and scans:
-        sheets = _calamine_sheets(path, closer, scans)
+    if child is not None and scans and _calamine_can_read(child, scans):
+        sheets = [_raw_sheet(path, name, scans[name], _calamine_rows(child, index, scans[name]),
+                             hidden)
+                  for index, (name, hidden) in enumerate(child.sheets)]
     else:
+        if child is not None:
+            child.close()
         sheets = _openpyxl_sheets(path, closer, scans)
     return [replace(sheet, template=stamp) for sheet in sheets]
 
@@ -95,60 +105,26 @@ def _raw_sheet(path: Path, title: str, scan: SheetScan,
                     size=scan.max_row)
 
 
-def _calamine_sheets(path: Path, closer: ExitStack, scans: dict[str, SheetScan]) -> list[RawSheet]:
-    """The sheets through python-calamine. Only sheets that passed the scan reach it: a
-    crafted workbook can make calamine allocate without bound and abort the process, and a
-    Rust panic arrives as a ``BaseException``."""
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        metadata = [item for item in workbook.sheets_metadata
-                    if item.typ == SheetTypeEnum.WorkSheet]
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as error:  # calamine's errors, and pyo3's PanicException
-        raise Unreadable("damaged", {"reason": reason(error)}) from error
-    closer.callback(workbook.close)
-    if any(item.name not in scans or (scans[item.name].dimension or 0) > _DIMENSION_CELLS
-           for item in metadata):
-        # A sheet we could not scan, or whose dimension claims a grid calamine would reserve
-        # beyond reason: the fallback reads it, as it always could.
-        return _openpyxl_sheets(path, closer, scans)
-    return [_raw_sheet(path, item.name, scans[item.name],
-                       _calamine_rows(workbook, item.name, scans[item.name]),
-                       item.visible != SheetVisibleEnum.Visible)
-            for item in metadata]
+def _calamine_can_read(child: CalamineChild, scans: dict[str, SheetScan]) -> bool:
+    """Whether calamine's sheets are the scanned ones, none with a dimension claiming a grid
+    calamine would reserve beyond reason (a stale dimension that openpyxl ignores)."""
+    return all(name in scans and (scans[name].dimension or 0) <= _DIMENSION_CELLS
+               for name, _ in child.sheets)
 
 
-def _calamine_rows(workbook: Any, title: str,
+def _calamine_rows(child: CalamineChild, index: int,
                    scan: SheetScan) -> Iterator[tuple[int, Sequence[object]]]:
-    """A sheet's rows as openpyxl gives them: numbered from the sheet's first row, padded
-    from column A, empty cells as None, whole numbers as int, error cells with their error
-    value (calamine reads those as empty)."""
+    """A sheet's rows from the child, as openpyxl gives them, up to the last row with content,
+    error cells with their error value (calamine reads those as empty)."""
     if not scan.max_row or not scan.max_column:
         return
-    try:
-        sheet = workbook.get_sheet_by_name(title)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as error:
-        raise Unreadable("damaged", {"reason": reason(error)}) from error
-    start = sheet.start
-    if start is None:
-        return
-    top, left = start
-    padding = [None] * left
     last = scan.max_row
     errors: dict[int, list[tuple[int, str]]] = {}
     for (error_row, column), text in scan.errors.items():
         errors.setdefault(error_row, []).append((column, text))
-    for number, values in enumerate(sheet.iter_rows(), start=top + 1):
+    for number, row in child.rows(index):
         if number > last:
             return
-        row = [*padding, *[None if value == "" else
-                           int(value) if type(value) is float and value.is_integer()
-                           and abs(value) < 1e15 else value for value in values]]
         for column, text in errors.get(number, ()):
             row.extend([None] * (column - len(row)))
             row[column - 1] = text
@@ -232,8 +208,8 @@ def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> tuple[dict[
 class _Markers:
     """The byte patterns of a sheet's elements, for its namespace prefix (usually none)."""
 
-    __slots__ = ("cell", "cell_end", "formula", "hidden_row", "merge", "numbered", "row",
-                 "row_start", "value", "values")
+    __slots__ = ("cell", "cell_end", "cell_start", "cell_tag", "formula", "hidden_row", "merge",
+                 "numbered", "row", "row_start", "value", "values")
 
     def __init__(self, prefix: bytes) -> None:
         p = re.escape(prefix)
@@ -242,6 +218,9 @@ class _Markers:
         self.numbered = re.compile(rb"<" + p + rb"row\b[^>]*?\sr=\"(\d+)\"")
         self.hidden_row = re.compile(rb"<" + p + rb"row\b[^>]*\shidden=\"(?:1|true)\"[^>]*>")
         self.cell = b"<" + prefix + b"c "
+        #: Any element whose name begins with c (in sheetData, only cells do).
+        self.cell_start = b"<" + prefix + b"c"
+        self.cell_tag = re.compile(rb"<" + p + rb"c(?=[\s/>])[^>]*>")
         self.cell_end = re.compile(rb"</" + p + rb"c>")
         self.formula = re.compile(rb"<" + p + rb"f[\s/>]")
         self.value = re.compile(rb"<" + p + rb"v>\s*[^<\s]")
@@ -296,7 +275,8 @@ class SheetScan:
 
     @property
     def spans(self) -> int:
-        """The cells of the rectangle from the first to the last cell reference."""
+        """The cells of the rectangle from the first to the last cell, by their references (a
+        cell without one counts where it falls)."""
         if self._span is None:
             return 0
         top, bottom, left, right = self._span
@@ -352,13 +332,13 @@ class SheetScan:
         last = (int(found.group(4)), _column(found.group(3))) if found.group(3) else first
         self.dimension = (abs(last[0] - first[0]) + 1) * (abs(last[1] - first[1]) + 1)
 
-    def _references(self, data: bytes, limits: ReadLimits) -> int | None:
+    def _references(self, data: bytes, limits: ReadLimits) -> tuple[int | None, int]:
         """Widen the span by every cell reference in *data*, whatever the cell holds: what a
-        grid reader would allocate for. A reference to row 0 or beyond Excel's last column is
-        no workbook's."""
+        grid reader would allocate for; the right-most column and the number of references. A
+        reference to row 0 or beyond Excel's last column is no workbook's."""
         found = _ANY_REF.findall(data)
         if not found:
-            return None
+            return None, 0
         letters, numbers = zip(*found, strict=True)
         rows = list(map(int, numbers))
         columns = [_column(text) for text in set(letters)]
@@ -367,21 +347,33 @@ class SheetScan:
             raise Unreadable("damaged", {"reason": "a cell reference outside any sheet"})
         if bottom > limits.rows:
             raise LimitExceeded("rows", bottom, limits.rows)
+        self._widen(top, bottom, left, right)
+        return right, len(found)
+
+    def _widen(self, top: int, bottom: int, left: int, right: int) -> None:
         if self._span is None:
             self._span = [top, bottom, left, right]
         else:
             span = self._span
             span[:] = [min(span[0], top), max(span[1], bottom), min(span[2], left),
                        max(span[3], right)]
-        return right
+
+    def _all_referenced(self, data: bytes, references: int) -> bool:
+        """Whether every cell in *data* has its reference (what spreadsheet programs write; a
+        cell without one follows the cell before it)."""
+        markers = self._markers
+        assert markers is not None
+        starts = data.count(markers.cell_start)
+        return starts == references or len(markers.cell_tag.findall(data)) == references
 
     def _scan(self, data: bytes, limits: ReadLimits) -> None:
         markers = self._markers
         assert markers is not None
-        right = self._references(data, limits)
+        right, references = self._references(data, limits)
         count = len(markers.row.findall(data))
         numbers = markers.numbered.findall(data)
-        if count and len(numbers) == count and (right is None or right <= limits.columns):
+        if (count and len(numbers) == count and (right is None or right <= limits.columns)
+                and self._all_referenced(data, references)):
             self._rows_at_once(data, count, numbers, right)
         else:
             self._rows_one_by_one(data, limits)
@@ -423,8 +415,9 @@ class SheetScan:
             self.max_column = right
 
     def _rows_one_by_one(self, data: bytes, limits: ReadLimits) -> None:
-        """The rows of a block one at a time: rows without numbers, or a cell reference past
-        the columns limit (which only a cell with content makes an error)."""
+        """The rows of a block one at a time: rows without numbers, cells without references,
+        or a cell reference past the columns limit (which only a cell with content makes an
+        error)."""
         markers = self._markers
         assert markers is not None
         rows = list(markers.row.finditer(data))
@@ -446,24 +439,37 @@ class SheetScan:
         if content < 0:
             return
         self.max_row = self._row
-        cell = data.rfind(markers.cell, start, content)
-        reference = _CELL_REF.search(data, cell, data.find(b">", cell)) if cell >= 0 else None
-        if reference is None:
-            return
-        column = column_index(reference.group(1).decode())
+        column, counted = self._column_at(data, start, content)
+        # Cells placed by counting begin at column A.
+        self._widen(self._row, self._row, 1 if counted else column, column)
         if column > limits.columns:
             raise LimitExceeded("columns", column, limits.columns)
         if self.max_column is None or column > self.max_column:
             self.max_column = column
 
+    def _column_at(self, data: bytes, start: int, content: int) -> tuple[int, bool]:
+        """The column of the cell that holds ``data[content]``, in the row from *start*: its
+        reference, or where it falls after the cells before it (as every reader places a cell
+        without a reference); and whether it was counted so."""
+        markers = self._markers
+        assert markers is not None
+        cell = data.rfind(markers.cell, start, content)
+        reference = _CELL_REF.search(data, cell, data.find(b">", cell)) if cell >= 0 else None
+        if reference is not None and data.find(markers.cell_start, cell + 1, content) < 0:
+            return column_index(reference.group(1).decode()), False  # the cell holding it
+        column = 0
+        for tag in markers.cell_tag.finditer(data, start, content):
+            found = _ANY_REF.search(tag.group(0))
+            column = _column(found.group(1)) if found else column + 1
+        return column, True
+
     def _errors(self, data: bytes) -> None:
         """Cells of type ``e``: Excel's error values, as the cell shows them."""
         for match in _ERROR_CELL.finditer(data):
-            reference = _CELL_REF.search(match.group(1))
             value = _VALUE.search(match.group(2))
-            if reference is not None and value is not None:
-                self.errors[(int(reference.group(2)), column_index(reference.group(1).decode()))] = (
-                    value.group(1).decode("utf-8", "replace"))
+            place = self._cell_at(data, match.start(2)) if value is not None else None
+            if value is not None and place is not None:
+                self.errors[place[2:]] = value.group(1).decode("utf-8", "replace")
 
     def _formulas(self, data: bytes) -> None:
         """Formula cells whose cached value is missing or empty."""
@@ -473,14 +479,28 @@ class SheetScan:
         while (found := markers.formula.search(data, position)) is not None:
             close = markers.cell_end.search(data, found.end())
             position = close.end() if close else len(data)
-            cell = data.rfind(markers.cell, 0, found.start())
-            if cell < 0:
-                continue
-            tag_end = data.find(b">", cell)
-            if _INLINE.search(data, cell, tag_end):
+            place = self._cell_at(data, found.start())
+            if place is None or _INLINE.search(data, place[0], place[1]):
                 continue
             if markers.value.search(data, found.start(), position) is None:
-                reference = _CELL_REF.search(data, cell, tag_end)
-                if reference is not None:
-                    self.uncalculated.add((int(reference.group(2)),
-                                           column_index(reference.group(1).decode())))
+                self.uncalculated.add(place[2:])
+
+    def _cell_at(self, data: bytes, inside: int) -> tuple[int, int, int, int] | None:
+        """The cell whose content is at ``data[inside]``: where its start tag begins and ends,
+        its row and its column, from its reference, or from its row's number and the cells
+        before it (None for a cell in a row without a number)."""
+        markers = self._markers
+        assert markers is not None
+        cell = data.rfind(markers.cell_start, 0, inside)  # inside a cell, no other tag is <c…
+        if cell < 0:
+            return None
+        tag_end = data.find(b">", cell)
+        reference = _CELL_REF.search(data, cell, tag_end)
+        if reference is not None:
+            return cell, tag_end, int(reference.group(2)), column_index(
+                reference.group(1).decode())
+        row = data.rfind(markers.row_start, 0, cell)
+        number = _ROW_NUMBER.search(data, row, data.find(b">", row)) if row >= 0 else None
+        if number is None:
+            return None
+        return cell, tag_end, int(number.group(1)), self._column_at(data, row, inside)[0]

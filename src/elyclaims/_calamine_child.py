@@ -1,0 +1,173 @@
+"""The child process in which python-calamine reads a workbook (see ``elyclaims.reading._calamine``).
+
+    python -m elyclaims._calamine_child PATH FORMAT ROWS COLUMNS CELLS ADDRESS_SPACE
+
+Writes frames to standard output, each a 4-byte little-endian length and a pickle of a tuple:
+``("book", [(name, hidden), …])`` first (the worksheets, in workbook order), then for each sheet
+``("sheet", index, merged)`` and its rows in runs of ``("rows", first_row_number, [[values…]…])``,
+and ``("end",)`` last; exits 0. The values are as openpyxl gives them: padded from column A,
+empty cells as None, whole numbers as int, dates and times as ``datetime`` objects. A sheet over
+a limit, or a file calamine refuses, exits 3 with a JSON line on standard error saying why; an
+abort (a crafted file, the address-space ceiling) ends the process, which the parent reports as
+a damaged file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import pickle
+import struct
+import sys
+from datetime import date, datetime, time, timedelta
+from typing import Any, NoReturn
+
+#: Rows per frame: a frame is decoded at once, so a few hundred kilobytes.
+RUN = 2048
+_PLAIN = frozenset({str, int, bool, date, datetime, time, timedelta})
+
+
+def _ceiling(address_space: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: the process boundary alone protects the parent
+        return
+    # A platform that cannot set it (macOS): the process boundary still protects the parent.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merged(path: str) -> dict[str, list[list[int]]]:
+    """The merged ranges of an .ods workbook's sheets (calamine does not give them): each cell
+    that spans rows or columns, its position counted through repeated rows and cells."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.NameToInfo:
+            return {}
+        with archive.open("content.xml") as content:
+            head = content.read()
+    if b"-spanned" not in head:
+        return {}
+    merged: dict[str, list[list[int]]] = {}
+    table = f"{{{_TABLE}}}"
+    sheet, row, column = "", 0, 0
+    for event, element in etree.iterparse(
+            io.BytesIO(head), events=("start", "end"), resolve_entities=False,
+            no_network=True, load_dtd=False, huge_tree=False):
+        tag = element.tag
+        if event == "start":
+            if tag == f"{table}table":
+                sheet, row = element.get(f"{table}name", ""), 0
+            elif tag == f"{table}table-row":
+                column = 0
+            elif tag in (f"{table}table-cell", f"{table}covered-table-cell"):
+                rows = int(element.get(f"{table}number-rows-spanned", "1"))
+                columns = int(element.get(f"{table}number-columns-spanned", "1"))
+                if rows > 1 or columns > 1:
+                    merged.setdefault(sheet, []).append(
+                        [row + 1, column + 1, row + rows, column + columns])
+            continue
+        if tag == f"{table}table-row":
+            row += int(element.get(f"{table}number-rows-repeated", "1"))
+        elif tag in (f"{table}table-cell", f"{table}covered-table-cell"):
+            column += int(element.get(f"{table}number-columns-repeated", "1"))
+        element.clear()
+    return merged
+
+
+def _stop(**said: object) -> NoReturn:
+    print(json.dumps(said), file=sys.stderr)
+    sys.exit(3)
+
+
+def _damaged(error: Exception) -> NoReturn:
+    _stop(error="damaged", reason=f"{type(error).__name__}: {error}"[:200])
+
+
+class _Frames:
+    """Frames to standard output: a 4-byte length, then the pickled item."""
+
+    def __init__(self) -> None:
+        self._out = sys.stdout.buffer
+
+    def send(self, *item: object) -> None:
+        body = pickle.dumps(item, protocol=5)
+        self._out.write(struct.pack("<I", len(body)))
+        self._out.write(body)
+
+
+def _values(values: list[Any], padding: list[None], seen: dict[str, str]) -> list[object]:
+    """A row's values as openpyxl gives them; a text repeated within a frame is sent once."""
+    return [*padding, *[
+        (None if value == "" else seen.setdefault(value, value)) if kind is str
+        else (int(value) if value.is_integer() and abs(value) < 1e15 else value)
+        if kind is float else value if kind in _PLAIN or value is None else str(value)
+        for value in values for kind in (type(value),)]]
+
+
+def _send_rows(frames: _Frames, sheet: Any, top: int, left: int) -> None:
+    padding = [None] * left
+    run: list[list[object]] = []
+    seen: dict[str, str] = {}
+    first = top + 1
+    for number, values in enumerate(sheet.iter_rows(), start=top + 1):
+        run.append(_values(values, padding, seen))
+        if len(run) == RUN:
+            frames.send("rows", first, run)
+            run, seen, first = [], {}, number + 1
+    if run:
+        frames.send("rows", first, run)
+
+
+def main(argv: list[str]) -> None:
+    path, kind = argv[0], argv[1]
+    rows_limit, columns_limit, cells_limit, address_space = map(int, argv[2:6])
+    _ceiling(address_space)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        metadata = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except Exception as error:  # calamine's errors on a file it cannot read
+        _damaged(error)
+    frames = _Frames()
+    frames.send("book", [(item.name, item.visible != SheetVisibleEnum.Visible)
+                         for item in metadata])
+    ods_merged: dict[str, list[list[int]]] | None = None
+    for index, item in enumerate(metadata):
+        try:
+            sheet = workbook.get_sheet_by_name(item.name)
+        except Exception as error:
+            _damaged(error)
+        height, width = sheet.height, sheet.width
+        top, left = sheet.start or (0, 0)
+        for name, actual, maximum in (("rows", top + height, rows_limit),
+                                      ("columns", left + width, columns_limit),
+                                      ("cells", height * width, cells_limit)):
+            if actual > maximum:
+                _stop(error="limit", name=name, actual=actual, maximum=maximum)
+        merged = [[a + 1, b + 1, c + 1, d + 1] for (a, b), (c, d) in
+                  (sheet.merged_cell_ranges or [])]
+        if not merged and kind == "ods":
+            try:
+                if ods_merged is None:
+                    ods_merged = _ods_merged(path)
+            except Exception as error:  # a content.xml lxml cannot parse
+                _damaged(error)
+            merged = ods_merged.get(item.name, [])
+        frames.send("sheet", index, merged)
+        if height and width:
+            _send_rows(frames, sheet, top, left)
+    frames.send("end")
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
