@@ -20,7 +20,7 @@ from elyclaims.config import Config
 from elyclaims.limits import DEFAULT_LIMITS
 from elyclaims.reading import read_xlsx
 from elyclaims.render import report_to_dict
-from workbooks import Sheet, clean_claim, expense_row, write_xlsx
+from workbooks import EXPENSE_HEADERS_FI, EXPENSES_FI, Sheet, clean_claim, expense_row, write_xlsx
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -284,6 +284,30 @@ def test_cells_without_references_are_read_where_they_fall(tmp_path: Path, engin
                          '<row r="1">' + "<c><v>1</v></c>" * 12 + "</row>", shared=[])
     (sheet,) = _rows(wide, engine)
     assert sheet["rows"] == [(1, [1] * 12)]
+
+
+def test_a_sheet_passed_over_and_tables_longer_than_a_frame_read_the_same(tmp_path: Path) -> None:
+    """The child sends rows in frames of 2,048, sheet after sheet. A first sheet of notes
+    (5,000 rows, not a table: its rows are passed over), an expenses table of 4,100 lines with
+    a totals row in the second frame, and a hidden row and an error text in the third:
+    the calamine and openpyxl engines give the same report, every line numbered as in the sheet."""
+    sheets = {"Muistiinpanot": Sheet([[f"muistiinpano {n}", n] for n in range(5000)]),
+              **clean_claim()}
+    expenses = sheets["Kulut"].rows
+    expenses.extend(expense_row(Laskun_numero=f"F-{n}", Veroton_summa=10 + n / 100,
+                                Verollinen_summa=10 + n / 100) for n in range(4100))
+    expenses.insert(2500, ["Yhteensä"] + [None] * (len(EXPENSE_HEADERS_FI) - 1))
+    assert len(expenses) > 4100
+    expenses[4098][EXPENSE_HEADERS_FI.index("Veroton summa")] = "#DIV/0!"
+    sheets["Kulut"].hidden_rows = {4100}
+    path = write_xlsx(tmp_path / "long.xlsx", sheets)
+    reports = [report_to_dict(read_claim(path, config=Config(engine=engine),
+                                         today=date(2026, 11, 29))[1], lang="en")
+               for engine in ("calamine", "openpyxl")]
+    assert reports[0] == reports[1]
+    assert reports[0]["summary"]["lines"] == 4100 + len(EXPENSES_FI)
+    located = {(f["rule"], f["row"]) for f in reports[0]["findings"]}
+    assert {("WB-008", 4100), ("WB-004", 4099)} <= located
 
 
 # ------------------------------------------------------------ the fast line reader
