@@ -631,14 +631,31 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
         tmp_path: Path, change: tuple[str, str]) -> None:
     """Only expense lines come back to Python during the check, yet libxml2 still validates
     every element: a broken line deep in the file, a missing element, an unknown one and
-    broken markup are each refused, at their line."""
-    from elyclaims.package import CLAIM_NS, InvalidXml, claim_schema, validate_xml
+    broken markup are each refused, at their line; in this process, and in the child process
+    the build checks claim.xml in while it writes the ZIP (``CheckBeside``)."""
+    from elyclaims.package import (
+        CLAIM_NS,
+        CLAIM_SCHEMA,
+        CheckBeside,
+        InvalidXml,
+        claim_schema,
+        schema_text,
+        validate_xml,
+    )
 
     xml = _member(_build(tmp_path), "claim.xml").decode("utf-8")
-    validate_xml(io.BytesIO(xml.encode()), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
+    release = f"{{{CLAIM_NS}}}Expense"
+    validate_xml(io.BytesIO(xml.encode()), claim_schema(), release=release)
+    (tmp_path / "valid.xml").write_text(xml, encoding="utf-8")
+    CheckBeside(str(tmp_path / "valid.xml"), schema_text(CLAIM_SCHEMA), release).result()
     old, new = change
     assert old in xml
     broken = xml.replace(old, new, 1).encode("utf-8")
+    line = xml[:xml.index(old)].count("\n") + 1
     with pytest.raises(InvalidXml) as refused:
-        validate_xml(io.BytesIO(broken), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
-    assert refused.value.line == xml[:xml.index(old)].count("\n") + 1
+        validate_xml(io.BytesIO(broken), claim_schema(), release=release)
+    assert refused.value.line == line
+    (tmp_path / "broken.xml").write_bytes(broken)
+    with pytest.raises(InvalidXml) as beside:
+        CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release).result()
+    assert (beside.value.line, beside.value.message) == (line, refused.value.message)

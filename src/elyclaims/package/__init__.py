@@ -7,6 +7,7 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 
 from __future__ import annotations
 
+from elyclaims._xmlcheck import CheckBeside
 from elyclaims.limits import ReadLimits
 from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
@@ -15,6 +16,7 @@ from elyclaims.package._normalize import normalize_claim
 from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml, validate_xml
 from elyclaims.package._schema import (
     CLAIM_NS,
+    CLAIM_SCHEMA,
     MANIFEST_NS,
     claim_schema,
     manifest_schema,
@@ -26,9 +28,11 @@ Limits = ReadLimits  # the limits a package is inspected within (the same as a w
 
 __all__ = [
     "CLAIM_NS",
+    "CLAIM_SCHEMA",
     "MANIFEST_NS",
     "BuildRefused",
     "BuiltPackage",
+    "CheckBeside",
     "InspectedPackage",
     "InvalidXml",
     "Limits",

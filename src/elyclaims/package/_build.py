@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from elyclaims._memory import cycle_collector_paused
+from elyclaims._xmlcheck import CheckBeside, InvalidXml, validate_xml
 from elyclaims.archives import safe_member_name
 from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
@@ -23,8 +24,7 @@ from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim, normalize_line
-from elyclaims.package._reader import InvalidXml, validate_xml
-from elyclaims.package._schema import CLAIM_NS, claim_schema, manifest_schema
+from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
 from elyclaims.refdata import ReferenceData, reference_data
@@ -247,16 +247,23 @@ def _build(
             package_id = content.package_id(findings_to_carry(report.findings),
                                             attachment_members)
             _fill_in_package_id(claim_file, package_id)
-        _self_check(claim_file)
-        members = (Member.from_file(CLAIM, claim_file, "application/xml"),
-                   *_report_member(report_page, report, package_id, page_file),
-                   *attachment_members)
-        manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
-                                created_at=created_at)
-        _check_manifest(manifest)
-        with _writing(target), part.open("wb") as handle:
-            write_zip(handle, manifest, members)
-        digest = Member.from_file(target.name, part, "application/zip")
+        # The schema check runs beside the rest (it holds the lock it runs under); the package
+        # is put in place only once it has passed.
+        check = CheckBeside(str(claim_file), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+        try:
+            _no_identity_codes(claim_file)
+            members = (Member.from_file(CLAIM, claim_file, "application/xml"),
+                       *_report_member(report_page, report, package_id, page_file),
+                       *attachment_members)
+            manifest = manifest_xml(members, package_id=package_id, ruleset=ruleset,
+                                    created_at=created_at)
+            _check_manifest(manifest)
+            with _writing(target), part.open("wb") as handle:
+                write_zip(handle, manifest, members)
+            digest = Member.from_file(target.name, part, "application/zip")
+            _schema_verdict(check)
+        finally:
+            check.cancel()
     summary = report.summary  # made for this very claim (see _final_report)
     return BuiltPackage(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
@@ -304,20 +311,23 @@ def _report_member(report_page: Callable[[Report, str], str] | None, report: Rep
     return (Member.from_file(REPORT, page_file, "text/html"),)
 
 
-def _self_check(claim_file: Path) -> None:
-    """claim.xml against its schema, and free of identity codes (PR-001 keeps them out of the
-    claim, so one here is a bug)."""
+def _no_identity_codes(claim_file: Path) -> None:
+    """claim.xml is free of identity codes (PR-001 keeps them out of the claim, so one here is
+    a bug)."""
+    with claim_file.open("rb") as handle:
+        tail = b""
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            if contains_identity_code(tail + block):
+                raise InternalError(
+                    "bug: an identity code would have reached claim.xml although PR-001 "
+                    "passed; no package was written. Please report this.")
+            tail = block[-16:]
+
+
+def _schema_verdict(check: CheckBeside) -> None:
+    """claim.xml against its schema, as the check beside found it."""
     try:
-        with claim_file.open("rb") as handle:
-            validate_xml(handle, claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
-        with claim_file.open("rb") as handle:
-            tail = b""
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                if contains_identity_code(tail + block):
-                    raise InternalError(
-                        "bug: an identity code would have reached claim.xml although PR-001 "
-                        "passed; no package was written. Please report this.")
-                tail = block[-16:]
+        check.result()
     except InvalidXml as error:
         raise InternalError(
             'bug: the claim.xml elyclaims wrote fails its own schema at line {line}: {reason}. '

@@ -11,6 +11,8 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from elyclaims._xmlcheck import InvalidXml, validate_xml
+from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
     CellMemo,
@@ -29,15 +31,6 @@ from elyclaims.rules import Acknowledgement
 from elyclaims.values import MAX_AMOUNT, MAX_TOTAL
 
 __all__ = ["InvalidXml", "PackagedClaim", "RecordedFinding", "read_claim_xml", "validate_xml"]
-
-
-class InvalidXml(Exception):
-    """A member is not well-formed or not valid against its schema."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,62 +117,6 @@ def _parser_events(source: IO[bytes], schema: Any, *, tags: Any = None) -> Any:
     return etree.iterparse(source, events=("end",), tag=tags, schema=schema,
                            resolve_entities=False, no_network=True, huge_tree=False,
                            remove_blank_text=True, load_dtd=False)
-
-
-def _release(element: Any) -> None:
-    """Free a processed element and the siblings before it, so memory stays flat."""
-    element.clear(keep_tail=False)
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
-
-
-def validate_xml(source: IO[bytes], schema: Any, *, release: str | None = None) -> None:
-    """Check *source* against *schema* while streaming through it.
-
-    libxml2 validates every element as it parses; only the elements named *release* (a
-    Clark-notation tag such as a claim's ``{urn:elyclaims:claim:1}Expense``) come back to
-    Python, to be freed, so that a large file costs neither memory nor a Python step per
-    element. (Validation happens in the parser either way; a parser target would skip it.)
-
-    Raises:
-        InvalidXml: at the first problem, with its line number.
-    """
-    from lxml import etree
-
-    try:
-        for _, element in etree.iterparse(source, events=("end",), tag=release, schema=schema,
-                                          resolve_entities=False, no_network=True,
-                                          huge_tree=False, remove_blank_text=True,
-                                          load_dtd=False):
-            _release(element)
-    except etree.XMLSyntaxError as error:
-        message, line = str(error.msg or error), error.lineno
-        if not line:
-            message, line = _locate_problem(source, schema) or (message, line)
-        raise InvalidXml(message, line) from error
-
-
-def _locate_problem(source: IO[bytes], schema: Any) -> tuple[str, int] | None:
-    """The first problem and its line, which a streaming check cannot always tell (libxml2
-    validates the parser's events, which carry no line): the file is read again, whole, and
-    validated as a tree. Only on the way to reporting a problem; None when the source cannot
-    be read twice."""
-    from lxml import etree
-
-    try:
-        source.seek(0)
-        tree = etree.parse(source, etree.XMLParser(resolve_entities=False, no_network=True,
-                                                   huge_tree=False, load_dtd=False))
-    except etree.XMLSyntaxError as error:
-        return str(error.msg or error), error.lineno or 0
-    except (OSError, ValueError):
-        return None
-    if schema.validate(tree) or not schema.error_log:
-        return None
-    first = schema.error_log[0]
-    return first.message, int(first.line)
 
 
 @dataclass(slots=True)

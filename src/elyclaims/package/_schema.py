@@ -37,10 +37,10 @@ def schema_text(name: str) -> bytes:
 
 
 def _load(name: str) -> etree.XMLSchema:
-    from lxml import etree
+    from elyclaims._xmlcheck import load_schema
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    return etree.XMLSchema(etree.fromstring(schema_text(name), parser))
+    schema: etree.XMLSchema = load_schema(schema_text(name))
+    return schema
 
 
 @cache
