@@ -1,9 +1,11 @@
-"""The xlsx/xlsm engine: openpyxl in read-only mode for the cached values, plus one streaming
-scan of each sheet's XML for what read-only openpyxl does not tell (hidden rows, formulas
-without a cached value, merged cells, the true extent of the data) and for the read limits.
+"""The xlsx/xlsm engine: one streaming scan of each sheet's XML for the read limits and for
+what the cell values do not tell (hidden rows, formulas without a cached value, error cells,
+merged cells, the true extent of the data), and the values themselves from python-calamine in a
+child process (``_calamine``) or from openpyxl in read-only mode.
 
 The scan reads the sheet in blocks, never whole, and runs a precise pattern only where a marker
-occurs (``<f``, ``hidden=``, ``<mergeCell``), so that it costs a fraction of a parse.
+occurs (``<f``, ``hidden=``, ``<mergeCell``, a cell without a reference), so that it costs a
+fraction of a parse.
 """
 
 from __future__ import annotations
@@ -49,8 +51,11 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
     engine = engine or default_engine()
     child = None
     if engine == "calamine":
-        child = CalamineChild(path, "xlsx", limits)
-        closer.callback(child.close)
+        try:
+            child = CalamineChild(path, "xlsx", limits)
+            closer.callback(child.close)
+        except Unreadable:  # no child process can be started here: openpyxl reads
+            child = None
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
         sheet_paths, stamp = _workbook_parts(archive, limits)
