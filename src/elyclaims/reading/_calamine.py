@@ -34,7 +34,7 @@ from elyclaims.reading._raw import RawSheet
 
 __all__ = ["CalamineChild", "read_legacy"]
 
-#: The child's address space: far above any real claim (a million lines take about 1.2 GiB),
+#: The child's address space: far above any real claim (a million lines take about 0.8 GiB),
 #: far below what would hurt the machine.
 ADDRESS_SPACE = 4 * 1024 * 1024 * 1024
 _TIMEOUT = 900
