@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zipfile
 from contextlib import ExitStack
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +241,37 @@ def test_what_makes_calamine_abort_is_a_finding_not_a_crash(tmp_path: Path, name
                              env={"ELYCLAIMS_ENGINE": "openpyxl"})
     assert "Traceback" not in fallback.err
     assert "WB-001" not in {f["rule"] for f in fallback.json()["findings"]}
+
+
+class _Planted:
+    """An object whose unpickling would run a command: what a compromised child could send."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_the_child_frames_unpickle_to_cell_values_only(tmp_path: Path) -> None:
+    """The calamine child's frames are unpickled by an unpickler that knows only cell values
+    (lists, texts, numbers, booleans and the datetime types): such a frame comes back equal; a
+    frame that names any other callable (here os.system) is refused and nothing runs."""
+    import io
+    import pickle
+
+    from elyclaims.reading._calamine import FrameUnpickler
+
+    frame = ("rows", 7, [[None, "x", 1, 1.5, True, date(2026, 1, 2),
+                          datetime(2026, 1, 2, 3, 4), time(5, 6), timedelta(days=3)]])
+    assert FrameUnpickler(io.BytesIO(pickle.dumps(frame, protocol=5))).load() == frame
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(("rows", 1, [[_Planted(marker)]]), protocol=5)
+    with pytest.raises(pickle.UnpicklingError):
+        FrameUnpickler(io.BytesIO(planted)).load()
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("columns", [2_000, 1_000])

@@ -32,7 +32,7 @@ from elyclaims.limits import ReadLimits
 from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
 
-__all__ = ["CalamineChild", "read_legacy"]
+__all__ = ["CalamineChild", "FrameUnpickler", "read_legacy"]
 
 #: The child's address space: far above any real claim (a million lines take about 0.8 GiB),
 #: far below what would hurt the machine.
@@ -41,7 +41,7 @@ _TIMEOUT = 900
 _TIMES = frozenset({"date", "datetime", "time", "timedelta"})
 
 
-class _Values(pickle.Unpickler):
+class FrameUnpickler(pickle.Unpickler):
     """Unpickles only what the child sends: lists, texts, numbers and the datetime types."""
 
     def find_class(self, module: str, name: str) -> Any:
@@ -143,7 +143,7 @@ class CalamineChild:
         if len(body) < size:
             raise self._refusal()
         try:
-            frame = _Values(io.BytesIO(body)).load()
+            frame = FrameUnpickler(io.BytesIO(body)).load()
         except Exception as error:  # a garbled frame: anything the unpickler raises
             raise self._garbled() from error
         if not isinstance(frame, tuple) or not frame:
