@@ -106,10 +106,15 @@ class CheckBeside:
             self._process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "elyclaims._xmlcheck", path, release_tag],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            assert self._process.stdin is not None
-            self._process.stdin.write(schema_text)  # a schema fits in the pipe's buffer
-            self._process.stdin.close()
         except OSError:
+            self._process = None
+            return
+        try:
+            assert self._process.stdin is not None
+            with self._process.stdin:
+                self._process.stdin.write(schema_text)  # a schema fits in the pipe's buffer
+        except OSError:  # the child ended at once: the check runs here instead
+            self.cancel()
             self._process = None
 
     def result(self) -> None:
@@ -138,9 +143,14 @@ class CheckBeside:
 
     def cancel(self) -> None:
         """Stop the check, when the build fails before it ends."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def main(argv: list[str]) -> None:
