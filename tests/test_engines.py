@@ -192,23 +192,57 @@ def test_the_engine_setting_chooses_the_reader(setting: str, loaded: list[str]) 
     assert "Traceback" not in refused.err
 
 
+@pytest.mark.parametrize("space", [" ", "\n", "\t", "\r\n"])
+@pytest.mark.parametrize(("content", "limit"), [("><v>1</v></c>", "columns"),
+                                                (' s="1"/>', "cells")])
 def test_a_workbook_that_would_make_calamine_allocate_without_bound_is_refused_first(
-        tmp_path: Path) -> None:
+        tmp_path: Path, space: str, content: str, limit: str) -> None:
     """Cells at A1 and XFD1048576 would make calamine allocate its whole grid (hundreds of
     gigabytes; the process aborts, beyond any except). The scan refuses the sheet first: one
-    WB-001 naming the columns limit, in a real process that exits 2, no traceback."""
+    WB-001 naming the limit (the columns one for a far value, the cells one for a far cell that
+    carries only formatting), in a real process that exits 2, no traceback. Also where the far
+    cell's reference follows a line break or a tab (legal XML; the scan's quick search looks
+    for references after a plain space, and must notice what it cannot see)."""
     from conftest import run_elyclaims
 
     rows = ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
-            '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+            f'<row r="1048576"><c{space}r="XFD1048576"{content}</row>')
     path = _raw_workbook(tmp_path / "grid.xlsx", rows, shared=["<si><t>x</t></si>"])
     assert path.stat().st_size < 8000
     run = run_elyclaims("validate", path, "--format", "json", timeout=60)
     assert run.code == 2, run.err
     findings = run.json()["findings"]
     assert [(f["message_key"], f["rule"]) for f in findings] == [("WB-001/limit", "WB-001")]
-    assert "columns" in findings[0]["message"]
+    assert limit in findings[0]["message"]
     assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_blank_texts_and_long_texts_read_alike_in_both_engines(tmp_path: Path,
+                                                               engine: str) -> None:
+    """A cell of spaces only is an empty cell in both engines (the calamine child sends it as
+    None); a text longer than the cell_chars limit is refused in both (the child measures each
+    text it sends, a blank one too), with WB-001 naming the limit."""
+    from elyclaims.limits import ReadLimits
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.append(expense_row(Kuvaus=" " * 30, Perustelu="\t \u3000",
+                                            Laskun_numero="T-9"))
+    path = write_xlsx(tmp_path / "blank.xlsx", sheets)
+    claim, _ = read_claim(path, config=Config(engine=engine), today=date(2026, 11, 29))
+    assert claim is not None
+    line = claim.expenses[-1]
+    assert line.invoice_number == "T-9"
+    assert (line.description, line.justification) == (None, None)
+    assert "description" in line.source.cells
+    reports = [report_to_dict(read_claim(path, config=Config(engine=name),
+                                         today=date(2026, 11, 29))[1], lang="fi")
+               for name in ("calamine", "openpyxl")]
+    assert reports[0] == reports[1]
+    _, refused = read_claim(path, config=Config(engine=engine, limits=ReadLimits(cell_chars=20)),
+                            today=date(2026, 11, 29))
+    assert [(f.key, f.parameters.get("limit")) for f in refused.findings] == [
+        ("WB-001/limit", "cell_chars")]
 
 
 _UNBOUNDED = {
@@ -355,39 +389,41 @@ _TRICKY = [None, "", "  ", "x", " a  b ", "a\u00a0b", "#DIV/0!", "#n/a", 0, 1, -
 @pytest.mark.parametrize("model_name", ["ExpenseLine", "Client"])
 def test_the_fast_line_reader_gives_what_pydantic_validation_gives(model_name: str) -> None:
     """Every field of a line and of a client, fed every kind of tricky value: the fast reader
-    (the model's own cell readers, then constructed) and pydantic's full validation agree on
-    each value and on each finding."""
+    (a table's rows read column by column, each distinct value once, then constructed) and
+    pydantic's full validation of each row agree on each value and on each finding. The rows
+    are read as one table, so that values equal across types (``1``, ``1.0``, ``True``) and
+    columns that repeat meet in one column."""
     import random
 
     from elyclaims import assemble, model
     from elyclaims.findings import Location
 
     target = getattr(model, model_name)
-    fields = [name for name in target.model_fields if name not in {"line_id", "source"}]
+    names = tuple(name for name in target.model_fields if name not in {"line_id", "source"})
     rng = random.Random(2026)
-    for _ in range(400):
-        values = {name: rng.choice(_TRICKY) for name in rng.sample(fields, k=min(6, len(fields)))}
-        values = {name: value for name, value in values.items() if value is not None}
-        extra = {"line_id": "Kulut:2"} if model_name == "ExpenseLine" else {}
+    extra = {"line_id": "Kulut:2"} if model_name == "ExpenseLine" else {}
+    for kinds in (_TRICKY, [value for value in _TRICKY if not isinstance(value, bool)]):
+        rows = [tuple(rng.choice(kinds) for _ in names) for _ in range(400)]
         for decimal_comma in (True, False):
-            slow_findings: list[Any] = []
-            fast_findings: list[Any] = []
-            slow_unread: set[str] = set()
-            fast_unread: set[str] = set()
-            locations = {name: Location(sheet="Kulut", row=2, field=name) for name in values}
-            slow = assemble._validate(target, {**values, **extra}, locations,
-                                      decimal_comma=decimal_comma, line="Kulut:2", values=values,
-                                      findings=slow_findings, unreadable=slow_unread)
-            read = assemble._read_fields(target, tuple(values), tuple(values.values()),
-                                         locations, decimal_comma=decimal_comma,
-                                         line="Kulut:2", findings=fast_findings,
-                                         unreadable=fast_unread)
-            fast = model.construct(target, {**extra, **read})
-            assert fast.model_dump() == slow.model_dump(), values
-            assert fast_unread == slow_unread, values
-            # The same findings (the report sorts them by cell, so their order is not kept).
-            assert sorted((f.key, f.location.field, f.value) for f in fast_findings) == sorted(
-                (f.key, f.location.field, f.value) for f in slow_findings), values
+            read, problems = model.read_rows(target, names, rows, decimal_comma=decimal_comma,
+                                             memo=model.CellMemo())
+            for index, row in enumerate(rows):
+                values = {name: value for name, value in zip(names, row, strict=True)
+                          if value is not None}
+                slow_findings: list[Any] = []
+                locations = {name: Location(sheet="Kulut", row=2, field=name) for name in values}
+                slow = assemble._validate(target, {**values, **extra}, locations,
+                                          decimal_comma=decimal_comma, line="Kulut:2",
+                                          values=values, findings=slow_findings,
+                                          unreadable=set())
+                fast = model.construct(target, {**extra, **read[index]})
+                assert fast.model_dump() == slow.model_dump(), values
+                assert fast == slow, values
+                failed = problems.get(index, {})
+                assert sorted(("WB-009" if problem.decimals else f"WB-004/{problem.kind}"
+                               if problem.kind else "WB-004", name)
+                              for name, problem in failed.items()) == sorted(
+                    (f.key, f.location.field) for f in slow_findings), values
 
 
 def _general_fold(text: str) -> str:

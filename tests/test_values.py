@@ -92,6 +92,17 @@ def test_money_in_every_accepted_form(value: object, expected: str) -> None:
     assert str(amount) == expected
 
 
+@pytest.mark.parametrize("value", [0, 0.0, -0.0, "0", "-0,00", "(0,00)", "0,-", "0-",
+                                   Decimal("-0"), Decimal("-0.000"), -1e-9])
+def test_zero_has_no_sign(value: object) -> None:
+    """Every zero is the amount 0.00, never -0.00: equal numbers are one amount (the column
+    reader reads each distinct value once, and -0.0 == 0), and no package says -0.00."""
+    amount = parse_money(value)
+    assert amount is not None
+    assert str(amount) == "0.00"
+    assert not amount.is_signed()
+
+
 def test_comma_delimited_export_uses_comma_for_thousands() -> None:
     """Without the decimal comma, ``1,234`` is one thousand two hundred and thirty-four."""
     assert parse_money("1,234", decimal_comma=False) == Decimal("1234.00")
@@ -162,7 +173,7 @@ def test_every_whole_number_reads_as_documented(value: int) -> None:
 def _money_as_documented(value: float) -> Decimal | None:
     """parse_money's rule for a float, written out: its shortest decimal form rounded half up
     to cents, refused when further from whole cents than a float's noise (a millionth of a
-    euro, or 1e-15 of the amount); None for a refused value."""
+    euro, or 1e-15 of the amount), zero without a sign; None for a refused value."""
     from decimal import ROUND_HALF_UP
 
     if value != value or value in (float("inf"), float("-inf")):
@@ -172,7 +183,9 @@ def _money_as_documented(value: float) -> Decimal | None:
         return None
     rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     noise = max(Decimal("0.000001"), abs(exact) * Decimal("1e-15"))
-    return rounded if rounded == exact or abs(rounded - exact) < noise else None
+    if rounded != exact and abs(rounded - exact) >= noise:
+        return None
+    return rounded if rounded else Decimal("0.00")
 
 
 @given(st.one_of(

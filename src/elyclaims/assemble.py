@@ -17,6 +17,7 @@ from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
     CellMemo,
+    CellProblem,
     CellRef,
     Claim,
     Claimant,
@@ -24,8 +25,9 @@ from elyclaims.model import (
     ExpenseLine,
     SourceRow,
     client_key,
-    construct,
-    read_values,
+    given,
+    maker,
+    read_rows,
 )
 from elyclaims.reading import RawInput, RawRow
 from elyclaims.values import CellValueError, parse_money
@@ -59,28 +61,24 @@ def line_id(row: RawRow, *, combined: bool = False) -> str:
 
 
 class _Sources:
-    """Makes each row's :class:`SourceRow`, sharing one mapping of cell references by the rows
-    of a table: every recognised column, so that a finding on an empty cell names the cell.
-    Also keeps the claim's :class:`CellMemo`, which the rows' cell readers share.
-
-    The source is trusted data of our own reader and skips validation.
-    """
+    """The cell references of each table, one mapping shared by all its rows' sources: every
+    recognised column, so that a finding on an empty cell names the cell. Also keeps the
+    claim's :class:`CellMemo`, which the rows' cell readers share."""
 
     def __init__(self) -> None:
         self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
         #: What the claim's cells gave, for the values it repeats.
         self.memo = CellMemo()
 
-    def __call__(self, row: RawRow, renames: Mapping[str, str], unreadable: set[str]) -> SourceRow:
+    def cells(self, row: RawRow, renames: Mapping[str, str]) -> dict[str, CellRef]:
+        """The cell references of *row*'s table, by model field."""
         known = self._tables.get(id(row.columns))
         if known is None:
             cells = {renames.get(name, name): CellRef(column=column.letter, header=column.header)
                      for name, column in row.columns.items()}
             # The table's columns are kept with their references, so that the id stays theirs.
             known = self._tables[id(row.columns)] = (row.columns, cells)
-        return SourceRow.of(row.file, row.sheet, row.row, known[1],
-                            frozenset(renames.get(n, n) for n in unreadable) if unreadable
-                            else _NONE)
+        return known[1]
 
 
 def _validate(
@@ -131,41 +129,66 @@ class _RowLocations:
         return self._row.location(name) if name in self._row.cells else default
 
 
-def _read_fields(model: type[BaseModel], names: tuple[str, ...], cells: tuple[object, ...],
-                 locate: _RowLocations | Mapping[str, Location], *, decimal_comma: bool,
-                 line: str | None, findings: list[Finding], unreadable: set[str],
-                 memo: CellMemo | None = None) -> dict[str, Any]:
-    """A row's fields read the fast way: each cell through its field's own reader (the same
-    functions pydantic would call), for :func:`~elyclaims.model.construct` without a second
-    validation. A cell that cannot be read is a finding and left out (and named in
-    *unreadable*), exactly as :func:`_validate` does."""
-    fields, problems = read_values(model, names, cells, decimal_comma=decimal_comma, memo=memo)
-    for name, problem in problems.items():
-        unreadable.add(name)
+#: Rows of one table read together (column by column), then let go of.
+_CHUNK = 4096
+
+
+def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding],
+                sources: _Sources, *, renames: Mapping[str, str], combined: bool | None,
+                ) -> list[ModelT]:
+    """The models of table rows (clients, or expense lines when *combined* is not None: then
+    each gets its line id), in order, their sources naming their cells. The rows are read a
+    chunk of one table at a time, column by column (:func:`~elyclaims.model.read_rows`); a
+    cell that cannot be read is a WB-004 (or WB-009) finding and left empty. Each chunk's
+    rows are let go of (set to None in *rows*) once modelled."""
+    models: list[ModelT] = []
+    start = 0
+    while start < len(rows):
+        first = rows[start]
+        end = start + 1
+        while end < len(rows) and end - start < _CHUNK and rows[end].columns is first.columns:
+            end += 1
+        chunk = rows[start:end]
+        names = (tuple(renames.get(name, name) for name in first.names) if renames
+                 else first.names)
+        fields, problems = read_rows(model, names, [row.values for row in chunk],
+                                     decimal_comma=first.decimal_comma, memo=sources.memo)
+        cells = sources.cells(first, renames)
+        # The source is trusted data of our own reader and skips validation.
+        source, make, sheet = SourceRow.of, maker(model), first.sheet
+        # Every row of the table is given its table's fields (an empty cell as empty).
+        names_given = given(model, {*names, "source", *(() if combined is None else ("line_id",))})
+        for index, (row, read) in enumerate(zip(chunk, fields, strict=True)):
+            line = (None if combined is None else f"{sheet}:{row.row}" if not combined
+                    else line_id(row, combined=True))
+            unreadable = row.unreadable
+            if problems and (failed := problems.get(index)):
+                unreadable = {*unreadable, *failed}
+                _problem_findings(row, names, renames, failed, findings, line)
+            if line is not None:
+                read["line_id"] = line
+            read["source"] = source(row.file, sheet, row.row, cells, frozenset(
+                renames.get(name, name) for name in unreadable) if unreadable else _NONE)
+            models.append(make(read, names_given))
+        rows[start:end] = [None] * (end - start)  # type: ignore[list-item]  # modelled: let go
+        start = end
+    return models
+
+
+def _problem_findings(row: RawRow, names: tuple[str, ...], renames: Mapping[str, str],
+                      failed: Mapping[str, CellProblem], findings: list[Finding],
+                      line: str | None) -> None:
+    """WB-004 (WB-009 for a third decimal) on each cell of *row* (its fields *names*) that
+    could not be read."""
+    locate = _RowLocations(row, renames)
+    for name, problem in failed.items():
         location = locate.get(name, Location(field=name))
-        value = cells[names.index(name)]
+        value = row.values[names.index(name)]
         if problem.decimals:
             findings.append(Finding.make("WB-009", location, value=value, line_id=line))
         else:
             findings.append(Finding.make("WB-004", location, variant=problem.kind, value=value,
                                          line_id=line))
-    return fields
-
-
-def _row_model(
-    model: type[ModelT], row: RawRow, findings: list[Finding], sources: _Sources, *,
-    renames: Mapping[str, str], extra: Mapping[str, Any], line: str | None,
-) -> ModelT:
-    """The model of one table row (a client, an expense line), its source naming its cells."""
-    names = tuple(renames.get(name, name) for name in row.names) if renames else row.names
-    unreadable = set(row.unreadable)
-    fields = _read_fields(model, names, row.values, _RowLocations(row, renames),
-                          decimal_comma=row.decimal_comma, line=line, findings=findings,
-                          unreadable=unreadable, memo=sources.memo)
-    for name, value in extra.items():  # the cells' own fields come first
-        fields.setdefault(name, value)
-    fields.setdefault("source", sources(row, renames, unreadable))
-    return construct(model, fields)
 
 
 def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]:
@@ -176,22 +199,13 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     """
     findings: list[Finding] = []
     sources = _Sources()
-    clients = [
-        _row_model(Client, row, findings, sources, renames={"client_reference": "reference"},
-                   extra={}, line=None)
-        for row in raw.clients
-    ]
+    clients = _row_models(Client, list(raw.clients), findings, sources,
+                          renames={"client_reference": "reference"}, combined=None)
     clients = _once_across_files(clients)
     clients.extend(_config_clients(config, findings))
-    expenses = []
-    rows = raw.expenses
-    combined = raw.combined
-    for index, row in enumerate(rows):
-        identifier = line_id(row, combined=combined)
-        expenses.append(_row_model(ExpenseLine, row, findings, sources, renames={},
-                                   extra={"line_id": identifier}, line=identifier))
-        rows[index] = None  # type: ignore[call-overload]  # each raw row gone once modelled
-    rows.clear()
+    expenses = _row_models(ExpenseLine, raw.expenses, findings, sources, renames={},
+                           combined=raw.combined)
+    raw.expenses.clear()
     expenses = _spelled_as_in_clients(expenses, clients)
     claim_values, claim_locations = _claim_entries(raw, config)
     # Rules look claimant values up under the claimant field's own name too.

@@ -8,7 +8,7 @@ that a line with one bad cell is still checked on all the others.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,6 +27,7 @@ from elyclaims.vocabulary import (
     Category,
     ClaimantType,
     Purpose,
+    fold_key,
     match_key,
 )
 
@@ -47,7 +48,10 @@ __all__ = [
     "client_key",
     "construct",
     "duplicate_key",
+    "given",
+    "maker",
     "read_cells",
+    "read_rows",
     "read_values",
     "remember",
 ]
@@ -202,9 +206,12 @@ class SourceRow:
            cells: dict[str, CellRef], unreadable: frozenset[str]) -> SourceRow:
         """A source row of elyclaims' own reader, made without validation (trusted data)."""
         source = object.__new__(cls)
-        for name, value in (("file", file), ("sheet", sheet), ("row", row), ("cells", cells),
-                            ("unreadable", unreadable)):
-            object.__setattr__(source, name, value)
+        put = object.__setattr__
+        put(source, "file", file)
+        put(source, "sheet", sheet)
+        put(source, "row", row)
+        put(source, "cells", cells)
+        put(source, "unreadable", unreadable)
         return source
 
     def location(self, field: str | None = None) -> Location:
@@ -343,7 +350,8 @@ def duplicate_key(line: ExpenseLine) -> str | None:
     if not line.invoice_number or line.net_amount is None:
         return None
     provider = line.provider_business_id or match_key(line.provider or "")
-    return "|".join((provider, match_key(line.invoice_number), client_key(line.client_reference),
+    # Invoice numbers hardly repeat: folded as match_key folds, without its cache.
+    return "|".join((provider, fold_key(line.invoice_number), client_key(line.client_reference),
                      values.format_money(line.net_amount)))
 
 
@@ -365,7 +373,7 @@ def _defaults(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
 _FIELDS_SETS: dict[tuple[type[BaseModel], frozenset[str]], set[str]] = {}
 
 
-def _fields_set(model: type[BaseModel], fields: dict[str, Any]) -> set[str]:
+def _fields_set(model: type[BaseModel], fields: Iterable[str]) -> set[str]:
     """One set of given field names shared by every instance given the same ones (a set per
     line would cost more than the line's amounts): frozen models never change it, and pydantic
     copies it before changing a copy's."""
@@ -380,17 +388,38 @@ def construct(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
     """What ``model.model_construct(**fields)`` makes, without its per-call overhead (a tenth
     of the time of a line): the fields over the defaults, nothing validated. Only for values
     elyclaims' own cell readers (or a model of its own) made."""
+    make: Callable[[dict[str, Any], set[str] | None], ModelT] = maker(model)
+    return make(fields, None)
+
+
+@cache
+def maker(model: type[ModelT]) -> Callable[[dict[str, Any], set[str] | None], ModelT]:
+    """:func:`construct` for *model*, as a function to call for each of many rows: with the
+    fields, and the set of the names given (:func:`given`), or None to take the fields' own."""
     plain, factories = _defaults(model)
-    data = {**plain, **fields}
-    for name, factory in factories.items():
-        if name not in data:
-            data[name] = factory()
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", data)
-    object.__setattr__(instance, "__pydantic_fields_set__", _fields_set(model, fields))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
+    new = model.__new__
+    put = object.__setattr__
+
+    def make(fields: dict[str, Any], names: set[str] | None) -> ModelT:
+        data = {**plain, **fields}
+        for name, factory in factories.items():
+            if name not in data:
+                data[name] = factory()
+        instance: ModelT = new(model)
+        put(instance, "__dict__", data)
+        put(instance, "__pydantic_fields_set__", names if names is not None else
+            _fields_set(model, fields))
+        put(instance, "__pydantic_extra__", None)
+        put(instance, "__pydantic_private__", None)
+        return instance
+
+    return make
+
+
+def given(model: type[BaseModel], names: Iterable[str]) -> set[str]:
+    """The one set of given field *names* that every instance of *model* given them shares
+    (for :func:`maker`'s functions)."""
+    return _fields_set(model, names)
 
 
 
@@ -541,3 +570,104 @@ def read_values(model: type[BaseModel], names: tuple[str, ...], cells: tuple[obj
             problems[name] = CellProblem((error.context or {}).get("kind"),
                                          error.type == "elyclaims_decimals")
     return fields, problems
+
+
+def read_rows(model: type[BaseModel], names: tuple[str, ...], rows: list[tuple[object, ...]], *,
+              decimal_comma: bool, memo: CellMemo,
+              ) -> tuple[list[dict[str, Any]], dict[int, dict[str, CellProblem]]]:
+    """:func:`read_values` for many rows of one table at once (each a tuple in the order of
+    *names*): each row's fields, and the problems of the rows that have any, by index.
+
+    Read column by column, each distinct value of a column once: a claim's columns repeat
+    their providers, categories, dates and amounts. Equal values read alike in every reader
+    (``1`` and ``1.0`` are one amount, one text, one year), except where a column mixes
+    booleans with numbers (``True == 1``): such rows are read one by one.
+    """
+    if not rows:
+        return [], {}
+    columns = list(zip(*rows, strict=True))
+    read: list[list[object]] = []
+    problems: dict[int, dict[str, CellProblem]] = {}
+    for step, column in zip(_plan(model, names, memo), columns, strict=True):
+        distinct = dict.fromkeys(column)
+        kinds = set(map(type, distinct))
+        if bool in kinds and (int in kinds or float in kinds):
+            return _one_by_one(model, names, rows, decimal_comma=decimal_comma, memo=memo)
+        # A column of texts that hardly repeat (invoice numbers) is not remembered: the memo
+        # would cost more than it spares. Amounts are, for a line's gross is often its net.
+        results, failed = _read_distinct(step, distinct, decimal_comma,
+                                         memo if step[2] == _MONEY or 2 * len(distinct) <=
+                                         len(column) else None)
+        read.append(list(map(results.__getitem__, column)))
+        if failed:
+            for index, value in enumerate(column):
+                problem = failed.get(value) if value is not None else None
+                if problem is not None:
+                    problems.setdefault(index, {})[step[0]] = problem
+    ordered = {index: {name: found[name] for name in names if name in found}
+               for index, found in sorted(problems.items())}
+    plain, _ = _defaults(model)
+    if all(name in plain and plain[name] is None for name in names):
+        # An empty cell's None is the field's default: each row's fields are its cells.
+        return [dict(zip(names, values, strict=True)) for values in zip(*read, strict=True)
+                ], ordered
+    fields = [{name: value for name, value in zip(names, values, strict=True) if value is not None}
+              for values in zip(*read, strict=True)]
+    return fields, ordered
+
+
+def _one_by_one(model: type[BaseModel], names: tuple[str, ...], rows: list[tuple[object, ...]],
+                *, decimal_comma: bool, memo: CellMemo,
+                ) -> tuple[list[dict[str, Any]], dict[int, dict[str, CellProblem]]]:
+    fields, problems = [], {}
+    for index, cells in enumerate(rows):
+        read, failed = read_values(model, names, cells, decimal_comma=decimal_comma, memo=memo)
+        fields.append({name: value for name, value in read.items() if value is not None})
+        if failed:
+            problems[index] = failed
+    return fields, problems
+
+
+def _read_distinct(step: _Step, distinct: dict[object, None], decimal_comma: bool,
+                   memo: CellMemo | None) -> tuple[dict[object, object], dict[object, CellProblem]]:
+    """Each distinct value of a column read by the column's reader, as :func:`read_values`
+    reads a cell (remembered where it remembers, when there is a *memo*): the results (None for
+    an empty cell, and for one that cannot be read), and the problems by value."""
+    _, function, call, seen = step
+    results: dict[object, object] = {None: None}
+    failed: dict[object, CellProblem] = {}
+    if function is None:
+        results.update((value, value) for value in distinct)
+        return results, failed
+    amounts = memo.amounts if memo is not None else None
+    context = _COMMA if decimal_comma else _POINT
+    for value in distinct:
+        if value is None:
+            continue
+        kind = type(value)
+        try:
+            if call in (_PARSER, _VALUE):
+                if memo is None or (kind is not str and kind is not date):
+                    results[value] = function(value)
+                elif (result := seen.get(value, _MISSING)) is not _MISSING:
+                    results[value] = result
+                else:
+                    results[value] = remember(seen, value, function(value))
+            elif call == _MONEY:
+                if amounts is None or (kind is not float and kind is not int) or not value:
+                    results[value] = function(value, decimal_comma=decimal_comma)
+                elif (amount := amounts.get(value)) is not None:
+                    results[value] = amount
+                else:
+                    results[value] = remember(amounts, value,
+                                              function(value, decimal_comma=decimal_comma))
+            else:
+                results[value] = function(value, context)
+        except values.CellValueError as error:
+            results[value] = None
+            failed[value] = CellProblem(error.kind, isinstance(error, values.TooManyDecimals))
+        except PydanticCustomError as error:
+            results[value] = None
+            failed[value] = CellProblem((error.context or {}).get("kind"),
+                                        error.type == "elyclaims_decimals")
+    return results, failed

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
+_NO_CENTS = Decimal("0.00")
 # No cost line reaches a trillion euros; the bound keeps every sum far inside Decimal's
 # 28 significant digits, so no arithmetic on amounts can ever overflow or round.
 MAX_AMOUNT = Decimal(10**12)
@@ -283,7 +284,9 @@ def _cents(amount: Decimal, original: object, *, noise_allowed: bool) -> Decimal
     noise = max(_FLOAT_NOISE, abs(amount) * _FLOAT_RELATIVE_NOISE)
     if rounded != amount and not (noise_allowed and abs(rounded - amount) < noise):
         raise TooManyDecimals(original)
-    return rounded
+    # Zero has no sign: "-0,00" (or a float -0.0) is the amount 0.00, as every equal number is
+    # one amount.
+    return rounded if rounded else _NO_CENTS
 
 
 # ------------------------------------------------------------------------ other kinds
