@@ -1,15 +1,17 @@
 """The child process in which python-calamine reads a workbook (see ``elyclaims.reading._calamine``).
 
-    python -m elyclaims._calamine_child PATH FORMAT ROWS COLUMNS CELLS ADDRESS_SPACE
+    python -m elyclaims._calamine_child PATH FORMAT ROWS COLUMNS CELLS CELL_CHARS ADDRESS_SPACE
 
 Writes frames to standard output, each a 4-byte little-endian length and a pickle of a tuple:
 ``("book", [(name, hidden), …])`` first (the worksheets, in workbook order), then for each sheet
 ``("sheet", index, merged)`` and its rows in runs of ``("rows", first_row_number, [[values…]…])``,
 and ``("end",)`` last; exits 0. The values are as openpyxl gives them: padded from column A,
-empty cells as None, whole numbers as int, dates and times as ``datetime`` objects. A sheet over
-a limit, or a file calamine refuses, exits 3 with a JSON line on standard error saying why; an
-abort (a crafted file, the address-space ceiling) ends the process, which the parent reports as
-a damaged file.
+whole numbers as int, dates and times as ``datetime`` objects; and as the table reader wants
+them (``RawSheet.clean``): an empty cell or a text of white space only is None, and a text or
+date repeated within a frame is one object (sent once). A sheet over a limit (a text longer
+than CELL_CHARS too), or a file calamine refuses, exits 3 with a JSON line on standard error
+saying why; an abort (a crafted file, the address-space ceiling) ends the process, which the
+parent reports as a damaged file.
 """
 
 from __future__ import annotations
@@ -103,32 +105,54 @@ class _Frames:
         self._out.write(body)
 
 
-def _values(values: list[Any], padding: list[None], seen: dict[str, str]) -> list[object]:
-    """A row's values as openpyxl gives them; a text repeated within a frame is sent once."""
+class _Seen(dict[object, object]):
+    """The texts and dates of one frame, each as the one object that stands for it: None for a
+    text of white space only. A text over the length limit stops the child (each distinct text
+    is measured once)."""
+
+    __slots__ = ("longest",)
+
+    def __init__(self, longest: int) -> None:
+        super().__init__({"": None})
+        self.longest = longest
+
+    def __missing__(self, value: object) -> object:
+        if type(value) is str:
+            if len(value) > self.longest:
+                _stop(error="limit", name="cell_chars", actual=len(value), maximum=self.longest)
+            if value.isspace():
+                self[value] = None
+                return None
+        self[value] = value
+        return value
+
+
+def _values(values: list[Any], padding: list[None], seen: _Seen) -> list[object]:
+    """A row's values as openpyxl gives them, each text and date as the frame's one object."""
     return [*padding, *[
-        (None if value == "" else seen.setdefault(value, value)) if kind is str
+        seen[value] if kind is str or kind is date or kind is datetime
         else (int(value) if value.is_integer() and abs(value) < 1e15 else value)
         if kind is float else value if kind in _PLAIN or value is None else str(value)
         for value in values for kind in (type(value),)]]
 
 
-def _send_rows(frames: _Frames, sheet: Any, top: int, left: int) -> None:
+def _send_rows(frames: _Frames, sheet: Any, top: int, left: int, longest: int) -> None:
     padding = [None] * left
     run: list[list[object]] = []
-    seen: dict[str, str] = {}
+    seen = _Seen(longest)
     first = top + 1
     for number, values in enumerate(sheet.iter_rows(), start=top + 1):
         run.append(_values(values, padding, seen))
         if len(run) == RUN:
             frames.send("rows", first, run)
-            run, seen, first = [], {}, number + 1
+            run, seen, first = [], _Seen(longest), number + 1
     if run:
         frames.send("rows", first, run)
 
 
 def main(argv: list[str]) -> None:
     path, kind = argv[0], argv[1]
-    rows_limit, columns_limit, cells_limit, address_space = map(int, argv[2:6])
+    rows_limit, columns_limit, cells_limit, longest, address_space = map(int, argv[2:7])
     _ceiling(address_space)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -164,7 +188,7 @@ def main(argv: list[str]) -> None:
             merged = ods_merged.get(item.name, [])
         frames.send("sheet", index, merged)
         if height and width:
-            _send_rows(frames, sheet, top, left)
+            _send_rows(frames, sheet, top, left, longest)
     frames.send("end")
     sys.stdout.buffer.flush()
 

@@ -58,7 +58,7 @@ class CalamineChild:
     def __init__(self, path: Path, kind: str, limits: ReadLimits) -> None:
         command = [sys.executable, "-P", "-m", "elyclaims._calamine_child", str(path),
                    kind, str(limits.rows), str(limits.columns), str(limits.cells),
-                   str(ADDRESS_SPACE)]
+                   str(limits.cell_chars), str(ADDRESS_SPACE)]
         # Standard error to a file: a child that says much there can never block on a pipe.
         self._said: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
         try:
@@ -186,7 +186,8 @@ def read_legacy(path: Path, kind: str, limits: ReadLimits) -> list[RawSheet]:
         for index, (name, hidden) in enumerate(child.sheets):
             rows: list[tuple[int, Sequence[object]]] = list(child.rows(index))
             sheets.append(RawSheet(file=str(path), name=name, rows=rows, hidden=hidden,
-                                   merged=child.merged.get(index, ()), size=len(rows)))
+                                   merged=child.merged.get(index, ()), size=len(rows),
+                                   clean=True))
         return sheets
     finally:
         child.close()

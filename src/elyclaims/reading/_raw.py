@@ -98,7 +98,10 @@ class RawSheet:
     holds ``(row, column)`` of formula cells with no cached value; ``hidden_rows`` the rows
     hidden in the sheet; ``merged`` the merged ranges as ``(top, left, bottom, right)``;
     ``template`` the version stamp of the elyclaims template the workbook was made from;
-    ``size`` the number of rows, when known before reading them (for progress).
+    ``size`` the number of rows, when known before reading them (for progress). ``clean`` says
+    that the engine gives the values as the table reader keeps them: no text longer than the
+    ``cell_chars`` limit, an empty text or one of white space only as None, and a text or date
+    that repeats nearby as one object (the calamine child does all three).
     """
 
     file: str
@@ -112,6 +115,7 @@ class RawSheet:
     role_hint: Role | None = None
     template: str | None = None
     size: int | None = None
+    clean: bool = False
 
 
 @dataclass(frozen=True, slots=True)

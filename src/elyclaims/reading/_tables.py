@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
+from operator import itemgetter
 
 from elyclaims.findings import Finding, Location, column_letter
 from elyclaims.limits import LimitExceeded, ReadLimits
@@ -102,9 +103,15 @@ def _header_label(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _within(rows: Rows, limits: ReadLimits) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows, refusing a cell longer than the limit (no spreadsheet program writes one)."""
-    longest = limits.cell_chars
+def _within(rows: Rows, limits: ReadLimits, clean: bool) -> Iterator[tuple[int, Sequence[object]]]:
+    """The rows, refusing a cell longer than the limit (no spreadsheet program writes one);
+    a clean sheet's engine has refused it already."""
+    if clean:
+        return iter(rows)
+    return _checked(rows, limits.cell_chars)
+
+
+def _checked(rows: Rows, longest: int) -> Iterator[tuple[int, Sequence[object]]]:
     for number, values in rows:
         for value in values:
             if isinstance(value, str) and len(value) > longest:
@@ -135,7 +142,7 @@ def read_table(sheet: RawSheet, role: Role, rows: Rows, limits: ReadLimits) -> S
     location = Location(file=sheet.file, sheet=sheet.name)
     if sheet.hidden:
         result.findings.append(Finding.make("WB-008", location, sheet=sheet.name))
-    iterator = _within(rows, limits)
+    iterator = _within(rows, limits, sheet.clean)
     header = _find_header(iterator, role)
     if header is None:
         examples = " / ".join(spec.labels[0] for spec in FIELDS_BY_ROLE[role] if spec.required)
@@ -315,6 +322,12 @@ class _Layout:
         self.by_position = {position: self.columns[spec.name] for position, spec, _, _ in columns}
         index = {name: position for position, name in self.positions}
         self.shared = _SharedValues(self.positions)
+        # A clean sheet's row is its recognised cells as they are, picked in one call; a
+        # row too short for them (or an uncalculated formula) takes the general way.
+        self.pick = (itemgetter(*(position for position, _ in self.positions))
+                     if sheet.clean and not sheet.uncalculated and len(self.positions) > 1
+                     else None)
+        self.width = max((position for position, _ in self.positions), default=0) + 1
         self.client_ref = index.get(_REFERENCE)
         self.date = index.get(_DATES.get(role, ""))
         self.amounts = [index[name] for name in _AMOUNTS if name in index]
@@ -376,9 +389,12 @@ class _Layout:
         """The row's cells by field. A formula cell without a cached value is WB-005 on a
         record (*findings* given); on a totals row it only leaves the amount unread."""
         sheet = self.sheet
+        width = len(values)
+        if self.pick is not None and width >= self.width:
+            return RawRow(sheet.file, sheet.name, number, self.pick(values), self.names,
+                          frozenset(), sheet.decimal_comma, self.columns)
         row = RawRow(file=sheet.file, sheet=sheet.name, row=number, names=self.names,
                      decimal_comma=sheet.decimal_comma, columns=self.columns)
-        width = len(values)
         uncalculated = sheet.uncalculated
         cells: list[object] = []
         shared = self.shared.next_row()
@@ -436,7 +452,7 @@ def read_claim_entries(
     if sheet.hidden:
         findings.append(Finding.make("WB-008", Location(file=sheet.file, sheet=sheet.name),
                                      sheet=sheet.name))
-    for number, values in _within(rows, limits):
+    for number, values in _within(rows, limits, sheet.clean):
         for position in (0, 1):
             key = values[position] if position < len(values) else None
             if not isinstance(key, str):

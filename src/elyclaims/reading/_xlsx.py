@@ -63,7 +63,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
                  for title, member in sheet_paths.items()}
     if child is not None and scans and _calamine_can_read(child, scans):
         sheets = [_raw_sheet(path, name, scans[name], _calamine_rows(child, index, scans[name]),
-                             hidden)
+                             hidden, clean=True)
                   for index, (name, hidden) in enumerate(child.sheets)]
     else:
         if child is not None:
@@ -103,11 +103,12 @@ def _openpyxl_sheets(path: Path, closer: ExitStack, scans: dict[str, SheetScan])
 
 
 def _raw_sheet(path: Path, title: str, scan: SheetScan,
-               rows: Iterator[tuple[int, Sequence[object]]], hidden: bool) -> RawSheet:
+               rows: Iterator[tuple[int, Sequence[object]]], hidden: bool, *,
+               clean: bool = False) -> RawSheet:
     return RawSheet(file=str(path), name=title, rows=rows, hidden=hidden,
                     hidden_rows=frozenset(scan.hidden_rows),
                     uncalculated=frozenset(scan.uncalculated), merged=tuple(scan.merged),
-                    size=scan.max_row)
+                    size=scan.max_row, clean=clean)
 
 
 def _calamine_can_read(child: CalamineChild, scans: dict[str, SheetScan]) -> bool:
@@ -241,9 +242,28 @@ _HIDDEN = re.compile(rb"\shidden=\"(?:1|true)\"")
 _CELL_REF = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
 _INLINE = re.compile(rb"\st=\"inlineStr\"")
 _ANY_REF = re.compile(rb"\sr=\"([A-Za-z]+)(\d+)\"")
+_SPACED_LETTERS = re.compile(rb" r=\"([A-Za-z]+)\d+\"")
+_SPACED_ROWS = re.compile(rb" r=\"[A-Za-z]+(\d+)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\"")
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\st=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+def _last(data: bytes, marks: tuple[bytes, ...], start: int, end: int) -> int:
+    """Where the last of *marks* in ``data[start:end]`` begins (-1 for none): each mark after
+    the first is looked for only past the last one found, not through the whole block."""
+    last = -1
+    for mark in marks:
+        found = data.rfind(mark, max(start, last + 1), end)
+        if found > last:
+            last = found
+    return last
+
+
+def _spaced(data: bytes) -> bool:
+    """Whether every ``r="…"`` attribute in *data* that follows white space follows a space (a
+    tab or a line break there is legal XML, which no spreadsheet program writes)."""
+    return all(byte not in data or byte + b'r="' not in data for byte in (b"\t", b"\n", b"\r"))
 
 
 _LAST_COLUMN = 16_384  # XFD
@@ -341,11 +361,19 @@ class SheetScan:
         """Widen the span by every cell reference in *data*, whatever the cell holds: what a
         grid reader would allocate for; the right-most column and the number of references. A
         reference to row 0 or beyond Excel's last column is no workbook's."""
-        found = _ANY_REF.findall(data)
-        if not found:
+        if _spaced(data):
+            # Two searches, each keeping one part of every reference (a million references
+            # repeat a few column letters, and one row number per row), each led by a plain
+            # space, which the search engine finds fast: a third of the time of pairs.
+            letters = _SPACED_LETTERS.findall(data)
+            numbers = set(_SPACED_ROWS.findall(data))
+        else:
+            found = _ANY_REF.findall(data)
+            letters = [letter for letter, _ in found]
+            numbers = {number for _, number in found}
+        if not letters:
             return None, 0
-        letters, numbers = zip(*found, strict=True)
-        rows = list(map(int, numbers))
+        rows = [int(number) for number in numbers]
         columns = [_column(text) for text in set(letters)]
         top, bottom, left, right = min(rows), max(rows), min(columns), max(columns)
         if top < 1 or right > _LAST_COLUMN:
@@ -353,7 +381,7 @@ class SheetScan:
         if bottom > limits.rows:
             raise LimitExceeded("rows", bottom, limits.rows)
         self._widen(top, bottom, left, right)
-        return right, len(found)
+        return right, len(letters)
 
     def _widen(self, top: int, bottom: int, left: int, right: int) -> None:
         if self._span is None:
@@ -404,12 +432,12 @@ class SheetScan:
         assert markers is not None
         self._rows += count
         self._row = int(numbers[-1])
-        if b"hidden" in data:
+        if b'hidden="1"' in data or b'hidden="true"' in data:  # not LibreOffice's "false"
             for match in markers.hidden_row.finditer(data):
                 number = _ROW_NUMBER.search(match.group(0))
                 if number is not None:
                     self.hidden_rows.add(int(number.group(1)))
-        content = max(data.rfind(mark) for mark in markers.values)
+        content = _last(data, markers.values, 0, len(data))
         if content < 0:
             return
         tag = data.rfind(markers.row_start, 0, content)
@@ -440,7 +468,7 @@ class SheetScan:
         """Widen the extent by the row in ``data[start:end]``: its right-most cell with content."""
         markers = self._markers
         assert markers is not None
-        content = max(data.rfind(mark, start, end) for mark in markers.values)
+        content = _last(data, markers.values, start, end)
         if content < 0:
             return
         self.max_row = self._row
