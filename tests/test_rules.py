@@ -300,3 +300,25 @@ def test_duplicates_remembered_by_hash_never_confuse_two_keys() -> None:
     found = [first.earlier(line, _SameHash(line.invoice_number or "")) for line in lines]
     assert [line.line_id if line else None for line in found] == [
         None, None, "Kulut:2", "Kulut:3", None]
+
+
+def test_one_context_checks_each_claim_on_its_own(tmp_path: Path) -> None:
+    """What several rules derive from a claim (its lines with their clients) is made once per
+    claim: a context that checks one claim and then another finds in each what a fresh
+    context finds, never the first claim's lines."""
+    from elyclaims.rules import RuleContext, run_rules
+
+    early = clean_claim()
+    early["Kulut"].rows[2][0] = date(2026, 3, 1)  # before the client's admission: EL-002
+    claims = []
+    for name, sheets in (("clean", clean_claim()), ("early", early)):
+        claim, _ = read_claim(write_xlsx(tmp_path / f"{name}.xlsx", sheets), today=TODAY)
+        assert claim is not None
+        claims.append(claim)
+    shared = RuleContext(today=TODAY)
+    for claim in (*claims, *reversed(claims)):
+        alone = [(f.key, where(f)) for f in run_rules(claim, RuleContext(today=TODAY))]
+        assert [(f.key, where(f)) for f in run_rules(claim, shared)] == alone
+    assert ("EL-002/before", "Kulut!A3") in [
+        (f.key, where(f)) for f in run_rules(claims[1], shared)]
+    assert "EL-002" not in {f.rule for f in run_rules(claims[0], shared)}

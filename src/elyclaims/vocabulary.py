@@ -31,6 +31,7 @@ __all__ = [
     "Purpose",
     "Role",
     "Severity",
+    "fold_key",
     "match_key",
     "normalize_label",
     "sheet_title",
@@ -45,6 +46,10 @@ _NOISE_ENDS = frozenset(")*:")  # how an ASCII text with trailing noise ends
 @lru_cache(maxsize=16_384)
 def normalize_label(text: str) -> str:
     """Fold a header, key or sheet name for matching: ``Veroton summa (€)*`` -> ``veroton summa``."""
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     if text.isascii():
         # Nothing to decompose and casefold is lower: the same result, several times faster.
         folded = " ".join(text.lower().split())
@@ -64,6 +69,12 @@ def match_key(text: str) -> str:
     palvelut`` and ``sosiaalipalvelut`` one category.
     """
     return normalize_label(text).replace(" ", "")
+
+
+def fold_key(text: str) -> str:
+    """:func:`match_key` without its cache, for texts that hardly repeat (invoice numbers):
+    a cache that every text misses costs more than the folding."""
+    return _normalize(text).replace(" ", "")
 
 
 class Severity(enum.Enum):

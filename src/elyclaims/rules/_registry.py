@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
@@ -14,6 +14,8 @@ from elyclaims.model import Claim, ExpenseLine
 from elyclaims.refdata import ReferenceData, reference_data
 
 __all__ = ["RULES", "ClaimedLine", "RuleContext", "RuleFunction", "at_line", "rule"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,17 @@ class RuleContext:
     clients_given: bool = True
     labels: tuple[tuple[str, Location], ...] = ()
     claimed: Mapping[str, ClaimedLine] = field(default_factory=dict)
+    #: What several rules derive from one claim, made once (see :meth:`derived`).
+    _derived: dict[str, tuple[Claim, Any]] = field(default_factory=dict, compare=False,
+                                                   repr=False)
+
+    def derived(self, name: str, claim: Claim, make: Callable[[Claim], T]) -> T:
+        """``make(claim)``, made once for *claim* under *name* and kept while this context
+        checks it (several rules go through the lines with their clients)."""
+        kept = self._derived.get(name)
+        if kept is None or kept[0] is not claim:
+            kept = self._derived[name] = (claim, make(claim))
+        return cast("T", kept[1])
 
     def parameter(self, section: str, name: str) -> Any:
         """A rule parameter, from the config where it may be set there, else the shipped data."""

@@ -24,13 +24,15 @@ def clients_by_reference(claim: Claim) -> dict[str, Client]:
     return found
 
 
-def _with_client(claim: Claim) -> Iterator[tuple[ExpenseLine, Client]]:
+def _with_client(claim: Claim, context: RuleContext) -> list[tuple[ExpenseLine, Client]]:
+    """The lines whose client is listed, each with its client (found once for every rule)."""
+    return context.derived("lines with clients", claim, _pair_with_clients)
+
+
+def _pair_with_clients(claim: Claim) -> list[tuple[ExpenseLine, Client]]:
     clients = clients_by_reference(claim)
-    for line in claim.expenses:
-        if line.client_reference:
-            client = clients.get(client_key(line.client_reference))
-            if client is not None:
-                yield line, client
+    return [(line, client) for line in claim.expenses if line.client_reference
+            and (client := clients.get(client_key(line.client_reference))) is not None]
 
 
 @rule("EL-001")
@@ -50,7 +52,7 @@ def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-002")
 def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The service date must fall within the client's time in the assistance system."""
-    for line, client in _with_client(claim):
+    for line, client in _with_client(claim, context):
         day = line.service_date
         if day is None:
             continue
@@ -65,7 +67,7 @@ def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-003")
 def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The client must have had a home municipality on the service date."""
-    for line, client in _with_client(claim):
+    for line, client in _with_client(claim, context):
         since = client.home_municipality_since
         if line.service_date and since and since > line.service_date:
             yield at_line(line, "service_date", "EL-003", value=line.service_date, since=since,
@@ -75,7 +77,7 @@ def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Findin
 @rule("EL-004")
 def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An asylum seeker's services are paid by the reception centre, not claimed here."""
-    for line, client in _with_client(claim):
+    for line, client in _with_client(claim, context):
         status = client.asylum_seeker
         if line.service_date and status is not None and status.on(line.service_date):
             yield at_line(line, "service_date", "EL-004", value=line.service_date,
@@ -102,7 +104,7 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
         return  # CL-002 / CL-003 report the claimant itself
     reform = context.parameter("rules", "reform_date")
     known: dict[tuple[str, str, date], set[tuple[str, str]]] = {}  # many lines, few answers
-    for line, client in _with_client(claim):
+    for line, client in _with_client(claim, context):
         category, day = line.category_code, line.service_date
         home = refdata.municipality(client.home_municipality)
         if category is None or day is None or home is None:
@@ -177,6 +179,11 @@ def not_representative_fee(claim: Claim, context: RuleContext) -> Iterator[Findi
     """A minor's representative's fee is paid by KEHA-keskus on the representative's own
     application."""
     pattern = _keyword_pattern(list(context.parameter("keywords", "representative_fee")))
+    # Each distinct description once; the lines only where one names the fee.
+    named = {text for text in {line.description for line in claim.expenses}
+             if text and pattern.search(normalize_label(text))}
+    if not named:
+        return
     for line in claim.expenses:
-        if line.description and pattern.search(normalize_label(line.description)):
+        if line.description in named:
             yield at_line(line, "description", "EL-012", value=line.description)

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator
-from typing import Protocol
+from itertools import chain
+from operator import attrgetter
+from typing import Protocol, cast
 
 from elyclaims.findings import Finding, Location
-from elyclaims.model import Claim, remember
-from elyclaims.privacy import find_identity_codes, is_valid_identity_code, mask
+from elyclaims.model import Claim
+from elyclaims.privacy import (
+    find_identity_codes,
+    holding_identity_codes,
+    is_valid_identity_code,
+    mask,
+)
 from elyclaims.rules._registry import RuleContext, rule
 
 _CLAIM_TEXT = ("name", "business_id", "iban", "bic", "contact_person", "email", "phone")
@@ -41,11 +48,13 @@ class _Where(Protocol):
 
 
 def _texts(claim: Claim, context: RuleContext,
-           known_clean: Container[str] = ()) -> Iterator[tuple[str, _Where, str, str | None]]:
+           suspect: Container[str] | None = None,
+           ) -> Iterator[tuple[str, _Where, str, str | None]]:
     """Every text of the claim and of its input that may reach a report or a package, with
     where it is (its location is made only for a finding) and its line id: the claim's fields,
-    sheet names and headers, the config's acknowledgement reasons. A line's text that is in
-    *known_clean* (as it stands when the text comes) is passed over: lines repeat their texts."""
+    sheet names and headers, the config's acknowledgement reasons. A line's text is given only
+    where it is in *suspect* (when that is given): lines repeat their texts, which are checked
+    once each beforehand (:func:`_line_texts`)."""
     for field in _CLAIM_TEXT:
         value = getattr(claim.claimant, field)
         if value:
@@ -61,20 +70,28 @@ def _texts(claim: Claim, context: RuleContext,
             value = getattr(client, field)
             if value:
                 yield value, client.source, field, None
-    for line in claim.expenses:
-        source, line_id = line.source, line.line_id
-        reference = line.client_reference
-        if reference and reference not in known_clean:
-            yield reference, source, "client_reference", line_id
-        for field in _LINE_TEXT:
-            value = getattr(line, field)
-            if value and value not in known_clean:
-                yield value, source, field, line_id
+    if suspect is None or suspect:
+        for line in claim.expenses:
+            source, line_id = line.source, line.line_id
+            for field in ("client_reference", *_LINE_TEXT):
+                value = getattr(line, field)
+                if value and (suspect is None or value in suspect):
+                    yield value, source, field, line_id
     for text, location in context.labels:
         yield text, _At(location), "", None
     for number, entry in enumerate(context.config.acknowledge, start=1):
         yield entry.reason, _At(Location(file=context.config.path,
                                          field=f"acknowledge[{number}].reason")), "", None
+
+
+def _line_texts(claim: Claim, fields: tuple[str, ...]) -> set[str]:
+    """The distinct texts of the expense lines' *fields* (one pass in C: lines repeat their
+    providers, descriptions and references)."""
+    lines = claim.expenses
+    found: set[str | None] = (set(chain.from_iterable(map(attrgetter(*fields), lines)))
+                              if len(fields) > 1 else set(map(attrgetter(fields[0]), lines)))
+    found.discard(None)  # an empty cell
+    return cast("set[str]", found)
 
 
 _REFERENCES = frozenset({"reference", "client_reference"})
@@ -84,13 +101,12 @@ _REFERENCES = frozenset({"reference", "client_reference"})
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
-    clean: dict[str, bool] = {}  # texts found clean: a provider's name is checked once, not per line
-    for text, where, field, line_id in _texts(claim, context, clean):
-        if text in clean:
-            continue
+    # Each distinct text of the lines is searched once; only the lines with a text that holds
+    # something like a code are gone through again, for its places.
+    suspect = holding_identity_codes(_line_texts(claim, ("client_reference", *_LINE_TEXT)))
+    for text, where, field, line_id in _texts(claim, context, suspect):
         codes = find_identity_codes(text)
         if not codes:
-            remember(clean, text, True)
             continue
         if field in _REFERENCES and is_valid_identity_code(text):
             continue
@@ -102,20 +118,19 @@ def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("PR-002")
 def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Descriptions and justifications should not hold email addresses or phone numbers."""
-    clean: dict[str, bool] = {}  # texts found clean: a repeated description is checked once
+    # Each distinct text once; the lines only where some text holds contact details.
+    kinds = {text: found[0] for text in _line_texts(claim, ("description", "justification"))
+             if (found := [kind for kind, pattern, sign in (("email", _EMAIL, "@"),
+                                                            ("phone", _PHONE, "0"))
+                           if sign in text and pattern.search(text)])}
+    if not kinds:
+        return
     for line in claim.expenses:
         for field in ("description", "justification"):
             text = getattr(line, field)
-            if not text or text in clean:
-                continue
-            kinds = [kind for kind, pattern, sign in (("email", _EMAIL, "@"),
-                                                      ("phone", _PHONE, "0"))
-                     if sign in text and pattern.search(text)]
-            if not kinds:
-                remember(clean, text, True)
-            else:
+            if text and text in kinds:
                 yield Finding.make("PR-002", line.source.location(field), line_id=line.line_id,
-                                   variant=kinds[0])
+                                   variant=kinds[text])
 
 
 @rule("PR-003")
@@ -125,7 +140,12 @@ def reference_not_identity_code(claim: Claim, context: RuleContext) -> Iterator[
         if client.reference and is_valid_identity_code(client.reference):
             yield Finding.make("PR-003", client.source.location("reference"),
                                value=mask(client.reference.strip()))
+    codes = {text for text in _line_texts(claim, ("client_reference",))
+             if is_valid_identity_code(text)}
+    if not codes:
+        return
     for line in claim.expenses:
-        if line.client_reference and is_valid_identity_code(line.client_reference):
+        if line.client_reference in codes:
+            assert line.client_reference is not None
             yield Finding.make("PR-003", line.source.location("client_reference"),
                                line_id=line.line_id, value=mask(line.client_reference.strip()))
