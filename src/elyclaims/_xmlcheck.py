@@ -2,18 +2,26 @@
 
 libxml2 checks every element as it parses, and holds Python's lock while it does: a check in a
 thread runs no faster than one after the other. So the build checks its ``claim.xml`` in a
-child process (:class:`CheckBeside`) while this one scans the file for identity codes, hashes
-it and writes the ZIP; the two meet before the package is put in place.
+child process (:class:`CheckBeside`) that reads the document as it is written; by the time the
+last line is written the check is nearly done, and this process scans the file for identity
+codes, hashes it and writes the ZIP while it ends. The two meet before the package is put in
+place.
 
-    python -P -m elyclaims._xmlcheck XML_FILE RELEASE_TAG   (the schema on standard input)
+    python -P -m elyclaims._xmlcheck XML_FILE RELEASE_TAG
 
-exits 0 for a valid document, and 3 with ``{"message": …, "line": …}`` on standard output for
-one that is not. This module imports nothing of elyclaims, so that the child starts at once.
+reads from standard input the schema's length (4 bytes, little-endian), the schema, then the
+document until the end of the input; exits 0 for a valid document, and 3 with
+``{"message": …, "line": …}`` on standard output for one that is not (the rest of the input
+read first, so that the writer never blocks; a problem whose line the stream cannot tell is
+located in XML_FILE, by then complete). This module imports nothing of elyclaims, so that the
+child starts at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import struct
 import subprocess
 import sys
 from typing import IO, Any
@@ -95,12 +103,19 @@ def load_schema(text: bytes) -> Any:
 
 
 class CheckBeside:
-    """:func:`validate_xml` of the file *path* against the schema *schema_text*, in a child
-    process started at once; :meth:`result` waits for it. Where no child can be started, the
-    check runs here, in :meth:`result`."""
+    """:func:`validate_xml` of a document against the schema *schema_text*, in a child process
+    started at once. The document is given as it is written (:meth:`write`), or, when nothing
+    was written, read from the file *path* by :meth:`result`, which waits for the verdict.
+    *path* is also where a problem's line is looked up, so it must hold the same document
+    (the build writes the one to both). Where no child can be started, the check runs here,
+    on the file, in :meth:`result`."""
+
+    #: Bytes sent to the child at a time when the file is sent.
+    BLOCK = 1 << 20
 
     def __init__(self, path: str, schema_text: bytes, release_tag: str) -> None:
         self._path, self._schema_text, self._release_tag = path, schema_text, release_tag
+        self._written = False
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(
@@ -109,16 +124,18 @@ class CheckBeside:
         except OSError:
             self._process = None
             return
-        try:
-            assert self._process.stdin is not None
-            with self._process.stdin:
-                self._process.stdin.write(schema_text)  # a schema fits in the pipe's buffer
-        except OSError:  # the child ended at once: the check runs here instead
-            self.cancel()
+        _widen(self._process.stdin)
+        if not self._send(struct.pack("<I", len(schema_text)) + schema_text):
+            self.cancel()  # the child ended at once: the check runs here instead
             self._process = None
 
+    def write(self, data: bytes) -> None:
+        """The next bytes of the document."""
+        self._written = True
+        self._send(data)
+
     def result(self) -> None:
-        """Wait for the check.
+        """End the document (the file *path*, when nothing was written) and wait for the check.
 
         Raises:
             InvalidXml: the document is not valid (or the check could not tell).
@@ -128,6 +145,12 @@ class CheckBeside:
             with open(self._path, "rb") as handle:
                 validate_xml(handle, load_schema(self._schema_text), release=self._release_tag)
             return
+        if not self._written:
+            with open(self._path, "rb") as handle:
+                for block in iter(lambda: handle.read(self.BLOCK), b""):
+                    if not self._send(block):
+                        break
+        self._end_input()
         assert process.stdout is not None
         with process.stdout:
             said = process.stdout.read()
@@ -149,18 +172,61 @@ class CheckBeside:
         if process.poll() is None:
             process.kill()
             process.wait()
+        self._end_input()
         if process.stdout is not None:
             process.stdout.close()
+
+    def _send(self, data: bytes) -> bool:
+        """Give *data* to the child; False when it no longer reads (it ended: its exit
+        status says why)."""
+        stdin = self._process.stdin if self._process is not None else None
+        if stdin is None or stdin.closed:
+            return False
+        try:
+            stdin.write(data)
+        except OSError:  # a broken pipe: the child is gone
+            self._end_input()
+            return False
+        return True
+
+    def _end_input(self) -> None:
+        stdin = self._process.stdin if self._process is not None else None
+        if stdin is not None and not stdin.closed:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+
+#: The pipe's buffer, where the system lets it be set (Linux): a batch of lines fits in it, so
+#: that the writer goes on writing while the check reads, instead of waiting for it.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(pipe: IO[bytes] | None) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if pipe is not None and setting is not None:
+        with contextlib.suppress(OSError):  # over the system's maximum: the default stays
+            fcntl.fcntl(pipe.fileno(), setting, PIPE_BYTES)
 
 
 def main(argv: list[str]) -> None:
     path, release_tag = argv[0], argv[1]
-    schema = load_schema(sys.stdin.buffer.read())
+    stream = sys.stdin.buffer
+    size = struct.unpack("<I", stream.read(4))[0]
+    schema = load_schema(stream.read(size))
     try:
-        with open(path, "rb") as handle:
-            validate_xml(handle, schema, release=release_tag)
+        validate_xml(stream, schema, release=release_tag)
     except InvalidXml as problem:
-        sys.stdout.write(json.dumps({"message": problem.message, "line": problem.line}))
+        while stream.read(1 << 20):  # the rest of the document: the writer never blocks
+            pass
+        message, line = problem.message, problem.line
+        if not line:  # the stream could not tell; the file is complete now
+            with contextlib.suppress(OSError), open(path, "rb") as handle:
+                message, line = _locate_problem(handle, schema) or (message, line)
+        sys.stdout.write(json.dumps({"message": message, "line": line}))
         sys.exit(3)
 
 

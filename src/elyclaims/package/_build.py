@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from elyclaims._memory import cycle_collector_paused
 from elyclaims._xmlcheck import CheckBeside, InvalidXml, validate_xml
@@ -238,19 +238,21 @@ def _build(
     ruleset = catalogue().ruleset
     with scratch_file(target, ".claim.xml") as claim_file, \
             scratch_file(target, ".report.html") as page_file, atomic_output(target) as part:
-        with _writing(target):
-            with claim_file.open("wb") as handle:
-                write_claim_xml(handle, header, lines=content.lines(claim),
-                                package_id=_PENDING_ID, created_at=created_at, ruleset=ruleset,
-                                findings=report.findings, refdata=refdata,
-                                service_dates=(line.service_date for line in claim.expenses))
-            package_id = content.package_id(findings_to_carry(report.findings),
-                                            attachment_members)
-            _fill_in_package_id(claim_file, package_id)
-        # The schema check runs beside the rest (it holds the lock it runs under); the package
-        # is put in place only once it has passed.
+        # The schema check runs beside (it holds the lock it runs under), reading claim.xml as
+        # it is written, and ends while the rest is done; the package is put in place only once
+        # it has passed. It checks the file with the package id's placeholder, which the id
+        # then replaces: 36 characters of the same pattern, written by uuid.
         check = CheckBeside(str(claim_file), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
         try:
+            with _writing(target):
+                with claim_file.open("wb") as handle:
+                    write_claim_xml(_Both(handle, check), header, lines=content.lines(claim),
+                                    package_id=_PENDING_ID, created_at=created_at,
+                                    ruleset=ruleset, findings=report.findings, refdata=refdata,
+                                    service_dates=(line.service_date for line in claim.expenses))
+                package_id = content.package_id(findings_to_carry(report.findings),
+                                                attachment_members)
+                _fill_in_package_id(claim_file, package_id)
             _no_identity_codes(claim_file)
             members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                        *_report_member(report_page, report, package_id, page_file),
@@ -309,6 +311,17 @@ def _report_member(report_page: Callable[[Report, str], str] | None, report: Rep
     with _writing(page_file):
         page_file.write_bytes(page)
     return (Member.from_file(REPORT, page_file, "text/html"),)
+
+
+class _Both:
+    """Writes to the file and to the schema check beside."""
+
+    def __init__(self, handle: IO[bytes], check: CheckBeside) -> None:
+        self._handle, self._check = handle, check
+
+    def write(self, data: bytes) -> int:
+        self._check.write(data)
+        return self._handle.write(data)
 
 
 def _no_identity_codes(claim_file: Path) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO
+from typing import Protocol
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
@@ -24,7 +24,14 @@ from elyclaims.refdata import ReferenceData
 from elyclaims.report import Summary, Totals
 from elyclaims.values import format_money, timestamp
 
-__all__ = ["write_claim_xml"]
+__all__ = ["Sink", "write_claim_xml"]
+
+
+class Sink(Protocol):
+    """Where claim.xml goes: anything with a ``write`` of bytes (a file, a file and a check)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
 
 GENERATOR = "elyclaims"
 # Characters XML 1.0 cannot hold at all; a cell with one is written with U+FFFD in its place.
@@ -83,7 +90,7 @@ def _optional(name: str, value: object) -> str:
 
 
 def write_claim_xml(
-    target: IO[bytes],
+    target: Sink,
     claim: Claim,
     *,
     lines: Iterable[ExpenseLine] | None = None,
@@ -158,7 +165,7 @@ def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
     return "\n".join(head) + "\n"
 
 
-def _write_expenses(target: IO[bytes], lines: Iterable[ExpenseLine],
+def _write_expenses(target: Sink, lines: Iterable[ExpenseLine],
                     acknowledged: dict[str, list[tuple[str, str]]],
                     expected: int | None) -> Totals:
     """Write the expense lines in batches, adding up their totals as they go."""
