@@ -659,3 +659,52 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     with pytest.raises(InvalidXml) as beside:
         CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release).result()
     assert (beside.value.line, beside.value.message) == (line, refused.value.message)
+    # As the build gives it: written to the check in pieces while the file is written.
+    streamed = CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release)
+    for start in range(0, len(broken), 4096):
+        streamed.write(broken[start:start + 4096])
+    with pytest.raises(InvalidXml) as written:
+        streamed.result()
+    assert (written.value.line, written.value.message) == (line, refused.value.message)
+
+
+def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:
+    """A document refused at its first lines, followed by far more than any pipe holds, is
+    written to the check to its end while its file grows (the child reads on after the
+    problem, and looks its line up in the file once the file is complete), and refused at its
+    line with the message of a check here; a child that is killed while the document is
+    written is a refusal too, never a hang or a broken-pipe error."""
+    from elyclaims.package import (
+        CLAIM_NS,
+        CLAIM_SCHEMA,
+        CheckBeside,
+        InvalidXml,
+        claim_schema,
+        schema_text,
+        validate_xml,
+    )
+
+    xml = _member(_build(tmp_path), "claim.xml")
+    head = xml[:xml.index(b"<Expenses>")]
+    filler = b"<!-- " + b"x" * (8 << 20) + b" -->\n"
+    document = xml.replace(b"<Expenses>", b"<Expenses><Nonsense/>\n" + filler, 1)
+    with pytest.raises(InvalidXml) as here:
+        validate_xml(io.BytesIO(document), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
+    assert here.value.line == head.count(b"\n") + 1
+    path = tmp_path / "long.xml"
+    check = CheckBeside(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+    with path.open("wb") as handle:  # as the build writes: the file grows with the stream
+        for start in range(0, len(document), 1 << 16):
+            handle.write(document[start:start + (1 << 16)])
+            handle.flush()
+            check.write(document[start:start + (1 << 16)])
+    with pytest.raises(InvalidXml) as refused:
+        check.result()
+    assert (refused.value.line, refused.value.message) == (here.value.line, here.value.message)
+    killed = CheckBeside(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+    assert killed._process is not None
+    killed._process.kill()
+    for start in range(0, len(document), 1 << 16):
+        killed.write(document[start:start + (1 << 16)])
+    with pytest.raises(InvalidXml, match="stopped"):
+        killed.result()
