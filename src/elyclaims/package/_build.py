@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import IO, Any
+from pathlib import Path, PurePath
+from typing import IO, Any, cast
 
 from elyclaims._memory import cycle_collector_paused
 from elyclaims._xmlcheck import CheckBeside, InvalidXml, validate_xml
@@ -23,7 +23,7 @@ from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
-from elyclaims.package._normalize import combined, normalize_claim, normalize_line
+from elyclaims.package._normalize import combined, normalize_claim
 from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
 from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
@@ -121,15 +121,16 @@ class _ContentDigest:
         self._lines = 0
         self._expected = 0
 
-    def lines(self, claim: Claim) -> Iterator[ExpenseLine]:
-        """The claim's lines as the package carries them, each digested on its way."""
-        several_files = combined(claim)
+    def lines(self, claim: Claim, files: bool) -> Iterator[ExpenseLine]:
+        """The claim's lines, each digested on its way as the package carries it (see
+        :func:`~elyclaims.package.normalize_line`), their sources naming their files where
+        *files* (the lines of several files combined), as the writer is told too."""
         self._expected = len(claim.expenses)
+        record = _LineRecord(files)
         for line in claim.expenses:
-            normalized = normalize_line(line, several_files=several_files)
-            self._digest.update(_line_record(normalized))
+            self._digest.update(record(line))
             self._lines += 1
-            yield normalized
+            yield line
 
     def package_id(self, findings: list[Finding], attachments: list[Member]) -> str:
         """The package id, once every line went through :meth:`lines`."""
@@ -163,18 +164,43 @@ def _canonical(data: object) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-_LINE_FIELDS = tuple(name for name in ExpenseLine.model_fields if name != "source")
+_LINE_FIELDS = tuple(name for name in ExpenseLine.model_fields
+                     if name not in {"source", "acknowledged"})
+#: Texts of amounts and dates kept while lines are recorded (the most recent ones).
+_REMEMBERED = 1 << 14
 
 
-def _line_record(line: ExpenseLine) -> bytes:
-    """A line's content as the package id digests it: every field in the model's order, empty
-    ones marked, the source as file, sheet and row; unit and record separators between."""
-    source = line.source
-    fields = line.__dict__
-    values = [_TEXT_OF.get(type(value), str)(value)
-              for value in map(fields.get, _LINE_FIELDS)]
-    values.append(f"{source.file or ''}|{source.sheet or ''}|{source.row or ''}")
-    return ("\x1f".join(values) + "\x1e").encode("utf-8")
+class _LineRecord:
+    """A line's content as the package id digests it: the line as the package carries it
+    (:func:`~elyclaims.package.normalize_line`: no acknowledgement text, the source as file,
+    sheet and row, the file's name only where *files* were combined), every field in the
+    model's order, empty ones marked, unit and record separators between. Each amount's and
+    date's text is made once (lines repeat them)."""
+
+    def __init__(self, files: bool) -> None:
+        self._files = files
+        self._texts: dict[object, str] = {}
+
+    def __call__(self, line: ExpenseLine) -> bytes:
+        source = line.source
+        texts = self._texts
+        values: list[str] = []
+        for value in map(line.__dict__.get, _LINE_FIELDS):
+            kind = type(value)
+            if kind is str:
+                values.append(cast("str", value))
+            elif value is None:
+                values.append("\x00")
+            elif (text := texts.get(value)) is not None:
+                values.append(text)
+            else:
+                if len(texts) >= _REMEMBERED:
+                    texts.clear()
+                values.append(texts.setdefault(value, _TEXT_OF.get(kind, str)(value)))
+        file = PurePath(source.file).name if self._files and source.file else ""
+        values.append("\x00")  # the acknowledgement, which travels per rule instead
+        values.append(f"{file}|{source.sheet or ''}|{source.row or ''}")
+        return ("\x1f".join(values) + "\x1e").encode("utf-8")
 
 
 #: How each type of field value is written in a line record (anything else: ``str``).
@@ -231,8 +257,9 @@ def _build(
     report, attachment_members = _final_report(claim, report, today, attachments)
     if not report.passes(strict=strict):
         raise BuildRefused(report)
-    # The claim's header and clients are copied once; the lines are normalized as they stream
-    # into claim.xml and into the digest that makes the package id, which is filled in last.
+    # The claim's header and clients are copied once; the lines stream into claim.xml and into
+    # the digest that makes the package id (which is filled in last) as the package carries
+    # them, without a normalized copy of each.
     header = normalize_claim(claim.model_copy(update={"expenses": ()}), refdata, today)
     content = _ContentDigest(header)
     ruleset = catalogue().ruleset
@@ -246,7 +273,9 @@ def _build(
         try:
             with _writing(target):
                 with claim_file.open("wb") as handle:
-                    write_claim_xml(_Both(handle, check), header, lines=content.lines(claim),
+                    files = combined(claim)
+                    write_claim_xml(_Both(handle, check), header,
+                                    lines=content.lines(claim, files), files=files,
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
                                     service_dates=(line.service_date for line in claim.expenses))

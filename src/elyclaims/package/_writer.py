@@ -10,10 +10,11 @@ never reach a package.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from pathlib import PurePath
+from typing import Any, Protocol
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
@@ -100,13 +101,16 @@ def write_claim_xml(
     findings: Iterable[Finding],
     refdata: ReferenceData,
     service_dates: Iterable[date | None] | None = None,
+    files: bool | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
     *lines* are the (normalized) expense lines, when they come from elsewhere than
     ``claim.expenses``: an iterable made fresh each time, so that no second copy of the lines
     is held in memory; *service_dates* (the lines' dates, which decide the legal bases written
-    before them) saves iterating it twice. The
+    before them) saves iterating it twice. *files* says whether each line's source is written
+    with its file's name (True), without (False), or as the line's source says (None: the
+    lines are normalized), so that lines can be written as they stand in the claim. The
     totals are added up as the lines are written. *findings* are the claim's findings: the warnings
     among them travel with the package, and the reasons of acknowledged ones are also written on
     their lines. The output is not validated here: the caller checks it against the schema.
@@ -119,7 +123,7 @@ def write_claim_xml(
     target.write(_head(claim, package_id=package_id, created_at=created_at, ruleset=ruleset,
                        refdata=refdata, service_dates=service_dates).encode("utf-8"))
     totals = _write_expenses(target, lines, _acknowledged_by_line(findings),
-                             expected=len(claim.expenses) or None)
+                             expected=len(claim.expenses) or None, files=files)
     tail = ["</Expenses>", _totals(totals.summary()), "<Findings>"]
     tail.extend(_tag("Finding", finding.acknowledged, rule=finding.rule,
                      severity=finding.severity.value, messageKey=finding.key,
@@ -167,13 +171,14 @@ def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
 
 def _write_expenses(target: Sink, lines: Iterable[ExpenseLine],
                     acknowledged: dict[str, list[tuple[str, str]]],
-                    expected: int | None) -> Totals:
+                    expected: int | None, files: bool | None) -> Totals:
     """Write the expense lines in batches, adding up their totals as they go."""
     totals = Totals()
     batch: list[str] = []
+    expense = _Expenses(files)
     for line in lines:
         totals.add(line)
-        batch.append(_expense(line, acknowledged.get(line.line_id, [])))
+        batch.append(expense(line, acknowledged.get(line.line_id, [])))
         if len(batch) == _BATCH:
             target.write(("\n".join(batch) + "\n").encode("utf-8"))
             batch.clear()
@@ -245,43 +250,84 @@ def _leaf(name: str, value: object) -> str:
     return f"<{name}>{inner}</{name}>" if inner else f"<{name}/>"
 
 
-def _expense(line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> str:
-    """One expense line: the same elements as the schema orders them, written directly (a
-    line is most of the file)."""
-    source = line.source
-    where = "" if source.sheet is None else f' sheet="{_attribute(source.sheet)}"'
-    if source.row is not None:
-        where += f' row="{source.row}"'
-    if source.file is not None:
-        where += f' file="{_attribute(source.file)}"'
-    parts = [f'<Expense lineId="{_attribute(line.line_id)}"><Source{where}/>'
-             f'{_leaf("ClientReference", line.client_reference)}{_leaf("Category", line.category)}'
-             f'{_day("ServiceDate", line.service_date)}']
-    if line.provider or line.provider_business_id:
-        name = _leaf("Name", line.provider) if line.provider else ""
-        business_id = (_leaf("BusinessId", line.provider_business_id)
-                       if line.provider_business_id else "")
-        parts.append(f"<Provider>{name}{business_id}</Provider>")
-    if line.invoice_number or line.invoice_date:
-        number = ("" if line.invoice_number is None
-                  else f' number="{_attribute(line.invoice_number)}"')
-        day = "" if line.invoice_date is None else f' date="{line.invoice_date.isoformat()}"'
-        parts.append(f"<Invoice{number}{day}/>")
-    parts.append(_leaf("Description", line.description))
-    if line.justification:
-        parts.append(_leaf("Justification", line.justification))
-    parts.append(_money("Net", line.net_amount))
-    if line.vat_amount is not None:
-        parts.append(_money("Vat", line.vat_amount))
-    if line.gross_amount is not None:
-        parts.append(_money("Gross", line.gross_amount))
-    if line.credited_invoice:
-        parts.append(_leaf("CreditedInvoice", line.credited_invoice))
-    if line.attachment:
-        parts.append(_leaf("Attachment", line.attachment))
-    parts.extend(_tag("Acknowledgement", reason, rule=rule) for rule, reason in acknowledged)
-    parts.append("</Expense>")
-    return "".join(parts)
+class _Pieces:
+    """What one element makes of each value, made once per value: lines repeat their clients,
+    categories, days, providers, descriptions and amounts. The most recent values are kept
+    (a column that never repeats costs a dictionary's lookup, no more)."""
+
+    SIZE = 1 << 14
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        self._make = make
+        self._made: dict[object, str] = {}
+
+    def __call__(self, value: object) -> str:
+        made = self._made.get(value)
+        if made is None:
+            if len(self._made) >= self.SIZE:
+                self._made.clear()
+            made = self._made[value] = self._make(value)
+        return made
+
+
+class _Expenses:
+    """Writes expense lines: the same elements as the schema orders them, written directly
+    (a line is most of the file), each repeated value's piece made once. *files*: whether
+    each line's source names its file (by name), or None to name it as the line says (a
+    normalized line names it only when several files were combined)."""
+
+    def __init__(self, files: bool | None) -> None:
+        self._files = files
+        self._sheet = _Pieces(lambda sheet: "" if sheet is None else
+                              f' sheet="{_attribute(sheet)}"')
+        self._file = _Pieces(lambda file: f' file="{_attribute(file)}"')
+        self._client = _Pieces(lambda reference: _leaf("ClientReference", reference))
+        self._category = _Pieces(lambda category: _leaf("Category", category))
+        self._day = _Pieces(lambda day: _day("ServiceDate", day))
+        self._provider = _Pieces(lambda key: "<Provider>{}{}</Provider>".format(
+            _leaf("Name", key[0]) if key[0] else "",
+            _leaf("BusinessId", key[1]) if key[1] else ""))
+        self._description = _Pieces(lambda text: _leaf("Description", text))
+        self._justification = _Pieces(lambda text: _leaf("Justification", text))
+        self._net = _Pieces(lambda amount: _money("Net", amount))
+        self._vat = _Pieces(lambda amount: _money("Vat", amount))
+        self._gross = _Pieces(lambda amount: _money("Gross", amount))
+
+    def __call__(self, line: ExpenseLine, acknowledged: list[tuple[str, str]]) -> str:
+        source = line.source
+        where = self._sheet(source.sheet)
+        if source.row is not None:
+            where += f' row="{source.row}"'
+        if self._files is None:
+            if source.file is not None:
+                where += self._file(source.file)
+        elif self._files and source.file:
+            where += self._file(PurePath(source.file).name)
+        parts = [f'<Expense lineId="{_attribute(line.line_id)}"><Source{where}/>',
+                 self._client(line.client_reference), self._category(line.category),
+                 self._day(line.service_date)]
+        if line.provider or line.provider_business_id:
+            parts.append(self._provider((line.provider, line.provider_business_id)))
+        if line.invoice_number or line.invoice_date:
+            number = ("" if line.invoice_number is None
+                      else f' number="{_attribute(line.invoice_number)}"')
+            day = "" if line.invoice_date is None else f' date="{line.invoice_date.isoformat()}"'
+            parts.append(f"<Invoice{number}{day}/>")
+        parts.append(self._description(line.description))
+        if line.justification:
+            parts.append(self._justification(line.justification))
+        parts.append(self._net(line.net_amount))
+        if line.vat_amount is not None:
+            parts.append(self._vat(line.vat_amount))
+        if line.gross_amount is not None:
+            parts.append(self._gross(line.gross_amount))
+        if line.credited_invoice:
+            parts.append(_leaf("CreditedInvoice", line.credited_invoice))
+        if line.attachment:
+            parts.append(_leaf("Attachment", line.attachment))
+        parts.extend(_tag("Acknowledgement", reason, rule=rule) for rule, reason in acknowledged)
+        parts.append("</Expense>")
+        return "".join(parts)
 
 
 def _totals(summary: Summary) -> str:
