@@ -231,6 +231,51 @@ def test_package_carries_nothing_else_about_a_person(tmp_path: Path) -> None:
     assert "<Minor>true</Minor>" in xml
 
 
+def _combined_csv(folder: Path) -> list[Path]:
+    """The Helsinki ERP export with a second expenses file beside it (other days, other
+    invoices): lines of two files in one claim."""
+    folder.mkdir()
+    source = SAMPLES / "helsinki-erp-2026-09"
+    for path in source.glob("*.csv"):
+        shutil.copy(path, folder / path.name)
+    text = (source / "kulut.csv").read_text(encoding="utf-8-sig")
+    for old, new in (("TE-2026-771", "TE-2026-772"), ("FE-1022", "FE-1023"),
+                     ("\n3.9.2026;", "\n4.9.2026;"), ("\n17.9.2026;", "\n18.9.2026;")):
+        assert old in text
+        text = text.replace(old, new)
+    (folder / "kulut-lokakuu.csv").write_text(text, encoding="utf-8")
+    return sorted(folder.glob("*.csv"))
+
+
+def test_lines_of_several_files_name_their_file_and_are_digested_as_carried(
+        tmp_path: Path) -> None:
+    """A claim combined from two expenses files is packed with each line's source naming its
+    file by name (never a path of this machine); and the package id digests each line as the
+    package carries it: the claim as it was read and its normalized copy (the lines as
+    packed) make one package id, for a combined claim and a single workbook's alike."""
+    claim, report = read_claim(_combined_csv(tmp_path / "erp"), today=TODAY)
+    assert claim is not None
+    package = build_package(claim, report, tmp_path / "p.zip", created_at=CREATED)
+    xml = _member(package.path, "claim.xml").decode()
+    sources = re.findall(r"<Source ([^>]*)/>", xml)
+    assert len(sources) == len(claim.expenses) == 8
+    assert {re.search(r'file="([^"]*)"', source).group(1) for source in sources  # type: ignore[union-attr]
+            } == {"kulut.csv", "kulut-lokakuu.csv"}
+    assert str(tmp_path) not in xml
+    single, single_report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()),
+                                       today=TODAY)
+    assert single is not None
+    for name, each, each_report in (("combined", claim, report),
+                                    ("single", single, single_report)):
+        built = build_package(each, each_report, tmp_path / f"{name}.zip", created_at=CREATED)
+        normalized = normalize_claim(each, reference_data(), TODAY)
+        assert normalized.expenses != each.expenses  # sources and acknowledgements differ
+        again = build_package(normalized, each_report, tmp_path / f"{name}-n.zip",
+                              created_at=CREATED, today=TODAY)
+        assert again.package_id == built.package_id, name
+        assert _member(again.path, "claim.xml") == _member(built.path, "claim.xml"), name
+
+
 # ---------------------------------------------------------------------------------- golden
 
 
