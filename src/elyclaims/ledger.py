@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from elyclaims.errors import ElyclaimsError
-from elyclaims.model import Claim, duplicate_key
+from elyclaims.model import Claim, duplicate_keys
 from elyclaims.rules import ClaimedLine
 from elyclaims.values import format_money, timestamp
 
@@ -293,7 +293,8 @@ class Ledger:
                  format_money(claimed), timestamp(created_at), now))
             db.executemany(
                 "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
-                [(sha256, line.line_id, duplicate_key(line)) for line in claim.expenses])
+                [(sha256, line.line_id, key) for line, key in
+                 zip(claim.expenses, duplicate_keys(claim), strict=True)])
 
     def record_built(self, built: Built, claim: Claim) -> None:
         """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""

@@ -8,6 +8,7 @@ that a line with one bad cell is still checked on all the others.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -45,9 +46,11 @@ __all__ = [
     "ExpenseLine",
     "Purpose",
     "SourceRow",
+    "category_of",
     "client_key",
     "construct",
     "duplicate_key",
+    "duplicate_keys",
     "given",
     "maker",
     "read_cells",
@@ -305,7 +308,7 @@ class ExpenseLine(_Model):
     @property
     def category_code(self) -> Category | None:
         """The category as a :class:`Category`, or None when it is not a known one."""
-        return _CATEGORY_CODES.get(self.category) if self.category else None
+        return category_of(self.category)
 
 
 class Claim(_Model):
@@ -341,6 +344,12 @@ class Claim(_Model):
         return Location(file=self.origin.file, sheet=self.origin.sheet, field=field)
 
 
+def category_of(text: str | None) -> Category | None:
+    """The :class:`Category` a line's category text names (the model keeps the code as text),
+    or None when it is no known one."""
+    return _CATEGORY_CODES.get(text) if text else None
+
+
 def duplicate_key(line: ExpenseLine) -> str | None:
     """What the same cost claimed twice has in common: the provider (its Business ID when the
     line gives one, else its name), the invoice number, the client and the net amount, folded
@@ -353,6 +362,20 @@ def duplicate_key(line: ExpenseLine) -> str | None:
     # Invoice numbers hardly repeat: folded as match_key folds, without its cache.
     return "|".join((provider, fold_key(line.invoice_number), client_key(line.client_reference),
                      values.format_money(line.net_amount)))
+
+
+#: Each claim's duplicate keys, by the claim's identity, while the claim lives.
+_KEYS: dict[int, list[str | None]] = {}
+
+
+def duplicate_keys(claim: Claim) -> list[str | None]:
+    """:func:`duplicate_key` of each of *claim*'s lines, in order: made once per claim (DU-001,
+    DU-002 and the ledger's record each need them) and let go of with the claim."""
+    keys = _KEYS.get(id(claim))
+    if keys is None:
+        keys = _KEYS[id(claim)] = [duplicate_key(line) for line in claim.expenses]
+        weakref.finalize(claim, _KEYS.pop, id(claim), None)
+    return keys
 
 
 # ------------------------------------------------------------- fast construction

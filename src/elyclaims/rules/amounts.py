@@ -63,8 +63,10 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     known: dict[tuple[Category | None, date], list[VatRate]] = {}  # many lines, few answers
     for line in claim.expenses:
         net, vat = line.net_amount, line.vat_amount
+        if not net or not vat:  # none, or zero
+            continue
         day = line.service_date or line.invoice_date
-        if net is None or vat is None or net == 0 or vat == 0 or day is None:
+        if day is None:
             continue
         category = line.category_code
         rates = known.get((category, day))
@@ -82,9 +84,9 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("AM-006")
 def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Health and social services are normally VAT-exempt."""
+    exempt = {Category.HEALTH, Category.SOCIAL}
     for line in claim.expenses:
-        if (line.category_code in {Category.HEALTH, Category.SOCIAL}
-                and line.vat_amount is not None and line.vat_amount != 0):
+        if line.vat_amount and line.category_code in exempt:  # a VAT that is not zero
             yield at_line(line, "vat_amount", "AM-006", value=line.vat_amount,
                       category=line.category_code.value if line.category_code else "")
 

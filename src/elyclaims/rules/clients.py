@@ -59,10 +59,10 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
     """The home municipality must be a code or name in the classification, and must have
     existed on each of the client's service dates (with no lines, on the period end); reported
     once, on the client's cell, naming the successor."""
-    service_dates: dict[str, list[date]] = {}
+    service_dates: dict[str, set[date]] = {}  # each day once: lines repeat them
     for line in claim.expenses:
         if line.client_reference and line.service_date is not None:
-            service_dates.setdefault(client_key(line.client_reference), []).append(
+            service_dates.setdefault(client_key(line.client_reference), set()).add(
                 line.service_date)
     for client in claim.clients:
         location = client.source.location("home_municipality")
@@ -76,7 +76,7 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
             yield Finding.make("CT-005", location, value=client.home_municipality)
             continue
         days = service_dates.get(client_key(client.reference)) or (
-            [claim.period_end] if claim.period_end else [])
+            {claim.period_end} if claim.period_end else set())
         gone = sorted(day for day in days if not municipality.exists_on(day))
         if gone:
             yield Finding.make("CT-005", location, variant="ceased",
@@ -88,7 +88,8 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
 @rule("CT-006")
 def client_has_lines(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A listed client should have at least one expense line."""
-    used = {client_key(line.client_reference) for line in claim.expenses if line.client_reference}
+    used = {client_key(reference) for reference in {line.client_reference
+                                                   for line in claim.expenses} if reference}
     for client in claim.clients:
         if client.reference and client_key(client.reference) not in used:
             yield Finding.make("CT-006", client.source.location("reference"),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from elyclaims.findings import Finding, Named
-from elyclaims.model import Category, Claim, Client, ExpenseLine, client_key
+from elyclaims.model import Category, Claim, Client, ExpenseLine, category_of, client_key
 from elyclaims.rules._dates import add_months
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.vocabulary import normalize_label
@@ -41,11 +41,13 @@ def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     if not context.clients_given:
         return
     clients = clients_by_reference(claim)
+    unknown = {reference for reference in {line.client_reference for line in claim.expenses}
+               if reference and client_key(reference) not in clients}
     for line in claim.expenses:
         if not line.client_reference:
             if "client_reference" not in line.source.unreadable:
                 yield at_line(line, "client_reference", "EL-001", variant="missing")
-        elif client_key(line.client_reference) not in clients:
+        elif line.client_reference in unknown:
             yield at_line(line, "client_reference", "EL-001", value=line.client_reference)
 
 
@@ -87,11 +89,13 @@ def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-005")
 def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The category must be HEALTH, SOCIAL, INTERPRET, SAFETY or OTHER."""
+    unknown = {category for category in {line.category for line in claim.expenses}
+               if category is not None and category_of(category) is None}
     for line in claim.expenses:
         if line.category is None:
             if "category" not in line.source.unreadable:
                 yield at_line(line, "category", "EL-005", variant="missing")
-        elif line.category_code is None:
+        elif line.category in unknown:
             yield at_line(line, "category", "EL-005", value=line.category)
 
 
@@ -104,9 +108,11 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
         return  # CL-002 / CL-003 report the claimant itself
     reform = context.parameter("rules", "reform_date")
     known: dict[tuple[str, str, date], set[tuple[str, str]]] = {}  # many lines, few answers
+    homes = {id(client): refdata.municipality(client.home_municipality)
+             for client in claim.clients}
     for line, client in _with_client(claim, context):
         category, day = line.category_code, line.service_date
-        home = refdata.municipality(client.home_municipality)
+        home = homes[id(client)]
         if category is None or day is None or home is None:
             continue
         allowed = known.get((home.code, category, day))
@@ -125,7 +131,7 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
 def other_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An OTHER line must say why the cost follows from victim status."""
     for line in claim.expenses:
-        if line.category_code is Category.OTHER and not line.justification:
+        if not line.justification and line.category_code is Category.OTHER:
             yield at_line(line, "justification", "EL-007")
 
 

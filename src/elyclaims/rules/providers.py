@@ -13,9 +13,14 @@ from elyclaims.rules._registry import RuleContext, at_line, rule
 @rule("PV-001")
 def provider_business_id_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A provider's Business ID must be well formed with a correct check digit."""
+    invalid = {written for written in {line.provider_business_id for line in claim.expenses}
+               if written and not is_valid_business_id(written)}
+    if not invalid:
+        return
     for line in claim.expenses:
         written = line.provider_business_id
-        if written and not is_valid_business_id(written):
+        if written in invalid:
+            assert written is not None
             expected = expected_business_id(written)
             yield at_line(line, "provider_business_id", "PV-001", value=written,
                           variant="check_digit" if expected else None, expected=expected or "")
