@@ -679,11 +679,13 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     broken markup are each refused, at their line; in this process, and in the child process
     the build checks claim.xml in while it writes the ZIP (``CheckBeside``)."""
     from elyclaims.package import (
+        BESIDE_BYTES,
         CLAIM_NS,
         CLAIM_SCHEMA,
         CheckBeside,
         InvalidXml,
         claim_schema,
+        read_claim_xml,
         schema_text,
         validate_xml,
     )
@@ -704,6 +706,15 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     with pytest.raises(InvalidXml) as beside:
         CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release).result()
     assert (beside.value.line, beside.value.message) == (line, refused.value.message)
+    # As inspect reads a large package: parsed here, checked beside; the same verdict.
+    valid = read_claim_xml(io.BytesIO(xml.encode()), size=BESIDE_BYTES)
+    assert valid == read_claim_xml(io.BytesIO(xml.encode()))
+    with pytest.raises(InvalidXml) as read_beside:
+        read_claim_xml(io.BytesIO(broken), size=BESIDE_BYTES)
+    with pytest.raises(InvalidXml) as read_here:
+        read_claim_xml(io.BytesIO(broken))
+    assert (read_beside.value.line, read_beside.value.message) == (
+        read_here.value.line, read_here.value.message) == (line, refused.value.message)
     # As the build gives it: written to the check in pieces while the file is written.
     streamed = CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release)
     for start in range(0, len(broken), 4096):

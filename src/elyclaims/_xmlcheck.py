@@ -26,7 +26,8 @@ import subprocess
 import sys
 from typing import IO, Any
 
-__all__ = ["CheckBeside", "InvalidXml", "free_element", "load_schema", "validate_xml"]
+__all__ = ["CheckBeside", "InvalidXml", "free_element", "load_schema", "locate_problem",
+           "validate_xml"]
 
 
 class InvalidXml(Exception):
@@ -69,15 +70,15 @@ def validate_xml(source: IO[bytes], schema: Any, *, release: str | None = None) 
     except etree.XMLSyntaxError as error:
         message, line = str(error.msg or error), error.lineno
         if not line:
-            message, line = _locate_problem(source, schema) or (message, line)
+            message, line = locate_problem(source, schema) or (message, line)
         raise InvalidXml(message, line) from error
 
 
-def _locate_problem(source: IO[bytes], schema: Any) -> tuple[str, int] | None:
+def locate_problem(source: IO[bytes], schema: Any) -> tuple[str, int] | None:
     """The first problem and its line, which a streaming check cannot always tell (libxml2
-    validates the parser's events, which carry no line): the file is read again, whole, and
-    validated as a tree. Only on the way to reporting a problem; None when the source cannot
-    be read twice."""
+    validates the parser's events, which carry no line): the document is read again from
+    the start of *source*, whole, and validated as a tree. Only on the way to reporting a
+    problem; None when the source cannot be read twice."""
     from lxml import etree
 
     try:
@@ -107,19 +108,21 @@ class CheckBeside:
     started at once. The document is given as it is written (:meth:`write`), or, when nothing
     was written, read from the file *path* by :meth:`result`, which waits for the verdict.
     *path* is also where a problem's line is looked up, so it must hold the same document
-    (the build writes the one to both). Where no child can be started, the check runs here,
-    on the file, in :meth:`result`."""
+    (the build writes the one to both); without a *path* (a document that is no file) such a
+    problem comes back without its line. Where no child can be started, the check runs here,
+    on the file, in :meth:`result` (there is none without a *path*: :attr:`beside` says
+    whether the check runs beside, before anything is written)."""
 
     #: Bytes sent to the child at a time when the file is sent.
     BLOCK = 1 << 20
 
-    def __init__(self, path: str, schema_text: bytes, release_tag: str) -> None:
+    def __init__(self, path: str | None, schema_text: bytes, release_tag: str) -> None:
         self._path, self._schema_text, self._release_tag = path, schema_text, release_tag
         self._written = False
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "elyclaims._xmlcheck", path, release_tag],
+                [sys.executable, "-P", "-m", "elyclaims._xmlcheck", path or "-", release_tag],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
             self._process = None
@@ -128,6 +131,11 @@ class CheckBeside:
         if not self._send(struct.pack("<I", len(schema_text)) + schema_text):
             self.cancel()  # the child ended at once: the check runs here instead
             self._process = None
+
+    @property
+    def beside(self) -> bool:
+        """Whether the check runs in its child process (False: it could not be started)."""
+        return self._process is not None
 
     def write(self, data: bytes) -> None:
         """The next bytes of the document."""
@@ -142,10 +150,12 @@ class CheckBeside:
         """
         process = self._process
         if process is None:
+            if self._path is None:
+                raise InvalidXml("the schema check could not be started", None)
             with open(self._path, "rb") as handle:
                 validate_xml(handle, load_schema(self._schema_text), release=self._release_tag)
             return
-        if not self._written:
+        if not self._written and self._path is not None:
             with open(self._path, "rb") as handle:
                 for block in iter(lambda: handle.read(self.BLOCK), b""):
                     if not self._send(block):
@@ -223,9 +233,9 @@ def main(argv: list[str]) -> None:
         while stream.read(1 << 20):  # the rest of the document: the writer never blocks
             pass
         message, line = problem.message, problem.line
-        if not line:  # the stream could not tell; the file is complete now
+        if not line and path != "-":  # the stream could not tell; the file is complete now
             with contextlib.suppress(OSError), open(path, "rb") as handle:
-                message, line = _locate_problem(handle, schema) or (message, line)
+                message, line = locate_problem(handle, schema) or (message, line)
         sys.stdout.write(json.dumps({"message": message, "line": line}))
         sys.exit(3)
 

@@ -13,7 +13,13 @@ from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
 from elyclaims.package._inspect import InspectedPackage, inspect_package
 from elyclaims.package._normalize import normalize_claim
-from elyclaims.package._reader import InvalidXml, PackagedClaim, read_claim_xml, validate_xml
+from elyclaims.package._reader import (
+    BESIDE_BYTES,
+    InvalidXml,
+    PackagedClaim,
+    read_claim_xml,
+    validate_xml,
+)
 from elyclaims.package._schema import (
     CLAIM_NS,
     CLAIM_SCHEMA,
@@ -27,6 +33,7 @@ from elyclaims.package._writer import write_claim_xml
 Limits = ReadLimits  # the limits a package is inspected within (the same as a workbook's)
 
 __all__ = [
+    "BESIDE_BYTES",
     "CLAIM_NS",
     "CLAIM_SCHEMA",
     "MANIFEST_NS",

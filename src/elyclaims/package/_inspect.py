@@ -211,7 +211,8 @@ class _Inspection:
         """claim.xml, validated against its schema while it is read back into the model."""
         try:
             with archive.open(CLAIM) as handle:
-                self.packaged = read_claim_xml(handle, origin=str(self.package))
+                self.packaged = read_claim_xml(handle, origin=str(self.package),
+                                               size=archive.getinfo(CLAIM).file_size)
         except InvalidXml as error:
             self.findings.append(_at(self.package, CLAIM, "PK-006", row=error.line,
                                      reason=error.message))

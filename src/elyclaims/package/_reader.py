@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from elyclaims._xmlcheck import InvalidXml, validate_xml
+from elyclaims._xmlcheck import CheckBeside, InvalidXml, locate_problem, validate_xml
 from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
@@ -21,11 +21,11 @@ from elyclaims.model import (
     Client,
     ExpenseLine,
     SourceRow,
-    construct,
-    read_cells,
+    maker,
+    read_rows,
     remember,
 )
-from elyclaims.package._schema import CLAIM_NS, claim_schema
+from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, claim_schema, schema_text
 from elyclaims.report import CategoryTotal
 from elyclaims.rules import Acknowledgement
 from elyclaims.values import MAX_AMOUNT, MAX_TOTAL
@@ -109,7 +109,7 @@ def _total(element: Any) -> CategoryTotal:
                          vat=_sum(element.get("vat")), gross=_sum(element.get("gross")))
 
 
-def _parser_events(source: IO[bytes], schema: Any, *, tags: Any = None) -> Any:
+def _parser_events(source: IO[bytes] | _Passing, schema: Any, *, tags: Any = None) -> Any:
     """The end events of *source* (only of the elements *tags* names, when given; libxml2
     parses and validates every element either way)."""
     from lxml import etree
@@ -138,6 +138,14 @@ class _Reading:
     memo: CellMemo = field(default_factory=CellMemo)
     #: Amounts and dates by their text in the file, likewise.
     exact: dict[tuple[str, str], object] = field(default_factory=dict)
+    #: Expense elements read whose lines are not made yet.
+    pending: list[_Pending] = field(default_factory=list)
+
+    def lines(self) -> None:
+        """Make the lines of the expense elements read so far."""
+        if self.pending:
+            self.expenses.extend(_lines(self.pending, self.memo))
+            self.pending.clear()
 
     def amount(self, text: str | None) -> Decimal | None:
         """*text* of an amount element, as one Decimal however often it repeats."""
@@ -190,12 +198,13 @@ def _client(element: Any, reading: _Reading) -> None:
 
 
 def _expense_element(element: Any, reading: _Reading) -> None:
-    line = _expense(element, reading)
-    reading.expenses.append(line)
+    reading.pending.append(_expense(element, reading))
+    if len(reading.pending) >= _CHUNK:
+        reading.lines()
     for acknowledgement in element.iterfind(f"{{{CLAIM_NS}}}Acknowledgement"):
         reading.acknowledgements.append(Acknowledgement(
             reason=acknowledgement.text or "", rules=frozenset({acknowledgement.get("rule")}),
-            line=line.line_id))
+            line=element.get("lineId")))
 
 
 def _category_total(element: Any, reading: _Reading) -> None:
@@ -232,16 +241,82 @@ _TAGS = [f"{{{CLAIM_NS}}}{name}" for name in (*_HANDLERS, "ClaimPackage")]
 _VALUE_ERRORS = (ValueError, ArithmeticError, TypeError, AttributeError, KeyError)
 
 
-def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedClaim:
-    """Read and validate ``claim.xml``. *origin* names the package in the lines' locations.
+#: A claim.xml at least this large is checked against its schema in a child process while
+#: this one reads it without (libxml2 holds the lock while it validates, so a thread would
+#: not help); a smaller one is checked here as it is read, which costs less than the child.
+BESIDE_BYTES = 4 << 20
+
+
+def read_claim_xml(source: IO[bytes], *, origin: str | None = None,
+                   size: int | None = None) -> PackagedClaim:
+    """Read and validate ``claim.xml``. *origin* names the package in the lines' locations;
+    *size*, the document's size when known, decides where it is checked (see
+    :data:`BESIDE_BYTES`). Either way the verdict is the schema's, with the problem's line
+    where *source* can be read again to find it.
 
     Raises:
         InvalidXml: when the document is not valid against the claim schema.
     """
+    if size is not None and size >= BESIDE_BYTES:
+        check = CheckBeside(None, schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+        try:
+            if check.beside:
+                return _read_beside(source, origin, check)
+        finally:
+            check.cancel()
+    return _read(source, origin, claim_schema())
+
+
+class _Passing:
+    """*source*, each block it gives also written to the check beside."""
+
+    def __init__(self, source: IO[bytes], check: CheckBeside) -> None:
+        self._source, self._check = source, check
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        if data:
+            self._check.write(data)
+        return data
+
+    def rest(self) -> None:
+        """What the parser left of the source, to the check."""
+        while self.read(1 << 20):
+            pass
+
+
+def _read_beside(source: IO[bytes], origin: str | None, check: CheckBeside) -> PackagedClaim:
+    passing = _Passing(source, check)
+    try:
+        packaged = _read(passing, origin, None)
+    except InvalidXml:
+        passing.rest()
+        _verdict(check, source)  # the schema's word on the problem, when it has one
+        raise
+    passing.rest()
+    _verdict(check, source)
+    return packaged
+
+
+def _verdict(check: CheckBeside, source: IO[bytes]) -> None:
+    """The check beside's verdict; a problem it cannot place is looked for here, in *source*
+    read again (a ZIP member can be), for its line."""
+    try:
+        check.result()
+    except InvalidXml as problem:
+        located = None if problem.line else locate_problem(source, claim_schema())
+        if located is None:
+            raise
+        raise InvalidXml(*located) from problem
+
+
+def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> PackagedClaim:
+    """claim.xml read into the model; validated against *schema* as it is parsed, or not
+    at all (None: checked beside)."""
     from lxml import etree
 
     reading = _Reading(origin)
-    events = _parser_events(source, claim_schema(), tags=_TAGS)
+    events = _parser_events(source, schema, tags=_TAGS)
     try:
         for _, element in events:
             name = _local(element.tag)
@@ -254,6 +329,7 @@ def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedC
             handler(element, reading)
             if name in _RELEASED:
                 _release(element)
+        reading.lines()
         claim = Claim(claimant=reading.claimant, purpose=reading.header.get("purpose"),
                       clients=tuple(reading.clients), expenses=tuple(reading.expenses),
                       origin=Location(file=origin, sheet="claim.xml"), **reading.values)
@@ -267,21 +343,30 @@ def read_claim_xml(source: IO[bytes], *, origin: str | None = None) -> PackagedC
             acknowledgements=reading.acknowledgements,
         )
     except etree.XMLSyntaxError as error:
-        raise InvalidXml(str(error.msg or error), error.lineno) from error
+        raise _placed(error, source, schema) from error
     except (*_VALUE_ERRORS, ValidationError) as error:
         # Let the parser finish: its own schema error names the problem better than ours.
-        _drain(events)
+        _drain(events, source, schema)
         raise InvalidXml(f"a value cannot be read: {type(error).__name__}", None) from error
 
 
-def _drain(events: Any) -> None:
+def _placed(error: Any, source: IO[bytes] | _Passing, schema: Any) -> InvalidXml:
+    """The parser's *error*, at its line: a schema error that came without one (libxml2's
+    streaming validation does not tell) is looked for in *source* read again."""
+    message, line = str(error.msg or error), error.lineno
+    if not line and schema is not None and not isinstance(source, _Passing):
+        message, line = locate_problem(source, schema) or (message, line)
+    return InvalidXml(message, line)
+
+
+def _drain(events: Any, source: IO[bytes] | _Passing, schema: Any) -> None:
     from lxml import etree
 
     try:
         for _, element in events:
             _release(element)
     except etree.XMLSyntaxError as error:
-        raise InvalidXml(str(error.msg or error), error.lineno) from error
+        raise _placed(error, source, schema) from error
 
 
 # The children of an Expense that hold one field's text each.
@@ -294,18 +379,31 @@ _EXPENSE_AMOUNTS = {"Net": "net_amount", "Vat": "vat_amount", "Gross": "gross_am
 _NS_LENGTH = len(CLAIM_NS) + 2
 
 
-def _expense(element: Any, reading: _Reading) -> ExpenseLine:
-    """One expense line, its children read in one pass and each value through the line
-    model's own cell reader (what validation would do, without its cost)."""
-    cells: dict[str, object] = {}
-    exact: dict[str, object] = {}  # amounts and dates in the schema's own form, read directly
+#: An expense element's texts, read for its line by the line model's own cell readers.
+_CELL_FIELDS = ("client_reference", "category", "description", "justification",
+                "credited_invoice", "attachment", "provider", "provider_business_id",
+                "invoice_number", "invoice_date")
+_CELL_INDEX = {name: index for index, name in enumerate(_CELL_FIELDS)}
+#: Expense elements read together, column by column (see model.read_rows).
+_CHUNK = 4096
+#: An expense element as read, its line not yet made: its texts (in the order of
+#: _CELL_FIELDS), its amounts and day, its line id and its source.
+_Pending = tuple[list[object], dict[str, object], str | None, SourceRow]
+
+
+def _expense(element: Any, reading: _Reading) -> _Pending:
+    """One expense element, its children read in one pass: texts for the line model's own
+    cell readers (what validation would do, without its cost), amounts and the day in the
+    schema's own form, read directly."""
+    cells: list[object] = [None] * len(_CELL_FIELDS)
+    exact: dict[str, object] = {}
     source = _NO_SOURCE
     for child in element:
         name = str(child.tag)[_NS_LENGTH:]
         field = _EXPENSE_TEXTS.get(name)
         if field is not None:
             if child.text is not None:
-                cells[field] = child.text
+                cells[_CELL_INDEX[field]] = child.text
         elif name in _EXPENSE_AMOUNTS:
             exact[_EXPENSE_AMOUNTS[name]] = reading.amount(child.text)
         elif name == "ServiceDate":
@@ -318,13 +416,23 @@ def _expense(element: Any, reading: _Reading) -> ExpenseLine:
                 key = {"Name": "provider", "BusinessId": "provider_business_id"}.get(
                     str(part.tag)[_NS_LENGTH:])
                 if key is not None and part.text is not None:
-                    cells[key] = part.text
+                    cells[_CELL_INDEX[key]] = part.text
         elif name == "Invoice":
             for attribute, key in (("number", "invoice_number"), ("date", "invoice_date")):
                 if child.get(attribute) is not None:
-                    cells[key] = child.get(attribute)
-    fields, problems = read_cells(ExpenseLine, cells, decimal_comma=False, memo=reading.memo)
+                    cells[_CELL_INDEX[key]] = child.get(attribute)
+    return cells, exact, element.get("lineId"), source
+
+
+def _lines(pending: list[_Pending], memo: CellMemo) -> list[ExpenseLine]:
+    """The lines of expense elements read (:func:`_expense`), their texts read column by
+    column."""
+    fields, problems = read_rows(ExpenseLine, _CELL_FIELDS,
+                                 [tuple(cells) for cells, _, _, _ in pending],
+                                 decimal_comma=False, memo=memo)
     if problems:
-        raise ValueError(f"{next(iter(problems))}: not a {next(iter(problems.values())).kind}")
-    return construct(ExpenseLine, {**fields, **exact, "line_id": element.get("lineId"),
-                                   "source": source})
+        name, problem = next(iter(next(iter(problems.values())).items()))
+        raise ValueError(f"{name}: not a {problem.kind}")
+    make = maker(ExpenseLine)
+    return [make({**read, **exact, "line_id": line_id, "source": source}, None)
+            for read, (_, exact, line_id, source) in zip(fields, pending, strict=True)]
