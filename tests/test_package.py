@@ -276,6 +276,30 @@ def test_lines_of_several_files_name_their_file_and_are_digested_as_carried(
         assert _member(again.path, "claim.xml") == _member(built.path, "claim.xml"), name
 
 
+@pytest.mark.parametrize("lines", [1, 3000])
+def test_an_identity_code_that_slipped_past_the_rules_stops_the_build(
+        tmp_path: Path, lines: int) -> None:
+    """The build scans claim.xml for identity codes as it writes it, whatever the report
+    says: a claim given with a forged report (no findings) whose description holds a valid
+    code, early in a small claim or deep in a large one (past the first blocks the writer
+    writes), is refused as a bug, and no package is left behind."""
+    from elyclaims.errors import InternalError
+    from elyclaims.report import Report, summarize
+
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY)
+    assert claim is not None
+    first = claim.expenses[0]
+    many = [first.model_copy(update={"line_id": f"Kulut:{n}",
+                                     "invoice_number": f"T-{n}"}) for n in range(lines)]
+    many[-1] = many[-1].model_copy(update={"description": "Käynti, asiakas 131052-308T"})
+    forged_claim = claim.model_copy(update={"expenses": tuple(many)})
+    forged = Report([], summarize(forged_claim), report.sources, report.sheet_order,
+                    claim=forged_claim)
+    with pytest.raises(InternalError, match="identity code"):
+        build_package(forged_claim, forged, tmp_path / "p.zip", created_at=CREATED)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["c.xlsx"]
+
+
 # ---------------------------------------------------------------------------------- golden
 
 

@@ -145,13 +145,15 @@ class _ContentDigest:
 
 #: The package id's place in claim.xml while the lines that make it are being written.
 _PENDING_ID = "00000000-0000-5000-8000-000000000000"
+#: Where in claim.xml the package id's place is looked for: the root element's start.
+_HEAD_BYTES = 4096
 
 
 def _fill_in_package_id(claim_file: Path, package_id: str) -> None:
     """Write *package_id* over the placeholder in claim.xml's root element (the first element
     of the file, so the placeholder is within its first bytes)."""
     with claim_file.open("r+b") as handle:
-        head = handle.read(4096)
+        head = handle.read(_HEAD_BYTES)
         at = head.find(f'packageId="{_PENDING_ID}"'.encode())
         if at < 0 or len(package_id) != len(_PENDING_ID):
             raise InternalError("bug: claim.xml has no place for its package id; no package "
@@ -282,7 +284,7 @@ def _build(
                 package_id = content.package_id(findings_to_carry(report.findings),
                                                 attachment_members)
                 _fill_in_package_id(claim_file, package_id)
-            _no_identity_codes(claim_file)
+            _no_identity_code_at_head(claim_file)
             members = (Member.from_file(CLAIM, claim_file, "application/xml"),
                        *_report_member(report_page, report, package_id, page_file),
                        *attachment_members)
@@ -343,27 +345,37 @@ def _report_member(report_page: Callable[[Report, str], str] | None, report: Rep
 
 
 class _Both:
-    """Writes to the file and to the schema check beside."""
+    """Writes to the file and to the schema check beside, each block found free of identity
+    codes first (PR-001 keeps them out of the claim, so one here is a bug): the scan runs
+    while the check beside catches up, not after it."""
 
     def __init__(self, handle: IO[bytes], check: CheckBeside) -> None:
         self._handle, self._check = handle, check
+        self._tail = b""  # the end of the block before: a code may span two blocks
 
     def write(self, data: bytes) -> int:
+        _no_identity_code(self._tail + data)
+        self._tail = data[-_CODE_SPAN:]
         self._check.write(data)
         return self._handle.write(data)
 
 
-def _no_identity_codes(claim_file: Path) -> None:
-    """claim.xml is free of identity codes (PR-001 keeps them out of the claim, so one here is
-    a bug)."""
+#: More than an identity code's length: the bytes of one block scanned again with the next.
+_CODE_SPAN = 16
+
+
+def _no_identity_code(data: bytes) -> None:
+    if contains_identity_code(data):
+        raise InternalError(
+            "bug: an identity code would have reached claim.xml although PR-001 passed; no "
+            "package was written. Please report this.")
+
+
+def _no_identity_code_at_head(claim_file: Path) -> None:
+    """The head of claim.xml again, now that the package id is in it (the rest of the file
+    was scanned as it was written, and the id changed nothing else)."""
     with claim_file.open("rb") as handle:
-        tail = b""
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            if contains_identity_code(tail + block):
-                raise InternalError(
-                    "bug: an identity code would have reached claim.xml although PR-001 "
-                    "passed; no package was written. Please report this.")
-            tail = block[-16:]
+        _no_identity_code(handle.read(_HEAD_BYTES + _CODE_SPAN))
 
 
 def _schema_verdict(check: CheckBeside) -> None:
