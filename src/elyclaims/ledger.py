@@ -293,8 +293,10 @@ class Ledger:
                  format_money(claimed), timestamp(created_at), now))
             db.executemany(
                 "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
-                [(sha256, line.line_id, key) for line, key in
-                 zip(claim.expenses, duplicate_keys(claim), strict=True)])
+                # One row at a time: a list of a million rows would be held, and would set
+                # the cycle collector going through every object the claim holds.
+                ((sha256, line.line_id, key) for line, key in
+                 zip(claim.expenses, duplicate_keys(claim), strict=True)))
 
     def record_built(self, built: Built, claim: Claim) -> None:
         """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""
