@@ -323,24 +323,3 @@ def test_one_context_checks_each_claim_on_its_own(tmp_path: Path) -> None:
         (f.key, where(f)) for f in run_rules(claims[1], shared)]
     assert "EL-002" not in {f.rule for f in run_rules(claims[0], shared)}
 
-
-def test_duplicate_keys_are_made_once_per_claim_and_let_go_with_it(tmp_path: Path) -> None:
-    """The lines' duplicate keys (DU-001, DU-002 and the ledger's record) are made once per
-    claim object: a copy with other lines has its own, and the keys do not keep a claim
-    alive."""
-    import gc
-    import weakref
-
-    from elyclaims.model import duplicate_key, duplicate_keys
-
-    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY)
-    assert claim is not None
-    keys = duplicate_keys(claim)
-    assert keys == [duplicate_key(line) for line in claim.expenses]
-    assert duplicate_keys(claim) is keys
-    fewer = claim.model_copy(update={"expenses": claim.expenses[1:]})
-    assert duplicate_keys(fewer) == keys[1:]
-    held = weakref.ref(claim)
-    del claim, report  # the report refers to its claim
-    gc.collect()
-    assert held() is None

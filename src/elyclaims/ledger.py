@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from elyclaims.errors import ElyclaimsError
-from elyclaims.model import Claim, duplicate_keys
+from elyclaims.model import Claim, duplicate_key
 from elyclaims.rules import ClaimedLine
 from elyclaims.values import format_money, timestamp
 
@@ -295,8 +295,7 @@ class Ledger:
                 "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
                 # One row at a time: a list of a million rows would be held, and would set
                 # the cycle collector going through every object the claim holds.
-                ((sha256, line.line_id, key) for line, key in
-                 zip(claim.expenses, duplicate_keys(claim), strict=True)))
+                ((sha256, line.line_id, duplicate_key(line)) for line in claim.expenses))
 
     def record_built(self, built: Built, claim: Claim) -> None:
         """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""

@@ -8,7 +8,6 @@ that a line with one bad cell is still checked on all the others.
 from __future__ import annotations
 
 import inspect
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +49,6 @@ __all__ = [
     "client_key",
     "construct",
     "duplicate_key",
-    "duplicate_keys",
     "given",
     "maker",
     "read_cells",
@@ -362,20 +360,6 @@ def duplicate_key(line: ExpenseLine) -> str | None:
     # Invoice numbers hardly repeat: folded as match_key folds, without its cache.
     return "|".join((provider, fold_key(line.invoice_number), client_key(line.client_reference),
                      values.format_money(line.net_amount)))
-
-
-#: Each claim's duplicate keys, by the claim's identity, while the claim lives.
-_KEYS: dict[int, list[str | None]] = {}
-
-
-def duplicate_keys(claim: Claim) -> list[str | None]:
-    """:func:`duplicate_key` of each of *claim*'s lines, in order: made once per claim (DU-001,
-    DU-002 and the ledger's record each need them) and let go of with the claim."""
-    keys = _KEYS.get(id(claim))
-    if keys is None:
-        keys = _KEYS[id(claim)] = [duplicate_key(line) for line in claim.expenses]
-        weakref.finalize(claim, _KEYS.pop, id(claim), None)
-    return keys
 
 
 # ------------------------------------------------------------- fast construction

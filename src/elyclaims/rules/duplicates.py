@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal
 
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine, duplicate_key, duplicate_keys
+from elyclaims.model import Claim, ExpenseLine, duplicate_key
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.vocabulary import normalize_label
 
@@ -44,7 +44,8 @@ class FirstByKey:
 def same_invoice_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The same provider, invoice, client and net amount may be claimed only once."""
     first = FirstByKey(duplicate_key)
-    for line, key in zip(claim.expenses, duplicate_keys(claim), strict=True):
+    for line in claim.expenses:
+        key = duplicate_key(line)
         if key is None:
             continue
         earlier = first.earlier(line, key)
@@ -59,7 +60,8 @@ def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     may not be claimed again; the finding names that package, its reference and date."""
     if not context.claimed:
         return
-    for line, key in zip(claim.expenses, duplicate_keys(claim), strict=True):
+    for line in claim.expenses:
+        key = duplicate_key(line)
         earlier = context.claimed.get(key) if key is not None else None
         if earlier is not None:
             yield at_line(line, "invoice_number", "DU-002", value=line.invoice_number,
