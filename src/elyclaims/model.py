@@ -542,41 +542,50 @@ def read_values(model: type[BaseModel], names: tuple[str, ...], cells: tuple[obj
     """:func:`read_cells` for a row held as its table's field *names* and its *cells* in the
     same order (None for an empty cell, which is left out)."""
     plan = _plan(model, names, memo)
-    amounts = memo.amounts if memo is not None else None
-    context = _COMMA if decimal_comma else _POINT
     fields: dict[str, Any] = {}
     problems: dict[str, CellProblem] = {}
-    for (name, function, call, seen), value in zip(plan, cells, strict=True):
+    for step, value in zip(plan, cells, strict=True):
         if value is None:
             continue
-        if function is None:
-            fields[name] = value
+        if step[1] is None:
+            fields[step[0]] = value
             continue
-        kind = type(value)
         try:
-            if call in (_PARSER, _VALUE):
-                if memo is None or (kind is not str and kind is not date):
-                    fields[name] = function(value)
-                elif (result := seen.get(value, _MISSING)) is not _MISSING:
-                    fields[name] = result
-                else:
-                    fields[name] = remember(seen, value, function(value))
-            elif call == _MONEY:
-                if amounts is None or (kind is not float and kind is not int) or not value:
-                    fields[name] = function(value, decimal_comma=decimal_comma)
-                elif (amount := amounts.get(value)) is not None:
-                    fields[name] = amount
-                else:
-                    fields[name] = remember(amounts, value,
-                                            function(value, decimal_comma=decimal_comma))
-            else:
-                fields[name] = function(value, context)
-        except values.CellValueError as error:
-            problems[name] = CellProblem(error.kind, isinstance(error, values.TooManyDecimals))
-        except PydanticCustomError as error:
-            problems[name] = CellProblem((error.context or {}).get("kind"),
-                                         error.type == "elyclaims_decimals")
+            fields[step[0]] = _read_value(step, value, decimal_comma, memo)
+        except (values.CellValueError, PydanticCustomError) as error:
+            problems[step[0]] = _problem(error)
     return fields, problems
+
+
+def _read_value(step: _Step, value: object, decimal_comma: bool, memo: CellMemo | None) -> Any:
+    """*value* through its field's cell reader (*step*), as validation would read it: a text or
+    date remembered by field, a number's amount across the money fields (it does not depend on
+    the decimal mark; zero is never remembered), where there is a *memo*.
+
+    Raises:
+        CellValueError, PydanticCustomError: the value cannot be the field's.
+    """
+    _, function, call, seen = step
+    kind = type(value)
+    if call in (_PARSER, _VALUE):
+        if memo is None or (kind is not str and kind is not date):
+            return function(value)
+        result = seen.get(value, _MISSING)
+        return result if result is not _MISSING else remember(seen, value, function(value))
+    if call == _MONEY:
+        amounts = memo.amounts if memo is not None else None
+        if amounts is None or (kind is not float and kind is not int) or not value:
+            return function(value, decimal_comma=decimal_comma)
+        amount = amounts.get(value)
+        return amount if amount is not None else remember(
+            amounts, value, function(value, decimal_comma=decimal_comma))
+    return function(value, _COMMA if decimal_comma else _POINT)
+
+
+def _problem(error: values.CellValueError | PydanticCustomError) -> CellProblem:
+    if isinstance(error, values.CellValueError):
+        return CellProblem(error.kind, isinstance(error, values.TooManyDecimals))
+    return CellProblem((error.context or {}).get("kind"), error.type == "elyclaims_decimals")
 
 
 def read_rows(model: type[BaseModel], names: tuple[str, ...], rows: list[tuple[object, ...]], *,
@@ -640,41 +649,17 @@ def _read_distinct(step: _Step, distinct: dict[object, None], decimal_comma: boo
     """Each distinct value of a column read by the column's reader, as :func:`read_values`
     reads a cell (remembered where it remembers, when there is a *memo*): the results (None for
     an empty cell, and for one that cannot be read), and the problems by value."""
-    _, function, call, seen = step
     results: dict[object, object] = {None: None}
     failed: dict[object, CellProblem] = {}
-    if function is None:
+    if step[1] is None:
         results.update((value, value) for value in distinct)
         return results, failed
-    amounts = memo.amounts if memo is not None else None
-    context = _COMMA if decimal_comma else _POINT
     for value in distinct:
         if value is None:
             continue
-        kind = type(value)
         try:
-            if call in (_PARSER, _VALUE):
-                if memo is None or (kind is not str and kind is not date):
-                    results[value] = function(value)
-                elif (result := seen.get(value, _MISSING)) is not _MISSING:
-                    results[value] = result
-                else:
-                    results[value] = remember(seen, value, function(value))
-            elif call == _MONEY:
-                if amounts is None or (kind is not float and kind is not int) or not value:
-                    results[value] = function(value, decimal_comma=decimal_comma)
-                elif (amount := amounts.get(value)) is not None:
-                    results[value] = amount
-                else:
-                    results[value] = remember(amounts, value,
-                                              function(value, decimal_comma=decimal_comma))
-            else:
-                results[value] = function(value, context)
-        except values.CellValueError as error:
+            results[value] = _read_value(step, value, decimal_comma, memo)
+        except (values.CellValueError, PydanticCustomError) as error:
             results[value] = None
-            failed[value] = CellProblem(error.kind, isinstance(error, values.TooManyDecimals))
-        except PydanticCustomError as error:
-            results[value] = None
-            failed[value] = CellProblem((error.context or {}).get("kind"),
-                                        error.type == "elyclaims_decimals")
+            failed[value] = _problem(error)
     return results, failed
