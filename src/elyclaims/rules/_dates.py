@@ -1,11 +1,15 @@
-"""Date arithmetic the rule families share."""
+"""Date arithmetic, and the claim's span of service dates, that the rule families share."""
 
 from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date
+from operator import attrgetter
 
-__all__ = ["add_months"]
+from elyclaims.model import Claim
+from elyclaims.rules._registry import RuleContext
+
+__all__ = ["add_months", "service_days"]
 
 
 def add_months(day: date, months: int) -> date:
@@ -19,3 +23,16 @@ def add_months(day: date, months: int) -> date:
         return date.max
     last = monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
+
+
+def service_days(claim: Claim, context: RuleContext) -> tuple[date, date] | None:
+    """The first and last service date of the claim's lines (None when no line has one), found
+    once for every rule that can pass a claim whose dates all lie within its bounds without
+    going through the lines."""
+    return context.derived("service days", claim, _first_and_last)
+
+
+def _first_and_last(claim: Claim) -> tuple[date, date] | None:
+    days = set(map(attrgetter("service_date"), claim.expenses))  # a claim repeats its days
+    days.discard(None)
+    return (min(days), max(days)) if days else None

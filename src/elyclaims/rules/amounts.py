@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from elyclaims.findings import Finding, Named, Percent
 from elyclaims.model import Category, Claim
@@ -49,6 +50,8 @@ def negative_is_credit(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("AM-004")
 def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A zero amount claims nothing; it is probably a mistake."""
+    if 0 not in set(map(attrgetter("net_amount"), claim.expenses)):  # the distinct amounts
+        return
     for line in claim.expenses:
         if line.net_amount is not None and line.net_amount == 0:
             yield at_line(line, "net_amount", "AM-004")

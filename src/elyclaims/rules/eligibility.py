@@ -8,7 +8,7 @@ from datetime import date
 
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, category_of, client_key
-from elyclaims.rules._dates import add_months
+from elyclaims.rules._dates import add_months, service_days
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.vocabulary import normalize_label
 
@@ -46,8 +46,11 @@ def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     if not context.clients_given:
         return
     clients = clients_by_reference(claim)
-    unknown = {reference for reference in {line.client_reference for line in claim.expenses}
+    references = {line.client_reference for line in claim.expenses}
+    unknown = {reference for reference in references
                if reference and client_key(reference) not in clients}
+    if not unknown and all(references):
+        return  # every line names a listed client
     for line in claim.expenses:
         if not line.client_reference:
             if "client_reference" not in line.source.unreadable:
@@ -84,6 +87,8 @@ def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Findin
 @rule("EL-004")
 def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An asylum seeker's services are paid by the reception centre, not claimed here."""
+    if all(client.asylum_seeker is None for client in claim.clients):
+        return
     for line, client in _with_client(claim, context):
         status = client.asylum_seeker
         if line.service_date and status is not None and status.on(line.service_date):
@@ -94,8 +99,11 @@ def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-005")
 def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The category must be HEALTH, SOCIAL, INTERPRET, SAFETY or OTHER."""
-    unknown = {category for category in {line.category for line in claim.expenses}
+    categories = {line.category for line in claim.expenses}
+    unknown = {category for category in categories
                if category is not None and category_of(category) is None}
+    if not unknown and None not in categories:
+        return  # every line has a known category
     for line in claim.expenses:
         if line.category is None:
             if "category" not in line.source.unreadable:
@@ -154,6 +162,9 @@ def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     start, end = claim.period_start, claim.period_end
     if start is None or end is None or start > end:
         return
+    span = service_days(claim, context)
+    if span is None or (start <= span[0] and span[1] <= end):
+        return  # every day within the period: no line to look at
     for line in claim.expenses:
         day = line.service_date
         if day is not None and not start <= day <= end:
@@ -163,6 +174,9 @@ def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 @rule("EL-010")
 def not_in_future(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A cost cannot be claimed before the service was given."""
+    span = service_days(claim, context)
+    if span is None or span[1] <= context.today:
+        return
     for line in claim.expenses:
         if line.service_date is not None and line.service_date > context.today:
             yield at_line(line, "service_date", "EL-010", value=line.service_date,
@@ -174,6 +188,9 @@ def within_claim_window(claim: Claim, context: RuleContext) -> Iterator[Finding]
     """Lines much older than the period end may be past the decision's deadline."""
     months = int(context.parameter("rules", "claim_window_months"))
     limit = add_months(claim.period_end or context.today, -months)
+    span = service_days(claim, context)
+    if span is None or span[0] >= limit:
+        return
     for line in claim.expenses:
         if line.service_date is not None and line.service_date < limit:
             yield at_line(line, "service_date", "EL-011", value=line.service_date, limit=limit,
