@@ -21,7 +21,7 @@ from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
 from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine
+from elyclaims.model import Claim, ExpenseLine, remember
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim
 from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
@@ -168,8 +168,6 @@ def _canonical(data: object) -> bytes:
 
 _LINE_FIELDS = tuple(name for name in ExpenseLine.model_fields
                      if name not in {"source", "acknowledged"})
-#: Texts of amounts and dates kept while lines are recorded (the most recent ones).
-_REMEMBERED = 1 << 14
 
 
 class _LineRecord:
@@ -177,7 +175,8 @@ class _LineRecord:
     (:func:`~elyclaims.package.normalize_line`: no acknowledgement text, the source as file,
     sheet and row, the file's name only where *files* were combined), every field in the
     model's order, empty ones marked, unit and record separators between. Each amount's and
-    date's text is made once (lines repeat them)."""
+    date's text is made once (lines repeat them; the most recent are kept, see
+    :func:`~elyclaims.model.remember`)."""
 
     def __init__(self, files: bool) -> None:
         self._files = files
@@ -196,9 +195,7 @@ class _LineRecord:
             elif (text := texts.get(value)) is not None:
                 values.append(text)
             else:
-                if len(texts) >= _REMEMBERED:
-                    texts.clear()
-                values.append(texts.setdefault(value, _TEXT_OF.get(kind, str)(value)))
+                values.append(remember(texts, value, _TEXT_OF.get(kind, str)(value)))
         file = PurePath(source.file).name if self._files and source.file else ""
         values.append("\x00")  # the acknowledgement, which travels per rule instead
         values.append(f"{file}|{source.sheet or ''}|{source.row or ''}")

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
-from elyclaims.model import Claim, ExpenseLine
+from elyclaims.model import Claim, ExpenseLine, remember
 from elyclaims.package._schema import CLAIM_NS
 from elyclaims.progress import EVERY, tick
 from elyclaims.refdata import ReferenceData
@@ -253,9 +253,8 @@ def _leaf(name: str, value: object) -> str:
 class _Pieces:
     """What one element makes of each value, made once per value: lines repeat their clients,
     categories, days, providers, descriptions and amounts. The most recent values are kept
-    (a column that never repeats costs a dictionary's lookup, no more)."""
-
-    SIZE = 1 << 14
+    (:func:`~elyclaims.model.remember`: a column that never repeats costs a dictionary's
+    lookup, no more)."""
 
     def __init__(self, make: Callable[[Any], str]) -> None:
         self._make = make
@@ -263,11 +262,7 @@ class _Pieces:
 
     def __call__(self, value: object) -> str:
         made = self._made.get(value)
-        if made is None:
-            if len(self._made) >= self.SIZE:
-                self._made.clear()
-            made = self._made[value] = self._make(value)
-        return made
+        return made if made is not None else remember(self._made, value, self._make(value))
 
 
 class _Expenses:
