@@ -27,7 +27,7 @@ import sys
 from typing import IO, Any
 
 __all__ = ["CheckBeside", "InvalidXml", "free_element", "load_schema", "locate_problem",
-           "validate_xml"]
+           "placed", "validate_xml"]
 
 
 class InvalidXml(Exception):
@@ -68,10 +68,17 @@ def validate_xml(source: IO[bytes], schema: Any, *, release: str | None = None) 
                                           remove_blank_text=True, load_dtd=False):
             free_element(element)
     except etree.XMLSyntaxError as error:
-        message, line = str(error.msg or error), error.lineno
-        if not line:
-            message, line = locate_problem(source, schema) or (message, line)
-        raise InvalidXml(message, line) from error
+        raise placed(error, source, schema) from error
+
+
+def placed(error: Any, source: IO[bytes] | None, schema: Any) -> InvalidXml:
+    """The parser's *error* at its line: a schema error that came without one (libxml2's
+    streaming check does not tell) is looked for in *source* read again, when there is one to
+    read again and a *schema* to check it with."""
+    message, line = str(error.msg or error), error.lineno
+    if not line and source is not None and schema is not None:
+        message, line = locate_problem(source, schema) or (message, line)
+    return InvalidXml(message, line)
 
 
 def locate_problem(source: IO[bytes], schema: Any) -> tuple[str, int] | None:

@@ -202,10 +202,9 @@ class _LineRecord:
         return ("\x1f".join(values) + "\x1e").encode("utf-8")
 
 
-#: How each type of field value is written in a line record (anything else: ``str``).
+#: How each type of field value is written in a line record (a text as itself, an empty field
+#: as NUL, anything else: ``str``).
 _TEXT_OF: dict[type, Callable[[Any], str]] = {
-    type(None): lambda _: "\x00",
-    str: str,
     Decimal: format_money,
     date: date.isoformat,
     datetime: datetime.isoformat,

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from elyclaims._xmlcheck import CheckBeside, InvalidXml, locate_problem, validate_xml
+from elyclaims._xmlcheck import CheckBeside, InvalidXml, locate_problem, placed, validate_xml
 from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
@@ -343,20 +343,17 @@ def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> Pack
             acknowledgements=reading.acknowledgements,
         )
     except etree.XMLSyntaxError as error:
-        raise _placed(error, source, schema) from error
+        raise placed(error, _again(source), schema) from error
     except (*_VALUE_ERRORS, ValidationError) as error:
         # Let the parser finish: its own schema error names the problem better than ours.
         _drain(events, source, schema)
         raise InvalidXml(f"a value cannot be read: {type(error).__name__}", None) from error
 
 
-def _placed(error: Any, source: IO[bytes] | _Passing, schema: Any) -> InvalidXml:
-    """The parser's *error*, at its line: a schema error that came without one (libxml2's
-    streaming validation does not tell) is looked for in *source* read again."""
-    message, line = str(error.msg or error), error.lineno
-    if not line and schema is not None and not isinstance(source, _Passing):
-        message, line = locate_problem(source, schema) or (message, line)
-    return InvalidXml(message, line)
+def _again(source: IO[bytes] | _Passing) -> IO[bytes] | None:
+    """*source*, to be read again for a problem's line; none when it passes to a check beside
+    (whose verdict places the problem)."""
+    return None if isinstance(source, _Passing) else source
 
 
 def _drain(events: Any, source: IO[bytes] | _Passing, schema: Any) -> None:
@@ -366,7 +363,7 @@ def _drain(events: Any, source: IO[bytes] | _Passing, schema: Any) -> None:
         for _, element in events:
             _release(element)
     except etree.XMLSyntaxError as error:
-        raise _placed(error, source, schema) from error
+        raise placed(error, _again(source), schema) from error
 
 
 # The children of an Expense that hold one field's text each.

@@ -48,13 +48,12 @@ class _Where(Protocol):
 
 
 def _texts(claim: Claim, context: RuleContext,
-           suspect: Container[str] | None = None,
-           ) -> Iterator[tuple[str, _Where, str, str | None]]:
+           suspect: Container[str]) -> Iterator[tuple[str, _Where, str, str | None]]:
     """Every text of the claim and of its input that may reach a report or a package, with
     where it is (its location is made only for a finding) and its line id: the claim's fields,
     sheet names and headers, the config's acknowledgement reasons. A line's text is given only
-    where it is in *suspect* (when that is given): lines repeat their texts, which are checked
-    once each beforehand (:func:`_line_texts`)."""
+    where it is in *suspect*: lines repeat their texts, which are checked once each
+    beforehand (:func:`_line_texts`)."""
     for field in _CLAIM_TEXT:
         value = getattr(claim.claimant, field)
         if value:
@@ -70,12 +69,12 @@ def _texts(claim: Claim, context: RuleContext,
             value = getattr(client, field)
             if value:
                 yield value, client.source, field, None
-    if suspect is None or suspect:
+    if suspect:
         for line in claim.expenses:
             source, line_id = line.source, line.line_id
             for field in ("client_reference", *_LINE_TEXT):
                 value = getattr(line, field)
-                if value and (suspect is None or value in suspect):
+                if value and value in suspect:
                     yield value, source, field, line_id
     for text, location in context.labels:
         yield text, _At(location), "", None
