@@ -8,6 +8,7 @@ that a line with one bad cell is still checked on all the others.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -404,13 +405,20 @@ def maker(model: type[ModelT]) -> Callable[[dict[str, Any], set[str] | None], Mo
     """:func:`construct` for *model*, as a function to call for each of many rows: with the
     fields, and the set of the names given (:func:`given`), or None to take the fields' own."""
     plain, factories = _defaults(model)
+    layout = _shared_layout(model, plain)
+    required = tuple(name for name in model.model_fields
+                     if name not in plain and name not in factories)
     new = model.__new__
     put = object.__setattr__
 
     def make(fields: dict[str, Any], names: set[str] | None) -> ModelT:
-        data = {**plain, **fields}
+        if layout is None or any(name not in fields for name in required):
+            data = {**plain, **fields}  # a field required but not given is left out
+        else:
+            data = layout.copy()
+            data.update(fields)
         for name, factory in factories.items():
-            if name not in data:
+            if name not in fields:
                 data[name] = factory()
         instance: ModelT = new(model)
         put(instance, "__dict__", data)
@@ -421,6 +429,18 @@ def maker(model: type[ModelT]) -> Callable[[dict[str, Any], set[str] | None], Mo
         return instance
 
     return make
+
+
+def _shared_layout(model: type[BaseModel], plain: dict[str, Any]) -> dict[str, Any] | None:
+    """A dictionary of every field of *model* (its plain default, or None) whose copies share
+    one table of keys, as CPython's dictionaries of a class's instances do: a line's 17 fields
+    in 300 bytes instead of 460, a sixth of a million-line claim. None where that saves
+    nothing (a model of a few fields: the shared table leaves room for more)."""
+    holder = type(f"_{model.__name__}Fields", (), {})()
+    for name in model.model_fields:
+        setattr(holder, name, plain.get(name))
+    layout: dict[str, Any] = holder.__dict__
+    return layout if sys.getsizeof(layout.copy()) < sys.getsizeof(dict(layout)) else None
 
 
 def given(model: type[BaseModel], names: Iterable[str]) -> set[str]:
