@@ -120,8 +120,10 @@ class CalamineChild:
                 raise self._garbled()
 
     def close(self) -> None:
-        """Stop the child if it still runs, and let go of its pipes."""
+        """Stop the child if it still runs, and let go of its pipes and its watchdog (whose
+        thread would keep the rules from sharing the work with a copy of the process)."""
         self._watchdog.cancel()
+        self._watchdog.join()
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()

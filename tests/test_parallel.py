@@ -1,0 +1,114 @@
+"""The rules checked on two cores: a forked copy of the process runs some families beside the
+others, and what comes out is what one process finds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from elyclaims import read_claim
+from elyclaims._forked import Beside, can_fork
+from elyclaims.config import Config
+from elyclaims.ledger import Ledger
+from elyclaims.rules import BESIDE_FAMILIES, RuleContext, run_rules
+from test_rule_cases import CASE_FILES, TODAY, _ledger, _workbook, where
+
+LINUX = pytest.mark.skipif(sys.platform != "linux",
+                           reason="copies of the process are made on Linux only")
+
+
+def _seen(findings: list) -> list[tuple]:
+    return [(f.key, f.severity, where(f), sorted(f.parameters.items())) for f in findings]
+
+
+@LINUX
+def test_rules_beside_find_what_one_process_finds(tmp_path: Path) -> None:
+    """Every triggering rule case, checked with a copy of the process and without: the same
+    findings, in the same order; the copy's families and the others both find something."""
+    assert threading.active_count() == 1, "a thread left running keeps copies from being made"
+    families: set[str] = set()
+    for path in CASE_FILES:
+        case = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stem != "triggers" or "build" in case or "package" in case:
+            continue
+        folder = tmp_path / path.parent.name
+        folder.mkdir()
+        claim, _ = read_claim(_workbook(folder / "case.xlsx", case),
+                              config=Config.model_validate(case.get("config", {})),
+                              today=case.get("today", TODAY))
+        if claim is None:
+            continue
+        claimed = {}
+        if "ledger" in case:
+            with Ledger.open(_ledger(folder, case["ledger"])) as ledger:
+                claimed = ledger.claimed_lines()
+        context = RuleContext(today=case.get("today", TODAY),
+                              config=Config.model_validate(case.get("config", {})),
+                              claimed=claimed)
+        alone = run_rules(claim, context, parallel=False)
+        beside = run_rules(claim, context, parallel=True)
+        assert _seen(beside) == _seen(alone), path
+        families.update(f.rule[:2] for f in beside)
+    assert set(BESIDE_FAMILIES) <= families
+    assert {"AM", "EL", "CT"} <= families
+
+
+@LINUX
+def test_a_copy_does_the_work_in_another_process() -> None:
+    """The work runs in another process, and its result comes back."""
+    copy = Beside.start(lambda: (os.getpid(), "tulos"))
+    assert copy is not None
+    given = copy.result()
+    assert given is not None
+    pid, text = given[0]
+    assert pid != os.getpid()
+    assert text == "tulos"
+
+
+def _fails() -> None:
+    raise ValueError("a bug in the work")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@LINUX
+@pytest.mark.parametrize("work", [_fails, _killed], ids=["raises", "killed"])
+def test_a_failed_copy_gives_nothing_so_the_caller_does_the_work(work) -> None:
+    copy = Beside.start(work)
+    assert copy is not None
+    assert copy.result() is None
+
+
+@LINUX
+def test_a_cancelled_copy_is_stopped_at_once() -> None:
+    copy = Beside.start(lambda: time.sleep(60))
+    assert copy is not None
+    started = time.monotonic()
+    copy.cancel()
+    assert time.monotonic() - started < 10
+    assert copy.result() is None
+
+
+@LINUX
+def test_no_copy_while_another_thread_runs() -> None:
+    """A copy would hold the locks of threads it does not have: none is made while one runs,
+    and the rules are then checked in this process alone, finding the same."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        assert Beside.start(lambda: 1) is None
+    finally:
+        stop.set()
+        thread.join()
+    assert can_fork()
