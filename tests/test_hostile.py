@@ -381,6 +381,35 @@ def test_external_entities_leak_nothing(tmp_path: Path, member: str) -> None:
     assert [f["message_key"] for f in run.json()["findings"]] == ["WB-001/entities"]
 
 
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_declaration_deep_in_a_sheet_leaks_nothing(tmp_path: Path, engine: str) -> None:
+    """A document type can only be declared before the root element: one written deep in a
+    sheet's data (past the first block the scan reads) is bad XML, WB-001, and the entity it
+    declares reaches no output."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SALAISUUS-4711", encoding="utf-8")
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero=f"F-{n}") for n in range(4000))
+    base = write_xlsx(tmp_path / "base.xlsx", sheets)
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(hostile, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                deep = data.rindex(b"</row>", 0, len(data) - 1000) + len(b"</row>")
+                assert deep > 1024 * 1024
+                data = (data[:deep] + _ENTITY_DECLARATION.format(path=secret).encode()
+                        + data[deep:].replace(b"</c></row>", b'</c><c r="Z2" t="inlineStr">'
+                                              b"<is><t>&secret;</t></is></c></row>", 1))
+            target.writestr(info, data)
+    config = tmp_path / "elyclaims.toml"
+    config.write_text(f'engine = "{engine}"\n', encoding="utf-8")
+    run = run_elyclaims("validate", hostile, "--format", "json", "--config", config)
+    assert run.code == 2
+    assert "SALAISUUS" not in run.out + run.err
+    assert [f["rule"] for f in run.json()["findings"]] == ["WB-001"]
+
+
 @pytest.mark.parametrize("name", ["../evil.xml", "/etc/evil.xml", "xl\\evil.xml"])
 def test_workbook_with_unsafe_member_names_is_refused(tmp_path: Path, name: str) -> None:
     """A workbook holding a member outside the archive's folder is WB-001 (damaged)."""

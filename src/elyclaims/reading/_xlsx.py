@@ -322,9 +322,12 @@ class SheetScan:
         carry = b""
         for block in read_blocks(archive, member):
             data = carry + block
-            if declares_entities(data):
-                raise Unreadable("entities", {"member": member})
             if scan._markers is None:
+                # A document type (and with it any entity) can only be declared before the
+                # root element; past the sheet's data, a declaration is bad XML, which no
+                # parser expands, and the search of every block cost a twentieth of the scan.
+                if declares_entities(data):
+                    raise Unreadable("entities", {"member": member})
                 found = _PREFIX.search(data)
                 if found is None:
                     carry = data
