@@ -13,8 +13,8 @@ safe and the memory allows:
 - when this process runs no other thread: a copy gets the memory of every thread, with any
   lock one of them held, but none of the threads to release it;
 - while this process holds less than :data:`MEMORY_CEILING`, so that both together stay
-  well within 1.5 GiB (a claim of about half a million lines; a larger one is checked in
-  this process alone).
+  well within 1.5 GiB (a claim of several hundred thousand lines; a larger one is checked
+  in this process alone).
 
 The copy never returns into the caller's code: it does its part, writes the result to a pipe
 and ends with ``os._exit`` (no ``atexit``, no buffers of this process flushed twice). Where

@@ -68,7 +68,7 @@ def run_rules(claim: Claim, context: RuleContext, *, parallel: bool | None = Non
         copy = Beside.start(lambda: _findings(beside, claim, context))
     found: dict[str, list[Finding]] = {}
     try:
-        mine = [rule_id for rule_id in ids if rule_id not in beside] if copy else ids
+        mine = ids if copy is None else [rule_id for rule_id in ids if rule_id not in beside]
         for rule_id in mine:
             found[rule_id] = list(RULES[rule_id](claim, context))
             tick("check", len(found), len(ids))
