@@ -330,6 +330,25 @@ def test_cells_without_references_count_against_the_limits(tmp_path: Path, colum
         assert "Traceback" not in run.err
 
 
+def test_a_table_below_empty_rows_reads_the_same_in_both_engines(tmp_path: Path) -> None:
+    """Expenses whose header stands below empty rows (an ERP export with a gap on top):
+    calamine gives the rows above the data as empty rows, and the child numbers every row
+    from the sheet's first. Every line is read, at its own row, as openpyxl reads it."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[:0] = [[], [], []]
+    expenses = sheets["Kulut"].rows
+    last = len(expenses)
+    path = write_xlsx(tmp_path / "gap.xlsx", sheets)
+    reports = [report_to_dict(read_claim(path, config=Config(engine=engine),
+                                         today=date(2026, 11, 29))[1], lang="en")
+               for engine in ("calamine", "openpyxl")]
+    assert reports[0] == reports[1]
+    assert reports[0]["summary"]["lines"] == len(EXPENSES_FI)
+    claim, _ = read_claim(path, config=Config(engine="calamine"), today=date(2026, 11, 29))
+    assert claim is not None
+    assert [line.source.row for line in claim.expenses] == list(range(5, last + 1))
+
+
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
 def test_cells_without_references_are_read_where_they_fall(tmp_path: Path, engine: str) -> None:
     """A cell's reference is optional in SpreadsheetML (some exports leave every one out): a

@@ -137,17 +137,25 @@ def _values(values: list[Any], padding: list[None], seen: _Seen) -> list[object]
 
 
 def _send_rows(frames: _Frames, sheet: Any, top: int, left: int, longest: int) -> None:
+    """The sheet's rows from its first row, each padded with *left* empty cells.
+    python-calamine's ``iter_rows`` gives the *top* rows above the data as empty rows, but
+    leaves out the empty columns before it. Should a version begin at the data instead, the
+    count at the end tells: a damaged read, never rows numbered wrongly."""
     padding = [None] * left
     run: list[list[object]] = []
     seen = _Seen(longest)
-    first = top + 1
-    for number, values in enumerate(sheet.iter_rows(), start=top + 1):
+    first = 1
+    number = 0
+    for number, values in enumerate(sheet.iter_rows(), start=1):
         run.append(_values(values, padding, seen))
         if len(run) == RUN:
             frames.send("rows", first, run)
             run, seen, first = [], _Seen(longest), number + 1
     if run:
         frames.send("rows", first, run)
+    if number != top + sheet.height:
+        _stop(error="damaged", reason=f"the reader gave {number} rows, not {top} above the "
+              f"data and {sheet.height} of it")
 
 
 def main(argv: list[str]) -> None:
