@@ -349,6 +349,37 @@ def test_a_table_below_empty_rows_reads_the_same_in_both_engines(tmp_path: Path)
     assert [line.source.row for line in claim.expenses] == list(range(5, last + 1))
 
 
+def _formatted(number: int, columns: str, values: bool) -> str:
+    """A row as LibreOffice writes it: cells of *columns*, with a value each or formatting only."""
+    cells = "".join(f'<c r="{column}{number}" s="0" t="n"><v>{number}</v></c>' if values
+                    else f'<c r="{column}{number}" s="0"/>' for column in columns)
+    return (f'<row r="{number}" customFormat="false" ht="12.8" hidden="false" '
+            f'customHeight="false" outlineLevel="0" collapsed="false">{cells}</row>')
+
+
+def test_the_extent_of_a_sheet_read_in_blocks(tmp_path: Path) -> None:
+    """The scan reads a sheet a megabyte at a time and finds each block's column letters
+    without listing every reference. A column first met in a late block widens the data; a
+    column met only in a block without any value (formatting only) does not, even where a
+    later block has values in other columns. Both engines read the same rows."""
+    late = "".join(_formatted(n, "ABC", True) for n in range(1, 9001))
+    late += _formatted(9001, "ABCM", True)
+    formatted = ("".join(_formatted(n, "ABCZ", False) for n in range(1, 4001))
+                 + "".join(_formatted(n, "ABC", False) for n in range(4001, 9001))
+                 + "".join(_formatted(n, "ABC", True) for n in range(9001, 10001)))
+    for name, xml, width, first in (("late", late, 13, 1), ("formatted", formatted, 3, 9001)):
+        path = _raw_workbook(tmp_path / f"{name}.xlsx", xml, shared=[])
+        with zipfile.ZipFile(path) as archive:
+            assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_200_000
+        with ExitStack() as closer:
+            (sheet,) = read_xlsx(path, closer, DEFAULT_LIMITS, engine="openpyxl")
+            widths = {len(values) for _, values in sheet.rows}
+        assert widths == {width}, name
+        fast, fallback = _rows(path, "calamine"), _rows(path, "openpyxl")
+        assert fast == fallback
+        assert [number for number, values in fast[0]["rows"] if values][0] == first
+
+
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
 def test_cells_without_references_are_read_where_they_fall(tmp_path: Path, engine: str) -> None:
     """A cell's reference is optional in SpreadsheetML (some exports leave every one out): a
