@@ -246,6 +246,91 @@ def test_blank_texts_and_long_texts_read_alike_in_both_engines(tmp_path: Path,
         ("WB-001/limit", "cell_chars")]
 
 
+def _readers_of(path: Path) -> list[str]:
+    """The calamine child processes still reading *path* (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "elyclaims._calamine_child" in command and str(path) in command:
+            found.append(entry.name)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("case", ["read", "refused", "openpyxl"])
+def test_the_reader_started_early_never_outlives_the_command(tmp_path: Path, case: str) -> None:
+    """The command line starts the calamine child before it knows the config; the reader
+    takes it over, or it is stopped: a workbook read, a file refused before it is read (text
+    named .xlsx), a config that chooses openpyxl. No child is left running."""
+    from conftest import run_elyclaims
+
+    path = tmp_path / "claim.xlsx"
+    if case == "refused":
+        path.write_text("Palvelupäivä;Asiakastunnus\n", encoding="utf-8")
+    else:
+        write_xlsx(path, clean_claim())
+    env = {"ELYCLAIMS_ENGINE": "openpyxl"} if case == "openpyxl" else {}
+    run = run_elyclaims("validate", path, "--format", "json", env=env)
+    assert run.code == (2 if case == "refused" else 0), run.err
+    assert "Traceback" not in run.err
+    assert _readers_of(path) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
+def test_a_reader_started_early_is_taken_over_once_or_stopped(tmp_path: Path) -> None:
+    """Only an .xlsx or .xlsm file gets a child started early; the reader takes it over for
+    the same file, once; one not taken over is stopped at once, while it still waits for its
+    limits."""
+    import time as time_module
+
+    from elyclaims._early import discard, start, take
+
+    path = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    (tmp_path / "claim.csv").write_text("a;b\n", encoding="utf-8")
+    start(str(tmp_path / "claim.csv"))
+    start(str(tmp_path / "missing.xlsx"))
+    assert take(str(tmp_path / "claim.csv"), "csv") is None
+    start(str(path))
+    taken = take(str(path), "xlsx")
+    assert taken is not None
+    assert take(str(path), "xlsx") is None
+    process, said = taken
+    assert process.poll() is None  # waiting for its limits
+    process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout, said):
+        stream.close()
+    start(str(path))
+    deadline = time_module.monotonic() + 10
+    while not _readers_of(path) and time_module.monotonic() < deadline:
+        time_module.sleep(0.01)  # until the child has become python-calamine's reader
+    assert len(_readers_of(path)) == 1
+    discard()
+    assert _readers_of(path) == []
+    assert take(str(path), "xlsx") is None
+
+
+def test_limits_from_the_config_reach_a_reader_started_early(tmp_path: Path) -> None:
+    """The child started before the config was read learns the limits from the reader: a
+    config's cell_chars limit refuses a longer text through the command line too."""
+    from conftest import run_elyclaims
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.append(expense_row(Kuvaus="k" * 40, Laskun_numero="T-9"))
+    path = write_xlsx(tmp_path / "long.xlsx", sheets)
+    config = tmp_path / "elyclaims.toml"
+    config.write_text("[limits]\ncell_chars = 20\n", encoding="utf-8")
+    run = run_elyclaims("validate", path, "--format", "json", "--config", config)
+    assert run.code == 2, run.err
+    findings = run.json()["findings"]
+    assert [f["message_key"] for f in findings] == ["WB-001/limit"]
+    assert "cell_chars" in findings[0]["message"]
+    assert "the limit is 20" in findings[0]["message"]
+
+
 _UNBOUNDED = {
     # A reference in single quotes, as XML allows and no text search for r="…" finds.
     "a reference in single quotes": ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1900000">'
@@ -377,7 +462,7 @@ def test_the_extent_of_a_sheet_read_in_blocks(tmp_path: Path) -> None:
         assert widths == {width}, name
         fast, fallback = _rows(path, "calamine"), _rows(path, "openpyxl")
         assert fast == fallback
-        assert [number for number, values in fast[0]["rows"] if values][0] == first
+        assert next(number for number, values in fast[0]["rows"] if values) == first
 
 
 @pytest.mark.parametrize("engine", ["calamine", "openpyxl"])

@@ -1,8 +1,11 @@
 """The child process in which python-calamine reads a workbook (see ``elyclaims.reading._calamine``).
 
-    python -m elyclaims._calamine_child PATH FORMAT ROWS COLUMNS CELLS CELL_CHARS ADDRESS_SPACE
+    python -m elyclaims._calamine_child PATH FORMAT ADDRESS_SPACE
 
-Writes frames to standard output, each a 4-byte little-endian length and a pickle of a tuple:
+and on standard input one line, ``ROWS COLUMNS CELLS CELL_CHARS``: the read limits, which the
+child waits for the first time it needs them (once the first sheet is loaded), since the
+command line starts it before it knows them (:mod:`elyclaims._early`). Writes frames to
+standard output, each a 4-byte little-endian length and a pickle of a tuple:
 ``("book", [(name, hidden), …])`` first (the worksheets, in workbook order), then for each sheet
 ``("sheet", index, merged)`` and its rows in runs of ``("rows", first_row_number, [[values…]…])``,
 and ``("end",)`` last; exits 0. The values are as openpyxl gives them: padded from column A,
@@ -158,10 +161,26 @@ def _send_rows(frames: _Frames, sheet: Any, top: int, left: int, longest: int) -
               f"data and {sheet.height} of it")
 
 
+class _Limits:
+    """The read limits, from standard input when first asked for."""
+
+    def __init__(self) -> None:
+        self._given: tuple[int, int, int, int] | None = None
+
+    def __call__(self) -> tuple[int, int, int, int]:
+        if self._given is None:
+            try:
+                rows, columns, cells, longest = map(int, sys.stdin.buffer.readline().split())
+            except ValueError:  # the parent went away before it said them
+                sys.exit(3)
+            self._given = rows, columns, cells, longest
+        return self._given
+
+
 def main(argv: list[str]) -> None:
-    path, kind = argv[0], argv[1]
-    rows_limit, columns_limit, cells_limit, longest, address_space = map(int, argv[2:7])
+    path, kind, address_space = argv[0], argv[1], int(argv[2])
     _ceiling(address_space)
+    limits = _Limits()
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
@@ -180,6 +199,7 @@ def main(argv: list[str]) -> None:
             _damaged(error)
         height, width = sheet.height, sheet.width
         top, left = sheet.start or (0, 0)
+        rows_limit, columns_limit, cells_limit, longest = limits()
         for name, actual, maximum in (("rows", top + height, rows_limit),
                                       ("columns", left + width, columns_limit),
                                       ("cells", height * width, cells_limit)):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from elyclaims.cli._shared import (
@@ -121,6 +123,24 @@ def _annotatable(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    with _reading_early(args.inputs):
+        return _validated(args)
+
+
+@contextlib.contextmanager
+def _reading_early(inputs: list[str]) -> Iterator[None]:
+    """The first workbook's reader starts loading it now, while the rest of elyclaims is
+    imported; a reader never taken over is stopped at the end."""
+    from elyclaims import _early
+
+    _early.start(inputs[0])
+    try:
+        yield
+    finally:
+        _early.discard()
+
+
+def _validated(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
     from elyclaims.pipeline import read_claim
     from elyclaims.render import report_to_dict, report_to_text, to_json
@@ -159,6 +179,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    with _reading_early(args.inputs):
+        return _built(args)
+
+
+def _built(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 

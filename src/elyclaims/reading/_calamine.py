@@ -9,7 +9,9 @@ runs in this process: a child reads the workbook under a ceiling on its address 
 the file does, this process gets rows, a limit finding or a "damaged" finding, never a crash.
 
 For an .xlsx the child starts first and loads the workbook while this process scans the
-sheets' XML (:mod:`elyclaims.reading._xlsx`): on two cores the scan costs no time. An .xls or
+sheets' XML (:mod:`elyclaims.reading._xlsx`): on two cores the scan costs no time. The command
+line starts it earlier still, before it imports the rest of elyclaims (:mod:`elyclaims._early`);
+the child is told the read limits when the reader takes it over. An .xls or
 .ods (which cannot be scanned cheaply) is read whole before its rows are used. What calamine
 does not give (error cells of .xls/.ods, hidden rows) is said in ``_xlsx`` and the spec.
 """
@@ -20,23 +22,18 @@ import io
 import json
 import pickle
 import struct
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from elyclaims._early import launch, take
 from elyclaims.limits import ReadLimits
 from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
 
 __all__ = ["CalamineChild", "FrameUnpickler", "read_legacy"]
 
-#: The child's address space: far above any real claim (a million lines take about 0.8 GiB),
-#: far below what would hurt the machine.
-ADDRESS_SPACE = 4 * 1024 * 1024 * 1024
 _TIMEOUT = 900
 _TIMES = frozenset({"date", "datetime", "time", "timedelta"})
 
@@ -56,18 +53,21 @@ class CalamineChild:
     sheets before it. A sheet passed over cannot be read again."""
 
     def __init__(self, path: Path, kind: str, limits: ReadLimits) -> None:
-        command = [sys.executable, "-P", "-m", "elyclaims._calamine_child", str(path),
-                   kind, str(limits.rows), str(limits.columns), str(limits.cells),
-                   str(limits.cell_chars), str(ADDRESS_SPACE)]
-        # Standard error to a file: a child that says much there can never block on a pipe.
-        self._said: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  (closed in close())
-        try:
-            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.PIPE, stderr=self._said)
-        except OSError as error:
-            self._said.close()
-            raise Unreadable("damaged", {"reason": f"the reader could not start: {error}"}
-                             ) from error
+        started = take(str(path), kind)
+        if started is None:
+            try:
+                started = launch(str(path), kind)
+            except OSError as error:
+                raise Unreadable("damaged", {"reason": f"the reader could not start: {error}"}
+                                 ) from error
+        self._process, self._said = started
+        assert self._process.stdin is not None
+        try:  # the child waits for these before it checks a sheet
+            self._process.stdin.write(f"{limits.rows} {limits.columns} {limits.cells} "
+                                      f"{limits.cell_chars}\n".encode())
+            self._process.stdin.close()
+        except OSError:  # it has stopped already: its frames, or its end, say why
+            pass
         self._watchdog = threading.Timer(_TIMEOUT, self._process.kill)
         self._watchdog.daemon = True
         self._watchdog.start()
