@@ -61,6 +61,28 @@ def test_rules_beside_find_what_one_process_finds(tmp_path: Path) -> None:
 
 
 @LINUX
+def test_a_claim_with_thousands_of_findings_checks_alike_on_two_cores(tmp_path: Path) -> None:
+    """Where the copy's families find more than is worth sending back (here an identity code
+    and a repeated invoice on each of 6,000 lines), this process finds them itself: the same
+    findings as one process."""
+    from workbooks import clean_claim, expense_row, write_xlsx
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(
+        expense_row(Kuvaus=f"Käynti {n} (asiakas 131052-308T)", Laskun_numero="T-1")
+        for n in range(6000))
+    claim, _ = read_claim(write_xlsx(tmp_path / "many.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    context = RuleContext(today=TODAY)
+    alone = run_rules(claim, context, parallel=False)
+    beside = run_rules(claim, context, parallel=True)
+    assert _seen(beside) == _seen(alone)
+    rules = [f.rule for f in beside]
+    assert rules.count("PR-001") >= 6000
+    assert rules.count("DU-001") >= 5999
+
+
+@LINUX
 def test_a_copy_does_the_work_in_another_process() -> None:
     """The work runs in another process, and its result comes back."""
     copy = Beside.start(lambda: (os.getpid(), "tulos"))
