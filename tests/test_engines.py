@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import REPO, SAMPLES
 from elyclaims import read_claim
 from elyclaims.config import Config
+from elyclaims.findings import column_letter
 from elyclaims.limits import DEFAULT_LIMITS
 from elyclaims.reading import read_xlsx
 from elyclaims.render import report_to_dict
@@ -434,7 +435,7 @@ def test_a_table_below_empty_rows_reads_the_same_in_both_engines(tmp_path: Path)
     assert [line.source.row for line in claim.expenses] == list(range(5, last + 1))
 
 
-def _formatted(number: int, columns: str, values: bool) -> str:
+def _formatted(number: int, columns: str | list[str], values: bool) -> str:
     """A row as LibreOffice writes it: cells of *columns*, with a value each or formatting only."""
     cells = "".join(f'<c r="{column}{number}" s="0" t="n"><v>{number}</v></c>' if values
                     else f'<c r="{column}{number}" s="0"/>' for column in columns)
@@ -452,7 +453,10 @@ def test_the_extent_of_a_sheet_read_in_blocks(tmp_path: Path) -> None:
     formatted = ("".join(_formatted(n, "ABCZ", False) for n in range(1, 4001))
                  + "".join(_formatted(n, "ABC", False) for n in range(4001, 9001))
                  + "".join(_formatted(n, "ABC", True) for n in range(9001, 10001)))
-    for name, xml, width, first in (("late", late, 13, 1), ("formatted", formatted, 3, 9001)):
+    wide = "".join(_formatted(n, [column_letter(c) for c in range(1, 101)], True)
+                   for n in range(1, 1501))  # more letters than the scan searches one by one
+    for name, xml, width, first in (("late", late, 13, 1), ("formatted", formatted, 3, 9001),
+                                    ("wide", wide, 100, 1)):
         path = _raw_workbook(tmp_path / f"{name}.xlsx", xml, shared=[])
         with zipfile.ZipFile(path) as archive:
             assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_200_000

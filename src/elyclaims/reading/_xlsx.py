@@ -14,7 +14,7 @@ import posixpath
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from functools import lru_cache
@@ -245,6 +245,15 @@ _INLINE = re.compile(rb"\st=\"inlineStr\"")
 _ANY_REF = re.compile(rb"\sr=\"([A-Za-z]+)(\d+)\"")
 _SPACED_LETTERS = re.compile(rb" r=\"([A-Za-z]+)\d+\"")
 
+_SPACED_ROWS = re.compile(rb" r=\"[A-Za-z]+(\d+)\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\"")
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\st=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+#: The most column letters the scan searches for one by one (a sheet of wider rows has its
+#: letters listed, as a crafted one with thousands of distinct letters would make each search
+#: longer than the last).
+_LETTERS_SEARCHED = 64
+
 
 @lru_cache(maxsize=256)
 def _letters_at(letters: bytes) -> re.Pattern[bytes]:
@@ -252,17 +261,13 @@ def _letters_at(letters: bytes) -> re.Pattern[bytes]:
     return re.compile(rb" r=\"" + letters + rb"\d+\"")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=_LETTERS_SEARCHED + 1)
 def _other_letters(known: frozenset[bytes]) -> re.Pattern[bytes]:
     """The search for a (space-led) cell reference whose column letters are none of *known*."""
     if not known:
         return _SPACED_LETTERS
     others = b"|".join(sorted(known))
     return re.compile(rb" r=\"(?!(?:" + others + rb")\d)([A-Za-z]+)\d+\"")
-_SPACED_ROWS = re.compile(rb" r=\"[A-Za-z]+(\d+)\"")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*\bref=\"([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?\"")
-_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\st=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
 
 
 def _last(data: bytes, marks: tuple[bytes, ...], start: int, end: int) -> int:
@@ -384,25 +389,13 @@ class SheetScan:
         reference to row 0 or beyond Excel's last column is no workbook's."""
         if _spaced(data):
             # Searches led by a plain space, which the search engine finds fast: every
-            # reference's row number (one per row, repeated); the column letters only of a
-            # reference whose letters were not met before (a million references repeat a
-            # few), searched on from there with those letters known too; and of the letters
-            # met before, the left-most and right-most this block has.
+            # reference's row number (one per row, repeated), and the columns (see
+            # _spaced_columns).
             numbers_found = _SPACED_ROWS.findall(data)
             count, numbers = len(numbers_found), set(numbers_found)
-            new: set[bytes] = set()
-            at = 0
-            while (other := _other_letters(self._letters | new).search(data, at)) is not None:
-                new.add(other.group(1))
-                at = other.start()
-            self._letters |= new
-            ordered = sorted(self._letters, key=_column)
-            present = (letter for letter in ordered
-                       if letter in new or _letters_at(letter).search(data))
-            columns = [_column(next(present, b"A"))]
-            present = (letter for letter in reversed(ordered)
-                       if letter in new or _letters_at(letter).search(data))
-            columns.append(_column(next(present, b"A")))
+            if not count:
+                return None, 0
+            columns = self._spaced_columns(data)
         else:
             found = _ANY_REF.findall(data)
             count = len(found)
@@ -418,6 +411,32 @@ class SheetScan:
             raise LimitExceeded("rows", bottom, limits.rows)
         self._widen(top, bottom, left, right)
         return right, count
+
+    def _spaced_columns(self, data: bytes) -> list[int]:
+        """The left-most and right-most column of the (space-led) references in *data*: the
+        letters of a reference whose letters were not met before (a million references repeat
+        a few), each searched on from where it was found with those letters known too, then
+        of the letters met, the first and last this block has. A sheet of more than
+        :data:`_LETTERS_SEARCHED` letters has every reference's listed instead."""
+        new: set[bytes] = set()
+        at = 0
+        while len(self._letters) + len(new) <= _LETTERS_SEARCHED and (
+                other := _other_letters(self._letters | new).search(data, at)) is not None:
+            new.add(other.group(1))
+            at = other.start()
+        self._letters |= new
+        if len(self._letters) > _LETTERS_SEARCHED:
+            return [_column(text) for text in set(_SPACED_LETTERS.findall(data))]
+        ordered = sorted(self._letters, key=_column)
+
+        def first_present(letters: Iterable[bytes]) -> bytes | None:
+            return next((letter for letter in letters
+                         if letter in new or _letters_at(letter).search(data)), None)
+
+        left, right = first_present(ordered), first_present(reversed(ordered))
+        if left is None or right is None:  # no reference at all: listed, to be sure
+            return [_column(text) for text in set(_SPACED_LETTERS.findall(data))]
+        return [_column(left), _column(right)]
 
     def _widen(self, top: int, bottom: int, left: int, right: int) -> None:
         if self._span is None:
