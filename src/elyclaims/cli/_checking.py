@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 from elyclaims.cli._shared import (
@@ -21,6 +19,7 @@ from elyclaims.cli._shared import (
     language,
     ledger_path,
     positive,
+    reading_early,
     same_file,
     today,
 )
@@ -123,21 +122,8 @@ def _annotatable(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    with _reading_early(args.inputs):
+    with reading_early(args.inputs):
         return _validated(args)
-
-
-@contextlib.contextmanager
-def _reading_early(inputs: list[str]) -> Iterator[None]:
-    """The first workbook's reader starts loading it now, while the rest of elyclaims is
-    imported; a reader never taken over is stopped at the end."""
-    from elyclaims import _early
-
-    _early.start(inputs[0])
-    try:
-        yield
-    finally:
-        _early.discard()
 
 
 def _validated(args: argparse.Namespace) -> int:
@@ -179,7 +165,7 @@ def _validated(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with _reading_early(args.inputs):
+    with reading_early(args.inputs):
         return _built(args)
 
 

@@ -15,6 +15,7 @@ from elyclaims.cli._shared import (
     add_lang,
     emit,
     language,
+    reading_early,
     same_file,
     today,
 )
@@ -79,6 +80,11 @@ def _is_package(path: Path) -> bool:
 
 
 def _report(args: argparse.Namespace) -> int:
+    with reading_early(args.inputs):
+        return _reported(args)
+
+
+def _reported(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
     from elyclaims.errors import UsageError
     from elyclaims.files import write_atomically
