@@ -21,7 +21,7 @@ import sys
 import tempfile
 from typing import IO
 
-__all__ = ["ADDRESS_SPACE", "Started", "discard", "launch", "start", "take"]
+__all__ = ["ADDRESS_SPACE", "Started", "discard", "launch", "start", "stop", "take"]
 
 #: The child's address space: far above any real claim (a million lines take about 0.8 GiB),
 #: far below what would hurt the machine.
@@ -73,13 +73,19 @@ def take(path: str, kind: str) -> Started | None:
     return _STARTED.pop((path, kind), None)
 
 
+def stop(started: Started) -> None:
+    """Stop the child if it still runs, and let go of its pipes and of its standard error."""
+    process, said = started
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout, said):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
 def discard() -> None:
     """Stop every child that no reader took."""
     while _STARTED:
-        _, (process, said) = _STARTED.popitem()
-        process.kill()
-        process.wait()
-        for stream in (process.stdin, process.stdout, said):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        stop(_STARTED.popitem()[1])

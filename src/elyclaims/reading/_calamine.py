@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from elyclaims._early import launch, take
+from elyclaims._early import launch, stop, take
 from elyclaims.limits import ReadLimits
 from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
@@ -124,12 +124,7 @@ class CalamineChild:
         thread would keep the rules from sharing the work with a copy of the process)."""
         self._watchdog.cancel()
         self._watchdog.join()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-        self._said.close()
+        stop((self._process, self._said))
 
     def _next(self) -> tuple[Any, ...]:
         if self._pending is not None:
