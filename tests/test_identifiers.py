@@ -69,6 +69,30 @@ def test_every_generated_identity_code_is_valid_and_masked(
     assert not contains_identity_code(masked.encode("utf-8"))
 
 
+def _pieces_of_text() -> st.SearchStrategy[bytes]:
+    """Bytes that come near identity codes: valid codes of every sign and case, code shapes
+    with a wrong check character, runs of digits, century signs, letters and any other byte."""
+    code = st.builds(identity_code, st.dates(min_value=date(1800, 1, 1),
+                                             max_value=date(2099, 12, 31)),
+                     st.integers(min_value=0, max_value=999),
+                     st.sampled_from("+-YXWVUABCDEFyxwvuabcdef"))
+    cased = st.tuples(code, st.booleans()).map(lambda c: c[0].lower() if c[1] else c[0])
+    return st.lists(st.one_of(
+        cased.map(str.encode),
+        cased.map(lambda c: (c[:-1] + "Z").encode()),
+        st.text("0123456789", min_size=1, max_size=13).map(str.encode),
+        st.sampled_from([b"-", b"+", b"A", b"y", b"Z", b" ", b"\n", b"<", b"\xc3\xa4"]),
+        st.binary(max_size=4),
+    ), max_size=12).map(b"".join)
+
+
+@given(_pieces_of_text())
+def test_bytes_are_searched_as_text_is(data: bytes) -> None:
+    """The search of written bytes (claim.xml, by the shape of a code first) finds a code
+    exactly where the text search finds one, whatever surrounds it."""
+    assert contains_identity_code(data) == bool(find_identity_codes(data.decode("latin-1")))
+
+
 def test_sanitize_leaves_what_is_not_a_code() -> None:
     """Invoice numbers, dates and code-shaped texts with a wrong check character stay as
     written: the sanitiser changes only what PR-001 would report."""

