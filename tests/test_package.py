@@ -276,6 +276,46 @@ def test_lines_of_several_files_name_their_file_and_are_digested_as_carried(
         assert _member(again.path, "claim.xml") == _member(built.path, "claim.xml"), name
 
 
+def test_the_package_id_is_the_content_of_the_lines_not_the_clock(tmp_path: Path) -> None:
+    """The same claim built at another time keeps its package id; a change to any one line
+    (its text, its amounts, the row it came from) gives another, even in the last of 1,500
+    lines, past the writer's first batch (the id digests every line as claim.xml carries it)."""
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY)
+    assert claim is not None
+    first = claim.expenses[0]
+    many = claim.model_copy(update={"expenses": tuple(
+        first.model_copy(update={"line_id": f"Kulut:{n}", "invoice_number": f"T-{n}",
+                                 "net_amount": first.net_amount + n * CENT,
+                                 "gross_amount": first.net_amount + n * CENT,
+                                 "source": SourceRow.of(first.source.file, "Kulut", n,
+                                                        first.source.cells, frozenset())})
+        for n in range(2, 1502))})
+
+    warnings: set[tuple[tuple[str, str, str | None], ...]] = set()
+
+    def package_id(changed: dict[str, object], created: datetime = CREATED) -> str:
+        last = many.expenses[-1].model_copy(update=changed)
+        each = many.model_copy(update={"expenses": (*many.expenses[:-1], last)})
+        built = build_package(each, report, tmp_path / "p.zip", created_at=created,
+                              today=TODAY)
+        warnings.add(tuple((f.rule, f.key, f.line_id) for f in built.report.findings))
+        return built.package_id
+
+    same = package_id({})
+    assert package_id({}, created=datetime(2027, 1, 5, 8, 30, tzinfo=UTC)) == same
+    hundred = first.net_amount + 2000
+    ids = {package_id(change) for change in (
+        {"description": "Psykoterapia, jatko"},
+        {"net_amount": hundred, "gross_amount": hundred},
+        {"source": SourceRow.of(first.source.file, "Kulut", 5000, first.source.cells,
+                                   frozenset())},
+        {"justification": "Trauma, jatkohoito"},
+    )}
+    assert same not in ids
+    assert len(ids) == 4
+    assert len(warnings) == 1  # the same warnings each time: the lines made the difference
+
+
 @pytest.mark.parametrize("lines", [1, 3000])
 def test_an_identity_code_that_slipped_past_the_rules_stops_the_build(
         tmp_path: Path, lines: int) -> None:

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path, PurePath
-from typing import IO, Any, cast
+from pathlib import Path
+from typing import IO
 
 from elyclaims._memory import cycle_collector_paused
 from elyclaims._xmlcheck import CheckBeside, InvalidXml, validate_xml
@@ -21,7 +21,7 @@ from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
 from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine, remember
+from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim
 from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
@@ -29,7 +29,6 @@ from elyclaims.package._writer import findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
 from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Report
-from elyclaims.values import format_money
 
 __all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
            "creation_time"]
@@ -112,8 +111,8 @@ def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding],
 
 class _ContentDigest:
     """The SHA-256 of a claim's content, from which its package id is made: the header, each
-    line as the package carries it (digested as it is written, so that every line is
-    normalized once), the warnings carried, the attachments."""
+    expense line as claim.xml carries it (its bytes, digested as they are written: see
+    :meth:`write`), the warnings carried, the attachments."""
 
     def __init__(self, header: Claim) -> None:
         self._digest = hashlib.sha256(_canonical(header.model_dump(
@@ -121,16 +120,17 @@ class _ContentDigest:
         self._lines = 0
         self._expected = 0
 
-    def lines(self, claim: Claim, files: bool) -> Iterator[ExpenseLine]:
-        """The claim's lines, each digested on its way as the package carries it (see
-        :func:`~elyclaims.package.normalize_line`), their sources naming their files where
-        *files* (the lines of several files combined), as the writer is told too."""
+    def lines(self, claim: Claim) -> Iterator[ExpenseLine]:
+        """The claim's lines, counted on their way to the writer (whose bytes of them come
+        to :meth:`write`)."""
         self._expected = len(claim.expenses)
-        record = _LineRecord(files)
         for line in claim.expenses:
-            self._digest.update(record(line))
             self._lines += 1
             yield line
+
+    def write(self, data: bytes) -> None:
+        """The next bytes of the expense lines, as claim.xml carries them."""
+        self._digest.update(data)
 
     def package_id(self, findings: list[Finding], attachments: list[Member]) -> str:
         """The package id, once every line went through :meth:`lines`."""
@@ -164,51 +164,6 @@ def _fill_in_package_id(claim_file: Path, package_id: str) -> None:
 
 def _canonical(data: object) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-_LINE_FIELDS = tuple(name for name in ExpenseLine.model_fields
-                     if name not in {"source", "acknowledged"})
-
-
-class _LineRecord:
-    """A line's content as the package id digests it: the line as the package carries it
-    (:func:`~elyclaims.package.normalize_line`: no acknowledgement text, the source as file,
-    sheet and row, the file's name only where *files* were combined), every field in the
-    model's order, empty ones marked, unit and record separators between. Each amount's and
-    date's text is made once (lines repeat them; the most recent are kept, see
-    :func:`~elyclaims.model.remember`)."""
-
-    def __init__(self, files: bool) -> None:
-        self._files = files
-        self._texts: dict[object, str] = {}
-
-    def __call__(self, line: ExpenseLine) -> bytes:
-        source = line.source
-        texts = self._texts
-        values: list[str] = []
-        for value in map(line.__dict__.get, _LINE_FIELDS):
-            kind = type(value)
-            if kind is str:
-                values.append(cast("str", value))
-            elif value is None:
-                values.append("\x00")
-            elif (text := texts.get(value)) is not None:
-                values.append(text)
-            else:
-                values.append(remember(texts, value, _TEXT_OF.get(kind, str)(value)))
-        file = PurePath(source.file).name if self._files and source.file else ""
-        values.append("\x00")  # the acknowledgement, which travels per rule instead
-        values.append(f"{file}|{source.sheet or ''}|{source.row or ''}")
-        return ("\x1f".join(values) + "\x1e").encode("utf-8")
-
-
-#: How each type of field value is written in a line record (a text as itself, an empty field
-#: as NUL, anything else: ``str``).
-_TEXT_OF: dict[type, Callable[[Any], str]] = {
-    Decimal: format_money,
-    date: date.isoformat,
-    datetime: datetime.isoformat,
-}
 
 
 def build_package(
@@ -273,7 +228,7 @@ def _build(
                 with claim_file.open("wb") as handle:
                     files = combined(claim)
                     write_claim_xml(_Both(handle, check), header,
-                                    lines=content.lines(claim, files), files=files,
+                                    lines=content.lines(claim), files=files, lines_to=content,
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
                                     service_dates=(line.service_date for line in claim.expenses))

@@ -102,6 +102,7 @@ def write_claim_xml(
     refdata: ReferenceData,
     service_dates: Iterable[date | None] | None = None,
     files: bool | None = None,
+    lines_to: Sink | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
@@ -113,7 +114,9 @@ def write_claim_xml(
     lines are normalized), so that lines can be written as they stand in the claim. The
     totals are added up as the lines are written. *findings* are the claim's findings: the warnings
     among them travel with the package, and the reasons of acknowledged ones are also written on
-    their lines. The output is not validated here: the caller checks it against the schema.
+    their lines. *lines_to*, when given, is also given the expense lines' bytes (and only
+    theirs), as they are written: the build digests them for the package id. The output is not
+    validated here: the caller checks it against the schema.
     """
     findings = list(findings)
     if lines is None:
@@ -123,7 +126,8 @@ def write_claim_xml(
     target.write(_head(claim, package_id=package_id, created_at=created_at, ruleset=ruleset,
                        refdata=refdata, service_dates=service_dates).encode("utf-8"))
     totals = _write_expenses(target, lines, _acknowledged_by_line(findings),
-                             expected=len(claim.expenses) or None, files=files)
+                             expected=len(claim.expenses) or None, files=files,
+                             lines_to=lines_to)
     tail = ["</Expenses>", _totals(totals.summary()), "<Findings>"]
     tail.extend(_tag("Finding", finding.acknowledged, rule=finding.rule,
                      severity=finding.severity.value, messageKey=finding.key,
@@ -171,21 +175,29 @@ def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
 
 def _write_expenses(target: Sink, lines: Iterable[ExpenseLine],
                     acknowledged: dict[str, list[tuple[str, str]]],
-                    expected: int | None, files: bool | None) -> Totals:
-    """Write the expense lines in batches, adding up their totals as they go."""
+                    expected: int | None, files: bool | None, lines_to: Sink | None) -> Totals:
+    """Write the expense lines in batches (to *lines_to* too), adding up their totals as they
+    go."""
     totals = Totals()
     batch: list[str] = []
     expense = _Expenses(files)
+
+    def flush() -> None:
+        data = ("\n".join(batch) + "\n").encode("utf-8")
+        target.write(data)
+        if lines_to is not None:
+            lines_to.write(data)
+        batch.clear()
+
     for line in lines:
         totals.add(line)
         batch.append(expense(line, acknowledged.get(line.line_id, [])))
         if len(batch) == _BATCH:
-            target.write(("\n".join(batch) + "\n").encode("utf-8"))
-            batch.clear()
+            flush()
         if not totals.lines % EVERY:
             tick("write", totals.lines, expected)
     if batch:
-        target.write(("\n".join(batch) + "\n").encode("utf-8"))
+        flush()
     return totals
 
 
