@@ -23,6 +23,7 @@ from elyclaims import read_claim
 from elyclaims.identifiers import business_id_check_digit
 from elyclaims.model import Category, Claim, Claimant, Client, ExpenseLine, SourceRow
 from elyclaims.package import (
+    LEAST_LINE_BYTES,
     BuildRefused,
     build_package,
     inspect_package,
@@ -208,11 +209,35 @@ def test_model_to_xml_to_model_is_the_identity(claim: Claim) -> None:
     buffer = io.BytesIO()
     write_claim_xml(buffer, normalized, package_id="00000000-0000-5000-8000-000000000000",
                     created_at=CREATED, ruleset="test", findings=[], refdata=reference_data())
+    expense_lines = [line for line in buffer.getvalue().split(b"\n")
+                     if line.startswith(b"<Expense ")]
+    assert len(expense_lines) == len(claim.expenses)
+    assert all(len(line) + 1 >= LEAST_LINE_BYTES for line in expense_lines)
     buffer.seek(0)
     packaged = read_claim_xml(buffer)
     assert _comparable(packaged.claim) == _comparable(normalized)
     assert normalize_claim(packaged.claim, reference_data(), date(2026, 11, 29)) == packaged.claim.model_copy(
         update={"origin": normalized.origin})
+
+
+def test_the_shortest_expense_line_takes_least_line_bytes(tmp_path: Path) -> None:
+    """The shortest line the schema lets claim.xml carry (one-character texts, the shortest
+    category, a zero amount) takes LEAST_LINE_BYTES, the size the build's check decides by
+    whether a claim.xml may be short enough to parse whole."""
+    claim, _ = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY)
+    assert claim is not None
+    shortest = ExpenseLine(line_id="a", source=SourceRow(sheet="a", row=1),
+                           service_date=date(2026, 7, 1), client_reference="a",
+                           category=Category.OTHER, description="a", net_amount=CENT * 0)
+    one = normalize_claim(claim, reference_data(), TODAY).model_copy(
+        update={"expenses": (shortest,)})
+    buffer = io.BytesIO()
+    write_claim_xml(buffer, one, package_id="00000000-0000-5000-8000-000000000000",
+                    created_at=CREATED, ruleset="test", findings=[], refdata=reference_data())
+    (line,) = [line for line in buffer.getvalue().split(b"\n") if line.startswith(b"<Expense ")]
+    assert len(line) + 1 == LEAST_LINE_BYTES
+    buffer.seek(0)
+    assert read_claim_xml(buffer).claim.expenses[0].line_id == "a"  # and the schema takes it
 
 
 def test_package_carries_nothing_else_about_a_person(tmp_path: Path) -> None:
@@ -735,17 +760,21 @@ def test_validate_and_build_agree_on_today(tmp_path: Path) -> None:
     ("<Category>SOCIAL</Category>", ""),                           # a required element missing
     ('<Expense lineId="Kulut:4">', '<Expense lineId="Kulut:4"><Unknown/>'),  # one unknown
     ("</Expenses>", "</Expense>"),                                 # not even well formed
+    ('<Expense lineId="Kulut:4">', '<Expense lineId="Kulut:3">'),  # a line id twice
 ])
 def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
         tmp_path: Path, change: tuple[str, str]) -> None:
     """Only expense lines come back to Python during the check, yet libxml2 still validates
-    every element: a broken line deep in the file, a missing element, an unknown one and
-    broken markup are each refused, at their line; in this process, and in the child process
-    the build checks claim.xml in while it writes the ZIP (``CheckBeside``)."""
+    every element: a broken line deep in the file, a missing element, an unknown one, broken
+    markup and a line id given twice are each refused, at their line; in this process, and in
+    the child process the build checks claim.xml in while it writes the ZIP (``CheckBeside``),
+    which parses the document whole, or streaming from its start, or whole until it proves
+    too long and then streaming from its start."""
     from elyclaims.package import (
         BESIDE_BYTES,
         CLAIM_NS,
         CLAIM_SCHEMA,
+        WHOLE_BYTES,
         CheckBeside,
         InvalidXml,
         claim_schema,
@@ -779,13 +808,21 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
         read_claim_xml(io.BytesIO(broken))
     assert (read_beside.value.line, read_beside.value.message) == (
         read_here.value.line, read_here.value.message) == (line, refused.value.message)
-    # As the build gives it: written to the check in pieces while the file is written.
-    streamed = CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release)
-    for start in range(0, len(broken), 4096):
-        streamed.write(broken[start:start + 4096])
-    with pytest.raises(InvalidXml) as written:
-        streamed.result()
-    assert (written.value.line, written.value.message) == (line, refused.value.message)
+    # As the build gives it: written to the check in pieces while the file is written; the
+    # document parsed whole, streaming, or whole until it proves longer than half its length.
+    for whole in (WHOLE_BYTES, 0, len(broken) // 2):
+        for document in (xml.encode("utf-8"), broken):
+            streamed = CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA),
+                                   release, whole=whole)
+            for start in range(0, len(document), 1024):
+                streamed.write(document[start:start + 1024])
+            streamed.end()
+            if document != broken:
+                streamed.result()
+                continue
+            with pytest.raises(InvalidXml) as written:
+                streamed.result()
+            assert (written.value.line, written.value.message) == (line, refused.value.message)
 
 
 def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:

@@ -2,12 +2,18 @@
 
 libxml2 checks every element as it parses, and holds Python's lock while it does: a check in a
 thread runs no faster than one after the other. So the build checks its ``claim.xml`` in a
-child process (:class:`CheckBeside`) that reads the document as it is written; by the time the
-last line is written the check is nearly done, and this process scans the file for identity
-codes, hashes it and writes the ZIP while it ends. The two meet before the package is put in
-place.
+child process (:class:`CheckBeside`) that reads the document as it is written, and this process
+hashes the file and writes the ZIP while the check ends. The two meet before the package is
+put in place.
 
-    python -P -m elyclaims._xmlcheck XML_FILE RELEASE_TAG
+The child parses a document of up to :data:`WHOLE_BYTES` whole, as it comes, and validates the
+tree once the document has ended: twice as fast as libxml2's streaming check (a claim.xml of
+100,000 lines, 43 MB: parsed in 0.33 s as it is written, validated in 0.34 s, against 1.03 s
+streaming), for a tree of about eight times the document's size. A longer document is checked
+streaming, in memory that does not grow with it: from its start when the caller says it
+will be longer, else from the bytes kept while the tree was being made.
+
+    python -P -m elyclaims._xmlcheck XML_FILE RELEASE_TAG WHOLE_BYTES
 
 reads from standard input the schema's length (4 bytes, little-endian), the schema, then the
 document until the end of the input; exits 0 for a valid document, and 3 with
@@ -20,14 +26,24 @@ child starts at once.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 import struct
 import subprocess
 import sys
+from collections import deque
 from typing import IO, Any
 
-__all__ = ["CheckBeside", "InvalidXml", "free_element", "load_schema", "locate_problem",
-           "placed", "validate_xml"]
+__all__ = ["WHOLE_BYTES", "CheckBeside", "InvalidXml", "free_element", "load_schema",
+           "locate_problem", "placed", "validate_xml"]
+
+#: The longest document the check parses whole (a tree of about 530 MB); longer ones stream.
+WHOLE_BYTES = 64 << 20
+
+# How a document is parsed, streaming or whole: no entities, no network, libxml2's limits.
+_PARSING: dict[str, Any] = {"resolve_entities": False, "no_network": True, "huge_tree": False,
+                            "remove_blank_text": True, "load_dtd": False}
 
 
 class InvalidXml(Exception):
@@ -63,12 +79,65 @@ def validate_xml(source: IO[bytes], schema: Any, *, release: str | None = None) 
 
     try:
         for _, element in etree.iterparse(source, events=("end",), tag=release,
-                                          schema=schema, resolve_entities=False,
-                                          no_network=True, huge_tree=False,
-                                          remove_blank_text=True, load_dtd=False):
+                                          schema=schema, **_PARSING):
             free_element(element)
     except etree.XMLSyntaxError as error:
         raise placed(error, source, schema) from error
+
+
+def _check_whole(source: IO[bytes], schema: Any, *, release: str | None, whole: int) -> None:
+    """Check the document *source* gives: parsed whole and its tree validated while it is at
+    most *whole* bytes long; streaming (:func:`validate_xml`) from its start, the bytes kept
+    so far and then the rest, once it is longer.
+
+    Raises:
+        InvalidXml: at the first problem, with its line number.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(**_PARSING)
+    kept: list[bytes] = []
+    size = 0
+    try:
+        for block in iter(lambda: source.read(CheckBeside.BLOCK), b""):
+            size += len(block)
+            kept.append(block)
+            if size > whole:
+                del parser  # and the tree it made so far
+                validate_xml(io.BufferedReader(_Replay(kept, source)), schema, release=release)
+                return
+            parser.feed(block)
+        root = parser.close()
+    except etree.XMLSyntaxError as error:
+        raise placed(error, None, None) from error
+    del kept
+    if not schema.validate(etree.ElementTree(root)):
+        first = schema.error_log[0]
+        raise InvalidXml(first.message, first.line or None)
+
+
+class _Replay(io.RawIOBase):
+    """The blocks *kept* of a document, then the rest of it from *rest*."""
+
+    def __init__(self, kept: list[bytes], rest: IO[bytes]) -> None:
+        super().__init__()
+        self._kept: deque[memoryview] = deque(memoryview(block) for block in kept)
+        kept.clear()
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._kept:
+            head = self._kept[0]
+            if len(head):
+                count = min(len(buffer), len(head))
+                buffer[:count] = head[:count]
+                self._kept[0] = head[count:]
+                return count
+            self._kept.popleft()
+        return self._rest.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
 
 
 def placed(error: Any, source: IO[bytes] | None, schema: Any) -> InvalidXml:
@@ -123,13 +192,15 @@ class CheckBeside:
     #: Bytes sent to the child at a time when the file is sent.
     BLOCK = 1 << 20
 
-    def __init__(self, path: str | None, schema_text: bytes, release_tag: str) -> None:
+    def __init__(self, path: str | None, schema_text: bytes, release_tag: str, *,
+                 whole: int = WHOLE_BYTES) -> None:
         self._path, self._schema_text, self._release_tag = path, schema_text, release_tag
         self._written = False
         self._process: subprocess.Popen[bytes] | None
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "elyclaims._xmlcheck", path or "-", release_tag],
+                [sys.executable, "-P", "-m", "elyclaims._xmlcheck", path or "-", release_tag,
+                 str(whole)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
             self._process = None
@@ -148,6 +219,12 @@ class CheckBeside:
         """The next bytes of the document."""
         self._written = True
         self._send(data)
+
+    def end(self) -> None:
+        """The document written is complete: the check ends while the caller goes on
+        (:meth:`result` gives its verdict)."""
+        if self._written:
+            self._end_input()
 
     def result(self) -> None:
         """End the document (the file *path*, when nothing was written) and wait for the check.
@@ -230,12 +307,12 @@ def _widen(pipe: IO[bytes] | None) -> None:
 
 
 def main(argv: list[str]) -> None:
-    path, release_tag = argv[0], argv[1]
+    path, release_tag, whole = argv[0], argv[1], int(argv[2])
     stream = sys.stdin.buffer
     size = struct.unpack("<I", stream.read(4))[0]
     schema = load_schema(stream.read(size))
     try:
-        validate_xml(stream, schema, release=release_tag)
+        _check_whole(stream, schema, release=release_tag, whole=whole)
     except InvalidXml as problem:
         while stream.read(1 << 20):  # the rest of the document: the writer never blocks
             pass
@@ -244,7 +321,9 @@ def main(argv: list[str]) -> None:
             with contextlib.suppress(OSError), open(path, "rb") as handle:
                 message, line = locate_problem(handle, schema) or (message, line)
         sys.stdout.write(json.dumps({"message": message, "line": line}))
-        sys.exit(3)
+        sys.stdout.flush()
+        os._exit(3)
+    os._exit(0)  # the verdict is given: a tree is not worth freeing (0.2 s at 43 MB)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 
 from __future__ import annotations
 
-from elyclaims._xmlcheck import CheckBeside
+from elyclaims._xmlcheck import WHOLE_BYTES, CheckBeside
 from elyclaims.limits import ReadLimits
 from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
@@ -28,7 +28,7 @@ from elyclaims.package._schema import (
     manifest_schema,
     schema_text,
 )
-from elyclaims.package._writer import write_claim_xml
+from elyclaims.package._writer import LEAST_LINE_BYTES, write_claim_xml
 
 Limits = ReadLimits  # the limits a package is inspected within (the same as a workbook's)
 
@@ -36,7 +36,9 @@ __all__ = [
     "BESIDE_BYTES",
     "CLAIM_NS",
     "CLAIM_SCHEMA",
+    "LEAST_LINE_BYTES",
     "MANIFEST_NS",
+    "WHOLE_BYTES",
     "BuildRefused",
     "BuiltPackage",
     "CheckBeside",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from elyclaims._memory import cycle_collector_paused
-from elyclaims._xmlcheck import CheckBeside, InvalidXml, validate_xml
+from elyclaims._xmlcheck import WHOLE_BYTES, CheckBeside, InvalidXml, validate_xml
 from elyclaims.archives import safe_member_name
 from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
@@ -25,7 +25,7 @@ from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim
 from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
-from elyclaims.package._writer import findings_to_carry, write_claim_xml
+from elyclaims.package._writer import LEAST_LINE_BYTES, findings_to_carry, write_claim_xml
 from elyclaims.privacy import contains_identity_code
 from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Report
@@ -222,7 +222,8 @@ def _build(
         # it is written, and ends while the rest is done; the package is put in place only once
         # it has passed. It checks the file with the package id's placeholder, which the id
         # then replaces: 36 characters of the same pattern, written by uuid.
-        check = CheckBeside(str(claim_file), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+        check = CheckBeside(str(claim_file), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense",
+                            whole=WHOLE_BYTES if _may_be_whole(claim) else 0)
         try:
             with _writing(target):
                 with claim_file.open("wb") as handle:
@@ -232,6 +233,7 @@ def _build(
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
                                     service_dates=(line.service_date for line in claim.expenses))
+                check.end()
                 package_id = content.package_id(findings_to_carry(report.findings),
                                                 attachment_members)
                 _fill_in_package_id(claim_file, package_id)
@@ -254,6 +256,13 @@ def _build(
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,
         members=tuple(members), report=report, recipient=header.recipient,
     )
+
+
+def _may_be_whole(claim: Claim) -> bool:
+    """Whether claim.xml may be short enough for the check to parse it whole (see
+    :data:`~elyclaims._xmlcheck.WHOLE_BYTES`): a claim of more lines than that holds at their
+    shortest is checked streaming from its start."""
+    return len(claim.expenses) * LEAST_LINE_BYTES <= WHOLE_BYTES
 
 
 def _final_report(claim: Claim, report: Report, today: date,

@@ -258,7 +258,9 @@ def read_claim_xml(source: IO[bytes], *, origin: str | None = None,
         InvalidXml: when the document is not valid against the claim schema.
     """
     if size is not None and size >= BESIDE_BYTES:
-        check = CheckBeside(None, schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+        # Streaming: this process's reading is the longer work, which the check keeps up
+        # with; a tree would be validated only after it (measured: 0.4 s slower at 43 MB).
+        check = CheckBeside(None, schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense", whole=0)
         try:
             if check.beside:
                 return _read_beside(source, origin, check)
