@@ -134,3 +134,78 @@ def test_no_copy_while_another_thread_runs() -> None:
         stop.set()
         thread.join()
     assert can_fork()
+
+
+def _children() -> set[str]:
+    """This process's child processes (Linux's /proc)."""
+    return {pid for task in Path("/proc/self/task").iterdir()
+            for pid in (task / "children").read_text().split()}
+
+
+def _rows(path: Path) -> tuple[list[tuple], list[tuple]]:
+    """A ledger's packages (without the time they were recorded) and lines, in order."""
+    import sqlite3
+
+    with sqlite3.connect(path) as database:
+        packages = database.execute(
+            "SELECT sha256, package_id, claimant, period_start, period_end, recipient, lines, "
+            "claimed, created_at FROM packages ORDER BY rowid").fetchall()
+        lines = database.execute(
+            "SELECT sha256, line_id, duplicate_key FROM lines ORDER BY rowid").fetchall()
+    database.close()
+    return packages, lines
+
+
+@LINUX
+def test_the_ledger_records_the_lines_made_beside_as_it_would_itself(tmp_path: Path) -> None:
+    """The lines' record made in a copy of the process while the package is built gives the
+    ledger the same rows, in the same order, as the ledger makes itself: lines with and
+    without an invoice number (no key); and a rebuild records nothing twice.
+    A record not taken (cancelled: a refused build), or given for another claim, leaves the
+    ledger to make the rows itself; no copy is left running."""
+    from elyclaims.ledger import StagedLines
+    from elyclaims.package import build_package
+    from workbooks import clean_claim, expense_row, write_xlsx
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(
+        expense_row(Laskun_numero=f"T-{n + 100}" if n % 5 else None, Kuvaus=f"Käynti {n}")
+        for n in range(300))
+    claim, report = read_claim(write_xlsx(tmp_path / "many.xlsx", sheets), today=TODAY)
+    assert claim is not None
+    built = build_package(claim, report, tmp_path / "p.zip", today=TODAY)
+    with Ledger.open(tmp_path / "itself.sqlite3", create=True) as ledger:
+        ledger.record_built(built, claim)
+    expected = _rows(tmp_path / "itself.sqlite3")
+    assert len(expected[1]) == len(claim.expenses) > 300
+    assert {key for _, _, key in expected[1]} >= {None}
+
+    before = _children()
+    with StagedLines(claim) as staged:
+        assert staged.beside
+        with Ledger.open(tmp_path / "beside.sqlite3", create=True) as ledger:
+            ledger.record_built(built, claim, staged=staged)
+            ledger.record_built(built, claim, staged=staged)  # the same package again
+        made = staged.database(claim)
+    assert _rows(tmp_path / "beside.sqlite3") == expected
+    assert _children() == before
+    assert made is not None  # the copy made the record the ledger took: the same lines
+    import sqlite3
+
+    copied = sqlite3.connect(":memory:")
+    copied.deserialize(made)
+    assert copied.execute("SELECT line_id, duplicate_key FROM lines ORDER BY rowid").fetchall(
+        ) == [(line_id, key) for _, line_id, key in expected[1]]
+    copied.close()
+
+    other, _ = read_claim(write_xlsx(tmp_path / "clean.xlsx", clean_claim()), today=TODAY)
+    assert other is not None
+    with StagedLines(other) as for_another, StagedLines(claim) as cancelled:
+        cancelled.cancel()
+        assert for_another.database(claim) is None
+        assert cancelled.database(claim) is None
+        for name, staged in (("another", for_another), ("cancelled", cancelled)):
+            with Ledger.open(tmp_path / f"{name}.sqlite3", create=True) as ledger:
+                ledger.record_built(built, claim, staged=staged)
+            assert _rows(tmp_path / f"{name}.sqlite3") == expected, name
+    assert _children() == before

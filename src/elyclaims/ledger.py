@@ -13,6 +13,8 @@ transaction, and a writer waits (``busy_timeout``) for another instead of failin
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import sqlite3
@@ -25,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from elyclaims._forked import Beside
 from elyclaims.errors import ElyclaimsError
 from elyclaims.model import Claim, duplicate_key
 from elyclaims.rules import ClaimedLine
@@ -52,7 +55,7 @@ class Built(Protocol):
     def recipient(self) -> str | None: ...
 
 __all__ = ["LEDGER_FILE", "Ledger", "LedgerError", "LedgerPackage", "LedgerSubmission",
-           "default_ledger_path"]
+           "StagedLines", "default_ledger_path"]
 
 LEDGER_FILE = "ledger.sqlite3"
 # Statuses after which a package's lines no longer count as claimed.
@@ -175,6 +178,64 @@ class LedgerPackage:
         return "submitted" if self.submissions else "built"
 
 
+#: Whether this Python's SQLite can copy a database made in memory (3.11 and newer, as built).
+_CAN_STAGE = hasattr(sqlite3.Connection, "serialize") and hasattr(sqlite3.Connection,
+                                                                   "deserialize")
+
+
+class StagedLines:
+    """The ledger's record of a claim's lines (each line id and duplicate key) made beside
+    the build: in a forked copy of this process (see :mod:`elyclaims._forked`: on Linux, with
+    no other thread, memory to spare), as a small SQLite database that
+    :meth:`Ledger.record_built` copies in with one statement instead of making a row for each
+    line after the package is written. Where no copy can be made, or it fails, the ledger
+    makes the rows itself. Use it as a context manager: a copy whose record is not taken (the
+    build was refused) is stopped."""
+
+    def __init__(self, claim: Claim) -> None:
+        self._claim = claim
+        self._beside = Beside.start(lambda: _lines_database(claim)) if _CAN_STAGE else None
+        self._made: bytes | None = None
+
+    @property
+    def beside(self) -> bool:
+        """Whether the record is being made in a copy of this process."""
+        return self._beside is not None
+
+    def database(self, claim: Claim) -> bytes | None:
+        """The record (a serialized SQLite database, its table ``lines``), when it was made
+        for *claim* and the copy made it; None otherwise."""
+        if self._beside is not None:
+            made = self._beside.result()
+            self._beside = None
+            self._made = made[0] if made is not None else None
+        return self._made if claim is self._claim else None
+
+    def cancel(self) -> None:
+        """Stop the copy, if it still runs."""
+        if self._beside is not None:
+            self._beside.cancel()
+            self._beside = None
+
+    def __enter__(self) -> StagedLines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cancel()
+
+
+def _lines_database(claim: Claim) -> bytes:
+    """In the copy: each line's id and duplicate key, in the lines' order, as a serialized
+    SQLite database."""
+    gc.disable()  # the copy ends soon; a collection would write (and so copy) every object
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE lines (line_id TEXT NOT NULL, duplicate_key TEXT)")
+    database.executemany("INSERT INTO lines VALUES (?, ?)",
+                         ((line.line_id, duplicate_key(line)) for line in claim.expenses))
+    database.commit()
+    return database.serialize()
+
+
 class Ledger:
     """An open ledger. Use :meth:`open`; close it (or use ``with``) when done."""
 
@@ -274,12 +335,13 @@ class Ledger:
 
     def record_package(self, *, sha256: str, package_id: str, path: str | Path, claim: Claim,
                        recipient: str | None, lines: int, claimed: Any,
-                       created_at: datetime) -> None:
+                       created_at: datetime, staged: StagedLines | None = None) -> None:
         """Record a package that was built (again: a rebuild of the same bytes changes
-        nothing but the path), with each of its lines' duplicate keys."""
+        nothing but the path), with each of its lines' duplicate keys: those *staged* made,
+        when it made them for this very claim."""
         now = timestamp(datetime.now(UTC))
         path = Path(path).resolve()
-        with self._transaction() as db:
+        with self._attached(staged, claim) as source, self._transaction() as db:
             if db.execute("SELECT 1 FROM packages WHERE sha256 = ?", (sha256,)).fetchone():
                 db.execute("UPDATE packages SET path = ? WHERE sha256 = ?", (str(path), sha256))
                 return
@@ -291,17 +353,45 @@ class Ledger:
                  _iso(claim.period_start), _iso(claim.period_end),
                  claim.purpose.value if claim.purpose else None, recipient, lines,
                  format_money(claimed), timestamp(created_at), now))
+            if source:
+                db.execute("INSERT INTO lines (sha256, line_id, duplicate_key) SELECT ?, "
+                           "line_id, duplicate_key FROM staged.lines ORDER BY rowid", (sha256,))
+                return
             db.executemany(
                 "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
                 # One row at a time: a list of a million rows would be held, and would set
                 # the cycle collector going through every object the claim holds.
                 ((sha256, line.line_id, duplicate_key(line)) for line in claim.expenses))
 
-    def record_built(self, built: Built, claim: Claim) -> None:
-        """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""
+    def record_built(self, built: Built, claim: Claim, *,
+                     staged: StagedLines | None = None) -> None:
+        """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*; its
+        lines as *staged* made them beside the build, where it could."""
         self.record_package(sha256=built.sha256, package_id=built.package_id, path=built.path,
                             claim=claim, recipient=built.recipient, lines=built.lines,
-                            claimed=built.claimed, created_at=built.created_at)
+                            claimed=built.claimed, created_at=built.created_at, staged=staged)
+
+    @contextmanager
+    def _attached(self, staged: StagedLines | None, claim: Claim) -> Iterator[bool]:
+        """The lines *staged* made, attached as the database ``staged`` while the package is
+        recorded; False (nothing attached) when there are none, or not as many as *claim*
+        has."""
+        database = staged.database(claim) if staged is not None else None
+        if database is None:
+            yield False
+            return
+        try:
+            self._db.execute("ATTACH DATABASE ':memory:' AS staged")
+            self._db.deserialize(database, name="staged")
+            count = self._db.execute("SELECT count(*) FROM staged.lines").fetchone()[0]
+            usable = count == len(claim.expenses)
+        except sqlite3.DatabaseError:
+            usable = False
+        try:
+            yield usable
+        finally:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("DETACH DATABASE staged")
 
     def record_submission(self, sha256: str, *, reference: str, how: str,
                           submission_id: str | None = None, endpoint: str | None = None,

@@ -171,11 +171,12 @@ def _build(args: argparse.Namespace) -> int:
 
 def _built(args: argparse.Namespace) -> int:
     import datetime as dt
+    from contextlib import nullcontext
     from pathlib import Path
 
     from elyclaims.config import load_config
     from elyclaims.errors import UsageError
-    from elyclaims.ledger import Ledger
+    from elyclaims.ledger import Ledger, StagedLines
     from elyclaims.package import BuildRefused, build_package, creation_time
     from elyclaims.pipeline import read_claim
     from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
@@ -199,22 +200,25 @@ def _built(args: argparse.Namespace) -> int:
         else:
             emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE
-    try:
-        with progress_bar(args, lang):
-            built = build_package(claim, report, output, attachments=args.attachments,
-                                  created_at=created_at, strict=args.strict, today=day,
-                                  report_page=_page(claim, args, lang, created_at))
-    except BuildRefused as refused:
-        if args.format == "json":
-            emit(report_to_json(refused.report, lang=lang), json=True)
-        else:
-            emit(report_to_text(refused.report, lang=lang, colour=colour()))
-            t = translator(lang)
-            print(t("The package was not written: fix the errors and run again."),
-                  file=sys.stderr)
-        return EXIT_FAILED
-    with Ledger.open(ledger_path(args, config), create=True) as ledger:
-        ledger.record_built(built, claim)
+    # The ledger's record of the lines is made beside the build, where it can be (a claim
+    # with errors is refused at once: nothing to make).
+    with (StagedLines(claim) if report.passes(strict=args.strict) else nullcontext()) as staged:
+        try:
+            with progress_bar(args, lang):
+                built = build_package(claim, report, output, attachments=args.attachments,
+                                      created_at=created_at, strict=args.strict, today=day,
+                                      report_page=_page(claim, args, lang, created_at))
+        except BuildRefused as refused:
+            if args.format == "json":
+                emit(report_to_json(refused.report, lang=lang), json=True)
+            else:
+                emit(report_to_text(refused.report, lang=lang, colour=colour()))
+                t = translator(lang)
+                print(t("The package was not written: fix the errors and run again."),
+                      file=sys.stderr)
+            return EXIT_FAILED
+        with Ledger.open(ledger_path(args, config), create=True) as ledger:
+            ledger.record_built(built, claim, staged=staged)
     render = built_to_json if args.format == "json" else built_to_text
     emit(render(built, lang=lang), json=args.format == "json")
     return EXIT_OK
