@@ -22,6 +22,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SAMPLES, Run, run_elyclaims
 from elyclaims import read_claim
@@ -561,6 +563,77 @@ def test_two_processes_writing_one_ledger_lose_nothing(tmp_path: Path) -> None:
         assert len(packages) == 80
         assert all(len(package.submissions) == 1 for package in packages)
         assert len(ledger.claimed_lines()) == 80
+
+
+# The query claimed_lines ran before it went through packages from their submissions: the
+# reference it must agree with.
+_CLAIMED_BEFORE = (
+    "SELECT lines.duplicate_key AS key, lines.line_id, packages.package_id, packages.sha256, "
+    "MIN(submissions.submitted_at) AS submitted_at, submissions.reference FROM lines JOIN "
+    "packages USING (sha256) JOIN submissions USING (sha256) WHERE lines.duplicate_key IS NOT "
+    "NULL AND packages.superseded_by IS NULL GROUP BY lines.duplicate_key, packages.sha256 "
+    "ORDER BY submitted_at")
+
+_package_strategy = st.fixed_dictionaries({
+    "keys": st.lists(st.sampled_from(["k1", "k2", "k3", "k4", None]), max_size=8),
+    "submissions": st.lists(st.tuples(st.integers(1, 4), st.sampled_from("abc")), max_size=3,
+                            unique_by=lambda s: s[1]),
+    "status": st.sampled_from([None, "accepted", "rejected", "superseded"]),
+    "superseded": st.booleans(),
+})
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_package_strategy, min_size=1, max_size=6), st.integers(-1, 5))
+def test_claimed_lines_are_those_the_lines_first_query_found(
+        tmp_path: Path, packages: list[dict[str, Any]], excluded: int) -> None:
+    """Packages with lines that share keys (within one package and across), submitted never,
+    once or several times (at one time or several), accepted, rejected or superseded, one of
+    them excluded: the claimed lines are those the query from the lines found (each key's
+    earliest submission; of one package's lines with one key, the first; of one package's
+    submissions at one time, the first reference)."""
+    import sqlite3
+
+    path = tmp_path / f"ledger-{os.urandom(4).hex()}.sqlite3"
+    with Ledger.open(path, create=True):
+        pass
+    database = sqlite3.connect(path)
+    earliest: dict[int, int] = {}
+    for number, package in enumerate(packages):
+        sha = f"{number:064d}"
+        database.execute(
+            "INSERT INTO packages (sha256, package_id, path, lines, claimed, created_at, "
+            "recorded_at, superseded_by) VALUES (?, ?, 'p.zip', 0, '0.00', 'c', 'r', ?)",
+            (sha, f"id-{number}", "x" if package["superseded"] else None))
+        database.executemany("INSERT INTO lines (sha256, line_id, duplicate_key) VALUES "
+                             "(?, ?, ?)", [(sha, f"Kulut:{9 - n}", key)
+                                           for n, key in enumerate(package["keys"])])
+        for day, reference in package["submissions"]:
+            database.execute("INSERT INTO submissions (sha256, reference, how, submitted_at) "
+                             "VALUES (?, ?, 'marked', ?)",
+                             (sha, reference, f"2026-0{day}-0{number % 9 + 1}T00:00:00Z"))
+        if package["submissions"]:
+            earliest[number] = min(day for day, _ in package["submissions"])
+        if package["status"]:
+            database.execute("INSERT INTO statuses (sha256, status, at) VALUES (?, ?, 'a')",
+                             (sha, package["status"]))
+    database.commit()
+    excluding = f"{excluded:064d}" if excluded >= 0 else None
+    expected: dict[str, tuple[str, str, str, date]] = {}
+    database.row_factory = sqlite3.Row
+    for row in database.execute(_CLAIMED_BEFORE):
+        status = database.execute("SELECT status FROM statuses WHERE sha256 = ? ORDER BY id "
+                                  "DESC LIMIT 1", (row["sha256"],)).fetchone()
+        if row["sha256"] == excluding or (status and status[0] in {"rejected", "superseded"}):
+            continue
+        expected.setdefault(row["key"], (row["package_id"], row["reference"], row["line_id"],
+                                         date.fromisoformat(row["submitted_at"][:10])))
+    database.close()
+    with Ledger.open(path) as ledger:
+        claimed = ledger.claimed_lines(excluding=excluding)
+    assert {key: (line.package_id, line.reference, line.line_id, line.submitted_on)
+            for key, line in claimed.items()} == expected
 
 
 def test_a_ledger_from_a_newer_elyclaims_is_refused(tmp_path: Path) -> None:

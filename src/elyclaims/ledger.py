@@ -454,23 +454,32 @@ class Ledger:
 
     def claimed_lines(self, *, excluding: str | None = None) -> dict[str, ClaimedLine]:
         """The lines of every package that was submitted and is not rejected or superseded,
-        by duplicate key (the earliest submission of each key), except the package
-        *excluding*."""
-        rows = self._db.execute(
-            "SELECT lines.duplicate_key AS key, lines.line_id, packages.package_id, "
-            "packages.sha256, MIN(submissions.submitted_at) AS submitted_at, "
-            "submissions.reference FROM lines JOIN packages USING (sha256) "
-            "JOIN submissions USING (sha256) WHERE lines.duplicate_key IS NOT NULL "
-            "AND packages.superseded_by IS NULL GROUP BY lines.duplicate_key, packages.sha256 "
-            "ORDER BY submitted_at").fetchall()
+        by duplicate key (the earliest submission of each key; of one package's lines with
+        one key, the first), except the package *excluding*.
+
+        Packages are gone through from their submissions, not from the lines: a ledger of many
+        packages built and never submitted costs nothing here."""
+        packages = self._db.execute(
+            "SELECT sha256, package_id, submitted_at, reference FROM ("
+            "SELECT packages.sha256, packages.package_id, submissions.submitted_at, "
+            "submissions.reference, row_number() OVER (PARTITION BY packages.sha256 "
+            "ORDER BY submissions.submitted_at, submissions.reference) AS n "
+            "FROM packages JOIN submissions USING (sha256) "
+            "WHERE packages.superseded_by IS NULL) WHERE n = 1 "
+            "ORDER BY submitted_at, sha256").fetchall()
         claimed: dict[str, ClaimedLine] = {}
-        for row in rows:
-            if row["sha256"] == excluding or self._status(row["sha256"]) in _NOT_CLAIMED:
+        for package in packages:
+            sha256 = package["sha256"]
+            if sha256 == excluding or self._status(sha256) in _NOT_CLAIMED:
                 continue
-            claimed.setdefault(row["key"], ClaimedLine(
-                package_id=row["package_id"], reference=row["reference"],
-                submitted_on=date.fromisoformat(row["submitted_at"][:10]),
-                line_id=row["line_id"]))
+            submitted_on = date.fromisoformat(package["submitted_at"][:10])
+            for key, line_id in self._db.execute(
+                    "SELECT duplicate_key, line_id FROM lines WHERE sha256 = ? AND "
+                    "duplicate_key IS NOT NULL ORDER BY rowid", (sha256,)):
+                if key not in claimed:
+                    claimed[key] = ClaimedLine(
+                        package_id=package["package_id"], reference=package["reference"],
+                        submitted_on=submitted_on, line_id=line_id)
         return claimed
 
     def _status(self, sha256: str) -> str | None:
