@@ -220,7 +220,8 @@ def table(results: list[dict[str, object]]) -> str:
     """The figures as a table, with the ratios the performance issue sets targets for."""
     compared = any("frictionless validate" in r["figures"] for r in results)  # type: ignore[operator]
     rows = ["| lines | workbook | openpyxl s | calamine s | validate s (x openpyxl) | "
-            "build s (x openpyxl) | inspect s | validate peak MiB | --version (x python) |"
+            "build s (x openpyxl) | inspect s | peak MiB validate / build | "
+            "--version (x python) |"
             + (" frictionless s (x elyclaims) |" if compared else ""),
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if compared else "")]
     for result in results:
@@ -235,7 +236,8 @@ def table(results: list[dict[str, object]]) -> str:
             f"| {result['lines']:,} | {result['workbook']} | {bare:.2f} | "
             f"{figures['bare calamine read']['seconds']:.2f} | {validate:.2f} "
             f"({validate / bare:.2f}) | {build:.2f} ({build / bare:.2f}) | "
-            f"{figures['inspect']['seconds']:.2f} | {figures['validate']['peak_mib']:.0f} | "
+            f"{figures['inspect']['seconds']:.2f} | {figures['validate']['peak_mib']:.0f} / "
+            f"{figures['build']['peak_mib']:.0f} | "
             f"{version:.2f} ({version / python:.1f}) |")
         if compared:
             other = figures.get("frictionless validate")
