@@ -191,15 +191,85 @@ def test_usage_errors_exit_2(cli: Callable[..., Run], argv: list[str]) -> None:
 
 def test_python_dash_m_and_fast_start() -> None:
     """``python -m elyclaims`` works and --help does not import the heavy libraries."""
-    code = ("import sys, runpy; sys.argv=['elyclaims','--help']\n"
-            "try:\n    runpy.run_module('elyclaims', run_name='__main__')\n"
-            "except SystemExit: pass\n"
+    done = subprocess.run([sys.executable, "-m", "elyclaims", "--help"], capture_output=True,
+                          text=True, check=True)
+    assert "validate" in done.stdout
+    code = ("import sys\nfrom elyclaims.cli import main\nmain(['--help'])\n"
             "print(sorted(m for m in ('openpyxl','lxml','pydantic','requests') "
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert "validate" in done.stdout
     assert done.stdout.strip().endswith("[]")
+
+
+def _buffered() -> dict[str, str]:
+    """The environment with output buffered, as on an officer's machine (not unbuffered, as
+    some CI runners set it)."""
+    import os
+
+    return {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+
+
+def _entry_points() -> list[list[str]]:
+    """The program as officers and scripts start it: ``python -m elyclaims``, and the
+    ``elyclaims`` command installed beside this Python (where it is)."""
+    commands = [[sys.executable, "-m", "elyclaims"]]
+    script = Path(sys.executable).with_name("elyclaims")
+    if script.is_file():
+        commands.append([str(script)])
+    return commands
+
+
+def test_the_program_ends_with_all_of_its_output_and_its_exit_code(tmp_path: Path) -> None:
+    """The program leaves its memory to the system when it ends (no freeing of a claim's
+    objects one by one), after its output is flushed: a JSON report of several megabytes
+    comes whole, through a pipe, with the exit code of the findings; a clean claim exits 0,
+    a usage error 2; from both ways of starting it."""
+    import json
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero="T-1") for _ in range(3000))
+    workbook = write_xlsx(tmp_path / "many.xlsx", sheets)
+    clean = write_xlsx(tmp_path / "clean.xlsx", clean_claim())
+    for command in _entry_points():
+        done = subprocess.run([*command, "validate", str(workbook), "--format", "json"],
+                              capture_output=True, check=False, env=_buffered())
+        assert done.returncode == 1, done.stderr
+        assert len(done.stdout) > 1 << 20
+        document = json.loads(done.stdout)
+        assert len(document["findings"]) == document["summary"]["errors"] + document[
+            "summary"]["warnings"] + document["summary"].get("infos", 0) >= 3000
+        small = subprocess.run([*command, "validate", str(clean), "--lang", "en"],
+                               capture_output=True, check=False, text=True, env=_buffered())
+        assert small.returncode == 0
+        assert f"€{CLEAN_TOTALS.net:,}" in small.stdout  # a few hundred bytes, all flushed
+        assert small.stdout.rstrip().endswith("No errors.")
+        usage = subprocess.run([*command, "validate"], capture_output=True, check=False,
+                               env=_buffered())
+        assert usage.returncode == 2
+        assert b"usage:" in usage.stderr
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path: Path) -> None:
+    """`elyclaims validate ... | head`: the reader closes the pipe after its first bytes; the
+    program ends with the report's exit code, no traceback, no complaint about the pipe."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero="T-1") for _ in range(3000))
+    workbook = write_xlsx(tmp_path / "many.xlsx", sheets)
+    for command in _entry_points():
+        process = subprocess.Popen([*command, "validate", str(workbook), "--format", "json"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=_buffered())
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(b"{")
+        process.stdout.close()
+        with process.stderr:
+            err = process.stderr.read()
+        assert process.wait(timeout=120) in {0, 1}
+        assert b"Traceback" not in err
+        assert b"Exception ignored" not in err
+        assert b"Broken pipe" not in err
 
 
 def test_samples_validate_clean(cli: Callable[..., Run]) -> None:

@@ -1,7 +1,5 @@
 """``python -m elyclaims`` runs the command line."""
 
-import sys
+from elyclaims.cli import run
 
-from elyclaims.cli import main
-
-sys.exit(main())
+run()

@@ -16,6 +16,7 @@ from elyclaims.cli._shared import (
     add_ledger,
     add_today,
     emit,
+    keep_until_exit,
     language,
     ledger_path,
     positive,
@@ -159,6 +160,7 @@ def _validated(args: argparse.Namespace) -> int:
         print(t.n("The annotated copy {path} has comments on {count} cell.",
                   "The annotated copy {path} has comments on {count} cells.",
                   annotated.commented, path=annotated.path), file=sys.stderr)
+    keep_until_exit(report)
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
@@ -194,6 +196,7 @@ def _built(args: argparse.Namespace) -> int:
     with progress_bar(args, lang):
         claim, report = read_claim(args.inputs, config=config, today=day,
                                    ledger=_existing_ledger(args, config))
+    keep_until_exit(claim, report)
     if claim is None:
         if args.format == "json":
             emit(report_to_json(report, lang=lang), json=True)
@@ -245,6 +248,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
     lang = language(args.lang, None)
     inspected = inspect_package(args.package, today=today(args))
+    keep_until_exit(inspected)
     if args.format == "json":
         emit(inspected_to_json(inspected, lang=lang), json=True)
     else:

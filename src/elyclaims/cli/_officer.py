@@ -14,6 +14,7 @@ from elyclaims.cli._shared import (
     add_common,
     add_lang,
     emit,
+    keep_until_exit,
     language,
     reading_early,
     same_file,
@@ -110,6 +111,7 @@ def _reported(args: argparse.Namespace) -> int:
 
         with progress_bar(args, lang):
             claim, report = read_claim(args.inputs, config=config, today=today(args))
+    keep_until_exit(claim, report)
     if not report.opened:
         emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE

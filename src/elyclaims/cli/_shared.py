@@ -18,9 +18,21 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "Parser",
            "add_common", "add_format", "add_lang", "add_ledger", "add_today", "emit", "fail",
-           "language", "ledger_path", "positive", "reading_early", "same_file", "today"]
+           "keep_until_exit", "language", "ledger_path", "positive", "reading_early",
+           "same_file", "today"]
 
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
+
+#: What the commands keep until the program ends (see :func:`elyclaims.cli.run`); None when
+#: the command line is run from Python (:func:`elyclaims.cli.main`), which frees as usual.
+KEPT: list[object] | None = None
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Keep *objects* (a claim, its report: a million objects) until the program ends, which
+    leaves their memory to the system at once instead of freeing them one by one."""
+    if KEPT is not None:
+        KEPT.extend(objects)
 
 
 class Parser(argparse.ArgumentParser):
