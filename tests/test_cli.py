@@ -261,7 +261,8 @@ def test_a_reader_that_goes_away_is_no_error(tmp_path: Path) -> None:
         process = subprocess.Popen([*command, "validate", str(workbook), "--format", "json"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    env=_buffered())
-        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
         assert process.stdout.read(100).startswith(b"{")
         process.stdout.close()
         with process.stderr:

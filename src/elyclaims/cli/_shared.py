@@ -23,16 +23,15 @@ __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE
 
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
 
-#: What the commands keep until the program ends (see :func:`elyclaims.cli.run`); None when
-#: the command line is run from Python (:func:`elyclaims.cli.main`), which frees as usual.
-KEPT: list[object] | None = None
-
 
 def keep_until_exit(*objects: object) -> None:
     """Keep *objects* (a claim, its report: a million objects) until the program ends, which
-    leaves their memory to the system at once instead of freeing them one by one."""
-    if KEPT is not None:
-        KEPT.extend(objects)
+    leaves their memory to the system at once instead of freeing them one by one (only when
+    it runs as the program: :func:`elyclaims.cli.run`)."""
+    from elyclaims import cli
+
+    if cli.KEPT is not None:
+        cli.KEPT.extend(objects)
 
 
 class Parser(argparse.ArgumentParser):
