@@ -302,7 +302,8 @@ class ExpenseLine(_Model):
     def totalled(self) -> bool:
         """True when the line's amounts were read, so that it counts in every total; a line
         with an unreadable amount is checked but left out of all of them."""
-        return not (self.source.unreadable & AMOUNT_FIELDS)
+        unreadable = self.source.unreadable
+        return not unreadable or AMOUNT_FIELDS.isdisjoint(unreadable)
 
     @property
     def category_code(self) -> Category | None:
