@@ -36,11 +36,12 @@ class Sink(Protocol):
 
 GENERATOR = "elyclaims"
 # Characters XML 1.0 cannot hold at all; a cell with one is written with U+FFFD in its place.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# What an attribute's value must have escaped: the text's specials, quotes and the white space
-# that attribute value normalization would turn into spaces.
-_ATTRIBUTE_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_NOT_XML_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_NOT_XML = re.compile(f"[{_NOT_XML_CHARACTERS}]")
+# What a text must have escaped or replaced; in an attribute's value also quotes and the white
+# space that attribute value normalization would turn into spaces.
+_SPECIAL = re.compile(f"[&<>{_NOT_XML_CHARACTERS}]")
+_ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\t\n\r{_NOT_XML_CHARACTERS}]')
 _BATCH = 1000
 #: The fewest bytes an expense line takes in claim.xml: its line id, source row, client,
 #: category, service date, description and net amount, each as short as the schema lets it.
