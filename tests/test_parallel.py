@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -144,8 +145,6 @@ def _children() -> set[str]:
 
 def _rows(path: Path) -> tuple[list[tuple], list[tuple]]:
     """A ledger's packages (without the time they were recorded) and lines, in order."""
-    import sqlite3
-
     with sqlite3.connect(path) as database:
         packages = database.execute(
             "SELECT sha256, package_id, claimant, period_start, period_end, recipient, lines, "
@@ -190,8 +189,6 @@ def test_the_ledger_records_the_lines_made_beside_as_it_would_itself(tmp_path: P
     assert _rows(tmp_path / "beside.sqlite3") == expected
     assert _children() == before
     assert made is not None  # the copy made the record the ledger took: the same lines
-    import sqlite3
-
     copied = sqlite3.connect(":memory:")
     copied.deserialize(made)
     assert copied.execute("SELECT line_id, duplicate_key FROM lines ORDER BY rowid").fetchall(
