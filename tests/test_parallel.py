@@ -150,7 +150,8 @@ def _rows(path: Path) -> tuple[list[tuple], list[tuple]]:
             "SELECT sha256, package_id, claimant, period_start, period_end, recipient, lines, "
             "claimed, created_at FROM packages ORDER BY rowid").fetchall()
         lines = database.execute(
-            "SELECT sha256, line_id, duplicate_key FROM lines ORDER BY rowid").fetchall()
+            "SELECT sha256, line_id, duplicate_key, client_reference, category, service_date, "
+            "net_amount FROM lines ORDER BY rowid").fetchall()
     database.close()
     return packages, lines
 
@@ -159,7 +160,8 @@ def _rows(path: Path) -> tuple[list[tuple], list[tuple]]:
 def test_the_ledger_records_the_lines_made_beside_as_it_would_itself(tmp_path: Path) -> None:
     """The lines' record made in a copy of the process while the package is built gives the
     ledger the same rows, in the same order, as the ledger makes itself: lines with and
-    without an invoice number (no key); and a rebuild records nothing twice.
+    without an invoice number (each with its kind of key), with what each claims; and a
+    rebuild records nothing twice.
     A record not taken (cancelled: a refused build), or given for another claim, leaves the
     ledger to make the rows itself; no copy is left running."""
     from elyclaims.ledger import StagedLines
@@ -177,7 +179,11 @@ def test_the_ledger_records_the_lines_made_beside_as_it_would_itself(tmp_path: P
         ledger.record_built(built, claim)
     expected = _rows(tmp_path / "itself.sqlite3")
     assert len(expected[1]) == len(claim.expenses) > 300
-    assert {key for _, _, key in expected[1]} >= {None}
+    keys = [key for _, _, key, *_ in expected[1]]
+    assert None not in keys
+    assert sum(key.startswith("own|") for key in keys) == 60  # every fifth of the 300
+    assert len(set(keys)) == len(keys)
+    assert {net for *_, net in expected[1]} >= {"480.00", "120.00"}
 
     before = _children()
     with StagedLines(claim) as staged:
@@ -191,8 +197,8 @@ def test_the_ledger_records_the_lines_made_beside_as_it_would_itself(tmp_path: P
     assert made is not None  # the copy made the record the ledger took: the same lines
     copied = sqlite3.connect(":memory:")
     copied.deserialize(made)
-    assert copied.execute("SELECT line_id, duplicate_key FROM lines ORDER BY rowid").fetchall(
-        ) == [(line_id, key) for _, line_id, key in expected[1]]
+    assert copied.execute("SELECT * FROM lines ORDER BY rowid").fetchall(
+        ) == [row[1:] for row in expected[1]]
     copied.close()
 
     other, _ = read_claim(write_xlsx(tmp_path / "clean.xlsx", clean_claim()), today=TODAY)

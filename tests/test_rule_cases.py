@@ -121,12 +121,15 @@ def where(finding: Finding) -> str:
 
 
 def _ledger(tmp_path: Path, settings: dict[str, Any]) -> Path:
-    """A real ledger holding the clean base workbook's package, submitted (unless the case
-    says otherwise) under the reference OH-2026-1, with the status the case gives."""
-    base = write_xlsx(tmp_path / "earlier.xlsx", clean_claim())
-    claim, report = read_claim(base, today=TODAY)
+    """A real ledger holding the clean base workbook's package (changed as the ``[ledger]``
+    table says, as a case changes its workbook), submitted (unless the case says otherwise)
+    under the reference OH-2026-1, with the status the case gives."""
+    sheets = clean_claim()
+    _apply(sheets, settings)
+    base = write_xlsx(tmp_path / "earlier.xlsx", sheets)
+    claim, report = read_claim(base, today=TODAY, ledger=None)
     assert claim is not None
-    built = build_package(claim, report, tmp_path / "earlier.elyclaim.zip")
+    built = build_package(claim, report, tmp_path / "earlier.elyclaim.zip", ledger=None)
     path = tmp_path / "ledger.sqlite3"
     with Ledger.open(path, create=True) as ledger:
         ledger.record_built(built, claim)

@@ -511,7 +511,9 @@ def test_a_dropped_answer_retried_is_one_submission(service: Service, tmp_path: 
     """The connection drops after the service stored the package; the client's bounded retry
     sends it again and gets the same receipt: one submission at the service, one in the
     ledger."""
-    package = _package(tmp_path, "dropped.zip", cells={("Kulut", 1, 7): "T-DROP"})
+    # Lines of its own: the service refuses (409) lines the other tests' packages claimed.
+    package = _package(tmp_path, "dropped.zip", cells={
+        ("Kulut", 1, 7): "T-DROP", ("Kulut", 2, 7): "TP-DROP", ("Kulut", 3, 7): "A-DROP"})
     proxy = _DroppingProxy(service.url)
     before = IntakeStore(service.data).count()
     try:

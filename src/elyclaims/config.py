@@ -43,8 +43,9 @@ CONFIG_FILE_NAME = "elyclaims.toml"
 _ENV_PREFIX = "ELYCLAIMS_"
 
 RawValue = str | int | float | date | bool | None
-# Rules whose errors can never be lowered: an unreadable input, identity codes.
-_PROTECTED = frozenset({"WB-001", "PR-001", "PR-003"})
+# Rules whose errors can never be lowered: an unreadable input, identity codes, a cost
+# claimed before (a duplicate is never "explained").
+_PROTECTED = frozenset({"WB-001", "PR-001", "PR-003", "DU-002"})
 
 
 class _Section(BaseModel):
@@ -200,7 +201,8 @@ class Config(BaseSettings):
             if rule_id not in rules:
                 raise ValueError(f"{rule_id} is not a rule id (see `elyclaims rules`)")
             if rule_id in _PROTECTED and severity != "error":
-                raise ValueError(f"{rule_id} protects the input or personal data and stays an error")
+                raise ValueError(f"{rule_id} protects the input, personal data or the State's money "
+                                 "and stays an error")
         return overrides
 
 

@@ -14,6 +14,7 @@ transaction, and a writer waits (``busy_timeout``) for another instead of failin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 import os
@@ -21,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 
 from elyclaims._forked import Beside
 from elyclaims.errors import ElyclaimsError
-from elyclaims.model import Claim, duplicate_key
+from elyclaims.model import Claim, client_key, duplicate_key, own_party
 from elyclaims.rules import ClaimedLine
 from elyclaims.values import format_money, timestamp
 
@@ -53,13 +54,16 @@ class Built(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def recipient(self) -> str | None: ...
+    @property
+    def supersedes(self) -> str | None: ...
 
-__all__ = ["LEDGER_FILE", "Ledger", "LedgerError", "LedgerPackage", "LedgerSubmission",
-           "StagedLines", "default_ledger_path"]
+__all__ = ["DEFAULT_LEDGER", "LEDGER_FILE", "ClaimedTotal", "DefaultLedger", "Ledger", "LedgerError",
+           "LedgerPackage", "LedgerSubmission", "StagedLines", "chosen_ledger", "default_ledger_path",
+           "ledger_location"]
 
 LEDGER_FILE = "ledger.sqlite3"
 # Statuses after which a package's lines no longer count as claimed.
-_NOT_CLAIMED = frozenset({"rejected", "superseded"})
+_NOT_CLAIMED = frozenset({"rejected", "superseded", "withdrawn"})
 _BUSY_MILLISECONDS = 30_000
 
 
@@ -81,6 +85,52 @@ def default_ledger_path(environ: Mapping[str, str] | None = None) -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("elyclaims", appauthor=False) / LEDGER_FILE
+
+
+def ledger_location(configured: str | Path | None = None,
+                    environ: Mapping[str, str] | None = None) -> Path:
+    """Where the ledger is, as every door finds it: *configured* (the config's ``ledger``),
+    else ``ELYCLAIMS_LEDGER``, else :func:`default_ledger_path`."""
+    environ = os.environ if environ is None else environ
+    given = configured or environ.get("ELYCLAIMS_LEDGER", "").strip()
+    return Path(given) if given else default_ledger_path(environ)
+
+
+class DefaultLedger:
+    """The ledger the command line would use (see :func:`ledger_location`): what the Python
+    API reads and records in unless it is given another, or ``ledger=None`` to opt out."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_LEDGER"
+
+
+#: Use the ledger the command line would use (the API's default).
+DEFAULT_LEDGER = DefaultLedger()
+
+
+@contextmanager
+def chosen_ledger(choice: Ledger | str | Path | DefaultLedger | None, *,
+                  configured: str | Path | None = None,
+                  create: bool = False) -> Iterator[Ledger | None]:
+    """The ledger *choice* names, open for the block: None for None, and for the default
+    ledger when it does not exist and *create* is False (reading never creates one); an open
+    :class:`Ledger` as it is (its owner closes it).
+
+    Raises:
+        LedgerError: as :meth:`Ledger.open` does.
+    """
+    if choice is None or isinstance(choice, Ledger):
+        yield choice
+        return
+    if isinstance(choice, DefaultLedger):
+        path = ledger_location(configured)
+        if not create and not path.is_file():
+            yield None
+            return
+    else:
+        path = Path(choice)
+    with Ledger.open(path, create=create) as ledger:
+        yield ledger
 
 
 # Each migration brings the schema from version N to N + 1; applied in order, once each.
@@ -130,8 +180,20 @@ _MIGRATIONS: tuple[str, ...] = (
         note TEXT
     );
     """,
+    # 2: what a line claims (client, category, service date, net), for `ledger claimed`; the
+    # submission a package supersedes; uninvoiced lines' keys from here on (older packages'
+    # uninvoiced lines keep no key: their claim is not at hand to make one).
+    """
+    ALTER TABLE lines ADD COLUMN client_reference TEXT;
+    ALTER TABLE lines ADD COLUMN category TEXT;
+    ALTER TABLE lines ADD COLUMN service_date TEXT;
+    ALTER TABLE lines ADD COLUMN net_amount TEXT;
+    ALTER TABLE packages ADD COLUMN supersedes TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+#: The columns of a line's record, in the order :func:`_line_rows` makes them.
+_LINE_COLUMNS = "line_id, duplicate_key, client_reference, category, service_date, net_amount"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +229,8 @@ class LedgerPackage:
     superseded_by: str | None
     submissions: tuple[LedgerSubmission, ...]
     statuses: tuple[tuple[str, str, str | None], ...]
+    #: The submission this package names as the one it replaces.
+    supersedes: str | None = None
 
     @property
     def status(self) -> str:
@@ -176,6 +240,29 @@ class LedgerPackage:
         if self.statuses:
             return self.statuses[-1][0]
         return "submitted" if self.submissions else "built"
+
+
+@dataclass(slots=True)
+class ClaimedTotal:
+    """What was claimed for one client in one category: lines, net amount, the first and last
+    service date, and the packages (id, submission reference) they went in."""
+
+    client: str
+    category: str
+    lines: int = 0
+    net: Decimal = Decimal("0.00")
+    first_date: str | None = None
+    last_date: str | None = None
+    packages: dict[str, str] = field(default_factory=dict)
+
+    def add(self, net: Decimal, served: str | None, package_id: str, reference: str) -> None:
+        """Count one line of *net* served on *served* (ISO), claimed in *package_id*."""
+        self.lines += 1
+        self.net += net
+        if served is not None:
+            self.first_date = min(self.first_date or served, served)
+            self.last_date = max(self.last_date or served, served)
+        self.packages.setdefault(package_id, reference)
 
 
 #: Whether this Python's SQLite can copy a database made in memory (3.11 and newer, as built).
@@ -224,14 +311,26 @@ class StagedLines:
         self.cancel()
 
 
+def _line_rows(claim: Claim) -> Iterator[tuple[str, str | None, str | None, str | None,
+                                               str | None, str | None]]:
+    """Each line's record (:data:`_LINE_COLUMNS`), in the lines' order, one at a time: a list
+    of a million rows would be held, and would set the cycle collector going through every
+    object the claim holds."""
+    own = own_party(claim)
+    for line in claim.expenses:
+        served, net = line.service_date, line.net_amount
+        yield (line.line_id, duplicate_key(line, own), line.client_reference, line.category,
+               served.isoformat() if served is not None else None,
+               format_money(net) if net is not None else None)
+
+
 def _lines_database(claim: Claim) -> bytes:
-    """In the copy: each line's id and duplicate key, in the lines' order, as a serialized
-    SQLite database."""
+    """In the copy: each line's record, in the lines' order, as a serialized SQLite
+    database."""
     gc.disable()  # the copy ends soon; a collection would write (and so copy) every object
     database = sqlite3.connect(":memory:")
-    database.execute("CREATE TABLE lines (line_id TEXT NOT NULL, duplicate_key TEXT)")
-    database.executemany("INSERT INTO lines VALUES (?, ?)",
-                         ((line.line_id, duplicate_key(line)) for line in claim.expenses))
+    database.execute(f"CREATE TABLE lines ({_LINE_COLUMNS})")
+    database.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?)", _line_rows(claim))
     database.commit()
     return database.serialize()
 
@@ -335,10 +434,12 @@ class Ledger:
 
     def record_package(self, *, sha256: str, package_id: str, path: str | Path, claim: Claim,
                        recipient: str | None, lines: int, claimed: Any,
-                       created_at: datetime, staged: StagedLines | None = None) -> None:
+                       created_at: datetime, staged: StagedLines | None = None,
+                       supersedes: str | None = None) -> None:
         """Record a package that was built (again: a rebuild of the same bytes changes
         nothing but the path), with each of its lines' duplicate keys: those *staged* made,
-        when it made them for this very claim."""
+        when it made them for this very claim. *supersedes* is the submission the package
+        names as the one it replaces."""
         now = timestamp(datetime.now(UTC))
         path = Path(path).resolve()
         with self._attached(staged, claim) as source, self._transaction() as db:
@@ -348,20 +449,18 @@ class Ledger:
             db.execute(
                 "INSERT INTO packages (sha256, package_id, path, claimant, business_id, "
                 "period_start, period_end, purpose, recipient, lines, claimed, created_at, "
-                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recorded_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sha256, package_id, str(path), claim.claimant.name, claim.claimant.business_id,
                  _iso(claim.period_start), _iso(claim.period_end),
                  claim.purpose.value if claim.purpose else None, recipient, lines,
-                 format_money(claimed), timestamp(created_at), now))
+                 format_money(claimed), timestamp(created_at), now, supersedes))
             if source:
-                db.execute("INSERT INTO lines (sha256, line_id, duplicate_key) SELECT ?, "
-                           "line_id, duplicate_key FROM staged.lines ORDER BY rowid", (sha256,))
+                db.execute(f"INSERT INTO lines (sha256, {_LINE_COLUMNS}) SELECT ?, "
+                           f"{_LINE_COLUMNS} FROM staged.lines ORDER BY rowid", (sha256,))
                 return
             db.executemany(
-                "INSERT INTO lines (sha256, line_id, duplicate_key) VALUES (?, ?, ?)",
-                # One row at a time: a list of a million rows would be held, and would set
-                # the cycle collector going through every object the claim holds.
-                ((sha256, line.line_id, duplicate_key(line)) for line in claim.expenses))
+                f"INSERT INTO lines (sha256, {_LINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((sha256, *row) for row in _line_rows(claim)))
 
     def record_built(self, built: Built, claim: Claim, *,
                      staged: StagedLines | None = None) -> None:
@@ -369,7 +468,8 @@ class Ledger:
         lines as *staged* made them beside the build, where it could."""
         self.record_package(sha256=built.sha256, package_id=built.package_id, path=built.path,
                             claim=claim, recipient=built.recipient, lines=built.lines,
-                            claimed=built.claimed, created_at=built.created_at, staged=staged)
+                            claimed=built.claimed, created_at=built.created_at, staged=staged,
+                            supersedes=built.supersedes)
 
     @contextmanager
     def _attached(self, staged: StagedLines | None, claim: Claim) -> Iterator[bool]:
@@ -452,13 +552,37 @@ class Ledger:
 
     # ------------------------------------------------------------------------- reading
 
-    def claimed_lines(self, *, excluding: str | None = None) -> dict[str, ClaimedLine]:
-        """The lines of every package that was submitted and is not rejected or superseded,
-        by duplicate key (the earliest submission of each key; of one package's lines with
-        one key, the first), except the package *excluding*.
+    def claimed_lines(self, *, excluding: str | None = None,
+                      superseding: str | None = None) -> dict[str, ClaimedLine]:
+        """The lines of every package that was submitted and is not rejected, withdrawn or
+        superseded, by duplicate key: the earliest submission of each key (of one package's
+        lines with one key, the first), with how many lines of that key were claimed in all.
+        Left out: the package *excluding* (a SHA-256), and the one whose submission
+        *superseding* (a submission id or reference) names, which a new package replaces.
 
         Packages are gone through from their submissions, not from the lines: a ledger of many
         packages built and never submitted costs nothing here."""
+        claimed: dict[str, ClaimedLine] = {}
+        counts: dict[str, int] = {}
+        for package in self._submitted(excluding, superseding):
+            submitted_on = date.fromisoformat(package["submitted_at"][:10])
+            for key, line_id in self._db.execute(
+                    "SELECT duplicate_key, line_id FROM lines WHERE sha256 = ? AND "
+                    "duplicate_key IS NOT NULL ORDER BY rowid", (package["sha256"],)):
+                if key not in claimed:
+                    claimed[key] = ClaimedLine(
+                        package_id=package["package_id"], reference=package["reference"],
+                        submitted_on=submitted_on, line_id=line_id)
+                else:
+                    counts[key] = counts.get(key, 1) + 1
+        for key, count in counts.items():
+            claimed[key] = dataclasses.replace(claimed[key], count=count)
+        return claimed
+
+    def _submitted(self, excluding: str | None = None,
+                   superseding: str | None = None) -> list[sqlite3.Row]:
+        """The packages whose lines count as claimed: submitted, not superseded, rejected or
+        withdrawn, each with its first submission, in the order they were submitted."""
         packages = self._db.execute(
             "SELECT sha256, package_id, submitted_at, reference FROM ("
             "SELECT packages.sha256, packages.package_id, submissions.submitted_at, "
@@ -467,20 +591,45 @@ class Ledger:
             "FROM packages JOIN submissions USING (sha256) "
             "WHERE packages.superseded_by IS NULL) WHERE n = 1 "
             "ORDER BY submitted_at, sha256").fetchall()
-        claimed: dict[str, ClaimedLine] = {}
-        for package in packages:
-            sha256 = package["sha256"]
-            if sha256 == excluding or self._status(sha256) in _NOT_CLAIMED:
-                continue
-            submitted_on = date.fromisoformat(package["submitted_at"][:10])
-            for key, line_id in self._db.execute(
-                    "SELECT duplicate_key, line_id FROM lines WHERE sha256 = ? AND "
-                    "duplicate_key IS NOT NULL ORDER BY rowid", (sha256,)):
-                if key not in claimed:
-                    claimed[key] = ClaimedLine(
-                        package_id=package["package_id"], reference=package["reference"],
-                        submitted_on=submitted_on, line_id=line_id)
-        return claimed
+        replaced = set()
+        if superseding:
+            replaced = {row["sha256"] for row in self._db.execute(
+                "SELECT sha256 FROM submissions WHERE submission_id = ? OR reference = ?",
+                (superseding, superseding))}
+        return [package for package in packages
+                if package["sha256"] != excluding and package["sha256"] not in replaced
+                and self._status(package["sha256"]) not in _NOT_CLAIMED]
+
+    def claimed(self, *, client: str | None = None, start: date | None = None,
+                end: date | None = None) -> list[ClaimedTotal]:
+        """What has been claimed (in packages submitted and not rejected, withdrawn or
+        superseded), per client and category, with the packages it went in: of *client* only
+        (compared as client references compare), of service dates from *start* to *end*
+        (both included) only, when given. Lines of packages recorded before the ledger kept
+        what each line claims (schema 1) are not known here."""
+        wanted = client_key(client) if client is not None else None
+        totals: dict[tuple[str, str], ClaimedTotal] = {}
+        for package in self._submitted():
+            reference = package["reference"]
+            for row in self._db.execute(
+                    "SELECT client_reference, category, service_date, net_amount FROM lines "
+                    "WHERE sha256 = ? AND net_amount IS NOT NULL ORDER BY rowid",
+                    (package["sha256"],)):
+                served = row["service_date"]
+                if wanted is not None and client_key(row["client_reference"]) != wanted:
+                    continue
+                if (start is not None or end is not None) and served is None:
+                    continue
+                if start is not None and served < start.isoformat():
+                    continue
+                if end is not None and served > end.isoformat():
+                    continue
+                group = (row["client_reference"] or "", row["category"] or "")
+                total = totals.get(group)
+                if total is None:
+                    total = totals[group] = ClaimedTotal(client=group[0], category=group[1])
+                total.add(Decimal(row["net_amount"]), served, package["package_id"], reference)
+        return [totals[group] for group in sorted(totals, key=lambda g: (client_key(g[0]), g[1]))]
 
     def _status(self, sha256: str) -> str | None:
         row = self._db.execute("SELECT status FROM statuses WHERE sha256 = ? ORDER BY id DESC "
@@ -523,7 +672,7 @@ class Ledger:
             purpose=row["purpose"], recipient=row["recipient"], lines=row["lines"],
             claimed=row["claimed"], created_at=row["created_at"],
             recorded_at=row["recorded_at"], superseded_by=row["superseded_by"],
-            submissions=submissions, statuses=statuses)
+            submissions=submissions, statuses=statuses, supersedes=row["supersedes"])
 
 
 def _write_ahead_log(connection: sqlite3.Connection) -> None:

@@ -7,6 +7,7 @@ that a line with one bad cell is still checked on all the others.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -51,7 +52,9 @@ __all__ = [
     "construct",
     "duplicate_key",
     "given",
+    "is_invoiced_key",
     "maker",
+    "own_party",
     "read_cells",
     "read_rows",
     "read_values",
@@ -350,18 +353,51 @@ def category_of(text: str | None) -> Category | None:
     return _CATEGORY_CODES.get(text) if text else None
 
 
-def duplicate_key(line: ExpenseLine) -> str | None:
-    """What the same cost claimed twice has in common: the provider (its Business ID when the
-    line gives one, else its name), the invoice number, the client and the net amount, folded
-    (``2345678-0|t-1|ihk-1|480.00``). None for a line without an invoice number or a net amount:
-    an own cost has no invoice to be claimed twice. DU-001 compares the keys within a claim,
-    DU-002 with the lines of packages already submitted (the ledger keeps these keys)."""
-    if not line.invoice_number or line.net_amount is None:
+def own_party(claim: Claim) -> str:
+    """Who provided a line that names no provider: the claimant itself (its Business ID, else
+    its name, folded), as an uninvoiced line's duplicate key names it."""
+    claimant = claim.claimant
+    return claimant.business_id or match_key(claimant.name or "")
+
+
+#: The first part of an uninvoiced line's duplicate key (an invoiced key has four parts, this
+#: one seven, so the two kinds never meet).
+OWN_KEY = "own"
+
+
+def duplicate_key(line: ExpenseLine, own: str = "") -> str | None:
+    """What the same cost claimed twice has in common, as a text; None for a line without a
+    net amount (it is an error of its own, AM-001).
+
+    An invoiced line: the provider (its Business ID when the line gives one, else its name),
+    the invoice number, the client and the net amount, folded (``2345678-0|t-1|ihk-1|480.00``).
+    A line without an invoice number (the claimant's own services, internal charges): ``own``,
+    the client, the service date, the category, the net amount, the provider (or *own*, the
+    claimant itself: :func:`own_party`) and a digest of the description folded, so that the
+    ledger keeps no free text (``own|ihk-1|2026-03-02|HEALTH_CARE|120.00|0201256-6|3f0c…``).
+    docs/duplicates.md says why these fields. DU-001 compares the keys within a claim, DU-002
+    with the lines of packages already submitted (the ledger keeps these keys)."""
+    net = line.net_amount
+    if net is None:
         return None
-    provider = line.provider_business_id or match_key(line.provider or "")
-    # Invoice numbers hardly repeat: folded as match_key folds, without its cache.
-    return "|".join((provider, fold_key(line.invoice_number), client_key(line.client_reference),
-                     values.format_money(line.net_amount)))
+    invoice = line.invoice_number
+    if invoice:
+        provider = line.provider_business_id or match_key(line.provider or "")
+        # Invoice numbers hardly repeat: folded as match_key folds, without its cache.
+        return "|".join((provider, fold_key(invoice), client_key(line.client_reference),
+                         values.format_money(net)))
+    provider = line.provider_business_id or match_key(line.provider or "") or own
+    served = line.service_date
+    description = fold_key(line.description) if line.description else ""
+    return "|".join((OWN_KEY, client_key(line.client_reference),
+                     served.isoformat() if served is not None else "", line.category or "",
+                     values.format_money(net), provider,
+                     hashlib.sha256(description.encode()).hexdigest()[:16]))
+
+
+def is_invoiced_key(key: str) -> bool:
+    """Whether *key* (from :func:`duplicate_key`) is an invoiced line's."""
+    return not key.startswith(OWN_KEY + "|") or key.count("|") != 6
 
 
 # ------------------------------------------------------------- fast construction

@@ -13,7 +13,7 @@ from pathlib import Path
 from elyclaims._memory import cycle_collector_paused
 from elyclaims.assemble import assemble_claim
 from elyclaims.config import Config, load_config
-from elyclaims.ledger import Ledger
+from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, chosen_ledger
 from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.reading import read_input
@@ -31,7 +31,8 @@ def read_claim(
     config: Config | str | Path | None = None,
     today: date | None = None,
     limits: ReadLimits | None = None,
-    ledger: Ledger | str | Path | None = None,
+    ledger: Ledger | str | Path | DefaultLedger | None = DEFAULT_LEDGER,
+    supersedes: str | None = None,
 ) -> tuple[Claim | None, Report]:
     """Read and check a workbook (or CSV files) and return the claim and the report.
 
@@ -40,7 +41,10 @@ def read_claim(
     file; ``today`` is the date the rules treat as today (future costs, authorities in
     operation), by default the system date; *limits* (by default the config's) bound what is
     read; *ledger* (an open :class:`~elyclaims.ledger.Ledger` or the path of one) gives the
-    lines of packages already submitted, for DU-002.
+    lines of packages already submitted, for DU-002: by default the ledger the command line
+    would use (the config's ``ledger``, ``ELYCLAIMS_LEDGER``, the user's data folder) when it
+    exists; ``ledger=None`` checks without one. *supersedes* names the submission this claim
+    replaces: its lines are no duplicates.
 
     Never raises on bad input: problems are findings in the report. The claim is None only when
     an input could not be opened at all (``report.opened`` is False then).
@@ -52,12 +56,13 @@ def read_claim(
     if not isinstance(config, Config):
         config = load_config(config) if config is not None else Config()
     with cycle_collector_paused():
-        return _read_and_check(inputs, config, today, limits, ledger)
+        return _read_and_check(inputs, config, today, limits, ledger, supersedes)
 
 
 def _read_and_check(
     inputs: str | Path | Sequence[str | Path], config: Config, today: date | None,
-    limits: ReadLimits | None, ledger: Ledger | str | Path | None,
+    limits: ReadLimits | None, ledger: Ledger | str | Path | DefaultLedger | None,
+    supersedes: str | None,
 ) -> tuple[Claim | None, Report]:
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     sheet_names = {
@@ -80,34 +85,34 @@ def _read_and_check(
         config=config,
         clients_given=raw.clients_sheet is not None or bool(config.clients),
         labels=tuple(raw.labels),
-        claimed=_claimed(ledger),
+        claimed=_claimed(ledger, config, supersedes),
     )
     findings = override_and_acknowledge([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
     return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
 
 
-def _claimed(ledger: Ledger | str | Path | None) -> dict[str, ClaimedLine]:
-    if ledger is None:
-        return {}
-    if isinstance(ledger, Ledger):
-        return ledger.claimed_lines()
-    with Ledger.open(ledger) as opened:
-        return opened.claimed_lines()
+def _claimed(ledger: Ledger | str | Path | DefaultLedger | None, config: Config,
+             supersedes: str | None) -> dict[str, ClaimedLine]:
+    with chosen_ledger(ledger, configured=config.ledger) as opened:
+        return opened.claimed_lines(superseding=supersedes) if opened is not None else {}
 
 
 def check_claim(
     claim: Claim, *, config: Config | None = None, today: date | None = None,
-    ledger: Ledger | str | Path | None = None,
+    ledger: Ledger | str | Path | DefaultLedger | None = DEFAULT_LEDGER,
+    supersedes: str | None = None,
 ) -> Report:
     """Check a claim model on its own, without the workbook it came from.
 
     For a claim that was not read by :func:`read_claim`, or was changed since: every rule runs
     again, and every value the claim records as unreadable is an error (WB-004), so that
-    nothing the workbook's check refused can pass here. Never raises on bad data.
+    nothing the workbook's check refused can pass here. Never raises on bad data. *ledger*
+    and *supersedes* as for :func:`read_claim`.
     """
     config = config or Config()
     context = RuleContext(today=today or date.today(), config=config,
-                          clients_given=bool(claim.clients), claimed=_claimed(ledger))
+                          clients_given=bool(claim.clients),
+                          claimed=_claimed(ledger, config, supersedes))
     with cycle_collector_paused():
         findings = override_and_acknowledge([*unread_cells(claim), *run_rules(claim, context)], claim, config)
         return Report(findings, summarize(claim), claim=claim)

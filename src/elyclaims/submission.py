@@ -30,10 +30,12 @@ from elyclaims.i18n import N_
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["Credentials", "Receipt", "SubmissionError", "Timeouts", "status", "submit"]
+__all__ = ["Credentials", "Receipt", "SubmissionConflict", "SubmissionError", "Timeouts", "status",
+           "submit", "withdraw"]
 
 PROTOCOL = "v1"
-STATUSES = ("received", "in-review", "accepted", "partly-accepted", "rejected", "paid")
+STATUSES = ("received", "in-review", "accepted", "partly-accepted", "rejected", "paid",
+            "withdrawn", "superseded")
 
 
 class SubmissionError(ElyclaimsError):
@@ -48,6 +50,15 @@ class SubmissionError(ElyclaimsError):
         super().__init__(message, **values)
         self.status_code = status_code
         self.findings = list(findings)
+
+
+class SubmissionConflict(SubmissionError):
+    """The endpoint answered 409: the package repeats lines its claimant claimed in another
+    submission that still counts (``findings``: DU-002, naming it), or its package id came
+    with another body; or a submission can no longer be withdrawn. Nothing failed in
+    transport: the claim is wrong, exit 1."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +244,10 @@ def _answer(response: requests.Response, endpoint: str) -> Receipt:
         message = N_("{endpoint}: the endpoint refused the package: {reason}")
     elif code == 404:
         message = N_("{endpoint}: the endpoint does not know this submission")
+    elif code == 409:
+        raise SubmissionConflict(N_("{endpoint}: the endpoint refused: {reason}"),
+                                 endpoint=endpoint, reason=reason, code=code, status_code=code,
+                                 findings=findings if isinstance(findings, list) else [])
     else:
         message = N_("{endpoint}: the endpoint answered {code} {reason}")
     raise SubmissionError(message, endpoint=endpoint, reason=reason, code=code,
@@ -257,27 +272,17 @@ def submit(
 
     Raises:
         UsageError: for an endpoint that is not HTTPS (or HTTP to this machine).
+        SubmissionConflict: the endpoint holds lines of this package in another submission
+            (409, with its DU-002 findings).
         SubmissionError: on any transport, TLS, authentication or server failure.
         OSError: when the package cannot be read.
     """
-    base = check_endpoint(endpoint)
-    credentials = credentials or Credentials()
     path = Path(package)
     digest = file_sha256(path)
-    body = path.read_bytes()
-    own = session is None
-    session = session or _session(retries)
-    try:
-        with _transport_errors(base):
-            response = session.post(
-                f"{base}/{PROTOCOL}/claims", data=body,
-                headers={**_headers(credentials), "Content-Type": "application/zip",
-                         "Idempotency-Key": digest},
-                **_request_options(credentials, ca_bundle, timeouts or Timeouts()))
-        return _answer(response, base)
-    finally:
-        if own:
-            session.close()
+    return _call("POST", "claims", endpoint=endpoint, credentials=credentials,
+                 ca_bundle=ca_bundle, timeouts=timeouts, retries=retries, session=session,
+                 data=path.read_bytes(),
+                 headers={"Content-Type": "application/zip", "Idempotency-Key": digest})
 
 
 def status(
@@ -296,16 +301,48 @@ def status(
         UsageError: for an endpoint that is not HTTPS (or HTTP to this machine).
         SubmissionError: on any transport, TLS, authentication or server failure.
     """
+    return _call("GET", f"claims/{submission_id}", endpoint=endpoint, credentials=credentials,
+                 ca_bundle=ca_bundle, timeouts=timeouts, retries=retries, session=session)
+
+
+def withdraw(
+    submission_id: str,
+    *,
+    endpoint: str,
+    credentials: Credentials | None = None,
+    ca_bundle: str | None = None,
+    timeouts: Timeouts | None = None,
+    retries: int = 3,
+    session: requests.Session | None = None,
+) -> Receipt:
+    """Withdraw *submission_id* (``POST …/withdraw``), while it is still ``received``, and
+    return its receipt (status ``withdrawn``; the same for one withdrawn before).
+
+    Raises:
+        UsageError: for an endpoint that is not HTTPS (or HTTP to this machine).
+        SubmissionConflict: it is no longer ``received`` (409).
+        SubmissionError: on any transport, TLS, authentication or server failure.
+    """
+    return _call("POST", f"claims/{submission_id}/withdraw", endpoint=endpoint,
+                 credentials=credentials, ca_bundle=ca_bundle, timeouts=timeouts,
+                 retries=retries, session=session)
+
+
+def _call(method: str, path: str, *, endpoint: str, credentials: Credentials | None,
+          ca_bundle: str | None, timeouts: Timeouts | None, retries: int,
+          session: requests.Session | None, data: bytes | None = None,
+          headers: Mapping[str, str] | None = None) -> Receipt:
+    """One call of the protocol (``{endpoint}/v1/{path}``) and the receipt it answers."""
     base = check_endpoint(endpoint)
     credentials = credentials or Credentials()
     own = session is None
     session = session or _session(retries)
     try:
         with _transport_errors(base):
-            response = session.get(f"{base}/{PROTOCOL}/claims/{submission_id}",
-                                   headers=_headers(credentials),
-                                   **_request_options(credentials, ca_bundle,
-                                                      timeouts or Timeouts()))
+            response = session.request(
+                method, f"{base}/{PROTOCOL}/{path}", data=data,
+                headers={**_headers(credentials), **(headers or {})},
+                **_request_options(credentials, ca_bundle, timeouts or Timeouts()))
         return _answer(response, base)
     finally:
         if own:

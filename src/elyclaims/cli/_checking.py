@@ -49,6 +49,7 @@ def add_commands(commands: Any) -> None:
                           help="also write a copy of the workbook with every finding as a "
                           "comment on its cell and a summary sheet first (the input is not "
                           "changed)")
+    _supersedes_option(validate)
     validate.set_defaults(handler=_validate)
 
     build = commands.add_parser(
@@ -70,6 +71,7 @@ def add_commands(commands: Any) -> None:
     add_ledger(build)
     build.add_argument("--strict", action="store_true",
                        help="refuse while warnings that are not acknowledged remain")
+    _supersedes_option(build)
     build.set_defaults(handler=_build)
 
     inspect = commands.add_parser(
@@ -91,6 +93,13 @@ def add_commands(commands: Any) -> None:
     add_lang(rules)
     rules.add_argument("--config", metavar="FILE", help="config file (severity overrides)")
     rules.set_defaults(handler=_rules)
+
+
+def _supersedes_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--supersedes", metavar="SUBMISSION_ID",
+                         help="this claim corrects and replaces an earlier submission: its lines "
+                         "are no duplicates, the package names it, and the authority marks it "
+                         "superseded when it receives this one")
 
 
 def _existing_ledger(args: argparse.Namespace, config: Any) -> Any:
@@ -138,7 +147,8 @@ def _validated(args: argparse.Namespace) -> int:
         _annotatable(args)
     with progress_bar(args, lang):
         _, report = read_claim(args.inputs, config=config, today=today(args),
-                               ledger=_existing_ledger(args, config))
+                               ledger=_existing_ledger(args, config),
+                               supersedes=args.supersedes)
     annotated = None
     if args.annotate is not None and report.opened:
         from elyclaims.annotate import annotate_workbook
@@ -173,12 +183,10 @@ def _build(args: argparse.Namespace) -> int:
 
 def _built(args: argparse.Namespace) -> int:
     import datetime as dt
-    from contextlib import nullcontext
     from pathlib import Path
 
     from elyclaims.config import load_config
     from elyclaims.errors import UsageError
-    from elyclaims.ledger import Ledger, StagedLines
     from elyclaims.package import BuildRefused, build_package, creation_time
     from elyclaims.pipeline import read_claim
     from elyclaims.render import built_to_json, built_to_text, report_to_json, report_to_text
@@ -195,7 +203,8 @@ def _built(args: argparse.Namespace) -> int:
     day = today(args) or dt.date.today()
     with progress_bar(args, lang):
         claim, report = read_claim(args.inputs, config=config, today=day,
-                                   ledger=_existing_ledger(args, config))
+                                   ledger=_existing_ledger(args, config),
+                                   supersedes=args.supersedes)
     keep_until_exit(claim, report)
     if claim is None:
         if args.format == "json":
@@ -203,25 +212,22 @@ def _built(args: argparse.Namespace) -> int:
         else:
             emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE
-    # The ledger's record of the lines is made beside the build, where it can be (a claim
-    # with errors is refused at once: nothing to make).
-    with (StagedLines(claim) if report.passes(strict=args.strict) else nullcontext()) as staged:
-        try:
-            with progress_bar(args, lang):
-                built = build_package(claim, report, output, attachments=args.attachments,
-                                      created_at=created_at, strict=args.strict, today=day,
-                                      report_page=_page(claim, args, lang, created_at))
-        except BuildRefused as refused:
-            if args.format == "json":
-                emit(report_to_json(refused.report, lang=lang), json=True)
-            else:
-                emit(report_to_text(refused.report, lang=lang, colour=colour()))
-                t = translator(lang)
-                print(t("The package was not written: fix the errors and run again."),
-                      file=sys.stderr)
-            return EXIT_FAILED
-        with Ledger.open(ledger_path(args, config), create=True) as ledger:
-            ledger.record_built(built, claim, staged=staged)
+    try:
+        with progress_bar(args, lang):
+            built = build_package(claim, report, output, attachments=args.attachments,
+                                  created_at=created_at, strict=args.strict, today=day,
+                                  report_page=_page(claim, args, lang, created_at),
+                                  supersedes=args.supersedes,
+                                  ledger=ledger_path(args, config))
+    except BuildRefused as refused:
+        if args.format == "json":
+            emit(report_to_json(refused.report, lang=lang), json=True)
+        else:
+            emit(report_to_text(refused.report, lang=lang, colour=colour()))
+            t = translator(lang)
+            print(t("The package was not written: fix the errors and run again."),
+                  file=sys.stderr)
+        return EXIT_FAILED
     render = built_to_json if args.format == "json" else built_to_text
     emit(render(built, lang=lang), json=args.format == "json")
     return EXIT_OK

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from elyclaims.cli._shared import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_SUBMIT,
     EXIT_USAGE,
     add_format,
     add_lang,
@@ -38,10 +37,12 @@ def add_commands(commands: Any) -> None:
     """Add submit, status, ledger and serve to *commands* (argparse's subparsers)."""
     submit = commands.add_parser(
         "submit", help="send a package to the authority's endpoint",
-        description="Check the package, send it (POST /v1/claims), print the receipt and record "
-        "it in the ledger. Sending the same package again gives the same receipt. Exit 0: "
-        "received; 1: the package is invalid (not sent); 2: usage; 3: the submission failed "
-        "(network, TLS, authentication, or the server refused it).",
+        description="Check the package and its lines against the ledger (DU-002), send it "
+        "(POST /v1/claims), print the receipt and record it in the ledger. Sending the same "
+        "package again gives the same receipt. Exit 0: received; 1: the package is invalid or "
+        "claims lines claimed before, here or at the authority (409): not sent or not "
+        "received; 2: usage; 3: the submission failed (network, TLS, authentication, or the "
+        "server refused it).",
     )
     submit.add_argument("package", metavar="PACKAGE.zip")
     _connection_options(submit)
@@ -67,21 +68,48 @@ def add_commands(commands: Any) -> None:
     add_format(status)
     status.set_defaults(handler=_status)
 
+    withdraw = commands.add_parser(
+        "withdraw", help="withdraw a submission the authority has not yet taken up",
+        description="Withdraw a submission still 'received' at the authority (POST "
+        "/v1/claims/ID/withdraw) and record it in the ledger: its lines no longer count as "
+        "claimed, here or there. Exit 0: withdrawn; 1: the authority has taken it up (in "
+        "review or decided): send a corrected claim with build --supersedes ID instead; 2: "
+        "usage; 3: the call failed.",
+    )
+    withdraw.add_argument("which", metavar="SUBMISSION_ID | PACKAGE.zip")
+    _connection_options(withdraw)
+    withdraw.add_argument("--config", metavar="FILE",
+                          help="config file (default: ./elyclaims.toml)")
+    add_ledger(withdraw)
+    add_format(withdraw)
+    add_lang(withdraw)
+    withdraw.set_defaults(handler=_withdraw)
+
     ledger = commands.add_parser(
         "ledger", help="the claimant's record of built and submitted packages",
         description="list: every package; show PACKAGE: one, with its submissions and status "
         "history; mark-submitted PACKAGE --reference REF: record a package handed in another "
         "way, so that DU-002 protects it too; supersede PACKAGE [--by NEW]: a corrected claim "
-        "replaces it, its lines no longer count as claimed. Nothing is ever deleted.",
+        "replaces it, its lines no longer count as claimed (one sent with submit and still "
+        "'received' is withdrawn at the authority first, unless NEW names it); claimed "
+        "[--client REF] [--year YYYY | --period START END]: what has been claimed per client "
+        "and category, with the packages it went in. Nothing is ever deleted.",
     )
     ledger.add_argument("action", nargs="?", default="list",
-                        choices=("list", "show", "mark-submitted", "supersede"))
+                        choices=("list", "show", "mark-submitted", "supersede", "claimed"))
     ledger.add_argument("package", nargs="?", metavar="PACKAGE",
                         help="a package file, its SHA-256 (or its beginning), package id or "
                         "submission id")
     ledger.add_argument("--reference", metavar="REF",
                         help="mark-submitted: the reference the authority gave (or the date)")
     ledger.add_argument("--by", metavar="PACKAGE", help="supersede: the package that replaces it")
+    ledger.add_argument("--client", metavar="REF", help="claimed: one client only")
+    when = ledger.add_mutually_exclusive_group()
+    when.add_argument("--year", type=_year, metavar="YYYY",
+                      help="claimed: services of one calendar year")
+    when.add_argument("--period", nargs=2, type=_day, metavar=("START", "END"),
+                      help="claimed: services from START to END (YYYY-MM-DD, both included)")
+    _connection_options(ledger)
     ledger.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
     add_ledger(ledger)
     add_format(ledger)
@@ -105,6 +133,21 @@ def add_commands(commands: Any) -> None:
     serve.set_defaults(handler=_serve)
 
 
+def _year(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"not a year YYYY: {text!r}")
+    return int(text)
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def _connection_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--endpoint", metavar="URL",
                          help="the authority's endpoint (default: the config's endpoint)")
@@ -116,10 +159,11 @@ def _connection_options(command: argparse.ArgumentParser) -> None:
                          help="CA certificates to verify the endpoint with (default: the system's)")
 
 
-def _connection(args: argparse.Namespace, config: Config) -> tuple[str, Credentials, str | None]:
+def _connection(args: argparse.Namespace, config: Config,
+                fallback: str | None = None) -> tuple[str, Credentials, str | None]:
     from elyclaims.submission import Credentials, check_endpoint
 
-    endpoint = args.endpoint or config.endpoint
+    endpoint = args.endpoint or config.endpoint or fallback
     if not endpoint:
         raise UsageError("no endpoint: give --endpoint or endpoint in elyclaims.toml")
     credentials = Credentials.from_files(
@@ -135,7 +179,28 @@ def _record(ledger: Ledger, inspected: InspectedPackage) -> None:
     ledger.record_package(sha256=inspected.sha256, package_id=packaged.package_id,
                           path=inspected.path, claim=packaged.claim,
                           recipient=packaged.claim.recipient, lines=len(packaged.claim.expenses),
-                          claimed=packaged.claimed, created_at=packaged.created_at)
+                          claimed=packaged.claimed, created_at=packaged.created_at,
+                          supersedes=packaged.supersedes)
+
+
+def _claimed_before(inspected: InspectedPackage, path: Path) -> None:
+    """Add to *inspected*'s report the DU-002 findings of its lines against the ledger at
+    *path* (when there is one): lines of another package submitted and still counting, less
+    the submission this package supersedes."""
+    from elyclaims.config import Config
+    from elyclaims.ledger import Ledger
+    from elyclaims.rules import RuleContext
+    from elyclaims.rules.duplicates import claimed_before
+
+    packaged = inspected.packaged
+    if packaged is None or not path.is_file():
+        return
+    with Ledger.open(path) as ledger:
+        claimed = ledger.claimed_lines(excluding=inspected.sha256,
+                                       superseding=packaged.supersedes)
+    context = RuleContext(today=packaged.judged_on or packaged.created_at.date(),
+                          config=Config(), claimed=claimed)
+    inspected.report.findings.extend(claimed_before(packaged.claim, context))
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -156,6 +221,8 @@ def _submit(args: argparse.Namespace) -> int:
     lang = language(args.lang, config)
     endpoint, credentials, ca_bundle = _connection(args, config)
     inspected = inspect_package(args.package, today=today(args))
+    path = ledger_path(args, config)
+    _claimed_before(inspected, path)
     if not inspected.ok:
         render = inspected_to_json if args.format == "json" else inspected_to_text
         emit(render(inspected, lang=lang), json=args.format == "json")
@@ -169,7 +236,7 @@ def _submit(args: argparse.Namespace) -> int:
 
         emit(json.dumps(request, indent=2) + "\n", json=True)
         return EXIT_OK
-    with Ledger.open(ledger_path(args, config), create=True) as ledger:
+    with Ledger.open(path, create=True) as ledger:
         _record(ledger, inspected)
         try:
             receipt = submit(args.package, endpoint=endpoint, credentials=credentials,
@@ -177,11 +244,15 @@ def _submit(args: argparse.Namespace) -> int:
         except SubmissionError as error:
             render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
             emit(render_refusal(error, lang=lang), json=args.format == "json")
-            return fail(error.render(lang), EXIT_SUBMIT)
+            return fail(error.render(lang), error.exit_code)
         assert inspected.sha256 is not None
         ledger.record_submission(inspected.sha256, reference=receipt.submission_id,
                                  how="submit", submission_id=receipt.submission_id,
                                  endpoint=endpoint, receipt=receipt.to_json())
+        superseded = inspected.packaged.supersedes if inspected.packaged else None
+        replaced = ledger.find(superseded) if superseded else None
+        if replaced is not None and replaced.superseded_by is None:
+            ledger.supersede(replaced.sha256, by=receipt.package_id)
     render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
     emit(render_receipt(receipt, lang=lang), json=args.format == "json")
     return EXIT_OK
@@ -245,6 +316,8 @@ def _ledger(args: argparse.Namespace) -> int:
         with Ledger.open(path) as ledger:
             emit(render(ledger.packages(), lang=lang), json=args.format == "json")
         return EXIT_OK
+    if args.action == "claimed":
+        return _claimed(args, path, lang)
     if args.package is None:
         raise UsageError("ledger {action} needs a PACKAGE", action=args.action)
     if args.action == "show":
@@ -258,9 +331,89 @@ def _ledger(args: argparse.Namespace) -> int:
         if args.action == "mark-submitted":
             return _mark_submitted(args, ledger, render, lang)
         replaced = _find(ledger, args.package)
-        by = _find(ledger, args.by).package_id if args.by else None
-        ledger.supersede(replaced.sha256, by=by)
+        replacing = _find(ledger, args.by) if args.by else None
+        _withdraw_replaced(args, config, ledger, replaced, replacing)
+        ledger.supersede(replaced.sha256,
+                         by=replacing.package_id if replacing is not None else None)
         emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _sent(package: LedgerPackage) -> tuple[str, str | None] | None:
+    """The submission id and endpoint of *package*'s last submission by ``submit``."""
+    sent = [s for s in package.submissions if s.submission_id and s.how == "submit"]
+    return (sent[-1].submission_id or "", sent[-1].endpoint) if sent else None
+
+
+def _withdraw_replaced(args: argparse.Namespace, config: Config, ledger: Ledger,
+                       replaced: LedgerPackage, replacing: LedgerPackage | None) -> None:
+    """Before a package sent with ``submit`` is marked superseded here, the authority must
+    stop counting it too: unless the replacing package names its submission (the authority
+    marks it when that one is received), it is withdrawn there.
+
+    Raises:
+        SubmissionConflict: the authority has taken it up (a corrected claim must name it).
+    """
+    from elyclaims.submission import withdraw
+
+    sent = _sent(replaced)
+    if sent is None or replaced.status in {"withdrawn", "superseded", "rejected"}:
+        return
+    submission_id, endpoint = sent
+    if replacing is not None and replacing.supersedes == submission_id:
+        return
+    endpoint, credentials, ca_bundle = _connection(args, config, fallback=endpoint)
+    receipt = withdraw(submission_id, endpoint=endpoint, credentials=credentials,
+                       ca_bundle=ca_bundle)
+    ledger.record_status(replaced.sha256, receipt.status, note="withdrawn to be superseded")
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.ledger import Ledger
+    from elyclaims.render import receipt_to_json, receipt_to_text
+    from elyclaims.submission import withdraw
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    path = ledger_path(args, config)
+    with Ledger.open(path, create=True) as ledger:
+        package = _find(ledger, args.which) if (
+            Path(args.which).is_file() or ledger.find(args.which) is not None) else None
+        sent = _sent(package) if package is not None else None
+        submission_id = sent[0] if sent is not None else args.which
+        if package is not None and sent is None:
+            raise UsageError("{which}: the ledger has no submission of it by submit (one "
+                             "handed in another way is withdrawn there)", which=args.which)
+        endpoint, credentials, ca_bundle = _connection(
+            args, config, fallback=sent[1] if sent is not None else None)
+        receipt = withdraw(submission_id, endpoint=endpoint, credentials=credentials,
+                           ca_bundle=ca_bundle)
+        if package is not None:
+            ledger.record_status(package.sha256, receipt.status, note="withdraw")
+    render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
+    emit(render_receipt(receipt, lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _claimed(args: argparse.Namespace, path: Path, lang: str) -> int:
+    from datetime import date
+
+    from elyclaims.ledger import Ledger
+    from elyclaims.render import claimed_to_json, claimed_to_text
+
+    start, end = (args.period if args.period else
+                  (date(args.year, 1, 1), date(args.year, 12, 31)) if args.year else
+                  (None, None))
+    if start is not None and end is not None and start > end:
+        raise UsageError("--period: {start} is after {end}", start=start, end=end)
+    totals = []
+    if path.is_file():
+        with Ledger.open(path) as ledger:
+            totals = ledger.claimed(client=args.client, start=start, end=end)
+    render = claimed_to_json if args.format == "json" else claimed_to_text
+    emit(render(totals, lang=lang, client=args.client, start=start, end=end),
+         json=args.format == "json")
     return EXIT_OK
 
 

@@ -3,8 +3,14 @@
 - ``GET /v1/health``: 200 ``{"status": "ok"}``.
 - ``POST /v1/claims``: 201 and the receipt; 200 and the same receipt for a package received
   before; 401 without a valid token; 413 when the body is over the limit (refused before it is
-  read); 422 with the findings when the package is invalid, or when the ``Idempotency-Key`` is
-  not its SHA-256.
+  read); 422 with the findings when the package is invalid, when the ``Idempotency-Key`` is
+  not its SHA-256, or when it supersedes no submission of its claimant; 409 with DU-002
+  findings when it repeats a line of another submission of the same claimant that still
+  counts (not withdrawn, rejected or superseded), or when such a submission has its package
+  id with another body. A package that names a submission it supersedes marks that one
+  ``superseded`` as it is received.
+- ``POST /v1/claims/{id}/withdraw``: the claimant withdraws a submission still ``received``:
+  200 and the receipt (also for one withdrawn before); 409 once it is in review or decided.
 - ``GET /v1/claims/{id}``: 200 and the receipt with its current status; 401; 404.
 - ``PUT /v1/claims/{id}/status``: an operator records a status (``in-review``, ``accepted``,
   ``partly-accepted``, ``rejected``, ``paid``); 200 and the receipt.
@@ -25,10 +31,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from elyclaims.intake._store import IntakeStore
+from elyclaims.intake._store import Conflict, Incoming, IntakeStore, Withdrawal
 from elyclaims.privacy import sanitize
+
+if TYPE_CHECKING:
+    from elyclaims.package import PackagedClaim
+    from elyclaims.rules import ClaimedLine
 
 __all__ = ["IntakeSettings", "make_app"]
 
@@ -38,6 +48,7 @@ Environ = dict[str, Any]
 _ACCESS = logging.getLogger("elyclaims.intake.access")
 _CLAIM = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})$")
 _STATUS = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})/status$")
+_WITHDRAW = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})/withdraw$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _OPERATOR_STATUSES = frozenset({"in-review", "accepted", "partly-accepted", "rejected", "paid"})
 _BLOCK = 1 << 16
@@ -79,12 +90,12 @@ def _authorized(environ: Environ, tokens: Sequence[str]) -> bool:
     return matched and bool(given)
 
 
-def _findings(report: Any) -> list[dict[str, Any]]:
+def _findings(findings: Iterable[Any]) -> list[dict[str, Any]]:
     return [
         {"rule": f.rule, "severity": f.severity.value, "message_key": f.key,
          "message": f.message("en"), "hint": f.hint("en"), "member": f.location.sheet,
          "row": f.location.row, "line_id": f.line_id}
-        for f in report.findings
+        for f in findings
     ]
 
 
@@ -118,6 +129,8 @@ def _route(method: str, path: str, environ: Environ, settings: IntakeSettings,
         return _receive(environ, settings, store)
     if (match := _STATUS.match(path)) and method == "PUT":
         return _set_status(match.group(1), environ, settings, store)
+    if (match := _WITHDRAW.match(path)) and method == "POST":
+        return _withdraw(match.group(1), environ, settings, store)
     if (match := _CLAIM.match(path)) and method == "GET":
         if not _authorized(environ, (*settings.tokens, *settings.operator_tokens)):
             raise _Reply("401 Unauthorized", {"error": "a valid bearer token is needed"})
@@ -177,16 +190,61 @@ def _receive(environ: Environ, settings: IntakeSettings,
         if earlier is not None:
             return "200 OK", earlier
         inspected = inspect_package(incoming)
-        findings = _findings(inspected.report)
+        findings = _findings(inspected.report.findings)
         if not inspected.ok or inspected.packaged is None:
             raise _Reply("422 Unprocessable Entity",
                           {"error": "the package is not valid", "findings": findings})
-        receipt, created = store.store(incoming, sha256=digest,
-                                       package_id=inspected.packaged.package_id,
-                                       findings=findings)
-        return ("201 Created" if created else "200 OK"), receipt
+        return _keep(incoming, digest, inspected.packaged, findings, store)
     finally:
         incoming.unlink(missing_ok=True)
+
+
+def _keep(incoming: Path, digest: str, packaged: PackagedClaim, findings: list[dict[str, Any]],
+          store: IntakeStore) -> tuple[str, dict[str, Any]]:
+    """Store a valid package unless it repeats what its claimant claimed before (409)."""
+    from elyclaims.config import Config
+    from elyclaims.model import duplicate_key, own_party
+    from elyclaims.rules import RuleContext
+    from elyclaims.rules.duplicates import claimed_before
+
+    claim = packaged.claim
+    own = own_party(claim)
+    keys = [(line.line_id, key) for line in claim.expenses
+            if (key := duplicate_key(line, own)) is not None]
+    # The schema made the claimant's Business ID present.
+    package = Incoming(sha256=digest, package_id=packaged.package_id,
+                       business_id=claim.claimant.business_id or "",
+                       supersedes=packaged.supersedes, lines=keys)
+
+    def check(claimed: dict[str, ClaimedLine]) -> list[dict[str, Any]]:
+        context = RuleContext(today=packaged.judged_on or packaged.created_at.date(),
+                              config=Config(), claimed=claimed)
+        return _findings(claimed_before(claim, context))
+
+    try:
+        receipt, created = store.store(incoming, package, findings=findings, check=check)
+    except Conflict as conflict:
+        raise _Reply("409 Conflict", {"error": conflict.reason,
+                                      "findings": conflict.findings}) from conflict
+    except LookupError as missing:
+        raise _Reply("422 Unprocessable Entity",
+                     {"error": "the package supersedes a submission this claimant does not "
+                      "have"}) from missing
+    return ("201 Created" if created else "200 OK"), receipt
+
+
+def _withdraw(submission_id: str, environ: Environ, settings: IntakeSettings,
+              store: IntakeStore) -> tuple[str, dict[str, Any]]:
+    if not _authorized(environ, settings.tokens):
+        raise _Reply("401 Unauthorized", {"error": "a valid bearer token is needed"})
+    try:
+        return "200 OK", store.withdraw(submission_id)
+    except LookupError as missing:
+        raise _Reply("404 Not Found", {"error": "no such submission"}) from missing
+    except Withdrawal as refused:
+        raise _Reply("409 Conflict", {"error": "only a submission still received can be "
+                                      f"withdrawn; this one is {refused.status}",
+                                      "status": refused.status}) from refused
 
 
 def _set_status(submission_id: str, environ: Environ, settings: IntakeSettings,

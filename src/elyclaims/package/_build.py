@@ -7,7 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
 from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
+from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, StagedLines, chosen_ledger
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._normalize import combined, normalize_claim
@@ -60,6 +61,10 @@ class BuiltPackage:
     members: tuple[Member, ...]
     report: Report
     recipient: str | None = None
+    #: The date the rules were judged on (claim.xml's ``judgedOn``).
+    judged_on: date | None = None
+    #: The submission this package replaces (claim.xml's ``Supersedes``), when it names one.
+    supersedes: str | None = None
 
 
 def creation_time(environ: Mapping[str, str] | None = None) -> datetime:
@@ -114,9 +119,12 @@ class _ContentDigest:
     expense line as claim.xml carries it (its bytes, digested as they are written: see
     :meth:`write`), the warnings carried, the attachments."""
 
-    def __init__(self, header: Claim) -> None:
+    def __init__(self, header: Claim, supersedes: str | None) -> None:
         self._digest = hashlib.sha256(_canonical(header.model_dump(
             mode="json", exclude={"locations", "origin", "expenses", "unreadable"})))
+        if supersedes:
+            # A claim that replaces another is other content (an id without it is unchanged).
+            self._digest.update(_canonical({"supersedes": supersedes}))
         self._lines = 0
         self._expected = 0
 
@@ -177,6 +185,8 @@ def build_package(
     refdata: ReferenceData | None = None,
     today: date | None = None,
     report_page: Callable[[Report, str], str] | None = None,
+    supersedes: str | None = None,
+    ledger: Ledger | str | Path | DefaultLedger | None = DEFAULT_LEDGER,
 ) -> BuiltPackage:
     """Write the package of *claim* to *output*, atomically.
 
@@ -186,35 +196,47 @@ def build_package(
     the claim date (the rules' today, which decides the default recipient); by default the
     date of *created_at*. *report_page*, given the final report and the package id, returns
     the HTML summary to carry as ``report.html`` (see :func:`elyclaims.render.report_to_html`).
+    *supersedes* names the submission this claim replaces (claim.xml carries it; the receiver
+    marks that one superseded). The package is recorded in *ledger* (by default the one the
+    command line would use, created when missing; ``ledger=None``: nowhere), its lines' record
+    made beside the build where it can be (:class:`~elyclaims.ledger.StagedLines`).
 
     Raises:
         BuildRefused: errors remain (the report says which); *output* is untouched.
         OutputError: *output* cannot be written.
         ConfigError: ``SOURCE_DATE_EPOCH`` is not a Unix time.
         InternalError: the package failed one of its own checks: a bug in elyclaims.
+        LedgerError: the ledger cannot be opened or written (the package was written).
     """
     with cycle_collector_paused():
-        return _build(claim, report, Path(output), attachments=attachments,
-                      created_at=created_at, strict=strict, refdata=refdata, today=today,
-                      report_page=report_page)
+        created_at = created_at or creation_time()
+        today = today or created_at.date()
+        report, attachment_members = _final_report(claim, report, today, attachments, ledger,
+                                                   supersedes)
+        if not report.passes(strict=strict):
+            raise BuildRefused(report)
+        # The ledger's record of the lines is made beside the build, where it can be.
+        with (StagedLines(claim) if ledger is not None else nullcontext()) as staged:
+            built = _build(claim, report, attachment_members, Path(output),
+                           created_at=created_at, refdata=refdata, today=today,
+                           report_page=report_page, supersedes=supersedes)
+            with chosen_ledger(ledger, create=True) as recording:
+                if recording is not None:
+                    recording.record_built(built, claim, staged=staged)
+        return built
 
 
 def _build(
-    claim: Claim, report: Report, target: Path, *, attachments: str | Path | None,
-    created_at: datetime | None, strict: bool, refdata: ReferenceData | None, today: date | None,
-    report_page: Callable[[Report, str], str] | None,
+    claim: Claim, report: Report, attachment_members: list[Member], target: Path, *,
+    created_at: datetime, refdata: ReferenceData | None, today: date,
+    report_page: Callable[[Report, str], str] | None, supersedes: str | None,
 ) -> BuiltPackage:
     refdata = refdata or reference_data()
-    created_at = created_at or creation_time()
-    today = today or created_at.date()
-    report, attachment_members = _final_report(claim, report, today, attachments)
-    if not report.passes(strict=strict):
-        raise BuildRefused(report)
     # The claim's header and clients are copied once; the lines stream into claim.xml and into
     # the digest that makes the package id (which is filled in last) as the package carries
     # them, without a normalized copy of each.
     header = normalize_claim(claim.model_copy(update={"expenses": ()}), refdata, today)
-    content = _ContentDigest(header)
+    content = _ContentDigest(header, supersedes)
     ruleset = catalogue().ruleset
     with scratch_file(target, ".claim.xml") as claim_file, \
             scratch_file(target, ".report.html") as page_file, atomic_output(target) as part:
@@ -232,7 +254,8 @@ def _build(
                                     lines=content.lines(claim), files=files, lines_to=content,
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
-                                    service_dates=(line.service_date for line in claim.expenses))
+                                    service_dates=(line.service_date for line in claim.expenses),
+                                    judged_on=today, supersedes=supersedes)
                 check.end()
                 package_id = content.package_id(findings_to_carry(report.findings),
                                                 attachment_members)
@@ -255,6 +278,7 @@ def _build(
         path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
         created_at=created_at, lines=summary.lines, claimed=summary.net_total,
         members=tuple(members), report=report, recipient=header.recipient,
+        judged_on=today, supersedes=supersedes,
     )
 
 
@@ -265,14 +289,16 @@ def _may_be_whole(claim: Claim) -> bool:
     return len(claim.expenses) * LEAST_LINE_BYTES <= WHOLE_BYTES
 
 
-def _final_report(claim: Claim, report: Report, today: date,
-                  attachments: str | Path | None) -> tuple[Report, list[Member]]:
+def _final_report(claim: Claim, report: Report, today: date, attachments: str | Path | None,
+                  ledger: Ledger | str | Path | DefaultLedger | None,
+                  supersedes: str | None) -> tuple[Report, list[Member]]:
     """The report the build decides on: *report* when it was made for this very claim (else
-    the claim checked again), with the attachment checks added; and the attachments to pack."""
+    the claim checked again, against *ledger*), with the attachment checks added; and the
+    attachments to pack."""
     from elyclaims.pipeline import check_claim
 
     if report.claim is not claim:
-        report = check_claim(claim, today=today)
+        report = check_claim(claim, today=today, ledger=ledger, supersedes=supersedes)
     findings, members = check_attachments(
         claim, Path(attachments) if attachments is not None else None)
     report = Report([*report.findings, *findings], report.summary, report.sources,

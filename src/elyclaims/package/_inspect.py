@@ -13,7 +13,7 @@ import hashlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,10 @@ from elyclaims.values import timestamp
 
 __all__ = ["InspectedPackage", "inspect_package"]
 
+#: How far a package's judged-on date may lie after the receiver's: Finland is two or three
+#: hours ahead of UTC, so a package judged there after midnight is a day ahead of a receiver
+#: that keeps UTC.
+_GRACE = timedelta(days=1)
 _READ_ERROR: tuple[type[BaseException], ...] = (*ZIP_ERRORS, InvalidXml)
 
 
@@ -88,10 +92,12 @@ def _reason(error: BaseException) -> str:
 class _Inspection:
     """One inspection: each step adds findings and says whether the next step may run."""
 
-    def __init__(self, package: Path, limits: ReadLimits, today: date | None) -> None:
+    def __init__(self, package: Path, limits: ReadLimits, today: date | None,
+                 received_on: date) -> None:
         self.package = package
         self.limits = limits
         self.today = today
+        self.received_on = received_on
         self.findings: list[Finding] = []
         self.readable = True
         self.sha256: str | None = None
@@ -233,23 +239,32 @@ class _Inspection:
                 self.findings.append(Finding.make(
                     "PK-002", line.source.location("attachment"), variant="not_packed",
                     value=line.attachment, line_id=line.line_id))
-        context = RuleContext(today=self.today or packaged.created_at.date(), config=Config(),
-                              clients_given=True)
+        judged_on = packaged.judged_on
+        if judged_on is not None and judged_on > self.received_on + _GRACE:
+            self.findings.append(_at(self.package, CLAIM, "PK-010", judged=judged_on,
+                                     received=self.received_on))
+        context = RuleContext(today=self.today or judged_on or packaged.created_at.date(),
+                              config=Config(), clients_given=True)
         self.findings.extend(override_and_acknowledge(
             run_rules(packaged.claim, context), None, context.config, packaged.acknowledgements))
 
 
 def inspect_package(
-    path: str | Path, *, limits: ReadLimits | None = None, today: date | None = None
+    path: str | Path, *, limits: ReadLimits | None = None, today: date | None = None,
+    received_on: date | None = None,
 ) -> InspectedPackage:
     """Check the package at *path* within *limits* and read its claim back.
 
-    The rules run as on *today*, by default the day the package was built (its claim date):
-    an authority that was in operation then is no error later. Never raises on a bad package:
-    every problem is a finding in the returned report.
+    The rules run as on *today*, by default the day the claimant's rules were judged on
+    (claim.xml's ``judgedOn``; in a package without it, the day it was built): a package valid
+    when built stays valid when received, and an authority that was in operation then is no
+    error later. A package judged on a day after *received_on* (by default the system date)
+    with more than a day's grace for time zones is PK-010, a package from the future. Never
+    raises on a bad package: every problem is a finding in the returned report.
     """
     with cycle_collector_paused():
-        return _Inspection(Path(path), limits or DEFAULT_LIMITS, today).run()
+        return _Inspection(Path(path), limits or DEFAULT_LIMITS, today,
+                           received_on or date.today()).run()
 
 
 def _compare_headers(

@@ -59,6 +59,10 @@ class PackagedClaim:
     claimed: Decimal = Decimal("0.00")
     findings: list[RecordedFinding] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    #: The date the claimant's rules were judged on (None in a package written before
+    #: elyclaims recorded it), and the submission this claim replaces.
+    judged_on: date | None = None
+    supersedes: str | None = None
 
 
 _UNREAD = object()
@@ -134,6 +138,7 @@ class _Reading:
     claimed: Decimal = Decimal("0.00")
     recorded: list[RecordedFinding] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    supersedes: str | None = None
     #: The lines' repeated texts, read once and held once (see model.CellMemo).
     memo: CellMemo = field(default_factory=CellMemo)
     #: Amounts and dates by their text in the file, likewise.
@@ -186,6 +191,10 @@ def _decision(element: Any, reading: _Reading) -> None:
     reading.values["decision_date"] = _day(element.get("date"))
 
 
+def _supersedes(element: Any, reading: _Reading) -> None:
+    reading.supersedes = element.get("submission")
+
+
 def _client(element: Any, reading: _Reading) -> None:
     reading.clients.append(Client(
         reference=element.get("reference"),
@@ -227,8 +236,8 @@ def _finding(element: Any, reading: _Reading) -> None:
 # repeated ones, so that memory stays flat however many lines a package holds.
 _HANDLERS: dict[str, Callable[[Any, _Reading], None]] = {
     "Claimant": _claimant, "Recipient": _recipient, "Period": _period, "Decision": _decision,
-    "Client": _client, "Expense": _expense_element, "CategoryTotal": _category_total,
-    "Overall": _overall, "Claimed": _claimed, "Finding": _finding,
+    "Supersedes": _supersedes, "Client": _client, "Expense": _expense_element,
+    "CategoryTotal": _category_total, "Overall": _overall, "Claimed": _claimed, "Finding": _finding,
 }
 _RELEASED = frozenset({"Client", "Expense", "Finding"})
 _TAGS = [f"{{{CLAIM_NS}}}{name}" for name in (*_HANDLERS, "ClaimPackage")]
@@ -339,6 +348,7 @@ def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> Pack
             ruleset=reading.header["ruleset"], totals=reading.totals, overall=reading.overall,
             claimed=reading.claimed, findings=reading.recorded,
             acknowledgements=reading.acknowledgements,
+            judged_on=_day(reading.header.get("judgedOn")), supersedes=reading.supersedes,
         )
     except etree.XMLSyntaxError as error:
         raise placed(error, _again(source), schema) from error

@@ -112,6 +112,8 @@ def write_claim_xml(
     service_dates: Iterable[date | None] | None = None,
     files: bool | None = None,
     lines_to: Sink | None = None,
+    judged_on: date | None = None,
+    supersedes: str | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
@@ -123,9 +125,10 @@ def write_claim_xml(
     lines are normalized), so that lines can be written as they stand in the claim. The
     totals are added up as the lines are written. *findings* are the claim's findings: the warnings
     among them travel with the package, and the reasons of acknowledged ones are also written on
-    their lines. *lines_to*, when given, is also given the expense lines' bytes (and only
-    theirs), as they are written: the build digests them for the package id. The output is not
-    validated here: the caller checks it against the schema.
+    their lines. *judged_on* is the date the rules were judged on, *supersedes* the submission
+    this claim replaces (each written only when given). *lines_to*, when given, is also given
+    the expense lines' bytes (and only theirs), as they are written: the build digests them for
+    the package id. The output is not validated here: the caller checks it against the schema.
     """
     findings = list(findings)
     if lines is None:
@@ -133,7 +136,8 @@ def write_claim_xml(
     if service_dates is None:
         service_dates = (line.service_date for line in lines)
     target.write(_head(claim, package_id=package_id, created_at=created_at, ruleset=ruleset,
-                       refdata=refdata, service_dates=service_dates).encode("utf-8"))
+                       refdata=refdata, service_dates=service_dates, judged_on=judged_on,
+                       supersedes=supersedes).encode("utf-8"))
     totals = _write_expenses(target, lines, _acknowledged_by_line(findings),
                              expected=len(claim.expenses) or None, files=files,
                              lines_to=lines_to)
@@ -156,7 +160,8 @@ def _acknowledged_by_line(findings: Iterable[Finding]) -> dict[str, list[tuple[s
 
 
 def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
-          refdata: ReferenceData, service_dates: Iterable[date | None]) -> str:
+          refdata: ReferenceData, service_dates: Iterable[date | None],
+          judged_on: date | None = None, supersedes: str | None = None) -> str:
     """Everything before the first expense line: the root, claimant, recipient, period,
     decision, legal bases and clients, up to the opening ``<Expenses>``."""
     root = {
@@ -168,6 +173,8 @@ def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
         "ruleset": ruleset,
         "purpose": claim.purpose.value if claim.purpose else "",
     }
+    if judged_on is not None:
+        root["judgedOn"] = judged_on.isoformat()
     attrs = "".join(f' {key}="{_attribute(value)}"' for key, value in root.items())
     head = [f"<?xml version='1.0' encoding='utf-8'?>\n<ClaimPackage xmlns=\"{CLAIM_NS}\"{attrs}>",
             _claimant(claim), _recipient(claim, refdata),
@@ -175,6 +182,8 @@ def _head(claim: Claim, *, package_id: str, created_at: datetime, ruleset: str,
     if claim.decision_reference:
         head.append(_tag("Decision", reference=claim.decision_reference,
                          date=claim.decision_date))
+    if supersedes:
+        head.append(_tag("Supersedes", submission=supersedes))
     head.extend(_legal_bases(claim, refdata, service_dates))
     head.append("<Clients>")
     head.extend(_client(client) for client in claim.clients)

@@ -22,6 +22,8 @@ from elyclaims.render._report import (
     severity_word,
 )
 from elyclaims.render._sending import (
+    claimed_to_json,
+    claimed_to_text,
     ledger_to_json,
     ledger_to_text,
     receipt_to_json,
@@ -36,6 +38,8 @@ __all__ = [
     "built_to_text",
     "catalogue_to_json",
     "catalogue_to_text",
+    "claimed_to_json",
+    "claimed_to_text",
     "inspected_to_json",
     "inspected_to_text",
     "ledger_to_json",

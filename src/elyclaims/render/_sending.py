@@ -3,6 +3,7 @@ print them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
@@ -11,10 +12,13 @@ from elyclaims.privacy import sanitize
 from elyclaims.render._common import REPORT_VERSION, to_json
 
 if TYPE_CHECKING:
-    from elyclaims.ledger import LedgerPackage
+    from datetime import date
+
+    from elyclaims.ledger import ClaimedTotal, LedgerPackage
     from elyclaims.submission import Receipt, SubmissionError
 
-__all__ = ["ledger_to_json", "ledger_to_text", "receipt_to_json", "receipt_to_text",
+__all__ = ["claimed_to_json", "claimed_to_text", "ledger_to_json", "ledger_to_text", "receipt_to_json",
+           "receipt_to_text",
            "refusal_to_json", "refusal_to_text", "status_word"]
 
 
@@ -24,7 +28,7 @@ def status_word(status: str, t: Translator) -> str:
         "built": t("built, not sent"), "submitted": t("submitted"), "received": t("received"),
         "in-review": t("in review"), "accepted": t("accepted"),
         "partly-accepted": t("partly accepted"), "rejected": t("rejected"), "paid": t("paid"),
-        "superseded": t("superseded"),
+        "superseded": t("superseded"), "withdrawn": t("withdrawn"),
     }.get(status, status)
 
 
@@ -76,6 +80,7 @@ def _ledger_dict(package: LedgerPackage) -> dict[str, Any]:
         "purpose": package.purpose, "recipient": package.recipient, "lines": package.lines,
         "claimed": package.claimed, "created_at": package.created_at,
         "status": package.status, "superseded_by": package.superseded_by,
+        "supersedes": package.supersedes,
         "submissions": [{"reference": s.reference, "submission_id": s.submission_id,
                          "how": s.how, "endpoint": s.endpoint, "submitted_at": s.submitted_at}
                         for s in package.submissions],
@@ -112,3 +117,54 @@ def ledger_to_text(packages: list[LedgerPackage], *, lang: str = "en") -> str:
                                     when=submission.submitted_at, reference=submission.reference,
                                     how=how))
     return sanitize("\n".join(lines) + "\n")
+
+
+def claimed_to_json(totals: list[ClaimedTotal], *, lang: str = "en", client: str | None = None,
+                    start: date | None = None, end: date | None = None) -> str:
+    """What has been claimed, per client and category, as JSON (money as decimal strings)."""
+    from elyclaims.values import format_money
+
+    return to_json({
+        "report_version": REPORT_VERSION, "tool": "elyclaims", "tool_version": __version__,
+        "client": client, "period_start": start.isoformat() if start else None,
+        "period_end": end.isoformat() if end else None,
+        "net_total": format_money(sum((total.net for total in totals), Decimal("0.00"))),
+        "claimed": [{"client": total.client, "category": total.category,
+                     "lines": total.lines, "net": format_money(total.net),
+                     "first_service_date": total.first_date,
+                     "last_service_date": total.last_date,
+                     "packages": [{"package_id": package_id, "reference": reference}
+                                  for package_id, reference in total.packages.items()]}
+                    for total in totals],
+    })
+
+
+def claimed_to_text(totals: list[ClaimedTotal], *, lang: str = "en", client: str | None = None,
+                    start: date | None = None, end: date | None = None) -> str:
+    """What has been claimed, a line per client and category, then the total."""
+    from elyclaims.formatting import money
+    from elyclaims.refdata import reference_data
+
+    names = reference_data()
+
+    t = translator(lang)
+    if not totals:
+        return t("Nothing has been claimed for this client or period.") + "\n"
+    lines = []
+    for total in totals:
+        period = f"{total.first_date or '?'} – {total.last_date or '?'}"
+        packages = ", ".join(f"{reference}" for reference in total.packages.values())
+        lines.append(f"{total.client or '-'}  {_category(names, total.category, lang)}  "
+                     + t.n("{count} line", "{count} lines", total.lines)
+                     + f", {money(total.net, lang)}  {period}  ({packages})")
+    net = sum((total.net for total in totals), Decimal("0.00"))
+    lines.append(t("Claimed in all: {amount}", amount=money(net, lang)))
+    return sanitize("\n".join(lines) + "\n")
+
+
+def _category(names: Any, code: str, lang: str) -> str:
+    """A category's name in *lang* (a code the reference data does not know, as it is)."""
+    try:
+        return str(names.name("category", code, lang)) if code else "-"
+    except (KeyError, LookupError):
+        return code

@@ -27,6 +27,8 @@ class ClaimedLine:
     reference: str
     submitted_on: date
     line_id: str
+    #: How many lines of this duplicate key were claimed (two identical sessions: 2).
+    count: int = 1
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal
 
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine, duplicate_key
+from elyclaims.model import Claim, ExpenseLine, duplicate_key, own_party
 from elyclaims.rules._registry import RuleContext, at_line, rule
-from elyclaims.vocabulary import normalize_label
+from elyclaims.vocabulary import Severity, normalize_label
 
 
 def _fold(text: str | None) -> str:
@@ -40,40 +40,73 @@ class FirstByKey:
         return same
 
 
+def _field(line: ExpenseLine) -> str:
+    """The cell a duplicate is shown on: the invoice number, or for a line without one (whose
+    invoice cell is empty) its description."""
+    return "invoice_number" if line.invoice_number else "description"
+
+
 @rule("DU-001")
-def same_invoice_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The same provider, invoice, client and net amount may be claimed only once."""
-    first = FirstByKey(duplicate_key)
+def same_cost_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The same provider, invoice, client and net amount may be claimed only once (an error).
+    Two lines without an invoice number with one key (client, date, category, amount, provider,
+    description) are a warning: two identical sessions on one day happen, and an
+    acknowledgement with a written reason settles it."""
+    own = own_party(claim)
+
+    def key_of(line: ExpenseLine) -> str | None:
+        return duplicate_key(line, own)
+
+    first = FirstByKey(key_of)
     for line in claim.expenses:
-        key = duplicate_key(line)
+        key = key_of(line)
         if key is None:
             continue
         earlier = first.earlier(line, key)
-        if earlier is not None:
+        if earlier is None:
+            continue
+        if line.invoice_number:
             yield at_line(line, "invoice_number", "DU-001", value=line.invoice_number,
                           first=earlier.line_id, net=line.net_amount)
+        else:
+            yield at_line(line, "description", "DU-001", variant="uninvoiced",
+                          severity=Severity.WARNING, value=line.description or "",
+                          first=earlier.line_id, net=line.net_amount,
+                          date=line.service_date)
 
 
 @rule("DU-002")
 def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """A cost already claimed in a package that was submitted (and not rejected or superseded)
-    may not be claimed again; the finding names that package, its reference and date."""
+    """A cost already claimed in a package that was submitted (and not rejected, withdrawn or
+    superseded) may not be claimed again; the finding names that package, its reference and
+    date. A key claimed *n* times before (two identical sessions) makes the first *n* lines of
+    that key here duplicates; the next one is new."""
     if not context.claimed:
         return
+    own = own_party(claim)
+    seen: dict[str, int] = {}
     for line in claim.expenses:
-        key = duplicate_key(line)
+        key = duplicate_key(line, own)
         earlier = context.claimed.get(key) if key is not None else None
-        if earlier is not None:
-            yield at_line(line, "invoice_number", "DU-002", value=line.invoice_number,
-                          package=earlier.package_id, reference=earlier.reference,
-                          submitted=earlier.submitted_on, earlier_line=earlier.line_id)
+        if earlier is None or key is None:
+            continue
+        seen[key] = times = seen.get(key, 0) + 1
+        if times > earlier.count:
+            continue
+        yield at_line(line, _field(line), "DU-002",
+                      variant=None if line.invoice_number else "uninvoiced",
+                      value=line.invoice_number or line.description or "",
+                      package=earlier.package_id, reference=earlier.reference,
+                      submitted=earlier.submitted_on, earlier_line=earlier.line_id,
+                      net=line.net_amount, date=line.service_date)
 
 
 @rule("DU-003")
-def same_cost_other_invoice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The same client, date, category and amount under another invoice number may be the same
-    cost invoiced twice."""
-    # Per key, the line seen; where a key repeats, the first line of each invoice number (so
+def same_cost_other_key(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The same client, date, category and amount under another duplicate key (another invoice
+    number, provider or description; invoiced or not) may be the same cost claimed twice."""
+    own = own_party(claim)
+    # Per key, the line seen; where a key repeats, the first line of each duplicate key (so
     # that a thousand identical lines cost a thousand steps, not half a million).
     seen: dict[tuple[str, object, str, Decimal], ExpenseLine | dict[str, ExpenseLine]] = {}
     for line in claim.expenses:
@@ -86,10 +119,10 @@ def same_cost_other_invoice(claim: Claim, context: RuleContext) -> Iterator[Find
             seen[key] = line
             continue
         if isinstance(found, ExpenseLine):
-            found = seen[key] = {_fold(found.invoice_number): found}
-        invoice = _fold(line.invoice_number)
-        other = next((e for fold, e in found.items() if fold != invoice), None)
+            found = seen[key] = {duplicate_key(found, own) or "": found}
+        mine = duplicate_key(line, own) or ""
+        other = next((e for known, e in found.items() if known != mine), None)
         if other is not None:
-            yield at_line(line, "invoice_number", "DU-003", value=line.invoice_number or "",
+            yield at_line(line, _field(line), "DU-003", value=line.invoice_number or "",
                           first=other.line_id, other_invoice=other.invoice_number or "-")
-        found.setdefault(invoice, line)
+        found.setdefault(mine, line)
