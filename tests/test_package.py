@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -865,3 +866,34 @@ def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:
         killed.write(document[start:start + (1 << 16)])
     with pytest.raises(InvalidXml, match="stopped"):
         killed.result()
+
+
+_PARSE_IN_THREADS = """
+import threading
+from elyclaims.package._schema import MANIFEST_SCHEMA, _load
+barrier = threading.Barrier(2)
+failed = []
+def parse():
+    barrier.wait(timeout=30)
+    try:
+        _load(MANIFEST_SCHEMA)
+    except Exception as error:
+        failed.append(repr(error))
+threads = [threading.Thread(target=parse) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(timeout=60)
+print(len(failed))
+"""
+
+
+def test_schemas_parsed_by_threads_at_once_all_load() -> None:
+    """Two threads parsing a package schema at one moment in a fresh process (the intake's
+    first two requests) each get the schema: without the lock about half of such processes
+    failed ("not valid XML Schema"), aborted or crashed in libxml2."""
+    for _ in range(12):
+        run = subprocess.run([sys.executable, "-c", _PARSE_IN_THREADS], capture_output=True,
+                             text=True, timeout=120, check=False)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "0", run.stdout

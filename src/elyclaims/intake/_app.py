@@ -100,8 +100,13 @@ def _findings(findings: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def make_app(settings: IntakeSettings) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """The WSGI application for *settings* (its store is opened once)."""
+    """The WSGI application for *settings* (its store is opened once, the package schemas
+    parsed before the first request)."""
+    from elyclaims.package import claim_schema, manifest_schema
+
     store = IntakeStore(settings.data)
+    claim_schema()
+    manifest_schema()
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()

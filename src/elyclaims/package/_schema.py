@@ -7,6 +7,7 @@ such copy and reads ``schemas/`` itself.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -36,14 +37,21 @@ def schema_text(name: str) -> bytes:
     return (Path(__file__).resolve().parents[3] / "schemas" / name).read_bytes()
 
 
+#: One schema is parsed at a time: libxml2 sets up its built-in types on the first parse, and
+#: two threads parsing at once (the intake's first two requests) fail ("Document is not
+#: valid XML Schema") or crash the process in libxml2.
+_PARSING = threading.Lock()
+
+
 def _load(name: str) -> etree.XMLSchema:
     from elyclaims._xmlcheck import load_schema
 
-    schema: etree.XMLSchema = load_schema(schema_text(name))
+    with _PARSING:
+        schema: etree.XMLSchema = load_schema(schema_text(name))
     return schema
 
 
-@cache
+@cache  # a cache is no lock: two threads may each parse it once, one after the other
 def claim_schema() -> etree.XMLSchema:
     """The XML schema of ``claim.xml``."""
     return _load(CLAIM_SCHEMA)
