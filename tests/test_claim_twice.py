@@ -56,11 +56,11 @@ class Officer:
         self.token.write_text(TOKEN + "\n", encoding="utf-8")
 
     def workbook(self, name: str, rows: list[list[Any]] | None = None,
-                 extra: list[list[Any]] = ()) -> Path:  # type: ignore[assignment]
+                 extra: tuple[list[Any], ...] = ()) -> Path:
         sheets = clean_claim()
         if rows is not None:
             sheets["Kulut"] = Sheet([sheets["Kulut"].rows[0], *rows])
-        sheets["Kulut"].rows.extend(extra)
+        sheets["Kulut"].rows.extend(list(row) for row in extra)
         return write_xlsx(self.folder / name, sheets)
 
     def run(self, *args: object, env: dict[str, str] | None = None) -> Run:
@@ -116,7 +116,8 @@ def test_the_same_workbook_built_twice_and_submitted_twice(service: Service,
     assert "Traceback" not in again.err + elsewhere.err
     # The same package again is the same receipt, not a conflict.
     resent = anna.submit(first)
-    assert resent.code == 0 and resent.json()["receipt"]["submission_id"] == submission
+    assert resent.code == 0
+    assert resent.json()["receipt"]["submission_id"] == submission
     assert _held(service) == 3
 
 
@@ -142,7 +143,7 @@ def test_own_service_lines_are_claimed_once(service: Service, tmp_path: Path) ->
     """Lines without invoice numbers have keys too: a package of just the own session,
     after the full package, is refused at both doors."""
     anna, ben = Officer(tmp_path / "anna", service), Officer(tmp_path / "ben", service)
-    full = anna.build(anna.workbook("kulut.xlsx", extra=[OWN]), "full.zip")
+    full = anna.build(anna.workbook("kulut.xlsx", extra=(OWN,)), "full.zip")
     assert anna.submit(full).code == 0
     alone = anna.workbook("own.xlsx", [OWN])
     refused = anna.run("build", alone, "-o", anna.folder / "own.zip", "--format", "json")
@@ -287,7 +288,7 @@ def test_ledger_claimed_answers_per_client_and_period(service: Service, tmp_path
     """ledger claimed: the amounts claimed per client and category to the cent, with the
     submission they went in; a client's year; nothing for another year; withdrawn is gone."""
     anna = Officer(tmp_path / "anna", service)
-    sent = anna.submit(anna.build(anna.workbook("kulut.xlsx", extra=[OWN]), "a.zip"))
+    sent = anna.submit(anna.build(anna.workbook("kulut.xlsx", extra=(OWN,)), "a.zip"))
     submission = sent.json()["receipt"]["submission_id"]
     claimed = anna.run("ledger", "claimed", "--client", "ihk-1", "--year", "2026", "--format",
                        "json")
@@ -300,9 +301,11 @@ def test_ledger_claimed_answers_per_client_and_period(service: Service, tmp_path
     everything = anna.run("ledger", "claimed", "--format", "json").json()
     assert everything["net_total"] == "2545.25"
     march = anna.run("ledger", "claimed", "--period", "2026-03-01", "2026-03-31")
-    assert march.code == 0 and "Nothing has been claimed" in march.out
+    assert march.code == 0
+    assert "Nothing has been claimed" in march.out
     backwards = anna.run("ledger", "claimed", "--period", "2026-03-31", "2026-03-01")
-    assert backwards.code == 2 and "Traceback" not in backwards.err
+    assert backwards.code == 2
+    assert "Traceback" not in backwards.err
     assert anna.run("withdraw", submission, "--token-file", anna.token).code == 0
     assert anna.run("ledger", "claimed", "--format", "json").json()["claimed"] == []
 
@@ -318,7 +321,8 @@ def test_the_python_api_uses_the_command_lines_ledger(tmp_path: Path,
     monkeypatch.setenv("ELYCLAIMS_LEDGER", str(ledger))
     workbook = write_xlsx(tmp_path / "kulut.xlsx", clean_claim())
     claim, report = read_claim(workbook, today=TODAY)
-    assert claim is not None and report.ok
+    assert claim is not None
+    assert report.ok
     built = build_package(claim, report, tmp_path / "a.zip", today=TODAY)
     with Ledger.open(ledger) as opened:
         [recorded] = opened.packages()
@@ -357,4 +361,5 @@ def test_build_and_inspect_judge_on_one_today(tmp_path: Path) -> None:
     assert dry.code == 0, dry.out + dry.err
     # Judged on the day it was made instead, the same package has a future service.
     early = run_elyclaims("inspect", tmp_path / "p.zip", "--today", "2026-08-06")
-    assert early.code == 1 and "EL-010" in early.out
+    assert early.code == 1
+    assert "EL-010" in early.out
