@@ -1,0 +1,85 @@
+"""Duplicate keys (model.duplicate_key) and DU-001's warning for uninvoiced lines: what makes two
+lines one cost, as properties over any text, case, white space and magnitude."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from elyclaims import read_claim
+from elyclaims.config import Config
+from elyclaims.model import ExpenseLine, duplicate_key
+from elyclaims.values import MAX_AMOUNT
+from workbooks import clean_claim, write_xlsx
+
+TODAY = date(2026, 11, 29)
+texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+# Up to the largest amount a cell may hold (values.MAX_AMOUNT, exclusive).
+amounts = st.decimals(min_value=-MAX_AMOUNT + Decimal("0.01"),
+                      max_value=MAX_AMOUNT - Decimal("0.01"), places=2, allow_nan=False,
+                      allow_infinity=False)
+
+
+def _respelled(text: str) -> str:
+    """*text* as another officer types it: upper case, spaces around and inside."""
+    return f"  {' '.join(text.upper())} "
+
+
+@given(client=texts, description=texts, net=amounts, invoice=texts,
+       day=st.dates(date(2000, 1, 1), date(2100, 1, 1)))
+def test_keys_fold_case_and_spaces_and_never_mix_kinds(client: str, description: str,
+                                                        net: Decimal, invoice: str,
+                                                        day: date) -> None:
+    """A client reference or description in another case and spacing gives the same key; an
+    invoiced line's key is never an uninvoiced line's; any amount keeps its two decimals."""
+    own = ExpenseLine(line_id="a", client_reference=client, description=description,
+                      net_amount=net, service_date=day, category="SOCIAL")
+    respelled = own.model_copy(update={"client_reference": _respelled(client),
+                                       "description": _respelled(description)})
+    invoiced = own.model_copy(update={"invoice_number": invoice})
+    own_key, invoiced_key = duplicate_key(own, "3221308-6"), duplicate_key(invoiced, "3221308-6")
+    assert own_key is not None
+    assert invoiced_key is not None
+    if "".join(client.split()) and "".join(description.split()):
+        assert duplicate_key(respelled, "3221308-6") == own_key
+    assert own_key != invoiced_key
+    assert own_key.startswith("own|")
+    assert not invoiced_key.startswith("own|") or invoiced_key.count("|") != 6
+    assert f"|{net:.2f}|" in own_key
+    digest = own_key.split("|")[-1]  # the description as a digest, not its text
+    assert len(digest) == 16
+    assert set(digest) <= set("0123456789abcdef")
+
+
+@given(net=amounts)
+def test_another_day_amount_or_claimant_is_another_own_cost(net: Decimal) -> None:
+    """Each of the fields an uninvoiced key is made of tells two costs apart."""
+    line = ExpenseLine(line_id="a", client_reference="IHK-2", description="Käynti", net_amount=net,
+                       service_date=date(2026, 9, 10), category="SOCIAL")
+    key = duplicate_key(line, "3221308-6")
+    for change in ({"service_date": date(2026, 9, 11)}, {"net_amount": net + Decimal("0.01")},
+                   {"category": "HEALTH"}, {"client_reference": "IHK-3"},
+                   {"description": "Kotikäynti"}, {"provider": "Asumis Oy"}):
+        assert duplicate_key(line.model_copy(update=change), "3221308-6") != key, change
+    assert duplicate_key(line, "0201256-6") != key
+
+
+def test_two_identical_own_sessions_acknowledged_pass(tmp_path: Path) -> None:
+    """Two identical own sessions on one day: DU-001 is a warning, acknowledged by the config
+    with a reason; the claim passes, and no other duplicate rule fires."""
+    sheets = clean_claim()
+    row = [date(2026, 9, 10), "IHK-2", "SOCIAL", "Ohjauskäynti", "Tuki", None, None, None, 95, 0,
+           95]
+    sheets["Kulut"].rows.extend([list(row), list(row)])
+    config = Config.model_validate({"acknowledge": [
+        {"rule": "DU-001", "line": "Kulut:6", "reason": "Aamu- ja iltakäynti"}]})
+    _, report = read_claim(write_xlsx(tmp_path / "k.xlsx", sheets), config=config, today=TODAY,
+                           ledger=None)
+    duplicates = [f for f in report.findings if f.rule.startswith("DU")]
+    assert [(f.key, f.severity.value, f.line_id, f.acknowledged) for f in duplicates] == [
+        ("DU-001/uninvoiced", "warning", "Kulut:6", "Aamu- ja iltakäynti")]
+    assert report.ok
