@@ -52,7 +52,6 @@ __all__ = [
     "construct",
     "duplicate_key",
     "given",
-    "is_invoiced_key",
     "maker",
     "own_party",
     "read_cells",
@@ -393,11 +392,6 @@ def duplicate_key(line: ExpenseLine, own: str = "") -> str | None:
                      served.isoformat() if served is not None else "", line.category or "",
                      values.format_money(net), provider,
                      hashlib.sha256(description.encode()).hexdigest()[:16]))
-
-
-def is_invoiced_key(key: str) -> bool:
-    """Whether *key* (from :func:`duplicate_key`) is an invoiced line's."""
-    return not key.startswith(OWN_KEY + "|") or key.count("|") != 6
 
 
 # ------------------------------------------------------------- fast construction
