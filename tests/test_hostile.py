@@ -51,7 +51,7 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1793491200"}
 
 # Target -> cases. Thousands in all; the workers run side by side, each in its own process.
 FUZZ_TARGETS = {"workbook-bytes": 3000, "workbook-xml": 2000, "package-bytes": 3000,
-                "package-xml": 2000, "csv-bytes": 2000}
+                "package-xml": 2000, "csv-bytes": 2000, "package-structure": 1000}
 
 
 @pytest.fixture(scope="module")
@@ -644,3 +644,29 @@ def test_package_gets_the_umasks_permissions(tmp_path: Path, umask: int, mode: i
     assert output.stat().st_mode & 0o777 == mode
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["p.zip"]  # no temporary file
 
+
+
+# ----------------------------------------------------------- document type declarations
+
+_PROLOG_PARTS = st.lists(st.sampled_from([
+    "<?xml version='1.0' encoding='utf-8'?>", "<!-- a comment -->", "<!-- <!DOCTYPE x> -->",
+    "<?pi data?>", " ", "\n", "\t", "\r\n"]), max_size=6)
+
+
+@given(prolog=_PROLOG_PARTS, bom=st.booleans(), utf16=st.booleans(),
+       declaration=st.sampled_from(['<!DOCTYPE x SYSTEM "x.dtd">', "<!DOCTYPE x [<!ENTITY e 'v'>]>",
+                                    "<!doctype x>", "<!DOCTYPE x [<!ENTITY % p 'x'>]>"]))
+def test_a_declaration_is_found_after_any_prolog(prolog: list[str], bom: bool, utf16: bool,
+                                                 declaration: str) -> None:
+    """A document type declaration after any prolog (declaration, comments, processing
+    instructions, white space; a BOM; UTF-8 or UTF-16) is found; the same document without it
+    is not refused, nor one whose comment or text only reads like one."""
+    from elyclaims._xmlcheck import declares_document_type
+
+    def encoded(text: str) -> bytes:
+        data = text.encode("utf-16") if utf16 else text.encode()
+        return (b"\xef\xbb\xbf" + data) if bom and not utf16 else data
+
+    start = "".join(prolog)
+    assert declares_document_type(encoded(f"{start}{declaration}<a/>"))
+    assert not declares_document_type(encoded(f"{start}<a>&lt;!DOCTYPE x&gt;</a>"))

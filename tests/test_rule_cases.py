@@ -169,6 +169,11 @@ def _tamper(package: Path, change: dict[str, Any]) -> None:
         old, new = edit["old"].encode(), edit["new"].encode()
         assert old in data, f"{edit['old']!r} is not in {edit['member']}"
         members[edit["member"]] = data.replace(old, new)
+    if "truncate" in change:
+        cut = change["truncate"]
+        data = members[cut["member"]]
+        members[cut["member"]] = data[:data.index(cut["after"].encode()) + len(cut["after"])
+                                      + cut.get("keep_bytes", 0)]
     for name in change.get("remove", []):
         del members[name]
     members.update((name, text.encode()) for name, text in change.get("add", {}).items())
@@ -177,6 +182,9 @@ def _tamper(package: Path, change: dict[str, Any]) -> None:
     with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+        archive.comment = change.get("comment", "").encode()
+    package.write_bytes(change.get("prefix", "").encode() + package.read_bytes()
+                        + change.get("suffix", "").encode())
 
 
 def _built(claim: Claim, report: Report, case: dict[str, Any], tmp_path: Path) -> list[Finding]:

@@ -25,6 +25,7 @@ child starts at once.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import json
@@ -35,8 +36,8 @@ import sys
 from collections import deque
 from typing import IO, Any
 
-__all__ = ["WHOLE_BYTES", "CheckBeside", "InvalidXml", "free_element", "load_schema",
-           "locate_problem", "placed", "validate_xml"]
+__all__ = ["PROLOG_BYTES", "WHOLE_BYTES", "CheckBeside", "InvalidXml", "declares_document_type",
+           "free_element", "load_schema", "locate_problem", "placed", "validate_xml"]
 
 #: The longest document the check parses whole (a tree of about 530 MB); longer ones stream.
 WHOLE_BYTES = 64 << 20
@@ -44,6 +45,40 @@ WHOLE_BYTES = 64 << 20
 # How a document is parsed, streaming or whole: no entities, no network, libxml2's limits.
 _PARSING: dict[str, Any] = {"resolve_entities": False, "no_network": True, "huge_tree": False,
                             "remove_blank_text": True, "load_dtd": False}
+
+
+#: How much of a document's start :func:`declares_document_type` reads: the prolog (the XML
+#: declaration, comments, processing instructions) of any document elyclaims writes is a few
+#: dozen bytes; one longer than this is no package's.
+PROLOG_BYTES = 64 << 10
+
+
+def declares_document_type(head: bytes) -> bool:
+    """Whether the document that starts with *head* (its first :data:`PROLOG_BYTES`) declares a
+    document type (``<!DOCTYPE``: a DTD, internal or external, its entities and parameter
+    entities), which no package member may; also True for a prolog longer than *head*, which
+    cannot be shown free of one. The prolog is the only place XML allows a declaration, so
+    only it is read: a ``<!DOCTYPE`` in a text or a comment is no declaration."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        # Markup is ASCII in UTF-8 (and in the encodings that extend ASCII).
+        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    text = text.removeprefix("\ufeff")
+    unended = len(head) >= PROLOG_BYTES
+    at = 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        for opening, closing in (("<?", "?>"), ("<!--", "-->")):
+            if text.startswith(opening, at):
+                end = text.find(closing, at + len(opening))
+                if end < 0:
+                    return unended
+                at = end + len(closing)
+                break
+        else:
+            return text.startswith("<!", at) or (at >= len(text) and unended)
 
 
 class InvalidXml(Exception):
@@ -81,7 +116,7 @@ def validate_xml(source: IO[bytes], schema: Any, *, release: str | None = None) 
         for _, element in etree.iterparse(source, events=("end",), tag=release,
                                           schema=schema, **_PARSING):
             free_element(element)
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, etree.DocumentInvalid) as error:
         raise placed(error, source, schema) from error
 
 

@@ -12,7 +12,10 @@ so that a crash of the interpreter itself fails the test too.
 Targets: ``workbook-bytes`` and ``package-bytes`` flip, insert and truncate bytes of the archive
 itself; ``workbook-xml`` and ``package-xml`` change values and attributes inside a member (the
 package's manifest digest is repaired, so the change reaches the schema and the rules);
-``csv-bytes`` mutates an ERP export.
+``csv-bytes`` mutates an ERP export; ``package-structure`` makes the hostile packages that
+once ended in exit 70 or were accepted: a document type declaration (internal, external, with
+parameter entities or entity references) in a member, a member truncated anywhere (its digest
+repaired or not), bytes before or after the archive.
 """
 
 from __future__ import annotations
@@ -108,6 +111,45 @@ def _package_xml(members: dict[str, bytes], rng: random.Random) -> bytes:
     return _zip({**members, "manifest.xml": manifest, "claim.xml": claim})
 
 
+_DECLARATIONS = [
+    b'<!DOCTYPE x SYSTEM "https://example.invalid/x.dtd">',
+    b'<!DOCTYPE x [<!ENTITY e "text">]>',
+    b'<!DOCTYPE x [<!ENTITY % p "x"> %p;]>',
+    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+]
+
+
+def _restated(members: dict[str, bytes], name: str, content: bytes) -> dict[str, bytes]:
+    """*members* with *name* replaced and its digest in the manifest made to match."""
+    manifest = re.sub(
+        rb'(path="' + re.escape(name.encode()) + rb'" size=")\d+(" sha256=")[0-9a-f]+',
+        lambda m: m.group(1) + str(len(content)).encode() + m.group(2)
+        + hashlib.sha256(content).hexdigest().encode(),
+        members["manifest.xml"])
+    return {**members, "manifest.xml": manifest, name: content}
+
+
+def _package_structure(members: dict[str, bytes], rng: random.Random) -> bytes:
+    name = rng.choice(["claim.xml", "manifest.xml"])
+    content = members[name]
+    choice = rng.random()
+    if choice < 0.35:
+        at = content.index(b"?>") + 2
+        declaration = rng.choice(_DECLARATIONS)
+        if b"<!ENTITY e " in declaration and rng.random() < 0.5:
+            content = content.replace(b"<Name>", b"<Name>&e;", 1)
+        content = content[:at] + b"\n" + declaration + content[at:]
+    elif choice < 0.7:
+        content = content[:rng.randrange(len(content))]
+    else:
+        data = _zip(members)
+        junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 1024)))
+        return b"MZ" + junk + data if rng.random() < 0.5 else data + junk
+    changed = (_restated(members, name, content) if name == "claim.xml" and rng.random() < 0.8
+               else {**members, name: content})
+    return _zip(changed)
+
+
 def _run(args: list[str]) -> tuple[object, str, str]:
     from elyclaims.cli import main
 
@@ -151,6 +193,9 @@ def main(target: str, seed: int, count: int, out: Path) -> int:
     elif target == "package-xml":
         members = _members(_package(work))
         make = lambda r: _package_xml(members, r)  # noqa: E731
+    elif target == "package-structure":
+        members = _members(_package(work))
+        make = lambda r: _package_structure(members, r)  # noqa: E731
     elif target != "csv-bytes":
         raise SystemExit(f"unknown target {target}")
     codes: collections.Counter[str] = collections.Counter()

@@ -10,15 +10,16 @@ archive is translated into a finding where it arises; :func:`inspect_package` ne
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from elyclaims._memory import cycle_collector_paused
+from elyclaims._xmlcheck import PROLOG_BYTES, declares_document_type
 from elyclaims.archives import ZIP_ERRORS, ArchiveProblem, archive_problems, read_blocks
 from elyclaims.config import Config
 from elyclaims.files import file_sha256
@@ -29,7 +30,6 @@ from elyclaims.package._reader import (
     InvalidXml,
     PackagedClaim,
     read_claim_xml,
-    validate_xml,
 )
 from elyclaims.package._schema import MANIFEST_NS, manifest_schema
 from elyclaims.reading import SourceFile
@@ -105,6 +105,8 @@ class _Inspection:
         self.listed: dict[str, tuple[int, str]] = {}
         self.names: set[str] = set()
         self.members: dict[str, int] = {}
+        #: The last bytes of each member, as its digest was made.
+        self.tails: dict[str, bytes] = {}
         self.packaged: PackagedClaim | None = None
         self.summary: Summary | None = None
 
@@ -152,8 +154,13 @@ class _Inspection:
         return True
 
     def _directory(self, archive: zipfile.ZipFile) -> bool:
-        """Names, counts, sizes and ratios, from the central directory only."""
+        """Names, counts, sizes and ratios, from the central directory only; and nothing
+        before the first member or after the archive's end (a package is the ZIP alone: bytes
+        around it would travel unchecked)."""
         infos = archive.infolist()
+        if _framed_by_other_bytes(self.package, infos, archive.comment):
+            self.findings.append(_at(self.package, None, "PK-003", variant="framing"))
+            return False
         problems = archive_problems(infos, self.limits)
         self.findings.extend(_problem(self.package, problem) for problem in problems)
         self.names = {info.filename for info in infos}
@@ -165,22 +172,24 @@ class _Inspection:
         return True
 
     def _manifest(self, archive: zipfile.ZipFile) -> bool:
-        """The manifest, valid against its schema: its header and its members."""
-        from lxml import etree
-
+        """The manifest, valid against its schema: its header and its members. It is small
+        (the limits bound it): parsed once, whole, and its tree validated, so that whatever
+        the bytes are, the verdict is a finding."""
         try:
             data = b"".join(read_blocks(archive, MANIFEST))
-            validate_xml(BytesIO(data), manifest_schema())
-        except InvalidXml as error:
-            self.findings.append(_at(self.package, MANIFEST, "PK-006", row=error.line,
-                                     reason=error.message))
-            return False
         except ZIP_ERRORS as error:
             self.findings.append(_at(self.package, MANIFEST, "PK-005", variant="damaged",
                                      reason=_reason(error)))
             return False
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
-                                                      load_dtd=False))
+        if declares_document_type(data[:PROLOG_BYTES]):
+            self.findings.append(_at(self.package, MANIFEST, "PK-006", variant="doctype"))
+            return False
+        try:
+            root = _valid_tree(data, manifest_schema())
+        except InvalidXml as error:
+            self.findings.append(_at(self.package, MANIFEST, "PK-006", row=error.line,
+                                     reason=error.message))
+            return False
         # The schema made every attribute below present and well formed.
         self.listed = {
             str(member.get("path")): (int(str(member.get("size"))), str(member.get("sha256")))
@@ -199,23 +208,38 @@ class _Inspection:
             size, sha256 = self.listed[name]
             digest = hashlib.sha256()
             actual = 0
+            tail = b""
             try:
                 for block in read_blocks(archive, name):
                     digest.update(block)
                     actual += len(block)
+                    tail = (tail + block)[-_TAIL_BYTES:]
             except ZIP_ERRORS as error:
                 self.findings.append(_at(self.package, name, "PK-005", variant="damaged",
                                          reason=_reason(error)))
                 continue
             self.members[name] = actual
+            self.tails[name] = tail
             if actual != size or digest.hexdigest() != sha256:
                 self.findings.append(_at(self.package, name, "PK-005", expected=sha256[:12],
                                          actual=digest.hexdigest()[:12]))
         return CLAIM in self.names
 
     def _claim_xml(self, archive: zipfile.ZipFile) -> bool:
-        """claim.xml, validated against its schema while it is read back into the model."""
+        """claim.xml, free of a document type declaration, validated against its schema
+        while it is read back into the model."""
         try:
+            with archive.open(CLAIM) as handle:
+                head = handle.read(PROLOG_BYTES)
+            if declares_document_type(head):
+                self.findings.append(_at(self.package, CLAIM, "PK-006", variant="doctype"))
+                return False
+            if not _ENDS_WITH_ROOT.search(self.tails.get(CLAIM, b"")):
+                # libxml2's streaming check with a schema lets a document cut off at the end
+                # of its input pass (the elements left open are closed for it), so the end is
+                # checked here.
+                self.findings.append(_at(self.package, CLAIM, "PK-006", variant="unended"))
+                return False
             with archive.open(CLAIM) as handle:
                 self.packaged = read_claim_xml(handle, origin=str(self.package),
                                                size=archive.getinfo(CLAIM).file_size)
@@ -247,6 +271,50 @@ class _Inspection:
                               config=Config(), clients_given=True)
         self.findings.extend(override_and_acknowledge(
             run_rules(packaged.claim, context), None, context.config, packaged.acknowledgements))
+
+
+def _valid_tree(data: bytes, schema: Any) -> Any:
+    """The root of the document *data*, parsed without entities, DTDs or network, and valid
+    against *schema*.
+
+    Raises:
+        InvalidXml: it is not well-formed (truncated, malformed) or not valid.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise InvalidXml(str(error.msg or error), error.lineno or None) from error
+    if not schema.validate(etree.ElementTree(root)):
+        first = schema.error_log[0]
+        raise InvalidXml(first.message, first.line or None)
+    return root
+
+
+#: How much of each member's end is kept (:attr:`_Inspection.tails`).
+_TAIL_BYTES = 256
+#: How claim.xml ends: its root's end tag, then nothing but white space.
+_ENDS_WITH_ROOT = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?ClaimPackage\s*>\s*\Z")
+#: The end of central directory record: its signature and its length without the comment.
+_END_RECORD = b"PK\x05\x06"
+_END_RECORD_BYTES = 22
+
+
+def _framed_by_other_bytes(package: Path, infos: list[zipfile.ZipInfo], comment: bytes) -> bool:
+    """Whether the file holds bytes before its first member (zipfile reads past a prefix: a
+    self-extracting program, junk) or after its end record."""
+    if infos and min(info.header_offset for info in infos) != 0:
+        return True
+    tail = _END_RECORD_BYTES + len(comment)
+    with package.open("rb") as handle:
+        handle.seek(0, 2)
+        if handle.tell() < tail:
+            return True
+        handle.seek(-tail, 2)
+        return not handle.read(tail).startswith(_END_RECORD)
 
 
 def inspect_package(

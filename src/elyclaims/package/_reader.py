@@ -350,7 +350,7 @@ def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> Pack
             acknowledgements=reading.acknowledgements,
             judged_on=_day(reading.header.get("judgedOn")), supersedes=reading.supersedes,
         )
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, etree.DocumentInvalid) as error:
         raise placed(error, _again(source), schema) from error
     except (*_VALUE_ERRORS, ValidationError) as error:
         # Let the parser finish: its own schema error names the problem better than ours.
@@ -370,7 +370,7 @@ def _drain(events: Any, source: IO[bytes] | _Passing, schema: Any) -> None:
     try:
         for _, element in events:
             _release(element)
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, etree.DocumentInvalid) as error:
         raise placed(error, _again(source), schema) from error
 
 
