@@ -23,7 +23,7 @@ from typing import Any
 
 from elyclaims.archives import ZIP_ERRORS, read_blocks
 from elyclaims.errors import OutputError, UsageError
-from elyclaims.files import atomic_output
+from elyclaims.files import save_atomically
 from elyclaims.findings import Finding, Location
 from elyclaims.i18n import N_, Translator, translator
 from elyclaims.privacy import contains_identity_code, sanitize
@@ -85,12 +85,11 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
         # openpyxl refuses a value it read itself (a control character, a sheet name).
         raise OutputError("{target}: the annotated copy cannot be made: {reason}",
                           target=target, reason=f"{type(error).__name__}: {error}") from error
-    with atomic_output(target) as part:
-        try:
-            workbook.save(part)
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            raise OutputError("{target}: the annotated copy cannot be written: {reason}",
-                              target=target, reason=error) from error
+    try:
+        save_atomically(target, workbook.save)
+    except (ValueError, TypeError, KeyError) as error:
+        raise OutputError("{target}: the annotated copy cannot be written: {reason}",
+                          target=target, reason=error) from error
     return Annotated(target, commented, len(mine), not_kept)
 
 

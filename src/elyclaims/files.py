@@ -13,15 +13,18 @@ they can read the workbook beside it.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from elyclaims.errors import OutputError
 
-__all__ = ["atomic_output", "file_sha256", "scratch_file", "umask_mode", "write_atomically"]
+__all__ = ["atomic_output", "file_sha256", "save_atomically", "scratch_file", "umask_mode",
+           "write_atomically"]
 
 
 def file_sha256(path: Path) -> str:
@@ -89,7 +92,12 @@ def atomic_output(target: Path) -> Iterator[Path]:
         OutputError: when the file cannot be written or renamed into place.
     """
     with scratch_file(target) as part:
-        yield part
+        try:
+            yield part
+        except OSError as error:  # the block's own writing: a full disk, a read-only folder
+            raise OutputError(
+                '{target}: cannot be written: {reason}',
+                target=target, reason=error.strerror or error) from error
         try:
             with part.open("rb+") as handle:
                 os.fsync(handle.fileno())
@@ -101,7 +109,21 @@ def atomic_output(target: Path) -> Iterator[Path]:
                 target=target, reason=error.strerror or error) from error
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def save_atomically(target: Path, save: Callable[[IO[bytes]], None]) -> None:
+    """Write to *target*, through :func:`atomic_output`, what *save* writes to the stream it is
+    given: made in memory first, so that a library that opens a file of its own (openpyxl's
+    ZIP writer) never meets a full disk, whose error it would raise again when its unclosed
+    file is collected ("Exception ignored in ZipFile.__del__").
+
+    Raises:
+        OutputError: when the file cannot be written; *target* is left untouched.
+    """
+    buffer = io.BytesIO()
+    save(buffer)
+    write_atomically(target, buffer.getbuffer())
+
+
+def write_atomically(target: Path, data: bytes | memoryview) -> None:
     """Write *data* to *target* through :func:`atomic_output`.
 
     Raises:
@@ -109,7 +131,8 @@ def write_atomically(target: Path, data: bytes) -> None:
     """
     with atomic_output(target) as part:
         try:
-            part.write_bytes(data)
+            with part.open("wb") as handle:
+                handle.write(data)
         except OSError as error:
             raise OutputError('{target}: cannot be written: {reason}',
                               target=target, reason=error.strerror or error) from error

@@ -372,6 +372,14 @@ class Ledger:
             connection.execute("PRAGMA foreign_keys = ON")
             ledger = cls(target, connection)
             ledger._migrate()
+        except sqlite3.OperationalError as error:
+            # The file may be intact: the disk is full, the folder read-only, the file locked.
+            if connection is not None:
+                connection.close()
+            raise LedgerError(
+                '{target}: the ledger cannot be opened: {reason} (is the disk full, or the '
+                'folder read-only?)',
+                target=target, reason=error) from error
         except sqlite3.DatabaseError as error:
             if connection is not None:
                 connection.close()
@@ -407,11 +415,16 @@ class Ledger:
                 path=self.path, reason=error) from error
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError):
+                # A full disk, a read-only folder: nothing was recorded, the ledger is intact.
+                raise LedgerError(
+                    '{path}: cannot write the ledger: {reason}; nothing was recorded',
+                    path=self.path, reason=error) from error
+            raise
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])

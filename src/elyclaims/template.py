@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from elyclaims.errors import OutputError
-from elyclaims.files import atomic_output
+from elyclaims.files import save_atomically
 from elyclaims.i18n import N_, translator
 from elyclaims.vocabulary import (
     CLAIMANT_TYPE_NAMES,
@@ -111,8 +111,7 @@ def write_template(path: str | Path, lang: str = "fi", *, overwrite: bool = Fals
         raise OutputError("{target}: the file exists already; give another name (or --force "
                           "to replace it)", target=target)
     workbook = _workbook(lang)
-    with atomic_output(target) as part:
-        workbook.save(part)
+    save_atomically(target, workbook.save)
     return target
 
 

@@ -7,7 +7,7 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 
 from __future__ import annotations
 
-from elyclaims._xmlcheck import WHOLE_BYTES, CheckBeside
+from elyclaims._xmlcheck import PROLOG_BYTES, WHOLE_BYTES, CheckBeside, declares_document_type
 from elyclaims.limits import ReadLimits
 from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
@@ -38,6 +38,7 @@ __all__ = [
     "CLAIM_SCHEMA",
     "LEAST_LINE_BYTES",
     "MANIFEST_NS",
+    "PROLOG_BYTES",
     "WHOLE_BYTES",
     "BuildRefused",
     "BuiltPackage",
@@ -51,6 +52,7 @@ __all__ = [
     "build_package",
     "claim_schema",
     "creation_time",
+    "declares_document_type",
     "inspect_package",
     "manifest_schema",
     "manifest_xml",

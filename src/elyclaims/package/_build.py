@@ -215,21 +215,27 @@ def build_package(
                                                    supersedes)
         if not report.passes(strict=strict):
             raise BuildRefused(report)
-        # The ledger's record of the lines is made beside the build, where it can be.
+        # The ledger's record of the lines is made beside the build, where it can be; the
+        # package is recorded before it is put in place, so that whatever stops the build, no
+        # package the ledger does not know is left at the output (one it knows but that is not
+        # there was only built: no line of it counts as claimed).
         with (StagedLines(claim) if ledger is not None else nullcontext()) as staged:
-            built = _build(claim, report, attachment_members, Path(output),
-                           created_at=created_at, refdata=refdata, today=today,
-                           report_page=report_page, supersedes=supersedes)
-            with chosen_ledger(ledger, create=True) as recording:
-                if recording is not None:
-                    recording.record_built(built, claim, staged=staged)
-        return built
+
+            def record(built: BuiltPackage) -> None:
+                with chosen_ledger(ledger, create=True) as recording:
+                    if recording is not None:
+                        recording.record_built(built, claim, staged=staged)
+
+            return _build(claim, report, attachment_members, Path(output),
+                          created_at=created_at, refdata=refdata, today=today,
+                          report_page=report_page, supersedes=supersedes, record=record)
 
 
 def _build(
     claim: Claim, report: Report, attachment_members: list[Member], target: Path, *,
     created_at: datetime, refdata: ReferenceData | None, today: date,
     report_page: Callable[[Report, str], str] | None, supersedes: str | None,
+    record: Callable[[BuiltPackage], None],
 ) -> BuiltPackage:
     refdata = refdata or reference_data()
     # The claim's header and clients are copied once; the lines stream into claim.xml and into
@@ -271,15 +277,17 @@ def _build(
                 write_zip(handle, manifest, members)
             digest = Member.from_file(target.name, part, "application/zip")
             _schema_verdict(check)
+            summary = report.summary  # made for this very claim (see _final_report)
+            built = BuiltPackage(
+                path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
+                created_at=created_at, lines=summary.lines, claimed=summary.net_total,
+                members=tuple(members), report=report, recipient=header.recipient,
+                judged_on=today, supersedes=supersedes,
+            )
+            record(built)
         finally:
             check.cancel()
-    summary = report.summary  # made for this very claim (see _final_report)
-    return BuiltPackage(
-        path=target, package_id=package_id, sha256=digest.sha256, size=digest.size,
-        created_at=created_at, lines=summary.lines, claimed=summary.net_total,
-        members=tuple(members), report=report, recipient=header.recipient,
-        judged_on=today, supersedes=supersedes,
-    )
+    return built
 
 
 def _may_be_whole(claim: Claim) -> bool:

@@ -1,0 +1,117 @@
+"""Faults of the machine are errors, not bugs: a full disk under the output, the ledger or the
+workbook outputs is exit 2 naming the path and the cause, never exit 70, never a stray
+traceback, never "damaged" about an intact ledger, and never a package the ledger does not know.
+
+The full disk is real: a 1 MiB tmpfs mounted for the test (root on Linux, as CI runs). Where no
+file system can be mounted the tests say so and skip; in CI they fail instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, Run, run_elyclaims
+
+SAMPLE = SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx"
+TODAY = {"ELYCLAIMS_TODAY": "2026-11-29"}
+
+
+class Disk:
+    """A small file system of its own, filled on demand."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fill(self, leave: int = 0) -> None:
+        """Fill the disk up to *leave* bytes free."""
+        free = shutil.disk_usage(self.path).free
+        with (self.path / "filler").open("ab") as handle:
+            remaining = free - leave
+            block = b"\0" * 65536
+            try:
+                while remaining > 0:
+                    remaining -= handle.write(block[:min(len(block), remaining)])
+            except OSError:
+                pass  # full (tmpfs counts in pages)
+
+    def empty(self) -> None:
+        (self.path / "filler").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Disk]:
+    """A 1 MiB tmpfs at *tmp_path*/disk, unmounted afterwards."""
+    mountpoint = tmp_path / "disk"
+    mountpoint.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mountpoint)],
+                          capture_output=True, text=True, check=False) if shutil.which(
+        "mount") else None
+    if done is None or done.returncode != 0:
+        reason = "no tmpfs can be mounted here (needs root on Linux): " + (
+            done.stderr.strip() if done is not None else "no mount command")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield Disk(mountpoint)
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+def _clean_failure(run: Run, path: Path, cause: str = "No space left on device") -> None:
+    assert run.code == 2, run.out + run.err
+    assert "Traceback" not in run.err
+    assert "internal error" not in run.err
+    assert "Exception ignored" not in run.err
+    assert str(path) in run.err
+    assert cause in run.err
+
+
+def test_a_full_disk_under_each_output_is_exit_2(disk: Disk, tmp_path: Path) -> None:
+    """The package, the template, the annotated copy and the HTML report on a full disk: exit
+    2 with the path and the cause, no file at the output, no scratch file left."""
+    disk.fill()
+    ledger = tmp_path / "ledger.sqlite3"
+    outputs = {
+        "build": ("build", SAMPLE, "-o", disk.path / "p.zip", "--ledger", ledger),
+        "template": ("template", disk.path / "t.xlsx"),
+        "annotate": ("validate", SAMPLE, "--annotate", disk.path / "a.xlsx"),
+        "report": ("report", SAMPLE, "-o", disk.path / "r.html"),
+    }
+    for name, args in outputs.items():
+        run = run_elyclaims(*args, env=TODAY)
+        target = next(arg for arg in args if isinstance(arg, Path) and arg.parent == disk.path)
+        _clean_failure(run, target)
+        assert sorted(p.name for p in disk.path.iterdir()) == ["filler"], name
+    assert not ledger.exists()  # nothing recorded of a package never written
+
+
+def test_a_full_disk_under_the_ledger_writes_no_package(disk: Disk, tmp_path: Path) -> None:
+    """The ledger cannot record (its disk full as it writes, or as it opens): the build says
+    so (exit 2, "cannot write the ledger", never "damaged"), writes no package, and the ledger
+    is intact and readable once there is room again."""
+    ledger = disk.path / "ledger.sqlite3"
+    first = run_elyclaims("build", SAMPLE, "-o", tmp_path / "a.zip", "--ledger", ledger,
+                          env=TODAY)
+    assert first.code == 0, first.err
+    disk.fill(leave=8192)
+    refused = run_elyclaims("build", SAMPLE, "-o", tmp_path / "b.zip", "--ledger", ledger,
+                            env={**TODAY, "SOURCE_DATE_EPOCH": "1793491200"})
+    assert refused.code == 2, refused.out + refused.err
+    assert "damaged" not in refused.err
+    assert "Traceback" not in refused.err
+    assert str(ledger) in refused.err
+    assert not (tmp_path / "b.zip").exists()
+    disk.fill()
+    opened = run_elyclaims("status", "--ledger", ledger)
+    assert "damaged" not in opened.err
+    assert "Traceback" not in opened.err
+    disk.empty()
+    listed = run_elyclaims("status", "--ledger", ledger, "--format", "json")
+    assert listed.code == 0, listed.err
+    assert [p["path"].rsplit("/", 1)[-1] for p in listed.json()["packages"]] == ["a.zip"]
