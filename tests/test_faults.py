@@ -115,3 +115,40 @@ def test_a_full_disk_under_the_ledger_writes_no_package(disk: Disk, tmp_path: Pa
     listed = run_elyclaims("status", "--ledger", ledger, "--format", "json")
     assert listed.code == 0, listed.err
     assert [p["path"].rsplit("/", 1)[-1] for p in listed.json()["packages"]] == ["a.zip"]
+
+
+def test_the_intake_on_a_full_disk_answers_507_and_stays_up(disk: Disk, tmp_path: Path) -> None:
+    """The intake's data on a full disk: a package is refused with 507 (nothing stored, no
+    stray part file), the service keeps answering, and the same package is received once
+    there is room again."""
+    import hashlib
+
+    import requests
+
+    from test_submission import TOKEN, Service, _start, _stop
+
+    folder = disk.path / "service"
+    folder.mkdir()
+    built = run_elyclaims("build", SAMPLE, "-o", tmp_path / "p.zip", "--ledger",
+                          tmp_path / "l.sqlite3", env=TODAY)
+    assert built.code == 0, built.err
+    body = (tmp_path / "p.zip").read_bytes()
+    service: Service = _start(disk.path, "intake")
+    try:
+        disk.fill()
+
+        def post() -> requests.Response:
+            return requests.post(f"{service.url}/v1/claims", data=body, timeout=30, headers={
+                "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/zip",
+                "Idempotency-Key": hashlib.sha256(body).hexdigest()})
+
+        refused = post()
+        assert refused.status_code == 507, refused.text
+        assert str(disk.path) not in refused.text
+        assert requests.get(f"{service.url}/v1/health", timeout=5).status_code == 200
+        assert list((service.data / "incoming").iterdir()) == []
+        disk.empty()
+        assert post().status_code == 201
+    finally:
+        _stop(service)
+    assert "Traceback" not in "".join(service.log), "".join(service.log)

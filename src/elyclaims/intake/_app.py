@@ -21,11 +21,14 @@ size and the time, never anything of the package.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
 import logging
 import re
+import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,12 +49,15 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
 
 _ACCESS = logging.getLogger("elyclaims.intake.access")
+_ERRORS = logging.getLogger("elyclaims.intake.error")
 _CLAIM = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})$")
 _STATUS = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})/status$")
 _WITHDRAW = re.compile(r"^/v1/claims/([A-Za-z0-9-]{1,64})/withdraw$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _OPERATOR_STATUSES = frozenset({"in-review", "accepted", "partly-accepted", "rejected", "paid"})
 _BLOCK = 1 << 16
+#: Less free space than this under the data folder is a full disk (507).
+_ROOM_BYTES = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ def make_app(settings: IntakeSettings) -> Callable[[Environ, StartResponse], Ite
             status, body = _route(method, path, environ, settings, store)
         except _Reply as reply:
             status, body = reply.status, reply.body
+        except (OSError, sqlite3.DatabaseError) as error:
+            status, body = _fault(error, store.folder)
         data = sanitize(json.dumps(body, ensure_ascii=False)).encode("utf-8")
         start_response(status, [("Content-Type", "application/json; charset=utf-8"),
                                 ("Content-Length", str(len(data)))])
@@ -124,6 +132,25 @@ def make_app(settings: IntakeSettings) -> Callable[[Environ, StartResponse], Ite
         return [data]
 
     return application
+
+
+def _fault(error: OSError | sqlite3.DatabaseError, folder: Path) -> tuple[str, dict[str, Any]]:
+    """A fault of the service's own storage: 507 when its disk is full (SQLite may say only
+    "disk I/O error": the data folder's free space decides), else 503 (try again later);
+    nothing was stored. The answer and the log name the cause, not the service's paths or
+    anything of the package."""
+    try:
+        room = shutil.disk_usage(folder).free
+    except OSError:
+        room = None
+    full = (isinstance(error, OSError) and error.errno in {errno.ENOSPC, errno.EDQUOT}) or (
+        room is not None and room < _ROOM_BYTES)
+    cause = "its disk is full" if full else (
+        error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__)
+    _ERRORS.error("storage fault: %s", cause)
+    status = "507 Insufficient Storage" if full else "503 Service Unavailable"
+    return status, {"error": f"the service cannot store anything now: {cause}; nothing was "
+                             "stored, send the package again later"}
 
 
 def _route(method: str, path: str, environ: Environ, settings: IntakeSettings,

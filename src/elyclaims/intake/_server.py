@@ -26,14 +26,18 @@ def serve(settings: IntakeSettings, *, host: str = "127.0.0.1", port: int = 8080
                            ident="elyclaims")
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        server.close()
+        # Leave waitress' loop, which would run on while any client holds a connection open
+        # (one refused before it sent its whole body, a keep-alive); waitress then lets the
+        # requests under way end, and only after them are the sockets closed (closed earlier,
+        # a request finishing would write to a closed trigger: "Bad file descriptor").
+        raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     # One host gives one socket (waitress' BaseWSGIServer), whose bound address says the port.
     bound_host, bound_port = server.effective_host, server.effective_port  # type: ignore[union-attr]
     print(f"listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
-    # stop() closes the socket under waitress' loop, which may then raise: a clean shutdown.
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(SystemExit):
         server.run()
+    server.close()
     return 0
