@@ -81,7 +81,9 @@ def _pieces_of_text() -> st.SearchStrategy[bytes]:
         cased.map(str.encode),
         cased.map(lambda c: (c[:-1] + "Z").encode()),
         st.text("0123456789", min_size=1, max_size=13).map(str.encode),
-        st.sampled_from([b"-", b"+", b"A", b"y", b"Z", b" ", b"\n", b"<", b"\xc3\xa4"]),
+        st.sampled_from([b"-", b"+", b"A", b"y", b"Z", b" ", b"\n", b"<", b"\xc3\xa4",
+                         "\u2013".encode(), "\u2011".encode(), "\u2212".encode(), b" - ",
+                         b"hetu"]),
         st.binary(max_size=4),
     ), max_size=12).map(b"".join)
 
@@ -90,13 +92,15 @@ def _pieces_of_text() -> st.SearchStrategy[bytes]:
 def test_bytes_are_searched_as_text_is(data: bytes) -> None:
     """The search of written bytes (claim.xml, by the shape of a code first) finds a code
     exactly where the text search finds one, whatever surrounds it."""
-    assert contains_identity_code(data) == bool(find_identity_codes(data.decode("latin-1")))
+    assert contains_identity_code(data) == bool(
+        find_identity_codes(data.decode("utf-8", errors="replace")))
 
 
 def test_sanitize_leaves_what_is_not_a_code() -> None:
-    """Invoice numbers, dates and code-shaped texts with a wrong check character stay as
-    written: the sanitiser changes only what PR-001 would report."""
-    text = "Lasku 131052-308X, 2026-07-01, IHK-131052, 1310523308T, x131052-308T"
+    """Invoice numbers, dates, ten-digit numbers and code-shaped texts with a wrong check
+    character stay as written: the sanitiser changes only what PR-001 would report."""
+    text = ("Lasku 131052-308X, 2026-07-01, IHK-131052, 1310523308T, 131052-3081x, 0401234567, "
+            "FI5212345600007890, 131052 3080")
     assert sanitize(text) == text
 
 
@@ -159,3 +163,56 @@ def test_generated_finnish_ibans(account: str) -> None:
 def test_invalid_ibans(iban: str) -> None:
     """Wrong length, stray characters and a failing mod-97 check are refused."""
     assert not is_valid_iban(iban)
+
+
+#: Every separator people type between a code's birth date and individual number, besides the
+#: century sign: the dashes and hyphens of Unicode, with and without spaces, a space, none.
+TYPED_SEPARATORS = ["-", " ", "", " - ", "- ", " -", "\u2010", "\u2011", "\u2012", "\u2013",
+                    "\u2014", "\u2015", "\u2212", " \u2013 ", "\u2011 "]
+
+
+@given(st.dates(min_value=date(1800, 1, 1), max_value=date(2099, 12, 31)),
+       st.integers(min_value=2, max_value=999), st.sampled_from(TYPED_SEPARATORS),
+       st.booleans(), st.sampled_from(["", "hetu", "Potilas ", "(", "HETU:", "x"]),
+       st.sampled_from(["", "x", " kävi", ")", "\n"]))
+def test_codes_as_people_type_them_are_found_and_masked(
+        day: date, individual: int, separator: str, lower: bool, before: str, after: str) -> None:
+    """A code typed with another separator (any dash, spaces, none) in either case, even glued
+    to letters, is found, masked in text and found in bytes, when its check character proves
+    it (without any separator, a letter: ten digits in a row are left alone)."""
+    code = identity_code(day, individual, "-")
+    typed = code[:6] + separator + code[7:]
+    if lower:
+        typed = typed.lower()
+    text = f"{before}{typed}{after}"
+    proven = separator != "" or not code[-1].isdigit()
+    assert find_identity_codes(text) == ([typed] if proven else [])
+    assert contains_identity_code(text.encode("utf-8")) == proven
+    masked = sanitize(text)
+    if proven:
+        assert masked == f"{before}{code[:6]}-****{after}"
+        assert not contains_identity_code(masked.encode("utf-8"))
+    else:
+        assert masked == text
+
+
+def test_ordinary_workbook_texts_are_never_taken_for_codes() -> None:
+    """Ten thousand texts of a finance officer's workbook (invoice numbers, IBANs, Business
+    IDs, dates in every format, phone numbers, amounts, references, times) hold no code."""
+    import random
+
+    rng = random.Random(2026)
+    texts = []
+    for _ in range(10_000):
+        kind = rng.randrange(10)
+        n = rng.randrange(10**10)
+        texts.append([
+            f"L-{n % 10**8}", f"{n % 10**10:010d}", f"FI{n % 100:02d} {n % 10**4:04d} "
+            f"{n % 10**4:04d} {n % 10**4:04d} {n % 100:02d}", f"{n % 10**7:07d}-{n % 10}",
+            f"{1 + n % 28}.{1 + n % 12}.20{n % 30:02d}", f"20{n % 30:02d}-{1 + n % 12:02d}-"
+            f"{1 + n % 28:02d}", f"+358 40 {n % 10**7:07d}", f"{n % 10**6:,}.{n % 100:02d} €",
+            f"IHK-{n % 10**6:06d}", f"klo {n % 24:02d}:{n % 60:02d}-{n % 24:02d}:{n % 60:02d}",
+        ][kind])
+    hits = [text for text in texts if find_identity_codes(text) or contains_identity_code(
+        text.encode("utf-8"))]
+    assert hits == []
