@@ -6,7 +6,12 @@ and ends with the exact number of received lines that still count at the authori
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -363,3 +368,80 @@ def test_build_and_inspect_judge_on_one_today(tmp_path: Path) -> None:
     early = run_elyclaims("inspect", tmp_path / "p.zip", "--today", "2026-08-06")
     assert early.code == 1
     assert "EL-010" in early.out
+
+
+class _HoldingProxy(_DroppingProxy):
+    """A proxy that forwards every request, waits for the service's whole answer (so that the
+    service has stored the package), and then keeps the client waiting, answering nothing."""
+
+    def __init__(self, target: str) -> None:
+        self.answered = threading.Event()
+        super().__init__(target)
+
+    def _relay(self, client: Any, drop: bool) -> None:
+        super()._relay(client, drop=True)
+        self.answered.set()
+        while self.running:
+            time.sleep(0.05)
+
+
+def test_a_submit_killed_after_the_authority_stored_it_is_settled(service: Service,
+                                                                  tmp_path: Path) -> None:
+    """kill -9 of submit after the authority stored the package: the ledger says "sending"
+    and counts its lines as claimed (DU-002), status asks the authority by the package's
+    SHA-256 and records the receipt it holds, and submit again gets that same receipt."""
+    anna = Officer(tmp_path / "anna", service)
+    workbook = anna.workbook("kulut.xlsx")
+    package = anna.build(workbook, "a.zip")
+    proxy = _HoldingProxy(service.url)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ELYCLAIMS_")}
+    sending = subprocess.Popen(
+        [sys.executable, "-m", "elyclaims", "submit", str(package), "--endpoint",
+         f"http://127.0.0.1:{proxy.port}", "--token-file", str(anna.token), "--ledger",
+         str(anna.ledger)], env={**environment, **FIRST, "LANG": "C"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert proxy.answered.wait(timeout=60)
+        sending.send_signal(signal.SIGKILL)
+        sending.wait(timeout=10)
+    finally:
+        proxy.close()
+    digest = hashlib.sha256(package.read_bytes()).hexdigest()
+    stored = requests.get(f"{service.url}/v1/claims/{digest}", timeout=5,
+                          headers={"Authorization": f"Bearer {TOKEN}"}).json()["submission_id"]
+    with Ledger.open(anna.ledger) as ledger:
+        assert ledger.packages()[0].status == "sending"
+    counted = anna.run("validate", workbook, "--format", "json")
+    assert counted.code == 1
+    assert [f["rule"] for f in counted.json()["findings"] if f["severity"] == "error"] == [
+        "DU-002"] * 3
+    settled = anna.run("status", package, "--endpoint", service.url, "--token-file",
+                       anna.token, "--format", "json")
+    assert settled.code == 0, settled.err
+    assert settled.json()["receipt"]["submission_id"] == stored
+    with Ledger.open(anna.ledger) as ledger:
+        [recorded] = ledger.packages()
+        assert recorded.status == "received"
+        assert [s.submission_id for s in recorded.submissions] == [stored]
+    again = anna.submit(package)
+    assert again.code == 0
+    assert again.json()["receipt"]["submission_id"] == stored
+    assert IntakeStore(service.data).count() == 1
+    assert _held(service) == 3
+
+
+def test_a_package_the_authority_never_got_frees_its_lines(service: Service,
+                                                           tmp_path: Path) -> None:
+    """A sending that stopped before the request reached the authority: status finds nothing
+    there (404), records "not received", and the lines may be claimed again."""
+    anna = Officer(tmp_path / "anna", service)
+    workbook = anna.workbook("kulut.xlsx")
+    package = anna.build(workbook, "a.zip")
+    with Ledger.open(anna.ledger) as ledger:
+        sha = hashlib.sha256(package.read_bytes()).hexdigest()
+        ledger.record_status(sha, "sending", note=service.url)
+    assert anna.run("validate", workbook).code == 1
+    settled = anna.run("status", package, "--token-file", anna.token)
+    assert settled.code == 0, settled.err
+    assert "not received" in settled.out
+    assert anna.run("validate", workbook).code == 0

@@ -57,13 +57,16 @@ class Built(Protocol):
     @property
     def supersedes(self) -> str | None: ...
 
-__all__ = ["DEFAULT_LEDGER", "LEDGER_FILE", "ClaimedTotal", "DefaultLedger", "Ledger", "LedgerError",
-           "LedgerPackage", "LedgerSubmission", "StagedLines", "chosen_ledger", "default_ledger_path",
-           "ledger_location"]
+__all__ = ["DEFAULT_LEDGER", "LEDGER_FILE", "SENDING", "ClaimedTotal", "DefaultLedger", "Ledger",
+           "LedgerError", "LedgerPackage", "LedgerSubmission", "StagedLines", "chosen_ledger",
+           "default_ledger_path", "ledger_location"]
 
 LEDGER_FILE = "ledger.sqlite3"
 # Statuses after which a package's lines no longer count as claimed.
-_NOT_CLAIMED = frozenset({"rejected", "superseded", "withdrawn"})
+_NOT_CLAIMED = frozenset({"rejected", "superseded", "withdrawn", "refused", "not-received"})
+#: The status a package has while it is being sent: until the authority's answer is recorded
+#: (by this submit, or by the next submit or status after a stop), its lines count as claimed.
+SENDING = "sending"
 _BUSY_MILLISECONDS = 30_000
 
 
@@ -603,7 +606,15 @@ class Ledger:
             "ORDER BY submissions.submitted_at, submissions.reference) AS n "
             "FROM packages JOIN submissions USING (sha256) "
             "WHERE packages.superseded_by IS NULL) WHERE n = 1 "
-            "ORDER BY submitted_at, sha256").fetchall()
+            # A package whose sending was begun, but whose answer is not recorded: the
+            # authority may hold it (the process stopped after the request went out).
+            "UNION ALL SELECT packages.sha256, packages.package_id, statuses.at, "
+            "'(' || ? || ')' FROM packages JOIN statuses USING (sha256) "
+            "WHERE packages.superseded_by IS NULL AND statuses.status = ? AND NOT EXISTS "
+            "(SELECT 1 FROM submissions WHERE submissions.sha256 = packages.sha256) AND "
+            "statuses.id = (SELECT max(id) FROM statuses AS last WHERE last.sha256 = "
+            "packages.sha256) "
+            "ORDER BY 3, 1", (SENDING, SENDING)).fetchall()
         replaced = set()
         if superseding:
             replaced = {row["sha256"] for row in self._db.execute(

@@ -58,8 +58,9 @@ def add_commands(commands: Any) -> None:
     status = commands.add_parser(
         "status", help="ask the endpoint for a submission's status, or list the ledger",
         description="With a submission id or a package, ask the endpoint for the current "
-        "status and record it in the ledger; without, list the ledger's packages and "
-        "submissions.",
+        "status and record it in the ledger (a package whose sending was stopped before the "
+        "answer came is asked for by its SHA-256, and its receipt recorded); without, list "
+        "the ledger's packages and submissions.",
     )
     status.add_argument("which", nargs="?", metavar="SUBMISSION_ID | PACKAGE.zip")
     _connection_options(status)
@@ -205,7 +206,7 @@ def _claimed_before(inspected: InspectedPackage, path: Path) -> None:
 
 def _submit(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
-    from elyclaims.ledger import Ledger
+    from elyclaims.ledger import SENDING, Ledger
     from elyclaims.package import inspect_package
     from elyclaims.render import (
         inspected_to_json,
@@ -236,16 +237,24 @@ def _submit(args: argparse.Namespace) -> int:
 
         emit(json.dumps(request, indent=2) + "\n", json=True)
         return EXIT_OK
+    assert inspected.sha256 is not None
     with Ledger.open(path, create=True) as ledger:
         _record(ledger, inspected)
+        # Recorded before the request goes out: a stop after the authority stored the package
+        # leaves it "sending", its lines counted as claimed, until the next submit or status
+        # asks the authority and records its answer.
+        ledger.record_status(inspected.sha256, SENDING, note=endpoint)
         try:
             receipt = submit(args.package, endpoint=endpoint, credentials=credentials,
                              ca_bundle=ca_bundle)
         except SubmissionError as error:
+            if error.status_code is not None and error.status_code < 500:
+                # The authority answered, and did not take the package.
+                ledger.record_status(inspected.sha256, "not-received",
+                                     note=str(error.status_code))
             render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
             emit(render_refusal(error, lang=lang), json=args.format == "json")
             return fail(error.render(lang), error.exit_code)
-        assert inspected.sha256 is not None
         ledger.record_submission(inspected.sha256, reference=receipt.submission_id,
                                  how="submit", submission_id=receipt.submission_id,
                                  endpoint=endpoint, receipt=receipt.to_json())
@@ -270,7 +279,7 @@ def _find(ledger: Ledger, which: str) -> LedgerPackage:
 
 def _status(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
-    from elyclaims.ledger import Ledger
+    from elyclaims.ledger import SENDING, Ledger
     from elyclaims.render import ledger_to_json, ledger_to_text, receipt_to_json, receipt_to_text
     from elyclaims.submission import status
 
@@ -287,6 +296,8 @@ def _status(args: argparse.Namespace) -> int:
             return EXIT_OK
         package = _find(ledger, args.which)
         sent = [s for s in package.submissions if s.submission_id]
+        if not sent and package.status == SENDING:
+            return _settle(args, config, ledger, package, lang)
         if not sent:
             render = ledger_to_json if args.format == "json" else ledger_to_text
             emit(render([package], lang=lang), json=args.format == "json")
@@ -295,6 +306,34 @@ def _status(args: argparse.Namespace) -> int:
         receipt = status(sent[-1].submission_id or "", endpoint=endpoint,
                          credentials=credentials, ca_bundle=ca_bundle)
         ledger.record_status(package.sha256, receipt.status, note="status")
+    render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
+    emit(render_receipt(receipt, lang=lang), json=args.format == "json")
+    return EXIT_OK
+
+
+def _settle(args: argparse.Namespace, config: Config, ledger: Ledger, package: LedgerPackage,
+            lang: str) -> int:
+    """A package whose sending stopped before the answer was recorded: ask the authority for
+    it by its SHA-256 and record what it says (received: the receipt; unknown: not received,
+    its lines free again)."""
+    from elyclaims.render import ledger_to_json, ledger_to_text, receipt_to_json, receipt_to_text
+    from elyclaims.submission import SubmissionError, status
+
+    last = package.statuses[-1]
+    endpoint, credentials, ca_bundle = _connection(args, config, fallback=last[2])
+    try:
+        receipt = status(package.sha256, endpoint=endpoint, credentials=credentials,
+                         ca_bundle=ca_bundle)
+    except SubmissionError as error:
+        if error.status_code == 404:
+            ledger.record_status(package.sha256, "not-received", note="status")
+            render = ledger_to_json if args.format == "json" else ledger_to_text
+            emit(render([_find(ledger, package.sha256)], lang=lang), json=args.format == "json")
+            return EXIT_OK
+        raise
+    ledger.record_submission(package.sha256, reference=receipt.submission_id, how="submit",
+                             submission_id=receipt.submission_id, endpoint=endpoint,
+                             receipt=receipt.to_json())
     render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
     emit(render_receipt(receipt, lang=lang), json=args.format == "json")
     return EXIT_OK

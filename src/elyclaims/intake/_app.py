@@ -11,7 +11,8 @@
   ``superseded`` as it is received.
 - ``POST /v1/claims/{id}/withdraw``: the claimant withdraws a submission still ``received``:
   200 and the receipt (also for one withdrawn before); 409 once it is in review or decided.
-- ``GET /v1/claims/{id}``: 200 and the receipt with its current status; 401; 404.
+- ``GET /v1/claims/{id}``: 200 and the receipt with its current status (by the submission id,
+  or by the package's SHA-256); 401; 404.
 - ``PUT /v1/claims/{id}/status``: an operator records a status (``in-review``, ``accepted``,
   ``partly-accepted``, ``rejected``, ``paid``); 200 and the receipt.
 
@@ -166,7 +167,11 @@ def _route(method: str, path: str, environ: Environ, settings: IntakeSettings,
     if (match := _CLAIM.match(path)) and method == "GET":
         if not _authorized(environ, (*settings.tokens, *settings.operator_tokens)):
             raise _Reply("401 Unauthorized", {"error": "a valid bearer token is needed"})
-        receipt = store.receipt(submission_id=match.group(1))
+        # By its submission id, or by its package's SHA-256 (a claimant whose sending stopped
+        # before the answer came asks so).
+        which = match.group(1)
+        receipt = store.receipt(submission_id=which,
+                                sha256=which if _SHA256.match(which) else None)
         if receipt is None:
             raise _Reply("404 Not Found", {"error": "no such submission"})
         return "200 OK", receipt

@@ -29,6 +29,8 @@ def status_word(status: str, t: Translator) -> str:
         "in-review": t("in review"), "accepted": t("accepted"),
         "partly-accepted": t("partly accepted"), "rejected": t("rejected"), "paid": t("paid"),
         "superseded": t("superseded"), "withdrawn": t("withdrawn"),
+        "sending": t("being sent (run submit or status again)"),
+        "not-received": t("not received"),
     }.get(status, status)
 
 
