@@ -152,3 +152,66 @@ def test_the_intake_on_a_full_disk_answers_507_and_stays_up(disk: Disk, tmp_path
     finally:
         _stop(service)
     assert "Traceback" not in "".join(service.log), "".join(service.log)
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return finished.pid
+
+
+@pytest.mark.slow
+def test_a_build_killed_midway_leaves_nothing_the_next_one_does_not_clear(
+        tmp_path: Path) -> None:
+    """kill -9 of a build while its scratch files (claim.xml, the ZIP's part: whole claim data)
+    lie beside the output: no package at the output; the next build of that output clears
+    what the stopped one left (not a living process's), writes the package, and the ledger
+    knows the package on disk."""
+    import signal
+    import sys
+    import time
+
+    from workbooks import clean_claim, expense_row, write_xlsx
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero=f"T-{n + 10}") for n in range(20_000))
+    workbook = write_xlsx(tmp_path / "big.xlsx", sheets)
+    output, ledger = tmp_path / "p.zip", tmp_path / "ledger.sqlite3"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ELYCLAIMS_")}
+    building = subprocess.Popen(
+        [sys.executable, "-m", "elyclaims", "build", str(workbook), "-o", str(output),
+         "--ledger", str(ledger)], env={**environment, **TODAY, "LANG": "C"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(tmp_path.glob(".p.zip.*")):
+        time.sleep(0.01)
+    building.send_signal(signal.SIGKILL)
+    building.wait(timeout=10)
+    left = list(tmp_path.glob(".p.zip.*"))
+    assert left, "the build was not caught with its scratch files"
+    assert not output.exists()
+    living = tmp_path / f".p.zip.{os.getpid()}.abcd.part"  # a build still running
+    living.write_bytes(b"x")
+    stale = tmp_path / f".p.zip.{_dead_pid()}.efgh.claim.xml"
+    stale.write_bytes(b"<claim/>")
+    again = run_elyclaims("build", workbook, "-o", output, "--ledger", ledger, env=TODAY)
+    assert again.code == 0, again.err
+    assert sorted(p.name for p in tmp_path.glob(".p.zip.*")) == [living.name]
+    listed = run_elyclaims("status", "--ledger", ledger, "--format", "json").json()["packages"]
+    assert [Path(p["path"]).name for p in listed] == ["p.zip"]
+
+
+def test_the_intake_clears_bodies_a_stopped_service_left(tmp_path: Path) -> None:
+    """A body half-received by a service that was killed stays in incoming/ only until the
+    service's store opens again; one of a service still running is left alone."""
+    from elyclaims.intake import IntakeStore
+
+    incoming = tmp_path / "data" / "incoming"
+    incoming.mkdir(parents=True)
+    stale = incoming / f"body.{_dead_pid()}.abcd.part"
+    stale.write_bytes(b"PK half a claim")
+    living = incoming / f"body.{os.getpid()}.efgh.part"
+    living.write_bytes(b"PK")
+    IntakeStore(tmp_path / "data")
+    assert sorted(p.name for p in incoming.iterdir()) == [living.name]

@@ -23,8 +23,8 @@ from typing import IO
 
 from elyclaims.errors import OutputError
 
-__all__ = ["atomic_output", "file_sha256", "save_atomically", "scratch_file", "umask_mode",
-           "write_atomically"]
+__all__ = ["atomic_output", "file_sha256", "save_atomically", "scratch_file", "sweep_scratch",
+           "umask_mode", "write_atomically"]
 
 
 def file_sha256(path: Path) -> str:
@@ -60,16 +60,54 @@ def _folder(target: Path) -> Path:
     return folder
 
 
+def sweep_scratch(folder: Path, prefix: str) -> list[Path]:
+    """Remove the scratch files in *folder* named *prefix* + a process id + ``.``… whose
+    process is gone (a build or a service stopped by kill -9 or a power cut leaves them, with
+    whole claims in them); return those removed. Only where a process can be asked whether it
+    lives without being touched (not on Windows, where such files stay); never raises."""
+    if os.name != "posix":
+        return []
+    removed = []
+    try:
+        candidates = [path for path in folder.iterdir() if path.name.startswith(prefix)]
+    except OSError:
+        return []
+    for path in candidates:
+        pid = path.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 asks, and delivers nothing
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a number no process can have: leave it
+    return True
+
+
 @contextmanager
 def scratch_file(target: Path, suffix: str = ".part") -> Iterator[Path]:
-    """A temporary file beside *target*, removed when the block ends (whatever happens).
+    """A temporary file beside *target*, removed when the block ends (whatever happens). Its
+    name carries this process's id, so that what a stopped process left beside the same
+    target is swept away first (:func:`sweep_scratch`).
 
     Raises:
         OutputError: when the folder does not exist or no file can be made in it.
     """
     folder = _folder(target)
+    sweep_scratch(folder, f".{target.name}.")
     try:
-        handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
+        handle, raw = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.",
+                                       suffix=suffix)
     except OSError as error:
         raise OutputError(
             '{target}: cannot be written: {reason}',

@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import shutil
 import sqlite3
@@ -188,7 +189,8 @@ def _body(environ: Environ, settings: IntakeSettings, store: IntakeStore) -> tup
     if length > settings.max_body_bytes:
         raise _Reply("413 Payload Too Large",
                      {"error": f"the package is over {settings.max_body_bytes} bytes"})
-    handle, raw = tempfile.mkstemp(dir=store.incoming, suffix=".part")
+    handle, raw = tempfile.mkstemp(dir=store.incoming, prefix=f"body.{os.getpid()}.",
+                                   suffix=".part")
     path = Path(raw)
     digest = hashlib.sha256()
     size = 0

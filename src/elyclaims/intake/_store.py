@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from elyclaims.files import atomic_output
+from elyclaims.files import atomic_output, sweep_scratch
 from elyclaims.rules import ClaimedLine
 from elyclaims.values import timestamp
 
@@ -107,6 +107,8 @@ class IntakeStore:
         self.incoming = self.folder / "incoming"
         for path in (self.folder, self.packages, self.incoming):
             path.mkdir(parents=True, exist_ok=True)
+        # Bodies half-received by a service that was stopped (kill -9, a power cut).
+        sweep_scratch(self.incoming, "body.")
         self._path = self.folder / "intake.sqlite3"
         with self._connection() as db, _transaction(db):
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
