@@ -629,3 +629,61 @@ def test_an_xls_or_ods_workbook_is_read_but_not_annotated(tmp_path: Path) -> Non
     assert "save this one as an Excel workbook (.xlsx)" in run.err
     assert not (tmp_path / "out.xlsx").exists()
     assert run_elyclaims("validate", ods).code in {0, 1}
+
+
+def _plant_codes(path: Path) -> None:
+    """Identity codes (every century sign case, typed separators) in every part of the
+    workbook that openpyxl keeps besides cells: comment authors, headers and footers, a
+    hyperlink's tooltip, a number format's literal text, a conditional format's formula, a
+    data validation's messages, a defined name, core and custom document properties."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.packaging.custom import StringProperty
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    book = load_workbook(path)
+    sheet = book["Kulut"]
+    sheet["L2"].comment = Comment("Tarkista", "131052-308T")
+    sheet.oddHeader.center.text = "Asiakas 131052a308t"
+    sheet.evenFooter.right.text = "hetu131052\u2013308T"
+    sheet["L3"] = "linkki"
+    sheet["L3"].hyperlink = Hyperlink(ref="L3", target="https://example.invalid/",
+                                      tooltip="131052 - 308T")
+    sheet["L4"] = 1
+    sheet["L4"].number_format = '"131052-308T "0.00'
+    sheet.conditional_formatting.add("A2:A4", FormulaRule(
+        formula=['$B2="131052-308T"'], fill=PatternFill("solid", start_color="FFFF00")))
+    validation = DataValidation(type="list", formula1='"a,b"', prompt="Ei 131052-308T",
+                                error="131052 308T")
+    sheet.add_data_validation(validation)
+    validation.add("M2")
+    book.defined_names["asiakas"] = DefinedName("asiakas", attr_text='"131052-308T"')
+    book.properties.contentStatus = "131052-308T"
+    book.properties.version = "131052\u2011308T"
+    book.properties.creator = "131052-308t"
+    book.custom_doc_props.append(StringProperty(name="Asiakas", value="131052-308T"))
+    book.save(path)
+
+
+def test_the_annotated_copy_is_made_not_copied(tmp_path: Path) -> None:
+    """Identity codes planted in every part of the input that the copy keeps reach none of
+    the annotated copy's members: each is unzipped and searched byte by byte, whatever the
+    separator or case."""
+    workbook = write_xlsx(tmp_path / "kulut.xlsx", clean_claim())
+    _plant_codes(workbook)
+    with zipfile.ZipFile(workbook) as planted:
+        assert sum(bool(re.search(rb"131052.{0,5}308[Tt]", planted.read(name)))
+                   for name in planted.namelist()) >= 5
+    run = run_elyclaims("validate", workbook, "--annotate", tmp_path / "merkitty.xlsx",
+                        env={"ELYCLAIMS_TODAY": "2026-11-29"})
+    assert run.code in {0, 1}, run.err
+    assert "Traceback" not in run.err
+    with zipfile.ZipFile(tmp_path / "merkitty.xlsx") as copy:
+        leaks = {name: match.group(0) for name in copy.namelist()
+                 if (match := re.search(rb"131052.{0,5}308[Tt]", copy.read(name)))}
+        assert leaks == {}
+        assert b"131052-****" in copy.read("docProps/core.xml")

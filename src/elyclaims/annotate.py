@@ -14,15 +14,16 @@ names, validation prompts, defined names and the document properties.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import IO, Any
 
 from elyclaims.archives import ZIP_ERRORS, read_blocks
-from elyclaims.errors import OutputError, UsageError
+from elyclaims.errors import InternalError, OutputError, UsageError
 from elyclaims.files import save_atomically
 from elyclaims.findings import Finding, Location
 from elyclaims.i18n import N_, Translator, translator
@@ -86,11 +87,39 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
         raise OutputError("{target}: the annotated copy cannot be made: {reason}",
                           target=target, reason=f"{type(error).__name__}: {error}") from error
     try:
-        save_atomically(target, workbook.save)
+        save_atomically(target, lambda stream: _save_masked(workbook, stream))
     except (ValueError, TypeError, KeyError) as error:
         raise OutputError("{target}: the annotated copy cannot be written: {reason}",
                           target=target, reason=error) from error
     return Annotated(target, commented, len(mine), not_kept)
+
+
+#: The members of a saved workbook that are text (XML): each passes the sanitiser.
+_TEXT_MEMBERS = (".xml", ".rels", ".vml")
+
+
+def _save_masked(workbook: Any, stream: IO[bytes]) -> None:
+    """Save *workbook* to *stream* with every text member passed through the sanitiser: what
+    the copy carries of the input beyond the parts :func:`_mask_text` knows by name (comment
+    authors, tooltips, number formats, conditional formats, document properties of every
+    kind, whatever a later openpyxl keeps) never holds an identity code.
+
+    Raises:
+        InternalError: a code remains in a text member after masking (a bug).
+    """
+    saved = io.BytesIO()
+    workbook.save(saved)
+    with zipfile.ZipFile(saved) as made, \
+            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as masked:
+        for info in made.infolist():
+            data = made.read(info)
+            if info.filename.lower().endswith(_TEXT_MEMBERS) and contains_identity_code(data):
+                data = sanitize(data.decode("utf-8")).encode("utf-8")
+                if contains_identity_code(data):
+                    raise InternalError("bug: an identity code would have stayed in the "
+                                        "annotated copy's {member}; nothing was written. "
+                                        "Please report this.", member=info.filename)
+            masked.writestr(info, data)
 
 
 def check_annotatable(source: Path) -> None:
