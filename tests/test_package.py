@@ -19,7 +19,7 @@ import xmlschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, SAMPLES, Run
+from conftest import REPO, SAMPLES, Run, run_elyclaims
 from elyclaims import read_claim
 from elyclaims.identifiers import business_id_check_digit
 from elyclaims.model import Category, Claim, Claimant, Client, ExpenseLine, SourceRow
@@ -897,3 +897,36 @@ def test_schemas_parsed_by_threads_at_once_all_load() -> None:
                              text=True, timeout=120, check=False)
         assert run.returncode == 0, run.stderr
         assert run.stdout.strip() == "0", run.stdout
+
+
+def test_an_identity_code_in_an_invoice_copy_stops_the_build_unless_acknowledged(
+        tmp_path: Path) -> None:
+    """A PDF invoice copy naming its patient by identity code: build refuses (exit 1, PR-004 on
+    the line's attachment cell, the code masked, no package); acknowledged on that line with
+    PR-004 and a reason, it travels, as an acknowledged warning the package carries. A reason
+    for every warning of the line does not acknowledge it."""
+    from workbooks import minimal_pdf
+
+    folder = tmp_path / "liitteet"
+    folder.mkdir()
+    (folder / "lasku.pdf").write_bytes(minimal_pdf("Potilas 131052-308T"))
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].extend(["Liite", "Kuitattu"])
+    sheets["Kulut"].rows[1].extend(["lasku.pdf", "Laskun tarkistettu"])
+    refused = run_elyclaims("build", write_xlsx(tmp_path / "a.xlsx", sheets), "-o",
+                            tmp_path / "a.zip", "--attachments", folder, "--format", "json",
+                            env={"ELYCLAIMS_TODAY": "2026-11-29"})
+    assert refused.code == 1
+    [finding] = [f for f in refused.json()["findings"] if f["rule"] == "PR-004"]
+    assert (finding["cell"], finding["severity"]) == ("L2", "error")
+    assert "131052-****" in finding["message"]
+    assert "308T" not in refused.out + refused.err
+    assert not (tmp_path / "a.zip").exists()
+    sheets["Kulut"].rows[1][-1] = "PR-004: Sairaalan lasku, viranomainen tarvitsee tunnuksen"
+    built = run_elyclaims("build", write_xlsx(tmp_path / "b.xlsx", sheets), "-o",
+                          tmp_path / "b.zip", "--attachments", folder, "--format", "json",
+                          env={"ELYCLAIMS_TODAY": "2026-11-29"})
+    assert built.code == 0, built.out
+    claim_xml = _member(tmp_path / "b.zip", "claim.xml").decode()
+    assert 'rule="PR-004"' in claim_xml
+    assert "viranomainen tarvitsee tunnuksen" in claim_xml

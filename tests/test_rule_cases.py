@@ -24,7 +24,7 @@ from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package
 from elyclaims.report import Report
 from elyclaims.vocabulary import TEMPLATE_STAMP
-from workbooks import Sheet, clean_claim, write_xlsx
+from workbooks import Sheet, clean_claim, minimal_pdf, write_xlsx
 
 CASES = Path(__file__).parent / "rules"
 TODAY = date(2026, 11, 29)
@@ -191,11 +191,14 @@ def _built(claim: Claim, report: Report, case: dict[str, Any], tmp_path: Path) -
     """The package rules' findings: from building (``[build]``) or from inspecting the built
     package after the case changed it (``[package]``)."""
     folder = None
-    if "attachments" in case.get("build", {}):
+    if {"attachments", "pdf"} & set(case.get("build", {})):
         folder = tmp_path / "liitteet"
         folder.mkdir()
-        for name, text in case["build"]["attachments"].items():
+        for name, text in case["build"].get("attachments", {}).items():
             (folder / name).write_text(text, encoding="utf-8")
+        # A real PDF showing the text ("": a page without text, as a scanned invoice's).
+        for name, text in case["build"].get("pdf", {}).items():
+            (folder / name).write_bytes(minimal_pdf(text or None))
     try:
         built = build_package(claim, report, tmp_path / "claim.elyclaim.zip", attachments=folder,
                               created_at=CREATED)

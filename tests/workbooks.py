@@ -141,3 +141,28 @@ def expense_row(**changes: Any) -> list[Any]:
     for header, value in changes.items():
         row[EXPENSE_HEADERS_FI.index(header.replace("_", " "))] = value
     return row
+
+
+def minimal_pdf(text: str | None) -> bytes:
+    """A one-page PDF whose page shows *text* (Helvetica, ASCII), or holds no text at all for
+    None (as a scanned invoice's image-only page does), with a correct cross-reference table."""
+    stream = (f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET" if text is not None else "").encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -24,12 +25,15 @@ from elyclaims.findings import Finding
 from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, StagedLines, chosen_ledger
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
+from elyclaims.package._attachments import identity_codes_in
 from elyclaims.package._normalize import combined, normalize_claim
 from elyclaims.package._schema import CLAIM_NS, CLAIM_SCHEMA, manifest_schema, schema_text
 from elyclaims.package._writer import LEAST_LINE_BYTES, findings_to_carry, write_claim_xml
-from elyclaims.privacy import contains_identity_code
+from elyclaims.privacy import contains_identity_code, mask
 from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Report
+from elyclaims.rules import acknowledgements_from_lines
+from elyclaims.vocabulary import Severity
 
 __all__ = ["BuildRefused", "BuiltPackage", "build_package", "check_attachments",
            "creation_time"]
@@ -87,10 +91,16 @@ def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding],
     """Find each attachment named in the expenses in *folder*.
 
     Returns the findings (PK-001 for a missing or unsafe name, PK-002 when names were given but
-    no folder) and the members to pack.
+    no folder, PR-004 for an identity code in an attachment or a PDF that cannot be read for
+    one) and the members to pack.
     """
     findings: list[Finding] = []
     members: dict[str, Member] = {}
+    codes: dict[str, list[str] | None] = {}
+    # Only an acknowledgement that names PR-004 lets a code travel: a reason for every warning
+    # of a line does not.
+    acknowledged = {a.line: a.reason for a in acknowledgements_from_lines(claim)
+                    if a.line is not None and a.rules is not None and "PR-004" in a.rules}
     named = [line for line in claim.expenses if line.attachment]
     if named and folder is None:
         findings.append(Finding.make("PK-002", named[0].source.location("attachment"),
@@ -111,7 +121,26 @@ def check_attachments(claim: Claim, folder: Path | None) -> tuple[list[Finding],
         if name not in members:
             media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
             members[name] = Member.from_file(f"attachments/{name}", path, media_type)
+            codes[name] = identity_codes_in(path)
+        findings.extend(_codes_found(line, name, codes[name], acknowledged))
     return findings, [members[name] for name in sorted(members)]
+
+
+def _codes_found(line: ExpenseLine, name: str, codes: list[str] | None,
+                 acknowledged: dict[str, str]) -> list[Finding]:
+    """PR-004 for the identity codes in the attachment *name* of *line*: an error, unless the
+    line acknowledges PR-004 with a reason (an invoice may have to carry one; the authority
+    then knows), a warning so acknowledged; a remark for a PDF that cannot be read."""
+    location = line.source.location("attachment")
+    if codes is None:
+        return [Finding.make("PR-004", location, variant="unreadable", value=name,
+                             line_id=line.line_id, severity=Severity.INFO)]
+    reason = acknowledged.get(line.line_id)
+    found = [Finding.make("PR-004", location, value=name, line_id=line.line_id, code=mask(code),
+                          severity=Severity.WARNING if reason else None)
+             for code in dict.fromkeys(codes)]
+    return [dataclasses.replace(finding, acknowledged=reason) for finding in found] if reason \
+        else found
 
 
 class _ContentDigest:
