@@ -215,3 +215,73 @@ def test_the_intake_clears_bodies_a_stopped_service_left(tmp_path: Path) -> None
     living.write_bytes(b"PK")
     IntakeStore(tmp_path / "data")
     assert sorted(p.name for p in incoming.iterdir()) == [living.name]
+
+
+def _killed_at(args: list[str], after: float) -> None:
+    """Run ``elyclaims ARGS`` and kill -9 it *after* seconds (or let it end first)."""
+    import signal
+    import sys
+    import time
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ELYCLAIMS_")}
+    process = subprocess.Popen([sys.executable, "-m", "elyclaims", *args],
+                               env={**environment, **TODAY, "LANG": "C"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_kill_9_at_twenty_moments_of_a_build_and_a_submit(tmp_path: Path) -> None:
+    """A build and a submit (to a real intake on loopback) killed at twenty evenly spread
+    moments, each then run again: the ledger knows every package at the output, no scratch
+    file remains, the authority received the package once, and the ledger holds its receipt."""
+    import hashlib
+    import time
+
+    from test_submission import TOKEN, _start, _stop
+    from workbooks import clean_claim, expense_row, write_xlsx
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows.extend(expense_row(Laskun_numero=f"T-{n + 10}") for n in range(1_500))
+    workbook = write_xlsx(tmp_path / "kulut.xlsx", sheets)
+    ledger, output = tmp_path / "ledger.sqlite3", tmp_path / "p.zip"
+    build = ["build", str(workbook), "-o", str(output), "--ledger", str(ledger)]
+    started = time.monotonic()
+    assert run_elyclaims(*build, env=TODAY).code == 0
+    took = time.monotonic() - started
+    service = _start(tmp_path, "intake")
+    token = tmp_path / "token.txt"
+    token.write_text(TOKEN + "\n", encoding="utf-8")
+    submit = ["submit", str(output), "--endpoint", service.url, "--token-file", str(token),
+              "--ledger", str(ledger)]
+    try:
+        for moment in range(20):
+            output.unlink(missing_ok=True)
+            _killed_at(build, took * moment / 20)
+            if output.exists():  # put in place before the kill: the ledger must know it
+                digest = hashlib.sha256(output.read_bytes()).hexdigest()
+                listed = run_elyclaims("status", "--ledger", ledger, "--format", "json")
+                assert digest in {p["sha256"] for p in listed.json()["packages"]}, moment
+            rebuilt = run_elyclaims(*build, env=TODAY)
+            assert rebuilt.code == 0, rebuilt.err
+            assert list(tmp_path.glob(".p.zip.*")) == [], moment
+        sent = time.monotonic()
+        assert run_elyclaims(*submit, env=TODAY).code == 0
+        took = time.monotonic() - sent
+        for moment in range(20):
+            _killed_at(submit, took * moment / 20)
+            again = run_elyclaims(*submit, "--format", "json", env=TODAY)
+            assert again.code == 0, again.err
+        receipts = {again.json()["receipt"]["submission_id"]}
+        listed = run_elyclaims("status", "--ledger", ledger, "--format", "json").json()
+        sent_packages = [p for p in listed["packages"] if p["submissions"]]
+        assert [s["submission_id"] for p in sent_packages for s in p["submissions"]] == [
+            *receipts]
+    finally:
+        _stop(service)
+    from elyclaims.intake import IntakeStore
+
+    assert IntakeStore(service.data).count() == 1
