@@ -670,3 +670,17 @@ def test_a_declaration_is_found_after_any_prolog(prolog: list[str], bom: bool, u
     start = "".join(prolog)
     assert declares_document_type(encoded(f"{start}{declaration}<a/>"))
     assert not declares_document_type(encoded(f"{start}<a>&lt;!DOCTYPE x&gt;</a>"))
+
+
+@pytest.mark.slow
+def test_a_csv_line_of_millions_of_columns_is_refused_as_it_is_read(tmp_path: Path) -> None:
+    """A CSV export whose one line holds twenty million delimiters (20 MB): WB-001 naming the
+    columns limit, with peak memory far below what twenty million strings take (1.3 GB for
+    fifty million before)."""
+    csv_file = tmp_path / "kulut.csv"
+    csv_file.write_bytes(b"Palvelup\xc3\xa4iv\xc3\xa4;Asiakastunnus\n" + b";" * 20_000_000 + b"\n")
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(csv_file)], capture_output=True,
+                          text=True, check=True, timeout=120)
+    measured = json.loads(done.stdout)
+    assert ["WB-001/limit", "columns"] in measured["findings"]
+    assert measured["peak_kib"] < 300 * 1024

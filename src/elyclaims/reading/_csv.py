@@ -88,7 +88,7 @@ def _rows(
 ) -> Iterator[tuple[int, Sequence[object]]]:
     # A quoted field may span lines: the row number is the record number, as a spreadsheet
     # program that opens the file shows it.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_bounded_lines(text, delimiter, limits), delimiter=delimiter)
     try:
         for number, row in enumerate(reader, start=1):
             if number > limits.rows:
@@ -98,6 +98,20 @@ def _rows(
             yield number, row
     except csv.Error as error:
         raise Unreadable("damaged", {"reason": f"CSV: {error}"}) from error
+
+
+def _bounded_lines(text: str, delimiter: str, limits: ReadLimits) -> Iterator[str]:
+    """The lines of *text*, each refused (the columns limit) before the csv module splits it
+    when it holds far more delimiters than the limit allows columns: a line of fifty million
+    delimiters would otherwise become fifty million strings (1.3 GB) before the row's width
+    could be checked. Delimiters inside quotes count too, so a line is refused only well past
+    the limit (four times it)."""
+    most = 4 * limits.columns + 16
+    for line in io.StringIO(text, newline=""):
+        count = line.count(delimiter)
+        if count > most:
+            raise LimitExceeded("columns", count + 1, limits.columns)
+        yield line
 
 
 def _role_from_name(path: Path) -> Role | None:
