@@ -930,3 +930,16 @@ def test_an_identity_code_in_an_invoice_copy_stops_the_build_unless_acknowledged
     claim_xml = _member(tmp_path / "b.zip", "claim.xml").decode()
     assert 'rule="PR-004"' in claim_xml
     assert "viranomainen tarvitsee tunnuksen" in claim_xml
+
+
+def test_a_package_judged_a_day_ahead_is_received_two_days_ahead_is_not(tmp_path: Path) -> None:
+    """judgedOn one day after the receiver's date is within the time zones' grace; two days
+    after is PK-010."""
+    from datetime import timedelta
+
+    package = _build(tmp_path)
+    judged = CREATED.date()
+    for received, expected in ((judged - timedelta(days=1), []),
+                               (judged - timedelta(days=2), ["PK-010"]), (judged, [])):
+        found = inspect_package(package, received_on=received).report.findings
+        assert [f.rule for f in found if f.rule == "PK-010"] == expected, received
