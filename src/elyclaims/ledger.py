@@ -14,7 +14,6 @@ transaction, and a writer waits (``busy_timeout``) for another instead of failin
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import json
 import os
@@ -31,7 +30,7 @@ from typing import Any, Protocol
 from elyclaims._forked import Beside
 from elyclaims.errors import ElyclaimsError
 from elyclaims.model import Claim, client_key, duplicate_key, own_party
-from elyclaims.rules import ClaimedLine
+from elyclaims.rules import ClaimedLine, claimed_by_key
 from elyclaims.values import format_money, timestamp
 
 
@@ -63,7 +62,7 @@ __all__ = ["DEFAULT_LEDGER", "LEDGER_FILE", "SENDING", "ClaimedTotal", "DefaultL
 
 LEDGER_FILE = "ledger.sqlite3"
 # Statuses after which a package's lines no longer count as claimed.
-_NOT_CLAIMED = frozenset({"rejected", "superseded", "withdrawn", "refused", "not-received"})
+_NOT_CLAIMED = frozenset({"rejected", "superseded", "withdrawn", "not-received"})
 #: The status a package has while it is being sent: until the authority's answer is recorded
 #: (by this submit, or by the next submit or status after a stop), its lines count as claimed.
 SENDING = "sending"
@@ -578,22 +577,17 @@ class Ledger:
 
         Packages are gone through from their submissions, not from the lines: a ledger of many
         packages built and never submitted costs nothing here."""
-        claimed: dict[str, ClaimedLine] = {}
-        counts: dict[str, int] = {}
-        for package in self._submitted(excluding, superseding):
-            submitted_on = date.fromisoformat(package["submitted_at"][:10])
-            for key, line_id in self._db.execute(
-                    "SELECT duplicate_key, line_id FROM lines WHERE sha256 = ? AND "
-                    "duplicate_key IS NOT NULL ORDER BY rowid", (package["sha256"],)):
-                if key not in claimed:
-                    claimed[key] = ClaimedLine(
-                        package_id=package["package_id"], reference=package["reference"],
-                        submitted_on=submitted_on, line_id=line_id)
-                else:
-                    counts[key] = counts.get(key, 1) + 1
-        for key, count in counts.items():
-            claimed[key] = dataclasses.replace(claimed[key], count=count)
-        return claimed
+        def lines() -> Iterator[tuple[str, ClaimedLine]]:
+            for package in self._submitted(excluding, superseding):
+                submitted_on = date.fromisoformat(package["submitted_at"][:10])
+                for key, line_id in self._db.execute(
+                        "SELECT duplicate_key, line_id FROM lines WHERE sha256 = ? AND "
+                        "duplicate_key IS NOT NULL ORDER BY rowid", (package["sha256"],)):
+                    yield key, ClaimedLine(package_id=package["package_id"],
+                                           reference=package["reference"],
+                                           submitted_on=submitted_on, line_id=line_id)
+
+        return claimed_by_key(lines())
 
     def _submitted(self, excluding: str | None = None,
                    superseding: str | None = None) -> list[sqlite3.Row]:

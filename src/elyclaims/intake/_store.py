@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from elyclaims.files import atomic_output, sweep_scratch
-from elyclaims.rules import ClaimedLine
+from elyclaims.rules import ClaimedLine, claimed_by_key
 from elyclaims.values import timestamp
 
 __all__ = ["NOT_COUNTING", "Conflict", "IntakeStore", "Withdrawal"]
@@ -196,23 +196,16 @@ class IntakeStore:
             if exists is None:
                 raise LookupError(package.supersedes)
             counting.pop(package.supersedes, None)
-        claimed: dict[str, ClaimedLine] = {}
-        counts: dict[str, int] = {}
-        for submission_id, row in counting.items():
-            received = date.fromisoformat(row["received_at"][:10])
-            for line_id, key in db.execute("SELECT line_id, duplicate_key FROM lines WHERE "
-                                           "submission_id = ? ORDER BY rowid", (submission_id,)):
-                if key in claimed:
-                    counts[key] = counts.get(key, 1) + 1
-                else:
-                    claimed[key] = ClaimedLine(package_id=row["package_id"],
-                                               reference=submission_id, submitted_on=received,
-                                               line_id=line_id)
-        for key, count in counts.items():
-            found = claimed[key]
-            claimed[key] = ClaimedLine(package_id=found.package_id, reference=found.reference,
-                                       submitted_on=found.submitted_on, line_id=found.line_id,
-                                       count=count)
+        def lines() -> Iterator[tuple[str, ClaimedLine]]:
+            for submission_id, row in counting.items():
+                received = date.fromisoformat(row["received_at"][:10])
+                for line_id, key in db.execute("SELECT line_id, duplicate_key FROM lines WHERE "
+                                               "submission_id = ? ORDER BY rowid",
+                                               (submission_id,)):
+                    yield key, ClaimedLine(package_id=row["package_id"], reference=submission_id,
+                                           submitted_on=received, line_id=line_id)
+
+        claimed = claimed_by_key(lines())
         duplicates = check(claimed) if claimed else []
         if duplicates:
             raise Conflict("the package claims lines that an earlier submission of the same "

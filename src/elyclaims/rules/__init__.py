@@ -27,7 +27,7 @@ from elyclaims.rules._acknowledge import (
     acknowledgements_from_lines,
     override_and_acknowledge,
 )
-from elyclaims.rules._registry import RULES, ClaimedLine, RuleContext, rule
+from elyclaims.rules._registry import RULES, ClaimedLine, RuleContext, claimed_by_key, rule
 
 __all__ = [
     "BESIDE_FAMILIES",
@@ -37,6 +37,7 @@ __all__ = [
     "ClaimedLine",
     "RuleContext",
     "acknowledgements_from_lines",
+    "claimed_by_key",
     "override_and_acknowledge",
     "rule",
     "run_rules",
