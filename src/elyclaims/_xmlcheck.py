@@ -58,7 +58,9 @@ def declares_document_type(head: bytes) -> bool:
     document type (``<!DOCTYPE``: a DTD, internal or external, its entities and parameter
     entities), which no package member may; also True for a prolog longer than *head*, which
     cannot be shown free of one. The prolog is the only place XML allows a declaration, so
-    only it is read: a ``<!DOCTYPE`` in a text or a comment is no declaration."""
+    only it is read: a ``<!DOCTYPE`` in a text or a comment is no declaration. (The workbook
+    reader's :func:`elyclaims.archives.declares_entities` searches any block of a streamed
+    part for the words instead, a document's start or not.)"""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = head.decode("utf-16", errors="replace")
     else:

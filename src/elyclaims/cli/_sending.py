@@ -417,8 +417,8 @@ def _withdraw(args: argparse.Namespace) -> int:
     lang = language(args.lang, config)
     path = ledger_path(args, config)
     with Ledger.open(path, create=True) as ledger:
-        package = _find(ledger, args.which) if (
-            Path(args.which).is_file() or ledger.find(args.which) is not None) else None
+        package = (_find(ledger, args.which) if Path(args.which).is_file()
+                   else ledger.find(args.which))
         sent = _sent(package) if package is not None else None
         submission_id = sent[0] if sent is not None else args.which
         if package is not None and sent is None:

@@ -105,7 +105,8 @@ class _Inspection:
         self.listed: dict[str, tuple[int, str]] = {}
         self.names: set[str] = set()
         self.members: dict[str, int] = {}
-        #: The last bytes of each member, as its digest was made.
+        #: The first and the last bytes of each member, as its digest was made.
+        self.heads: dict[str, bytes] = {}
         self.tails: dict[str, bytes] = {}
         self.packaged: PackagedClaim | None = None
         self.summary: Summary | None = None
@@ -208,18 +209,19 @@ class _Inspection:
             size, sha256 = self.listed[name]
             digest = hashlib.sha256()
             actual = 0
-            tail = b""
+            head = tail = b""
             try:
                 for block in read_blocks(archive, name):
                     digest.update(block)
                     actual += len(block)
+                    head = head or block[:PROLOG_BYTES]  # a block is longer than a prolog
                     tail = (tail + block)[-_TAIL_BYTES:]
             except ZIP_ERRORS as error:
                 self.findings.append(_at(self.package, name, "PK-005", variant="damaged",
                                          reason=_reason(error)))
                 continue
             self.members[name] = actual
-            self.tails[name] = tail
+            self.heads[name], self.tails[name] = head, tail
             if actual != size or digest.hexdigest() != sha256:
                 self.findings.append(_at(self.package, name, "PK-005", expected=sha256[:12],
                                          actual=digest.hexdigest()[:12]))
@@ -229,9 +231,7 @@ class _Inspection:
         """claim.xml, free of a document type declaration, validated against its schema
         while it is read back into the model."""
         try:
-            with archive.open(CLAIM) as handle:
-                head = handle.read(PROLOG_BYTES)
-            if declares_document_type(head):
+            if declares_document_type(self.heads.get(CLAIM, b"")):
                 self.findings.append(_at(self.package, CLAIM, "PK-006", variant="doctype"))
                 return False
             if not _ENDS_WITH_ROOT.search(self.tails.get(CLAIM, b"")):
