@@ -288,16 +288,21 @@ def test_a_reader_started_early_is_taken_over_once_or_stopped(tmp_path: Path) ->
     import time as time_module
 
     from elyclaims._early import discard, start, take
+    from elyclaims.limits import DEFAULT_LIMITS
 
     path = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
     (tmp_path / "claim.csv").write_text("a;b\n", encoding="utf-8")
     start(str(tmp_path / "claim.csv"))
     start(str(tmp_path / "missing.xlsx"))
-    assert take(str(tmp_path / "claim.csv"), "csv") is None
+    space = DEFAULT_LIMITS.reader_memory(path.stat().st_size), DEFAULT_LIMITS.cell_chars
+    assert take(str(tmp_path / "claim.csv"), "csv", space) is None
     start(str(path))
-    taken = take(str(path), "xlsx")
+    assert take(str(path), "xlsx", (space[0] + 1, space[1])) is None  # stopped, not taken
+    assert _readers_of(path) == []
+    start(str(path))
+    taken = take(str(path), "xlsx", space)
     assert taken is not None
-    assert take(str(path), "xlsx") is None
+    assert take(str(path), "xlsx", space) is None
     process, said = taken
     assert process.poll() is None  # waiting for its limits
     process.kill()
@@ -311,7 +316,7 @@ def test_a_reader_started_early_is_taken_over_once_or_stopped(tmp_path: Path) ->
     assert len(_readers_of(path)) == 1
     discard()
     assert _readers_of(path) == []
-    assert take(str(path), "xlsx") is None
+    assert take(str(path), "xlsx", space) is None
 
 
 def test_limits_from_the_config_reach_a_reader_started_early(tmp_path: Path) -> None:
@@ -345,8 +350,9 @@ _UNBOUNDED = {
 def test_what_makes_calamine_abort_is_a_finding_not_a_crash(tmp_path: Path, name: str) -> None:
     """Small workbooks that each make python-calamine allocate hundreds of gigabytes and abort
     its process (found by trying; the scan does not look for either). calamine reads in a child
-    process under an address-space ceiling, so this process says WB-001, exits 2, in a real
-    process, no traceback; the openpyxl engine reads each without trouble."""
+    process under an address-space ceiling, so this process says WB-001 (the memory limit: what
+    calamine asked for is over it), exits 2, in a real process, no traceback; the openpyxl
+    engine reads each without trouble."""
     from conftest import run_elyclaims
 
     rows, declared = _UNBOUNDED[name]
@@ -355,7 +361,7 @@ def test_what_makes_calamine_abort_is_a_finding_not_a_crash(tmp_path: Path, name
     assert path.stat().st_size < 8000
     run = run_elyclaims("validate", path, "--format", "json", timeout=120)
     assert run.code == 2, run.err
-    assert [f["message_key"] for f in run.json()["findings"]] == ["WB-001/damaged"]
+    assert [f["message_key"] for f in run.json()["findings"]] == ["WB-001/memory"]
     assert "Traceback" not in run.err
     assert "memory allocation" not in run.err
     fallback = run_elyclaims("validate", path, "--format", "json", timeout=120,

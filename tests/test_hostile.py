@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +26,7 @@ from conftest import SAMPLES, run_elyclaims
 from elyclaims import read_claim
 from elyclaims.config import Config, load_config
 from elyclaims.errors import ConfigError
-from elyclaims.limits import ReadLimits
+from elyclaims.limits import LimitExceeded, ReadLimits
 from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package, write_claim_xml
 from elyclaims.refdata import reference_data
@@ -308,6 +309,165 @@ def test_a_small_workbook_that_unpacks_to_gigabytes_is_refused_at_once(tmp_path:
     assert measured["findings"] == [["WB-001/limit", "member_bytes"]]
     assert measured["seconds"] < 10
     assert measured["peak_kib"] < 300 * 1024
+
+
+def _unused_strings(path: Path, chunks: Iterator[bytes], level: int = 6) -> Path:
+    """A valid claim workbook with a shared-string table of *chunks* (strings no cell uses),
+    written as they come (the test workbooks' cells hold their texts inline)."""
+    base = write_xlsx(path.with_name("base.xlsx"), clean_claim())
+    shared = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml."
+                    "sharedStrings+xml")
+    added = {
+        "xl/_rels/workbook.xml.rels": (b"</Relationships>", f'<Relationship Type="{shared}" '
+                                       'Target="sharedStrings.xml" Id="rIdS"/>'.encode()),
+        "[Content_Types].xml": (b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" '
+                                f'ContentType="{content_type}"/>'.encode()),
+    }
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(
+            path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in added:
+                end, addition = added[info.filename]
+                data = data.replace(end, addition + end)
+            target.writestr(info, data)
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            member.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                         b'main">')
+            for chunk in chunks:
+                member.write(chunk)
+            member.write(b"</sst>")
+    return path
+
+
+# The tree's peak: the reader's child is waited for, so RUSAGE_CHILDREN holds the largest
+# descendant's high-water mark (each started from a small process, so its own).
+_TREE_PEAK = """
+import json, resource, subprocess, sys
+done = subprocess.run([sys.executable, "-m", "elyclaims", *sys.argv[1:]], capture_output=True)
+print(json.dumps({"code": done.returncode, "out": done.stdout.decode(), "err": done.stderr.decode(),
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _validate_measured(*args: str | Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ELYCLAIMS_")}
+    done = subprocess.run([sys.executable, "-c", _TREE_PEAK, "validate", *map(str, args),
+                           "--format", "json", "--ledger", "none"],
+                          capture_output=True, text=True, check=True, timeout=300,
+                          env={**environment, **(env or {})})
+    measured: dict[str, Any] = json.loads(done.stdout)
+    assert "Traceback" not in measured["err"]
+    return measured
+
+
+def _swelling(count: int) -> Iterator[bytes]:
+    """*count* blocks of 20,000 short unused strings (760 KB each), which deflate packs 70 to
+    190 times (under the ratio limit) and calamine holds at some 1.6 times their size."""
+    block = b"".join(b"<si><t>unused %07d padding</t></si>" % (i % 50) for i in range(20_000))
+    return (block for _ in range(count))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RUSAGE_CHILDREN needs POSIX")
+def test_a_workbook_that_swells_in_memory_is_refused_at_its_ceiling(tmp_path: Path) -> None:
+    """Unused shared strings that unpack to 200 MB from 1.4 MB: with a ceiling of 64 MiB plus
+    ten times the file's size, the reader stops at the ceiling and the finding says which limit
+    and how to raise it (WB-001/memory); the tree never holds the strings. The defaults (256 MiB
+    plus 64 times its size) refuse it too; a memory_bytes raised in the environment reads it."""
+    bomb = _unused_strings(tmp_path / "swell.xlsx", _swelling(340))
+    size = bomb.stat().st_size
+    assert size < 4 * 1024 * 1024
+    ceiling = 64 * 1024 * 1024 + 10 * size
+    (tmp_path / "set").mkdir()
+    config = tmp_path / "set" / "elyclaims.toml"  # not beside the workbook, where it is found
+    config.write_text("[limits]\nmemory_bytes = 67108864\nmemory_ratio = 10\n", encoding="utf-8")
+    measured = _validate_measured(bomb, "--config", config)
+    assert measured["code"] == 2, measured["err"]
+    findings = json.loads(measured["out"])["findings"]
+    assert [f["message_key"] for f in findings] == ["WB-001/memory"]
+    assert f"({ceiling // (1024 * 1024)} MiB)" in findings[0]["message"]
+    assert "memory_bytes" in findings[0]["hint"]
+    assert measured["peak_kib"] * 1024 < ceiling + 16 * 1024 * 1024
+    assert [f["message_key"] for f in json.loads(_validate_measured(bomb)["out"])["findings"]
+            ] == ["WB-001/memory"]  # 256 MiB plus 64 times 1.4 MB is not enough either
+    read = _validate_measured(bomb, env={"ELYCLAIMS_LIMITS__MEMORY_BYTES": str(2 << 30)})
+    assert read["code"] == 0, read["out"]
+    assert read["peak_kib"] * 1024 > ceiling  # what the ceiling kept it from
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="RUSAGE_CHILDREN needs POSIX")
+def test_megabytes_that_unpack_to_a_gigabyte_of_strings_are_refused(tmp_path: Path) -> None:
+    """A 6 MB workbook whose unused shared strings unpack to a gigabyte, just under the
+    member_bytes limit (1.05 GB peak, exit 0, before the ceiling followed the file's size): with
+    the default limits, WB-001/memory, the whole tree under 1 GiB."""
+    bomb = _unused_strings(tmp_path / "swell.xlsx", _swelling(1400))
+    size = bomb.stat().st_size
+    assert size < 8 * 1024 * 1024
+    measured = _validate_measured(bomb)
+    assert measured["code"] == 2, measured["err"]
+    findings = json.loads(measured["out"])["findings"]
+    assert [f["message_key"] for f in findings] == ["WB-001/memory"]
+    assert measured["peak_kib"] * 1024 < ReadLimits().reader_memory(size) + 16 * 1024 * 1024
+    assert measured["peak_kib"] < 1024 * 1024
+
+
+def _long_text(total: int) -> Iterator[bytes]:
+    """One unused shared string of *total* characters, in runs of one letter (so that it packs
+    under the ratio limit, as a crafted one would)."""
+    yield b"<si><t>"
+    letters = b"abcdefghijklmnopqrstuvwxyz"
+    step = 1 << 20
+    for start in range(0, total, step):
+        yield b"".join(letters[(start // 97 + i) % 26:][:1] * 97
+                       for i in range(min(step, total - start) // 97))
+    yield b"</t></si>"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RUSAGE_CHILDREN needs POSIX")
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_text_longer_than_a_cell_is_refused_before_it_is_loaded(tmp_path: Path,
+                                                                  engine: str) -> None:
+    """A shared string of 150 million characters (no cell uses it): WB-001 naming the cell_chars
+    limit, decided while the table is scanned in blocks, so neither engine (nor this process)
+    ever holds the text: the tree stays far below its size."""
+    bomb = _unused_strings(tmp_path / "long.xlsx", _long_text(150_000_000), level=9)
+    measured = _validate_measured(bomb, env={"ELYCLAIMS_ENGINE": engine})
+    assert measured["code"] == 2, measured["err"]
+    findings = json.loads(measured["out"])["findings"]
+    assert [f["message_key"] for f in findings] == ["WB-001/limit"]
+    assert "cell_chars" in findings[0]["message"]
+    assert measured["peak_kib"] < 100 * 1024
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("x" * 40, False),
+    ("x" * 41, True),
+    ("&amp;" * 40, False),  # 200 bytes, 40 characters
+    ("&amp;" * 41, True),
+    ("_x000D_" * 40, False),  # Excel's escape of a carriage return: one character
+    ("ä" * 40, False),  # 80 bytes in UTF-8
+    ("&#x10FFFF;" * 40, False),
+])
+def test_shared_texts_are_counted_in_characters(tmp_path: Path, text: str, over: bool) -> None:
+    """The scan counts a text's characters as a spreadsheet does (entities, Excel's _xHHHH_
+    escapes and multi-byte letters each one), so a text at the limit passes and one over it is
+    refused, wherever a block boundary falls."""
+    from elyclaims.archives import shared_texts_within
+
+    for padding in (0, 65_536 - 7, 1 << 20):
+        chunks = iter([b"<si><t>" + b"p" * 30 + b"</t></si>" * (padding > 0),
+                       b"<si><t>q</t></si>" * (padding // 17),
+                       b"<si><t>" + text.encode() + b"</t></si>"])
+        path = _unused_strings(tmp_path / f"t{padding}.xlsx", chunks)
+        with zipfile.ZipFile(path) as archive:
+            if over:
+                with pytest.raises(LimitExceeded) as raised:
+                    shared_texts_within(archive, 40)
+                assert raised.value.actual == 41
+            else:
+                shared_texts_within(archive, 40)
 
 
 def test_limits_are_set_in_the_config_and_the_environment(tmp_path: Path) -> None:

@@ -1,10 +1,12 @@
 """The child process in which python-calamine reads a workbook (see ``elyclaims.reading._calamine``).
 
-    python -m elyclaims._calamine_child PATH FORMAT ADDRESS_SPACE
+    python -m elyclaims._calamine_child PATH FORMAT ADDRESS_SPACE CELL_CHARS
 
-and on standard input one line, ``ROWS COLUMNS CELLS CELL_CHARS``: the read limits, which the
+and on standard input one line, ``ROWS COLUMNS CELLS``: the other read limits, which the
 child waits for the first time it needs them (once the first sheet is loaded), since the
-command line starts it before it knows them (:mod:`elyclaims._early`). Writes frames to
+command line starts it before it knows them (:mod:`elyclaims._early`). An .xlsx's shared-string
+tables are measured against CELL_CHARS first, in blocks, since calamine holds them whole before
+the first sheet. Writes frames to
 standard output, each a 4-byte little-endian length and a pickle of a tuple:
 ``("book", [(name, hidden), …])`` first (the worksheets, in workbook order), then for each sheet
 ``("sheet", index, merged)`` and its rows in runs of ``("rows", first_row_number, [[values…]…])``,
@@ -13,8 +15,9 @@ whole numbers as int, dates and times as ``datetime`` objects; and as the table 
 them (``RawSheet.clean``): an empty cell or a text of white space only is None, and a text or
 date repeated within a frame is one object (sent once). A sheet over a limit (a text longer
 than CELL_CHARS too), or a file calamine refuses, exits 3 with a JSON line on standard error
-saying why; an abort (a crafted file, the address-space ceiling) ends the process, which the
-parent reports as a damaged file.
+saying why (``{"error": "memory"}`` when Python's own memory runs out under ADDRESS_SPACE); an
+abort (a crafted file; calamine over the ceiling, which says "memory allocation of … failed")
+ends the process, which the parent reports as a damaged file or as over the memory limit.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def _stop(**said: object) -> NoReturn:
     sys.exit(3)
 
 
-def _damaged(error: Exception) -> NoReturn:
+def _damaged(error: BaseException) -> NoReturn:
     _stop(error="damaged", reason=f"{type(error).__name__}: {error}"[:200])
 
 
@@ -161,27 +164,47 @@ def _send_rows(frames: _Frames, sheet: Any, top: int, left: int, longest: int) -
               f"data and {sheet.height} of it")
 
 
+def _shared_texts_within(path: str, longest: int) -> None:
+    """Stop before calamine loads a shared-string table with a text over the limit (it holds
+    the whole table before the first sheet)."""
+    import zipfile
+
+    from elyclaims.archives import ZIP_ERRORS, shared_texts_within
+    from elyclaims.limits import LimitExceeded
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shared_texts_within(archive, longest)
+    except LimitExceeded as over:
+        _stop(error="limit", name=over.name, actual=over.actual, maximum=over.maximum)
+    except ZIP_ERRORS as error:
+        _damaged(error)
+
+
 class _Limits:
     """The read limits, from standard input when first asked for."""
 
     def __init__(self) -> None:
-        self._given: tuple[int, int, int, int] | None = None
+        self._given: tuple[int, int, int] | None = None
 
-    def __call__(self) -> tuple[int, int, int, int]:
+    def __call__(self) -> tuple[int, int, int]:
         if self._given is None:
             try:
-                rows, columns, cells, longest = map(int, sys.stdin.buffer.readline().split())
+                rows, columns, cells = map(int, sys.stdin.buffer.readline().split())
             except ValueError:  # the parent went away before it said them
                 sys.exit(3)
-            self._given = rows, columns, cells, longest
+            self._given = rows, columns, cells
         return self._given
 
 
 def main(argv: list[str]) -> None:
-    path, kind, address_space = argv[0], argv[1], int(argv[2])
+    path, kind, address_space, longest = argv[0], argv[1], int(argv[2]), int(argv[3])
     _ceiling(address_space)
     limits = _Limits()
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    if kind == "xlsx":
+        _shared_texts_within(path, longest)
 
     try:
         workbook = CalamineWorkbook.from_path(path)
@@ -199,7 +222,7 @@ def main(argv: list[str]) -> None:
             _damaged(error)
         height, width = sheet.height, sheet.width
         top, left = sheet.start or (0, 0)
-        rows_limit, columns_limit, cells_limit, longest = limits()
+        rows_limit, columns_limit, cells_limit = limits()
         for name, actual, maximum in (("rows", top + height, rows_limit),
                                       ("columns", left + width, columns_limit),
                                       ("cells", height * width, cells_limit)):
@@ -222,4 +245,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except MemoryError:  # Python's own allocation over the ceiling (calamine's aborts instead)
+        _stop(error="memory")

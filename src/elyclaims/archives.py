@@ -8,14 +8,17 @@ reader turns a problem into WB-001, the package inspector into PK-003/PK-004/PK-
 
 from __future__ import annotations
 
+import html
+import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
-from elyclaims.limits import ReadLimits
+from elyclaims.limits import LimitExceeded, ReadLimits
 
 __all__ = [
     "BLOCK",
@@ -25,9 +28,17 @@ __all__ = [
     "declares_entities",
     "read_blocks",
     "safe_member_name",
+    "shared_texts_within",
 ]
 
 BLOCK = 1 << 20
+
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+#: Bytes per character beyond which a text still going is over ``cell_chars`` whatever it holds
+#: (the longest character reference a spreadsheet program writes, ``&#x10FFFF;``, is ten).
+_RUN_BYTES = 16
+_OVERRIDE = re.compile(rb"<(?:\w+:)?Override\b[^>]*>")
+_PART_NAME = re.compile(rb"""PartName\s*=\s*["']([^"']*)""")
 
 # What reading a damaged, truncated or crafted ZIP can raise, from the central directory to the
 # last byte of a member: bad headers, a deflate stream that does not inflate, an unsupported
@@ -117,3 +128,68 @@ def declares_entities(head: bytes) -> bool:
     rather than parsed, so that no entity is ever expanded or fetched.
     """
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+
+
+@lru_cache(maxsize=4)
+def _long_text(longest: int) -> re.Pattern[bytes]:
+    # A text (what follows a tag's ">") of more bytes than a cell may have characters.
+    return re.compile(rb"(?<=>)[^<]{%d}" % (longest + 1))
+
+
+def _characters(text: bytes) -> int:
+    """How many characters the XML text *text* stands for (entities and Excel's ``_xHHHH_``
+    escapes each one)."""
+    unescaped = html.unescape(text.decode("utf-8", "replace"))
+    return len(_EXCEL_ESCAPE.sub("x", unescaped))
+
+
+def shared_texts_within(archive: zipfile.ZipFile, cell_chars: int,
+                        named: Sequence[str] = ()) -> None:
+    """Refuse a workbook whose shared-string table holds a text of more than *cell_chars*
+    characters before any reader holds it (calamine and openpyxl each load the whole table
+    first): the tables are the members *named* (a workbook's relationship), those the content
+    types call one (openpyxl's), and any ``sharedStrings.xml`` (calamine's).
+
+    Raises:
+        LimitExceeded: for the first text over the limit.
+        any of :data:`ZIP_ERRORS` when a member is damaged.
+    """
+    for member in dict.fromkeys([*named, *_shared_string_members(archive)]):
+        if member in archive.NameToInfo:
+            _texts_within(archive, member, cell_chars)
+
+
+def _shared_string_members(archive: zipfile.ZipFile) -> list[str]:
+    found = [name for name in archive.NameToInfo
+             if name.rsplit("/", 1)[-1].lower() == "sharedstrings.xml"]
+    types = archive.NameToInfo.get("[Content_Types].xml")
+    if types is not None and types.file_size <= BLOCK:
+        for override in _OVERRIDE.findall(archive.read(types)):
+            part = _PART_NAME.search(override)
+            if b"sharedStrings+xml" in override and part is not None:
+                found.append(part.group(1).decode("utf-8", "replace").lstrip("/"))
+    return found
+
+
+def _texts_within(archive: zipfile.ZipFile, member: str, longest: int) -> None:
+    """Every character is at least one byte, so only a text of more bytes than *longest* is
+    decoded and counted; the member is read in blocks, never whole."""
+    pattern = _long_text(longest)
+    carry = b""
+    for block in read_blocks(archive, member):
+        data = carry + block
+        cut = data.rfind(b"<")
+        whole, carry = (data[:cut], data[cut:]) if cut >= 0 else (b"", data)
+        for found in pattern.finditer(whole):
+            end = whole.find(b"<", found.end())
+            chars = _characters(whole[found.start():end if end >= 0 else len(whole)])
+            if chars > longest:
+                raise LimitExceeded("cell_chars", chars, longest)
+        if len(carry) > _RUN_BYTES * (longest + 1):  # one text, still going: over, surely
+            opened = carry.find(b">")
+            chars = _characters(carry[opened + 1:])
+            raise LimitExceeded("cell_chars", max(chars, longest + 1), longest)
+    for found in pattern.finditer(carry):
+        chars = _characters(carry[found.start():])
+        if chars > longest:
+            raise LimitExceeded("cell_chars", chars, longest)

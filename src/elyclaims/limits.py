@@ -48,12 +48,24 @@ class ReadLimits:
     cell_chars: int = 32_767
     #: Nesting depth of the XML that elyclaims parses itself.
     xml_depth: int = 64
+    #: Address space of the child process that reads a workbook (:meth:`reader_memory`): this
+    #: much for any workbook, and ``memory_ratio`` times the file's size on disk besides.
+    memory_bytes: int = 256 * _MIB
+    #: How many times its size on disk a workbook adds to the reader's address space (measured:
+    #: an .xlsx needs about 20 times its size, an .ods about 55 times, an .xls less than its size).
+    memory_ratio: int = 64
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"limit {item.name} must be a whole number of 1 or more")
+
+    def reader_memory(self, file_bytes: int) -> int:
+        """The address space the reader's child process may use for a workbook of *file_bytes*
+        on disk: ``memory_bytes + memory_ratio * file_bytes`` (under 1 GiB by default for any
+        workbook up to 12 MiB, a claim of some 200,000 lines)."""
+        return self.memory_bytes + self.memory_ratio * max(file_bytes, 0)
 
 
 DEFAULT_LIMITS = ReadLimits()

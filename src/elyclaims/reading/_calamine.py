@@ -5,8 +5,10 @@ a reference placed after sixteen thousand others, a shared-string table that dec
 trillion entries. Each makes it allocate without bound, and the process aborts, beyond any
 ``except``. No scan of the file's text can know every claim calamine acts on, so calamine never
 runs in this process: a child reads the workbook under a ceiling on its address space
-(:mod:`elyclaims._calamine_child`) and sends the rows back as they are read. Whatever
-the file does, this process gets rows, a limit finding or a "damaged" finding, never a crash.
+(:meth:`~elyclaims.limits.ReadLimits.reader_memory`, from the file's size) and sends the rows
+back as they are read (:mod:`elyclaims._calamine_child`). Whatever the file does, this process
+gets rows, a limit finding (the ceiling reached is the ``memory`` one) or a "damaged" finding,
+never a crash.
 
 For an .xlsx the child starts first and loads the workbook while this process scans the
 sheets' XML (:mod:`elyclaims.reading._xlsx`): on two cores the scan costs no time. The command
@@ -35,6 +37,8 @@ from elyclaims.reading._raw import RawSheet
 __all__ = ["CalamineChild", "FrameUnpickler", "read_legacy"]
 
 _TIMEOUT = 900
+#: What Rust's allocator says on standard error before it aborts (calamine over the ceiling).
+_OUT_OF_MEMORY = "memory allocation of "
 _TIMES = frozenset({"date", "datetime", "time", "timedelta"})
 
 
@@ -53,18 +57,22 @@ class CalamineChild:
     sheets before it. A sheet passed over cannot be read again."""
 
     def __init__(self, path: Path, kind: str, limits: ReadLimits) -> None:
-        started = take(str(path), kind)
+        try:
+            self._ceiling = limits.reader_memory(path.stat().st_size)
+        except OSError:  # the reader has already opened it; a file gone is calamine's to say
+            self._ceiling = limits.memory_bytes
+        bounds = self._ceiling, limits.cell_chars
+        started = take(str(path), kind, bounds)
         if started is None:
             try:
-                started = launch(str(path), kind)
+                started = launch(str(path), kind, bounds)
             except OSError as error:
                 raise Unreadable("damaged", {"reason": f"the reader could not start: {error}"}
                                  ) from error
         self._process, self._said = started
         assert self._process.stdin is not None
         try:  # the child waits for these before it checks a sheet
-            self._process.stdin.write(f"{limits.rows} {limits.columns} {limits.cells} "
-                                      f"{limits.cell_chars}\n".encode())
+            self._process.stdin.write(f"{limits.rows} {limits.columns} {limits.cells}\n".encode())
             self._process.stdin.close()
         except OSError:  # it has stopped already: its frames, or its end, say why
             pass
@@ -165,6 +173,9 @@ class CalamineChild:
                                     int(said["maximum"]))
         if isinstance(said, dict) and said.get("error") == "damaged":
             return Unreadable("damaged", {"reason": str(said.get("reason", ""))[:200]})
+        if (isinstance(said, dict) and said.get("error") == "memory") or any(
+                _OUT_OF_MEMORY in line for line in lines):
+            return Unreadable.memory(self._ceiling)
         # Killed by a signal (an abort in calamine, the address-space ceiling) or a crash.
         reason = (f"the reader stopped (exit {code})" if code >= 0 else
                   f"the reader was stopped (signal {-code})")

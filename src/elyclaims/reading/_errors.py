@@ -34,6 +34,11 @@ class Unreadable(Exception):
                              "maximum": f"{maximum:,}".replace(",", " ")})
 
     @classmethod
+    def memory(cls, ceiling: int) -> Unreadable:
+        """Reading the workbook needed more than the *ceiling* of memory its size allows."""
+        return cls("memory", {"maximum": f"{ceiling // (1024 * 1024):,}".replace(",", " ")})
+
+    @classmethod
     def from_problem(cls, problem: ArchiveProblem) -> Unreadable:
         """The first problem of a workbook's central directory."""
         if problem.is_limit:

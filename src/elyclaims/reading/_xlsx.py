@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from elyclaims.archives import declares_entities, read_blocks
+from elyclaims.archives import declares_entities, read_blocks, shared_texts_within
 from elyclaims.findings import column_index
 from elyclaims.limits import LimitExceeded, ReadLimits
 from elyclaims.reading._calamine import CalamineChild
@@ -59,7 +59,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
             child = None
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
-        sheet_paths, stamp = _workbook_parts(archive, limits)
+        sheet_paths, stamp, shared = _workbook_parts(archive, limits)
         scans = {title: SheetScan.of(archive, member, limits)
                  for title, member in sheet_paths.items()}
     if child is not None and scans and _calamine_can_read(child, scans):
@@ -69,6 +69,8 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
     else:
         if child is not None:
             child.close()
+        with engine_boundary():  # openpyxl loads the whole shared-string table first
+            shared_texts_within(archive, limits.cell_chars, [shared] if shared else [])
         sheets = _openpyxl_sheets(path, closer, scans)
     return [replace(sheet, template=stamp) for sheet in sheets]
 
@@ -185,17 +187,18 @@ def _safe_tree(data: bytes, limits: ReadLimits) -> Any:
     return root
 
 
-def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> tuple[dict[str, str],
-                                                                            str | None]:
-    """Each sheet title's XML member (through the workbook's relationships), and the elyclaims
-    template's version stamp when the workbook carries one."""
+def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits
+                    ) -> tuple[dict[str, str], str | None, str | None]:
+    """Each sheet title's XML member (through the workbook's relationships), the elyclaims
+    template's version stamp when the workbook carries one, and the shared-string table's
+    member when there is one."""
     rels_member = "xl/_rels/workbook.xml.rels"
     if rels_member not in archive.namelist() or "xl/workbook.xml" not in archive.namelist():
-        return {}, None
-    targets = {
-        rel.get("Id"): rel.get("Target", "")
-        for rel in _safe_tree(archive.read(rels_member), limits).iter(f"{_RELS}Relationship")
-    }
+        return {}, None, None
+    relationships = list(_safe_tree(archive.read(rels_member), limits).iter(f"{_RELS}Relationship"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in relationships}
+    shared = next((_member(rel.get("Target", "")) for rel in relationships
+                   if rel.get("Type", "").endswith("/sharedStrings") and rel.get("Target")), None)
     workbook = _safe_tree(archive.read("xl/workbook.xml"), limits)
     stamp = next(((name.text or "").strip().strip('"') for name in
                   workbook.iter(f"{_MAIN}definedName") if name.get("name") == TEMPLATE_STAMP),
@@ -203,13 +206,18 @@ def _workbook_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> tuple[dict[
     paths = {}
     for sheet in workbook.iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_OFFICE_REL}id"), "")
-        if not target:
-            continue
-        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target)
-        )
-        paths[sheet.get("name", "")] = member
-    return paths, stamp
+        if target:
+            paths[sheet.get("name", "")] = _member(target)
+    return paths, stamp, shared
+
+
+def _member(target: str) -> str:
+    """The ZIP member a relationship of the workbook names."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
 
 
 class _Markers:
