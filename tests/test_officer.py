@@ -687,3 +687,48 @@ def test_the_annotated_copy_is_made_not_copied(tmp_path: Path) -> None:
                  if (match := re.search(rb"131052.{0,5}308[Tt]", copy.read(name)))}
         assert leaks == {}
         assert b"131052-****" in copy.read("docProps/core.xml")
+
+
+def _with_members(workbook: Path, members: dict[str, bytes]) -> Path:
+    """*workbook* with *members* added (as a macro workbook keeps parts openpyxl does not know)."""
+    with zipfile.ZipFile(workbook, "a") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return workbook
+
+
+def test_an_xlsm_copy_keeps_no_code_in_its_binary_parts(tmp_path: Path) -> None:
+    """A macro workbook's parts are kept whole in an .xlsm copy, so none can be masked: a
+    macro project holding a code (as UTF-16, as its names are stored) is left out and the
+    summary sheet says why; any other binary part holding one refuses the copy (exit 2,
+    nothing written). Every member of the copy is searched byte by byte, NULs removed."""
+    code_utf16 = "Potilas 131052-308T".encode("utf-16-le")
+    workbook = _with_members(write_xlsx(tmp_path / "kulut.xlsm", clean_claim()), {
+        "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 60 + code_utf16 + b"\0" * 64,
+    })
+    copy_path = tmp_path / "merkitty.xlsm"
+    run = run_elyclaims("validate", workbook, "--annotate", copy_path,
+                        env={"ELYCLAIMS_TODAY": "2026-11-29"})
+    assert run.code in {0, 1}, run.err
+    with zipfile.ZipFile(copy_path) as copy:
+        assert "xl/vbaProject.bin" not in copy.namelist()
+        leaks = [name for name in copy.namelist()
+                 if re.search(rb"131052.{0,5}308[Tt]", copy.read(name).replace(b"\0", b""))]
+        assert leaks == []
+    summary = load_workbook(copy_path, read_only=True).worksheets[0]
+    texts = " ".join(str(v) for row in summary.iter_rows(values_only=True) for v in row if v)
+    assert "macros (their project holds an identity code)" in texts
+
+    clean_macros = write_xlsx(tmp_path / "toinen.xlsm", clean_claim())
+    _with_members(clean_macros, {
+        "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 124,
+        "xl/activeX/activeX1.bin": b"\0" * 32 + b"131052-308T" + b"\0" * 32,  # a control
+    })
+    refused = run_elyclaims("validate", clean_macros, "--annotate", tmp_path / "m2.xlsm")
+    assert refused.code == 2, refused.err
+    assert "activeX1.bin" in refused.err
+    assert "identity code" in refused.err
+    assert "131052-308T" not in refused.err + refused.out
+    assert "Traceback" not in refused.err
+    assert not (tmp_path / "m2.xlsm").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".m2")] == []

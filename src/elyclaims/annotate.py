@@ -27,7 +27,7 @@ from elyclaims.errors import InternalError, OutputError, UsageError
 from elyclaims.files import save_atomically
 from elyclaims.findings import Finding, Location
 from elyclaims.i18n import N_, Translator, translator
-from elyclaims.privacy import contains_identity_code, sanitize
+from elyclaims.privacy import binary_holds_code, contains_identity_code, sanitize
 from elyclaims.render import severity_word
 from elyclaims.report import Report
 from elyclaims.vocabulary import Severity
@@ -74,8 +74,8 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
     if target.exists() and target.resolve() == source.resolve():
         raise UsageError("{output}: the output would overwrite an input file", output=target)
     t = translator(lang)
-    not_kept = _not_kept(source, target, t)
-    workbook = _load(source, keep_vba=target.suffix.lower() == ".xlsm")
+    not_kept, keep_vba = _not_kept(source, target, t)
+    workbook = _load(source, keep_vba=keep_vba)
     files = {None, str(source), *(s.path for s in report.sources if _same(s.path, source))}
     mine = [f for f in report.findings if f.location.file in files]
     try:
@@ -113,13 +113,20 @@ def _save_masked(workbook: Any, stream: IO[bytes]) -> None:
             zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as masked:
         for info in made.infolist():
             data = made.read(info)
-            if info.filename.lower().endswith(_TEXT_MEMBERS) and contains_identity_code(data):
+            if not info.filename.lower().endswith(_TEXT_MEMBERS):
+                if binary_holds_code(data):  # a part openpyxl keeps whole: not to be edited
+                    raise OutputError("{member}: the annotated copy would carry an identity code "
+                                      "in this part of the workbook, which cannot be masked; "
+                                      "nothing was written. Remove the code from the workbook, "
+                                      "or annotate it as .xlsx", member=info.filename)
+            elif contains_identity_code(data):
                 data = sanitize(data.decode("utf-8")).encode("utf-8")
                 if contains_identity_code(data):
                     raise InternalError("bug: an identity code would have stayed in the "
                                         "annotated copy's {member}; nothing was written. "
                                         "Please report this.", member=info.filename)
             masked.writestr(info, data)
+
 
 
 def check_annotatable(source: Path) -> None:
@@ -173,23 +180,29 @@ def _load(source: Path, *, keep_vba: bool) -> Any:
                           target=source, reason=f"{type(error).__name__}: {error}") from error
 
 
-def _not_kept(source: Path, target: Path, t: Translator) -> tuple[str, ...]:
-    """What of *source* the copy will not keep, as sentences for the summary sheet."""
+def _not_kept(source: Path, target: Path, t: Translator) -> tuple[tuple[str, ...], bool]:
+    """What of *source* the copy will not keep, as sentences for the summary sheet, and whether
+    it keeps the macros (an .xlsm copy does, unless their project holds an identity code)."""
     lost: list[str] = []
+    keep_vba = target.suffix.lower() == ".xlsm"
     try:
         with zipfile.ZipFile(source) as archive:
             names = archive.namelist()
             for prefix, what in _NOT_KEPT:
                 if any(name.startswith(prefix) for name in names):
                     lost.append(t(what))
-            if "xl/vbaProject.bin" in names and target.suffix.lower() != ".xlsm":
+            if "xl/vbaProject.bin" in names and not keep_vba:
                 lost.append(t("macros (save the copy as .xlsm to keep them)"))
+            elif "xl/vbaProject.bin" in names and binary_holds_code(
+                    archive.read("xl/vbaProject.bin")):
+                keep_vba = False
+                lost.append(t("macros (their project holds an identity code)"))
             sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
             if any(_has_extensions(archive, name) for name in sheets):
                 lost.append(t("extended data validations, conditional formats and sparklines"))
     except ZIP_ERRORS:
         pass  # the read of the input has reported it already
-    return tuple(lost)
+    return tuple(lost), keep_vba
 
 
 def _has_extensions(archive: zipfile.ZipFile, name: str) -> bool:

@@ -16,6 +16,7 @@ from datetime import date
 
 __all__ = [
     "IDENTITY_CODE_PATTERN",
+    "binary_holds_code",
     "contains_identity_code",
     "find_identity_codes",
     "holding_identity_codes",
@@ -123,6 +124,13 @@ def contains_identity_code(data: str | bytes) -> bool:
                 return True
         return False
     return any(_valid(*m.groups()) for m in IDENTITY_CODE_PATTERN.finditer(data))
+
+
+def binary_holds_code(data: bytes) -> bool:
+    """True when the binary part *data* holds an identity code as 8-bit text or as UTF-16 (as
+    a macro project's names and a printer's settings are stored). Text a part keeps compressed
+    (a macro's source code) is not searched."""
+    return contains_identity_code(data) or contains_identity_code(data.replace(b"\0", b""))
 
 
 def mask(code: str) -> str:
