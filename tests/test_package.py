@@ -386,6 +386,60 @@ def test_golden_claim_xml(tmp_path: Path) -> None:
         io.BytesIO(golden.encode("utf-8")))
 
 
+def test_a_citation_set_in_the_config_is_written_as_from_the_config(tmp_path: Path) -> None:
+    """[legal_basis.INT-2023] in elyclaims.toml is the text claim.xml cites for 2025 and later,
+    with citedFrom="config" (valid against the schema); without it the act is cited with no
+    section and no citedFrom, and `elyclaims rules` shows which."""
+    workbook = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
+    (tmp_path / "set").mkdir()
+    config = tmp_path / "set" / "elyclaims.toml"
+    config.write_text('[legal_basis.INT-2023]\nfi = "Laki kotoutumisen edistämisestä 681/2023 '
+                      '70 §"\n', encoding="utf-8")
+    env = {"ELYCLAIMS_TODAY": TODAY.isoformat(), "ELYCLAIMS_LEDGER": str(tmp_path / "l.db")}
+    built = run_elyclaims("build", workbook, "-o", tmp_path / "a.zip", "--config", config,
+                          env=env)
+    assert built.code == 0, built.err
+    cited = _member(tmp_path / "a.zip", "claim.xml").decode("utf-8")
+    assert ('<LegalBasis code="INT-2023" from="2025-01-01" citedFrom="config">Laki '
+            'kotoutumisen edistämisestä 681/2023 70 §</LegalBasis>') in cited
+    assert run_elyclaims("inspect", tmp_path / "a.zip").code == 0
+    plain = run_elyclaims("build", workbook, "-o", tmp_path / "b.zip", env=env)
+    assert plain.code == 0, plain.err
+    shipped = _member(tmp_path / "b.zip", "claim.xml").decode("utf-8")
+    assert ('<LegalBasis code="INT-2023" from="2025-01-01">Laki kotoutumisen edistämisestä '
+            '681/2023, valtion korvauksia koskevat säännökset</LegalBasis>') in shipped
+    listed = run_elyclaims("rules", "--format", "json", "--config", config).json()
+    bases = {basis["code"]: basis for basis in listed["legal_bases"]}
+    assert bases["INT-2023"]["cited_from"] == "config"
+    assert bases["INT-2010"] == {
+        "code": "INT-2010", "from": "2011-09-01", "until": "2024-12-31",
+        "citation": "Act on the Promotion of Immigrant Integration 1386/2010 s. 53",
+        "source": "https://www.finlex.fi/fi/laki/ajantasa/2010/20101386",
+        "section_verified": True, "cited_from": "reference data"}
+    refused = run_elyclaims("build", workbook, "-o", tmp_path / "c.zip", "--config",
+                            _written(tmp_path / "bad", '[legal_basis.INT-2099]\nfi = "x"\n'),
+                            env=env)
+    assert refused.code == 2
+    assert "INT-2099 is not a legal regime" in refused.err
+    assert not (tmp_path / "c.zip").exists()
+
+
+def _written(folder: Path, text: str) -> Path:
+    folder.mkdir()
+    (folder / "elyclaims.toml").write_text(text, encoding="utf-8")
+    return folder / "elyclaims.toml"
+
+
+def test_a_package_built_before_the_citations_changed_stays_valid() -> None:
+    """A package elyclaims 0.1 built (citing 681/2023 § 68, as it did) still passes inspect:
+    the citation is the claimant's text, not checked against today's table."""
+    old = Path(__file__).parent / "fixtures" / "package-0.1-cites-681-2023-68.zip"
+    assert "681/2023 68 §" in _member(old, "claim.xml").decode("utf-8")
+    inspected = run_elyclaims("inspect", old, "--format", "json")
+    assert inspected.code == 0, inspected.out
+    assert {f["rule"] for f in inspected.json()["findings"]} == {"PK-002"}  # no attachments
+
+
 # -------------------------------------------------------------------------- reproducibility
 
 

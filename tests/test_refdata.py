@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -105,14 +106,47 @@ def test_vat_rates_by_date_and_category() -> None:
 
 
 def test_legal_basis_by_service_date() -> None:
-    """1458/2006 only before 2011-09-01; 1386/2010 § 53 until 2024; 681/2023 § 68 from 2025."""
+    """The regimes as the sources give them (regimes.toml names each): Council of State
+    Decision 512/1999 §§ 14 a-14 b, which Decree 1458/2006 added, from 2007-01-01 (HE 183/2006)
+    until 2011-08-31; 1386/2010 § 53 alone until 2024 (the decrees 571/2011 and 1393/2011 set
+    other compensations); 681/2023 from 2025 with no section, since none is verified."""
     data = reference_data()
-    assert "1458/2006" in data.regime_on(date(2011, 8, 31)).text["fi"]  # type: ignore[union-attr]
+    assert data.regime_on(date(2006, 12, 31)) is None
+    first = data.regime_on(date(2007, 1, 1))
+    assert first is not None
+    assert first.code == "INT-1999"
+    assert "512/1999 14 a-14 b §" in first.text["fi"]
+    assert "1458/2006" in first.text["fi"]
+    assert data.regime_on(date(2011, 8, 31)) is first
     later = data.regime_on(date(2011, 9, 1))
     assert later is not None
-    assert "1386/2010 53 §" in later.text["fi"]
-    assert "1458/2006" not in later.text["fi"]
-    assert "681/2023 68 §" in data.regime_on(date(2025, 1, 1)).text["fi"]  # type: ignore[union-attr]
+    assert later.text["fi"] == "Laki kotoutumisen edistämisestä 1386/2010 53 §"
+    assert data.regime_on(date(2024, 12, 31)) is later
+    now = data.regime_on(date(2025, 1, 1))
+    assert now is not None
+    assert now.code == "INT-2023"
+    assert not now.section_verified
+    for lang in ("fi", "sv", "en"):
+        assert "681/2023" in now.text[lang]
+        assert not re.search(r"\d+ ?§|s\. \d", now.text[lang])  # no section as fact
+    for regime in data.regimes:
+        assert regime.source.startswith("https://www.finlex.fi/")
+        assert not regime.configured
+
+
+def test_a_citation_set_in_the_config_replaces_the_reference_datas() -> None:
+    """[legal_basis.CODE] replaces one regime's citation (sv and en default to fi), marks it as
+    set in the config, and leaves the others; an unknown code is refused."""
+    data = reference_data()
+    cited = data.cited({"INT-2023": {"fi": "Laki 681/2023 70 §", "sv": None, "en": None}})
+    regime = cited.regime_on(date(2026, 1, 1))
+    assert regime is not None
+    assert regime.configured
+    assert dict(regime.text) == dict.fromkeys(("fi", "sv", "en"), "Laki 681/2023 70 §")
+    assert cited.regime_on(date(2020, 1, 1)) == data.regime_on(date(2020, 1, 1))
+    assert data.regime_on(date(2026, 1, 1)).configured is False  # type: ignore[union-attr]
+    with pytest.raises(KeyError):
+        data.cited({"INT-2099": {"fi": "x"}})
 
 
 def test_a_merged_municipality_exists_until_its_merger() -> None:

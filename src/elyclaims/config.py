@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -37,7 +37,11 @@ from elyclaims.errors import ConfigError
 from elyclaims.i18n import N_
 from elyclaims.limits import ReadLimits
 
-__all__ = ["CONFIG_FILE_NAME", "AcknowledgeEntry", "Config", "load_config"]
+if TYPE_CHECKING:
+    from elyclaims.refdata import ReferenceData
+
+__all__ = ["CONFIG_FILE_NAME", "AcknowledgeEntry", "Citation", "Config", "RuleSettings",
+           "load_config"]
 
 CONFIG_FILE_NAME = "elyclaims.toml"
 _ENV_PREFIX = "ELYCLAIMS_"
@@ -85,6 +89,31 @@ class SheetNames(_Section):
     expenses: str | None = None
 
 
+class RuleSettings(_Section):
+    """``[rules]``: the rules' parameters that a claimant or an authority may set."""
+
+    #: How many months before the period's end a service date may lie before EL-011 says it
+    #: may be past the decision's deadline (no statutory deadline is known to elyclaims; the
+    #: authority's decision terms prevail). Unset: ``claim_window_months`` (24).
+    claim_age_months: int | None = Field(default=None, ge=1, le=120)
+
+
+class Citation(_Section):
+    """``[legal_basis.CODE]``: the legal basis to cite in packages for the regime *CODE*
+    (``INT-2023``…), in place of the reference data's; ``sv`` and ``en`` default to ``fi``."""
+
+    fi: str
+    sv: str | None = None
+    en: str | None = None
+
+    @field_validator("fi", "sv", "en")
+    @classmethod
+    def _written(cls, text: str | None) -> str | None:
+        if text is not None and not text.strip():
+            raise ValueError("a citation cannot be empty")
+        return " ".join(text.split()) if text is not None else None
+
+
 class AcknowledgeEntry(_Section):
     """``[[acknowledge]]``: a warning the claimant has looked at, with a written reason.
 
@@ -115,6 +144,8 @@ class Config(BaseSettings):
     #: it is installed) or openpyxl (slower; the fallback). Both give the same rows.
     engine: Literal["calamine", "openpyxl"] | None = None
     claim_window_months: int = Field(default=24, ge=1, le=120)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    legal_basis: dict[str, Citation] = Field(default_factory=dict)
     ledger: str | None = None
     endpoint: str | None = None
     token_file: str | None = None
@@ -182,6 +213,38 @@ class Config(BaseSettings):
                 fields[name] = value
             mapped.append(fields)
         return mapped
+
+    @field_validator("legal_basis", mode="before")
+    @classmethod
+    def _regime_codes(cls, citations: Any) -> Any:
+        # ELYCLAIMS_LEGAL_BASIS__INT_2023__FI arrives as "int_2023".
+        if isinstance(citations, dict):
+            return {str(key).upper().replace("_", "-"): value for key, value in citations.items()}
+        return citations
+
+    @field_validator("legal_basis")
+    @classmethod
+    def _known_regimes(cls, citations: dict[str, Citation]) -> dict[str, Citation]:
+        from elyclaims.refdata import reference_data
+
+        known = [regime.code for regime in reference_data().regimes]
+        for code in citations:
+            if code not in known:
+                raise ValueError(f"{code} is not a legal regime (the regimes are "
+                                 f"{', '.join(known)}; see `elyclaims rules`)")
+        return citations
+
+    def reference_data(self) -> ReferenceData:
+        """The reference data, with the citations ``[legal_basis]`` sets in place of theirs."""
+        from elyclaims.refdata import reference_data
+
+        return reference_data().cited({code: citation.model_dump()
+                                       for code, citation in self.legal_basis.items()})
+
+    @property
+    def claim_age_months(self) -> int:
+        """EL-011's months: ``[rules] claim_age_months``, else ``claim_window_months``."""
+        return self.rules.claim_age_months or self.claim_window_months
 
     @field_validator("severity", mode="before")
     @classmethod

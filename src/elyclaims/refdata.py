@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -144,8 +144,17 @@ class Regime:
     code: str
     valid_from: date
     valid_until: date | None
+    #: The citation in each language.
     text: Mapping[str, str]
     short: str = ""
+    #: The official text the citation comes from (a URL).
+    source: str = ""
+    #: Whether the section the citation names was verified against that text; a citation
+    #: whose section is not verified names none.
+    section_verified: bool = False
+    #: Whether the citation was set in the config (``[legal_basis.CODE]``) rather than taken
+    #: from the reference data.
+    configured: bool = False
 
     def covers(self, day: date) -> bool:
         """True when a service on *day* falls under this regime."""
@@ -261,6 +270,31 @@ class ReferenceData:
         """The category code for a name as an officer writes it (any of the three languages,
         any case, accents and spacing), or None for a name that is no category."""
         return self._category_names.get(match_key(written)) if written else None
+
+    def cited(self, citations: Mapping[str, Mapping[str, str | None]]) -> ReferenceData:
+        """These reference data with the citations of *citations* (regime code: the text in
+        ``fi``, and in ``sv`` and ``en`` where given, else the Finnish) in place of the
+        reference data's own, each marked as set in the config.
+
+        Raises:
+            KeyError: for a code that is no regime.
+        """
+        if not citations:
+            return self
+        known = {regime.code for regime in self.regimes}
+        unknown = sorted(set(citations) - known)
+        if unknown:
+            raise KeyError(", ".join(unknown))
+
+        def cite(regime: Regime) -> Regime:
+            given = citations.get(regime.code)
+            if given is None:
+                return regime
+            finnish = str(given["fi"])
+            text = {lang: str(given.get(lang) or finnish) for lang in ("fi", "sv", "en")}
+            return replace(regime, text=text, short=finnish, configured=True)
+
+        return replace(self, regimes=tuple(cite(regime) for regime in self.regimes))
 
     def regime_on(self, day: date) -> Regime | None:
         """The legal regime that covers a service on *day*."""
@@ -431,7 +465,8 @@ def reference_data() -> ReferenceData:
     regimes = tuple(
         Regime(code=code, valid_from=entry["valid_from"], valid_until=entry.get("valid_until"),
                text={lang: entry[lang] for lang in ("fi", "sv", "en")},
-               short=entry.get("short", ""))
+               short=entry.get("short", ""), source=entry.get("source", ""),
+               section_verified=bool(entry.get("section_verified", False)))
         for code, entry in files["regimes"]["regime"].items()
     )
     return ReferenceData(

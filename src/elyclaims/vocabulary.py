@@ -91,7 +91,8 @@ class Severity(enum.Enum):
 
 
 class Category(enum.StrEnum):
-    """Reimbursable cost categories (1386/2010 § 53, 681/2023 § 68 and their decrees)."""
+    """Reimbursable cost categories (1386/2010 § 53; 681/2023, its provisions on State
+    compensation)."""
 
     HEALTH = "HEALTH"
     SOCIAL = "SOCIAL"

@@ -216,6 +216,7 @@ def _built(args: argparse.Namespace) -> int:
         with progress_bar(args, lang):
             built = build_package(claim, report, output, attachments=args.attachments,
                                   created_at=created_at, strict=args.strict, today=day,
+                                  refdata=config.reference_data(),
                                   report_page=_page(claim, args, lang, created_at),
                                   supersedes=args.supersedes,
                                   ledger=ledger_path(args, config))
@@ -271,5 +272,6 @@ def _rules(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = language(args.lang, config)
     render = catalogue_to_json if args.format == "json" else catalogue_to_text
-    emit(render(lang=lang, overrides=config.severity), json=args.format == "json")
+    emit(render(lang=lang, overrides=config.severity, refdata=config.reference_data()),
+         json=args.format == "json")
     return EXIT_OK

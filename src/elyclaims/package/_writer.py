@@ -251,7 +251,8 @@ def _legal_bases(claim: Claim, refdata: ReferenceData,
             used[regime.code] = regime
     return [
         _element("LegalBasis", regime.text["fi"], "", {
-            "code": regime.code, "from": regime.valid_from, "until": regime.valid_until})
+            "code": regime.code, "from": regime.valid_from, "until": regime.valid_until,
+            "citedFrom": "config" if regime.configured else None})
         for regime in sorted(used.values(), key=lambda r: r.valid_from)
     ]
 

@@ -20,6 +20,7 @@ from elyclaims.vocabulary import PURPOSE_NAMES, Purpose
 
 if TYPE_CHECKING:
     from elyclaims.package import BuiltPackage, InspectedPackage
+    from elyclaims.refdata import ReferenceData
 
 __all__ = ["built_to_json", "built_to_text", "catalogue_to_json", "catalogue_to_text",
            "inspected_to_json", "inspected_to_text", "report_to_dict", "report_to_json",
@@ -171,16 +172,36 @@ def _catalogue_entries(lang: str, overrides: Mapping[str, str]) -> list[dict[str
     return entries
 
 
-def catalogue_to_json(*, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
-    """The rule catalogue as JSON: ruleset version and every rule."""
+def _legal_bases(lang: str, refdata: ReferenceData | None) -> list[dict[str, Any]]:
+    """Each legal regime: its dates, its citation in *lang*, where the citation comes from and
+    whether the section it names is verified."""
+    from elyclaims.refdata import reference_data
+
+    return [{
+        "code": regime.code,
+        "from": regime.valid_from.isoformat(),
+        "until": regime.valid_until.isoformat() if regime.valid_until else None,
+        "citation": regime.text.get(lang) or regime.text["en"],
+        "source": regime.source,
+        "section_verified": regime.section_verified,
+        "cited_from": "config" if regime.configured else "reference data",
+    } for regime in (refdata or reference_data()).regimes]
+
+
+def catalogue_to_json(*, lang: str = "en", overrides: Mapping[str, str] | None = None,
+                      refdata: ReferenceData | None = None) -> str:
+    """The rule catalogue as JSON: ruleset version, every rule and the legal bases packages
+    cite (``legal_bases``)."""
     from elyclaims.catalogue import catalogue
 
     return to_json({"ruleset": catalogue().ruleset,
-                    "rules": _catalogue_entries(lang, overrides or {})})
+                    "rules": _catalogue_entries(lang, overrides or {}),
+                    "legal_bases": _legal_bases(lang, refdata)})
 
 
-def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
-    """The rule catalogue as text, one block per rule."""
+def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None = None,
+                      refdata: ReferenceData | None = None) -> str:
+    """The rule catalogue as text, one block per rule, then the legal bases packages cite."""
     t = translator(lang)
     lines = []
     for entry in _catalogue_entries(lang, overrides or {}):
@@ -190,6 +211,18 @@ def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None =
         lines.append(f"    {t('Fix')}: {entry['hint']}")
         if entry["source"]:
             lines.append(f"    {t('Source')}: {entry['source']}")
+    lines.extend(("", t("Legal bases cited in packages, by service date:")))
+    for basis in _legal_bases(lang, refdata):
+        until = basis["until"] or ""
+        lines.append(f"{basis['code']}  {basis['from']} - {until}".rstrip())
+        lines.append(f"    {basis['citation']}")
+        if basis["cited_from"] == "config":
+            state = t("set in the config")
+        elif basis["section_verified"]:
+            state = t("section verified against the source")
+        else:
+            state = t("section not verified: the act is cited without one")
+        lines.append(f"    {t('Source')}: {basis['source']} ({state})")
     return sanitize("\n".join(lines) + "\n")
 
 

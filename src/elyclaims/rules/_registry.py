@@ -80,7 +80,7 @@ class RuleContext:
     def parameter(self, section: str, name: str) -> Any:
         """A rule parameter, from the config where it may be set there, else the shipped data."""
         if section == "rules" and name == "claim_window_months":
-            return self.config.claim_window_months
+            return self.config.claim_age_months
         return self.refdata.parameter(section, name)
 
 
