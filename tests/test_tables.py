@@ -82,6 +82,33 @@ def test_monthly_subtotals_in_every_spelling_and_lines_after_a_grand_total(tmp_p
     assert report.ok
 
 
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_totals_word_in_the_client_column_labels_a_totals_row(tmp_path: Path,
+                                                                engine: str) -> None:
+    """"Totalt" or "Yhteensä" where the client reference stands, in a row without a date, is
+    a totals row compared like the others (WB-012, no WB-006 when it matches, WB-006 when it
+    does not), never a line of a client called "Totalt"; with a date it stays a line."""
+    from elyclaims.config import Config
+
+    sheets = clean_claim()
+    one, two, three = (list(row) for row in EXPENSES_FI)
+    subtotal = list(BLANK)
+    subtotal[1], subtotal[8] = "Yhteensä", 600
+    wrong = list(BLANK)
+    wrong[1], wrong[8], wrong[10] = "Totalt", 2000, 2480.85
+    dated = expense_row(Palvelupäivä=date(2026, 9, 20), Asiakastunnus="Yhteensä",
+                        Laskun_numero="T-2", Veroton_summa=100, Verollinen_summa=100)
+    sheets["Kulut"].rows[1:] = [one, two, subtotal, three, wrong, dated]
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=TODAY,
+                               config=Config(engine=engine), ledger=None)
+    assert claim is not None
+    assert [line.source.row for line in claim.expenses] == [2, 3, 5, 7]
+    assert _skipped(report) == [("WB-012/totals", 4), ("WB-012/totals", 6)]
+    assert [(f.location.cell, f.parameters["computed"], f.parameters["running"])
+            for f in report.findings if f.rule == "WB-006"] == [("I6", "1850.25", "2450.25")]
+    assert [f.location.row for f in report.findings if f.rule == "EL-001"] == [7]
+
+
 def test_a_wrong_subtotal_is_wb006_on_its_cell(tmp_path: Path) -> None:
     """A subtotal that matches neither the lines since the previous totals row nor all lines
     above is WB-006 on its cell, with both sums; the lines are unchanged."""

@@ -369,10 +369,15 @@ class _Layout:
         if not filled:
             return _Kind.RECORD if uncalculated else _Kind.EMPTY
         date_value = self._value(values, self.date)
-        keyed = (not _is_blank(self._value(values, self.client_ref))
-                 or isinstance(date_value, date) or self._is_date(date_value))
+        reference = self._value(values, self.client_ref)
+        # A totals word where the client reference stands ("Totalt", "Yhteensä" in the client
+        # column), in a row without a date, labels a totals row: no client is called that.
+        labelled = isinstance(reference, str) and starts_with_totals_word(reference)
+        dated = isinstance(date_value, date) or self._is_date(date_value)
+        keyed = dated or (not _is_blank(reference) and not labelled)
         first_text = next((v for _, v in filled if isinstance(v, str)), None)
-        if not keyed and first_text is not None and starts_with_totals_word(first_text):
+        if not keyed and (labelled or (first_text is not None
+                                       and starts_with_totals_word(first_text))):
             return _Kind.TOTALS
         if self._all_text(values) and _header_score(values, self.role) >= MIN_HEADER_MATCHES:
             return _Kind.HEADER
