@@ -73,16 +73,18 @@ ENGLISH = {
 }
 
 
-@pytest.mark.parametrize(("sheets", "category", "net"), [
-    (SWEDISH, "INTERPRET", Decimal("210.00")),
-    (ENGLISH, "SOCIAL", Decimal("612.75")),
+@pytest.mark.parametrize(("sheets", "category", "net", "texts"), [
+    (SWEDISH, "INTERPRET", Decimal("210.00"), ["E2", "F2", "G2"]),
+    (ENGLISH, "SOCIAL", Decimal("612.75"), []),
 ])
 def test_swedish_and_english_workbooks(
-    tmp_path: Path, sheets: dict[str, Sheet], category: str, net: Decimal
+    tmp_path: Path, sheets: dict[str, Sheet], category: str, net: Decimal, texts: list[str]
 ) -> None:
-    """Sheet names, headers, keys and category labels are read in Swedish and English too."""
+    """Sheet names, headers, keys and category labels are read in Swedish and English too;
+    amounts typed as text ("210,00") are read, each with its WB-015 remark."""
     claim, report = read_claim(write_xlsx(tmp_path / "claim.xlsx", sheets))
-    assert report.flat("WB") == []
+    expense_sheet = next(title for title in sheets if title in {"Kostnader", "Expenses"})
+    assert report.flat("WB") == [("WB-015", expense_sheet, cell) for cell in texts]
     assert claim is not None
     assert claim.expenses[0].category == category
     assert report.summary.net_total == net

@@ -203,6 +203,7 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
                           renames={"client_reference": "reference"}, combined=None)
     clients = _once_across_files(clients)
     clients.extend(_config_clients(config, findings))
+    as_text = _amounts_as_text(raw, findings)
     expenses = _row_models(ExpenseLine, raw.expenses, findings, sources, renames={},
                            combined=raw.combined)
     raw.expenses.clear()
@@ -231,7 +232,7 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
         findings=findings, unreadable=unreadable,
     )
     claim = claim.model_copy(update={"unreadable": frozenset(unreadable)})
-    findings.extend(_totals_findings(raw, expenses))
+    findings.extend(_totals_findings(raw, expenses, as_text))
     return claim, findings
 
 
@@ -310,10 +311,41 @@ def _spelled_as_in_clients(
     return spelled
 
 
-def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding]:
+#: The expense lines' amount cells written as text in a workbook: by line index, each field's
+#: cell (a spreadsheet's SUM skips them).
+AsText = dict[int, dict[str, str]]
+
+
+def _amounts_as_text(raw: RawInput, findings: list[Finding]) -> AsText:
+    """WB-015 on each amount cell of a workbook's expense line that holds its amount as text
+    (``"1 234,50"`` in a text cell): elyclaims reads it, a spreadsheet's SUM skips it, so the
+    officer's own total differs. A CSV file's cells are all text, and say nothing."""
+    found: AsText = {}
+    columns: object = None
+    positions: list[tuple[int, str]] = []
+    for index, row in enumerate(raw.expenses):
+        if row.columns is not columns:
+            columns = row.columns
+            positions = ([] if row.file in raw.untyped_files else
+                         [(row.names.index(name), name) for name in _TOTALLED
+                          if name in row.names])
+        for position, name in positions:
+            value = row.values[position]
+            if type(value) is str and _stated_amount(value, row.decimal_comma) is not None:
+                location = row.location(name)
+                found.setdefault(index, {})[name] = location.cell or ""
+                findings.append(Finding.make("WB-015", location, value=value,
+                                             line_id=line_id(row, combined=raw.combined)))
+    return found
+
+
+def _totals_findings(raw: RawInput, expenses: list[ExpenseLine],
+                     as_text: AsText) -> list[Finding]:
     """WB-006: each totals row's amounts against the lines since the previous totals row (a
     subtotal) and against all lines above it in its sheet (a running or grand total); it must
-    match one of them. Lines whose amounts could not be read are in neither sum."""
+    match one of them. Lines whose amounts could not be read are in neither sum. Where the
+    lines' amounts written as text explain the difference exactly (the totals row's SUM
+    skipped them), the finding says so and names their cells (variant ``text``)."""
     findings = []
     for totals in raw.totals:
         for field in _TOTALLED:
@@ -325,10 +357,24 @@ def _totals_findings(raw: RawInput, expenses: list[ExpenseLine]) -> list[Finding
                 continue
             since = _sum(expenses[totals.lines_since:totals.lines_until], field)
             running = _sum(expenses[totals.lines_from:totals.lines_until], field)
-            if stated not in {since, running}:
+            if stated in {since, running}:
+                continue
+            location = totals.row.location(field)
+            for first, total in ((totals.lines_since, since), (totals.lines_from, running)):
+                texts = [(index, written[field]) for index in range(first, totals.lines_until)
+                         if field in (written := as_text.get(index, {}))]
+                skipped = sum((getattr(expenses[index], field) or Decimal(0)
+                               for index, _ in texts), Decimal("0.00"))
+                if texts and stated == total - skipped:
+                    findings.append(Finding.make(
+                        "WB-006", location, variant="text", value=value, stated=stated,
+                        computed=total, difference=stated - total, running=running,
+                        cells=", ".join(cell for _, cell in texts[:10])
+                        + (" …" if len(texts) > 10 else ""), count=len(texts)))
+                    break
+            else:
                 findings.append(Finding.make(
-                    "WB-006", totals.row.location(field), value=value, stated=stated,
-                    computed=since,
+                    "WB-006", location, value=value, stated=stated, computed=since,
                     difference=stated - since, running=running))
     return findings
 

@@ -45,6 +45,7 @@ def read_csv(path: Path, limits: ReadLimits) -> list[RawSheet]:
             rows=_rows(text, delimiter, limits),
             decimal_comma=delimiter != ",",
             role_hint=_role_from_name(path),
+            typed=False,
         )
     ]
 

@@ -170,6 +170,8 @@ def _read_sheets(
             continue
         recognised += 1
         result.sheet_order.append((sheet.file, sheet.name))
+        if not sheet.typed:
+            result.untyped_files.add(sheet.file)
         if role is Role.CLAIM:
             entries, findings = read_claim_entries(sheet, rows, limits)
             for name, cell in entries.items():

@@ -101,7 +101,8 @@ class RawSheet:
     ``size`` the number of rows, when known before reading them (for progress). ``clean`` says
     that the engine gives the values as the table reader keeps them: no text longer than the
     ``cell_chars`` limit, an empty text or one of white space only as None, and a text or date
-    that repeats nearby as one object (the calamine child does all three).
+    that repeats nearby as one object (the calamine child does all three). ``typed`` is False
+    for a CSV file, whose every cell is text.
     """
 
     file: str
@@ -116,6 +117,8 @@ class RawSheet:
     template: str | None = None
     size: int | None = None
     clean: bool = False
+    #: Whether the cells carry their types (a workbook's do; a CSV file's are all text).
+    typed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,8 @@ class RawInput:
     findings: list[Finding] = field(default_factory=list)
     labels: list[tuple[str, Location]] = field(default_factory=list)
     opened: bool = True
+    #: The files whose cells carry no types (CSV): a text amount there is no sign of anything.
+    untyped_files: set[str] = field(default_factory=set)
 
     @property
     def combined(self) -> bool:
