@@ -274,6 +274,13 @@ class Client(_Model):
     minor: YesNo = None
     source: SourceRow = Field(default_factory=SourceRow)
 
+    @property
+    def dates_reversed(self) -> bool:
+        """True when the removal date is before the admission date (one of them is wrong, and
+        no service date can be judged against them)."""
+        return bool(self.admission_date and self.removal_date
+                    and self.removal_date < self.admission_date)
+
 
 #: Category codes by their value (the model keeps the category as text).
 _CATEGORY_CODES = {category.value: category for category in Category}

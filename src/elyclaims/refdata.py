@@ -342,6 +342,20 @@ class ReferenceData:
             return ("municipality", municipality.code) if municipality else None
         return None
 
+    def claimant_named(self, name: str | None) -> Identity | None:
+        """The claimant a name names, when it is a county's, the City of Helsinki's or a
+        municipality's own name in any of the three languages (``Österbottens välfärdsområde``
+        is ``("county", "17")``); None for any other name (``Vantaan kaupunki``, ÅHS's)."""
+        if not name:
+            return None
+        county = self.county(name)
+        if county is not None:
+            if county.helsinki:
+                return ("municipality", HELSINKI)
+            return None if county.outside_reform else ("county", county.code)
+        municipality = self.municipality(name)
+        return ("municipality", municipality.code) if municipality is not None else None
+
     def helsinki_code(self, code: str) -> bool:
         """True for a code the City of Helsinki may give: its municipality code 091 (``91``)
         or its code 90 in the county classification (``HVA90``). Not ``090``: that is

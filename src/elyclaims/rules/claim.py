@@ -8,6 +8,7 @@ from elyclaims.findings import Finding, Named
 from elyclaims.identifiers import expected_business_id, is_valid_business_id, is_valid_iban
 from elyclaims.model import Claim, ClaimantType, Purpose
 from elyclaims.refdata import Authority
+from elyclaims.rules._claimant import name_and_code_disagree
 from elyclaims.rules._dates import add_months
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -72,6 +73,21 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
         yield Finding.make("CL-003", location, variant="ceased", value=code,
                            until=municipality.valid_until or "", today=context.today,
                            successor=Named("municipality", municipality.successor or ""))
+
+
+@rule("CL-010")
+def claimant_name_matches_code(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """The claimant's name and its code must name the same county or municipality."""
+    disagree = name_and_code_disagree(claim, context)
+    if disagree is None:
+        return
+    (named_kind, named_code), (coded_kind, coded_code) = disagree
+    code_cell = claim.location("code")
+    yield Finding.make("CL-010", claim.location("name"), value=claim.claimant.name or "",
+                       named=Named(named_kind, named_code), code=claim.claimant.code or "",
+                       coded=Named(coded_kind, coded_code),
+                       code_cell=code_cell.cell or str(code_cell),
+                       lines=len(claim.expenses))
 
 
 @rule("CL-004")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
@@ -46,12 +47,15 @@ def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding
 @rule("CT-004")
 def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A removal date cannot be before the admission date."""
-    for client in claim.clients:
-        if client.admission_date and client.removal_date and (
-            client.removal_date < client.admission_date
-        ):
-            yield Finding.make("CT-004", client.source.location("removal_date"),
-                               value=client.removal_date, admission=client.admission_date)
+    reversed_clients = [client for client in claim.clients if client.dates_reversed]
+    if not reversed_clients:
+        return
+    lines = Counter(client_key(line.client_reference) for line in claim.expenses
+                    if line.client_reference)
+    for client in reversed_clients:
+        yield Finding.make("CT-004", client.source.location("removal_date"),
+                           value=client.removal_date, admission=client.admission_date,
+                           lines=lines[client_key(client.reference)] if client.reference else 0)
 
 
 @rule("CT-005")

@@ -8,6 +8,7 @@ from datetime import date
 
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, category_of, client_key
+from elyclaims.rules._claimant import name_and_code_disagree
 from elyclaims.rules._dates import add_months, service_days
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.vocabulary import normalize_label
@@ -64,8 +65,8 @@ def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The service date must fall within the client's time in the assistance system."""
     for line, client in _with_client(claim, context):
         day = line.service_date
-        if day is None:
-            continue
+        if day is None or client.dates_reversed:
+            continue  # a removal before the admission is CT-004's, once on the client
         if client.admission_date and day < client.admission_date:
             yield at_line(line, "service_date", "EL-002", variant="before", value=day,
                       admission=client.admission_date, client=client.reference or "")
@@ -117,8 +118,8 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
     """The claimant must be the organiser responsible for the client on the service date."""
     refdata = context.refdata
     claimant = refdata.claimant_identity(claim.claimant.type, claim.claimant.code)
-    if claimant is None:
-        return  # CL-002 / CL-003 report the claimant itself
+    if claimant is None or name_and_code_disagree(claim, context) is not None:
+        return  # CL-002 / CL-003 / CL-010 report the claimant itself, once
     reform = context.parameter("rules", "reform_date")
     known: dict[tuple[str, str, date], set[tuple[str, str]]] = {}  # many lines, few answers
     homes = {id(client): refdata.municipality(client.home_municipality)
