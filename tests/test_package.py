@@ -424,6 +424,33 @@ def test_a_citation_set_in_the_config_is_written_as_from_the_config(tmp_path: Pa
     assert not (tmp_path / "c.zip").exists()
 
 
+def test_the_supply_type_travels_in_the_package_and_is_judged_alike(tmp_path: Path) -> None:
+    """A line's supply type (the column, in the officer's words) is carried as its code, so
+    that the receiver judges the VAT as the claimant did: accommodation at 13.5 % on an
+    interpreting line passes both; the same line without it is AM-005 at both."""
+    def package(supply: object, name: str) -> tuple[list[str], list[str], bytes]:
+        sheets = clean_claim()
+        sheets["Kulut"].rows[0].append("Hyödyke")
+        sheets["Kulut"].rows[2][9:11] = [16.2, 136.2]
+        sheets["Kulut"].rows[2].append(supply)
+        claim, report = read_claim(write_xlsx(tmp_path / f"{name}.xlsx", sheets), today=TODAY,
+                                   ledger=None)
+        assert claim is not None
+        built = build_package(claim, report, tmp_path / f"{name}.zip", created_at=CREATED,
+                              ledger=None)
+        inspected = inspect_package(built.path, today=TODAY)
+        return ([f.key for f in report.findings if f.rule == "AM-005"],
+                [f.key for f in inspected.report.findings if f.rule == "AM-005"],
+                _member(built.path, "claim.xml"))
+
+    validated, inspected, xml = package("Majoitus", "said")
+    assert (validated, inspected) == ([], [])
+    assert b"<SupplyType>accommodation</SupplyType><Net>120.00</Net>" in xml
+    validated, inspected, xml = package(None, "unsaid")
+    assert (validated, inspected) == (["AM-005"], ["AM-005"])
+    assert b"<SupplyType>" not in xml
+
+
 def _written(folder: Path, text: str) -> Path:
     folder.mkdir()
     (folder / "elyclaims.toml").write_text(text, encoding="utf-8")

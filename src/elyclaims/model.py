@@ -301,6 +301,7 @@ class ExpenseLine(_Model):
     invoice_number: Text = None
     invoice_date: Day = None
     net_amount: Money = None
+    supply_type: Text = None
     vat_amount: Money = None
     gross_amount: Money = None
     credited_invoice: Text = None

@@ -9,8 +9,9 @@ claim goes to are answered here too, so that rules, packages and reports ask one
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -28,6 +29,7 @@ __all__ = [
     "Municipality",
     "ReferenceData",
     "Regime",
+    "SupplyType",
     "VatRate",
     "reference_data",
 ]
@@ -169,11 +171,32 @@ class VatRate:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class SupplyType:
+    """A kind of supply that decides a VAT rate: its names in three languages, the names a
+    supply-type cell may hold, and the words of a description that suggest it."""
+
+    code: str
+    fi: str
+    sv: str
+    en: str
+    names: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+
+    def name(self, lang: str) -> str:
+        """The supply's name in *lang*."""
+        return {"fi": self.fi, "sv": self.sv}.get(lang, self.en)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 @dataclass(frozen=True)
 class _VatTable:
     periods: tuple[tuple[date, date | None, Mapping[str, Decimal]], ...]
     supplies: tuple[tuple[str, str, date | None, date | None], ...]
     categories: Mapping[str, tuple[str, ...]]
+    supply_types: Mapping[str, SupplyType] = field(default_factory=dict)
     # rates_for answers by category and day; a claim asks for the same few pairs again and again.
     _answers: dict[tuple[str | None, date], tuple[VatRate, ...]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -190,9 +213,19 @@ class _VatTable:
             answer = self._answers[(category, day)] = tuple(self._rates_for(category, day))
         return list(answer)
 
+    def rates_of_supply(self, supply: str, day: date) -> list[VatRate]:
+        """The rate the supply *supply* takes on *day* (``general``: the general rate)."""
+        answer = self._answers.get((f"supply:{supply}", day))
+        if answer is None:
+            answer = self._answers[(f"supply:{supply}", day)] = tuple(
+                self._rates_of_supplies((supply,), day))
+        return list(answer)
+
     def _rates_for(self, category: str | None, day: date) -> list[VatRate]:
+        return self._rates_of_supplies(self.categories.get(category or "", ("any",)), day)
+
+    def _rates_of_supplies(self, supplies: Sequence[str], day: date) -> list[VatRate]:
         in_force = self.rates_on(day)
-        supplies = self.categories.get(category or "", ("any",))
         if "any" in supplies:
             names = set(in_force)
         else:
@@ -300,6 +333,41 @@ class ReferenceData:
         """The legal regime that covers a service on *day*."""
         return next((regime for regime in self.regimes if regime.covers(day)), None)
 
+    def supply_type(self, written: str | None) -> SupplyType | None:
+        """The supply type a supply-type cell names (its code, any of its names, any case),
+        or the one its words suggest; None for anything else."""
+        if not written:
+            return None
+        key = match_key(written)
+        for supply in self.vat.supply_types.values():
+            if key in {match_key(name) for name in
+                       (supply.code, supply.fi, supply.sv, supply.en, *supply.names)}:
+                return supply
+        return self.supply_suggested(written)
+
+    def supply_suggested(self, text: str | None) -> SupplyType | None:
+        """The supply type a description's words suggest ("Taksi vastaanotolle", "Hotelli 2
+        yötä"), when they suggest exactly one; None otherwise."""
+        if not text:
+            return None
+        words = [match_key(word) for word in _WORD.findall(text)]
+        found = {supply.code for supply in self.vat.supply_types.values()
+                 if any(word.startswith(start) for word in words for start in supply.words)}
+        return self.vat.supply_types[found.pop()] if len(found) == 1 else None
+
+    def vat_rate_change_before(self, day: date, within_days: int = 365) -> date | None:
+        """The latest day a VAT rate changed on, at most *within_days* before *day* (a
+        service before it took another rate than one on *day*), or None."""
+        changes = {start for start, _, _ in self.vat.periods}
+        changes.update(start for _, _, start, _ in self.vat.supplies if start is not None)
+        recent = [change for change in changes
+                  if 0 <= (day - change).days < within_days]
+        return max(recent, default=None)
+
+    def vat_rates_of_supply(self, supply: str, day: date) -> list[VatRate]:
+        """The VAT rate the supply *supply* takes on *day*."""
+        return self.vat.rates_of_supply(supply, day)
+
     def vat_rates_for(self, category: str | None, day: date) -> list[VatRate]:
         """The VAT rates a line of *category* may carry on *day* (all in force for OTHER or an
         unknown category), highest first."""
@@ -311,10 +379,11 @@ class ReferenceData:
 
     def name(self, kind: str, code: str, lang: str) -> str:
         """The name of the *kind* (``authority``, ``county``, ``municipality``, ``category``,
-        ``regime``) with *code* in *lang*; the code itself when it is not known."""
+        ``supply``, ``regime``) with *code* in *lang*; the code itself when it is not known."""
         table: Mapping[str, Any] = {
             "authority": self.authorities, "county": self.counties,
             "municipality": self.municipalities, "category": self.categories,
+            "supply": self.vat.supply_types,
         }.get(kind, {})
         if kind == "regime":
             regime = next((r for r in self.regimes if r.code == code), None)
@@ -438,8 +507,15 @@ def _vat_table(data: Mapping[str, Any]) -> _VatTable:
     )
     supplies = tuple((entry["name"], entry["rate"], entry.get("valid_from"),
                       entry.get("valid_until")) for entry in data["supply"])
+    supply_types = {
+        code: SupplyType(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
+                         names=tuple(entry.get("names", ())),
+                         words=tuple(match_key(word) for word in entry.get("words", ())))
+        for code, entry in data["supply_type"].items()
+    }
     return _VatTable(periods, supplies,
-                     {code: tuple(names) for code, names in data["category"].items()})
+                     {code: tuple(names) for code, names in data["category"].items()},
+                     supply_types)
 
 
 @cache

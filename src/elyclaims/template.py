@@ -89,6 +89,8 @@ _PROMPTS: dict[str, str] = {
                          "own."),
     "invoice_date": N_("The date of the invoice."),
     "net_amount": N_("The amount without VAT, in euros; negative for a credit note."),
+    "supply_type": N_("What was bought, when it is transport, accommodation, a meal or a "
+                      "medicine: it decides the VAT rate. Optional."),
     "vat_amount": N_("The VAT in euros, if the cost carries VAT that is claimed."),
     "gross_amount": N_("The amount with VAT, in euros."),
     "credited_invoice": N_("For a credit note: the number of the invoice it credits."),
@@ -204,6 +206,10 @@ def _choices(spec: FieldSpec, lang: str) -> tuple[str, ...] | None:
         from elyclaims.refdata import reference_data
 
         return tuple(reference_data().name("category", code.value, lang) for code in Category)
+    if spec.name == "supply_type":
+        from elyclaims.refdata import reference_data
+
+        return tuple(supply.name(lang) for supply in reference_data().vat.supply_types.values())
     if spec.name == "claimant_type":
         return tuple(names[lang] for names in CLAIMANT_TYPE_NAMES.values())
     if spec.name == "purpose":

@@ -177,7 +177,7 @@ class FieldSpec:
 
 #: The version of the layout ``elyclaims template`` writes, and the workbook-level defined name
 #: that carries it (hidden); a workbook made from an older version is WB-014.
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # 2: the supply-type column (Hyödyke), 2026-12
 TEMPLATE_STAMP = "ElyclaimsTemplateVersion"
 
 #: Each sheet's name in Finnish, Swedish and English: what the template writes and what a
@@ -331,6 +331,8 @@ EXPENSE_FIELDS: tuple[FieldSpec, ...] = (
         Kind.MONEY,
         required=True,
     ),
+    FieldSpec("supply_type", ("Hyödyke", "Nyttighet", "Supply type", "Hyödykelaji",
+                              "Nyttighetstyp", "Supply")),
     FieldSpec("vat_amount", ("ALV", "Moms", "VAT", "Arvonlisävero", "ALV-osuus"), Kind.MONEY),
     FieldSpec(
         "gross_amount",

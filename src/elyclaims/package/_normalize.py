@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from elyclaims.identifiers import normalize_iban
 from elyclaims.model import Claim, ClaimantType, Client, ExpenseLine, SourceRow, construct
-from elyclaims.refdata import Authority, ReferenceData
+from elyclaims.refdata import Authority, ReferenceData, reference_data
 
 __all__ = ["combined", "minor_during", "normalize_claim", "normalize_line", "recipient"]
 
@@ -48,10 +48,15 @@ def combined(claim: Claim) -> bool:
 def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> ExpenseLine:
     """An expense line as a package carries it: its sheet and row (and the file's name, not
     its path, when *several_files* were combined), no acknowledgement text (acknowledgements
-    travel per rule). Business IDs are already in their canonical form (the model's)."""
+    travel per rule), the supply type as its code where it names one. Business IDs are
+    already in their canonical form (the model's)."""
     file = PurePath(line.source.file).name if several_files and line.source.file else None
     source = SourceRow.of(file, line.source.sheet, line.source.row, {}, frozenset())
-    return construct(ExpenseLine, {**line.__dict__, "source": source, "acknowledged": None})
+    fields = {**line.__dict__, "source": source, "acknowledged": None}
+    if line.supply_type:
+        supply = reference_data().supply_type(line.supply_type)
+        fields["supply_type"] = supply.code if supply is not None else line.supply_type
+    return construct(ExpenseLine, fields)
 
 
 def recipient(claim: Claim, refdata: ReferenceData, on: date) -> Authority | None:

@@ -379,6 +379,7 @@ _EXPENSE_TEXTS = {
     "ClientReference": "client_reference", "Category": "category",
     "Description": "description", "Justification": "justification",
     "CreditedInvoice": "credited_invoice", "Attachment": "attachment",
+    "SupplyType": "supply_type",
 }
 _EXPENSE_AMOUNTS = {"Net": "net_amount", "Vat": "vat_amount", "Gross": "gross_amount"}
 _NS_LENGTH = len(CLAIM_NS) + 2
@@ -387,7 +388,7 @@ _NS_LENGTH = len(CLAIM_NS) + 2
 #: An expense element's texts, read for its line by the line model's own cell readers.
 _CELL_FIELDS = ("client_reference", "category", "description", "justification",
                 "credited_invoice", "attachment", "provider", "provider_business_id",
-                "invoice_number", "invoice_date")
+                "invoice_number", "invoice_date", "supply_type")
 _CELL_INDEX = {name: index for index, name in enumerate(_CELL_FIELDS)}
 #: Expense elements read together, column by column (see model.read_rows).
 _CHUNK = 4096

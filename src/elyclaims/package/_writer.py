@@ -21,7 +21,7 @@ from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim, ExpenseLine, remember
 from elyclaims.package._schema import CLAIM_NS
 from elyclaims.progress import EVERY, tick
-from elyclaims.refdata import ReferenceData
+from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Summary, Totals
 from elyclaims.values import format_money, timestamp
 
@@ -315,6 +315,9 @@ class _Expenses:
             _leaf("BusinessId", key[1]) if key[1] else ""))
         self._description = _Pieces(lambda text: _leaf("Description", text))
         self._justification = _Pieces(lambda text: _leaf("Justification", text))
+        # What the line says it bought: the supply type's code where it names one, else the
+        # words as written (the receiver judges them alike), as normalize_line gives it.
+        self._supply = _Pieces(lambda text: _leaf("SupplyType", _supply_code(text)))
         self._net = _Pieces(lambda amount: _money("Net", amount))
         self._vat = _Pieces(lambda amount: _money("Vat", amount))
         self._gross = _Pieces(lambda amount: _money("Gross", amount))
@@ -344,6 +347,8 @@ class _Expenses:
         parts.append(self._description(field["description"]))
         if field["justification"]:
             parts.append(self._justification(field["justification"]))
+        if field["supply_type"]:
+            parts.append(self._supply(field["supply_type"]))
         parts.append(self._net(field["net_amount"]))
         if field["vat_amount"] is not None:
             parts.append(self._vat(field["vat_amount"]))
@@ -358,6 +363,11 @@ class _Expenses:
                          for rule, reason in acknowledged)
         parts.append("</Expense>")
         return "".join(parts)
+
+
+def _supply_code(written: str) -> str:
+    supply = reference_data().supply_type(written)
+    return supply.code if supply is not None else written
 
 
 def _totals(summary: Summary) -> str:

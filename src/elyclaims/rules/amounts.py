@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
+from typing import Any
 
 from elyclaims.findings import Finding, Named, Percent
 from elyclaims.model import Category, Claim
-from elyclaims.refdata import VatRate
+from elyclaims.refdata import SupplyType, VatRate
 from elyclaims.rules._registry import RuleContext, at_line, rule
 from elyclaims.values import quantize
 
@@ -59,11 +60,16 @@ def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 
 @rule("AM-005")
 def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The VAT must fit a rate that the line's category may carry on the service date (the
-    invoice date when there is none): round(net x rate, 2) within 0.01 € of the VAT, so that
-    14 % and 13.5 % are told apart."""
+    """The VAT must fit a rate the line's supply takes on the date of supply (the service date;
+    the invoice date when there is none): what was bought decides, whatever the category. The
+    supply is what the line's supply-type cell says, else what its description suggests
+    (a taxi, a hotel, a meal, a medicine); a line with neither may carry any rate its category's
+    supplies take. round(net x rate, 2) must be within 0.01 € of the VAT, so that 14 % and
+    13.5 % are told apart."""
+    refdata = context.refdata
     tolerance = Decimal(context.parameter("rules", "vat_fit_tolerance"))
-    known: dict[tuple[Category | None, date], list[VatRate]] = {}  # many lines, few answers
+    known: dict[tuple[str, date], list[VatRate]] = {}  # many lines, few answers
+    supplies: dict[tuple[str | None, str | None], SupplyType | None] = {}
     for line in claim.expenses:
         net, vat = line.net_amount, line.vat_amount
         if not net or not vat:  # none, or zero
@@ -71,17 +77,56 @@ def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         day = line.service_date or line.invoice_date
         if day is None:
             continue
+        said = (line.supply_type, line.description)
+        supply = supplies.get(said, _UNSEEN)
+        if supply is _UNSEEN:
+            supply = supplies[said] = (refdata.supply_type(line.supply_type)
+                                       or refdata.supply_suggested(line.description))
         category = line.category_code
-        rates = known.get((category, day))
+        key = f"supply:{supply.code}" if supply is not None else f"category:{category}"
+        rates = known.get((key, day))
         if rates is None:
-            rates = known[category, day] = context.refdata.vat_rates_for(category, day)
-        if not rates or any(abs(quantize(net * rate.percent / 100) - vat) <= tolerance
-                            for rate in rates):
+            rates = known[key, day] = (refdata.vat_rates_of_supply(supply.code, day)
+                                       if supply is not None
+                                       else refdata.vat_rates_for(category, day))
+        if not rates or any(_fits(net, vat, rate, tolerance) for rate in rates):
             continue
-        yield at_line(line, "vat_amount", "AM-005", value=vat, net=net, day=day,
-                      category=Named("category", line.category_code)
-                      if line.category_code else line.category or "-",
+        if supply is None:
+            yield at_line(line, "vat_amount", "AM-005", value=vat, net=net, day=day,
+                          category=Named("category", line.category_code)
+                          if line.category_code else line.category or "-",
+                          rates=tuple(Percent(rate.percent) for rate in rates))
+            continue
+        reduced = [rate for rate in refdata.vat_rates_for(None, day)
+                   if rate.name != "general" and _fits(net, vat, rate, tolerance)]
+        yield at_line(line, "vat_amount", "AM-005",
+                      variant="general_supply" if reduced and supply.code == "general"
+                      else "supply", value=vat, net=net, day=day,
+                      supply=Named("supply", supply.code),
                       rates=tuple(Percent(rate.percent) for rate in rates))
+
+
+def _fits(net: Decimal, vat: Decimal, rate: VatRate, tolerance: Decimal) -> bool:
+    return abs(quantize(net * rate.percent / 100) - vat) <= tolerance
+
+
+_UNSEEN: Any = object()
+
+
+@rule("AM-008")
+def vat_judged_by_invoice_date(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """A line with VAT but no service date is judged by its invoice date; where a rate changed
+    in the year before it, the service may have been supplied under the other rate."""
+    changed_before: dict[date, date | None] = {}
+    for line in claim.expenses:
+        day = line.invoice_date
+        if not line.vat_amount or line.service_date is not None or day is None:
+            continue
+        if day not in changed_before:
+            changed_before[day] = context.refdata.vat_rate_change_before(day)
+        changed = changed_before[day]
+        if changed is not None:
+            yield at_line(line, "vat_amount", "AM-008", value=day, changed=changed)
 
 
 @rule("AM-006")

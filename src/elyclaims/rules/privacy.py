@@ -26,7 +26,7 @@ _CLAIM_TEXT = ("name", "business_id", "iban", "bic", "contact_person", "email", 
 _CLAIM_LEVEL_TEXT = ("decision_reference", "recipient")
 _CLIENT_TEXT = ("home_municipality",)
 _LINE_TEXT = ("description", "justification", "provider", "provider_business_id",
-              "invoice_number", "credited_invoice", "attachment", "acknowledged")
+              "invoice_number", "credited_invoice", "attachment", "acknowledged", "supply_type")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.,/-])(\+358|00358|0)[ -]?\(?\d{1,3}\)?([ -]?\d){5,8}(?![\w.,/-])")
 
