@@ -83,7 +83,8 @@ def test_the_template_has_the_sheets_headers_dropdowns_and_prompts(tmp_path: Pat
     assert expenses.column_dimensions[by_field["net_amount"]].number_format == "#,##0.00"
     rows = {row[0].value: row[0].row for row in claim.iter_rows()}
     claimant_type = FIELDS_BY_ROLE[Role.CLAIM][2].labels[position]
-    assert len(_choices(claim, f"B{rows[claimant_type]}")) == 4
+    assert len(_choices(claim, f"B{rows[claimant_type]}")) == 5  # …, ÅHS, KST
+    assert len(_choices(expenses, f"{by_field['supply_type']}2")) == 5  # the supply types
     client_letters = {cell.value: cell.column_letter for cell in clients[1]}
     unaccompanied = next(spec for spec in FIELDS_BY_ROLE[Role.CLIENTS]
                      if spec.name == "unaccompanied").labels[position]

@@ -82,6 +82,11 @@ CLAIMANT_TYPE_LABELS: dict[ClaimantType, tuple[str, ...]] = {
         ClaimantType.ALAND_HEALTH_CARE: ("Ålands hälso- och sjukvård", "AHS",
                                          "Ahvenanmaan terveyden- ja sairaanhoito",
                                          "Åland health and medical care", "Åland health care"),
+        ClaimantType.ALAND_SOCIAL_SERVICES: ("Kommunernas socialtjänst",
+                                             "Kommunernas socialtjänst k.f.",
+                                             "Kommunernas socialtjänst kf",
+                                             "Ahvenanmaan kuntien sosiaalipalvelut",
+                                             "Åland social services"),
     }.items()
 }
 

@@ -40,6 +40,9 @@ Identity = tuple[str, str]
 HELSINKI = "091"
 HELSINKI_COUNTY = "90"
 ALAND_COUNTY = "91"
+#: The identity kind of Åland's municipalities' joint social services (KST): its code is
+#: Åland's county code.
+ALAND_SOCIAL = "aland-social-services"
 
 
 def _in_force(valid_from: date | None, valid_until: date | None, day: date) -> bool:
@@ -388,6 +391,8 @@ class ReferenceData:
         if kind == "regime":
             regime = next((r for r in self.regimes if r.code == code), None)
             return regime.text.get(lang, regime.text["en"]) if regime else code
+        if kind == ALAND_SOCIAL:
+            return "Kommunernas socialtjänst (KST)"
         entry = table.get(code)
         return entry.name(lang) if entry is not None else code
 
@@ -401,6 +406,8 @@ class ReferenceData:
             return ("municipality", HELSINKI)
         if kind == ClaimantType.ALAND_HEALTH_CARE:
             return ("county", ALAND_COUNTY)
+        if kind == ClaimantType.ALAND_SOCIAL_SERVICES:
+            return (ALAND_SOCIAL, ALAND_COUNTY)
         if kind == ClaimantType.WELLBEING_SERVICES_COUNTY:
             county = self.county(code) if code and not _is_municipality_code(code) else None
             if county is not None and not county.helsinki and not county.outside_reform:
@@ -437,7 +444,7 @@ class ReferenceData:
         if identity is None:
             return None
         kind, code = identity
-        if kind == "county":
+        if kind in {"county", ALAND_SOCIAL}:
             return code
         municipality = self.municipalities.get(code)
         return municipality.county if municipality else None
@@ -472,15 +479,22 @@ class ReferenceData:
 
         Before the social and health care reform, the home municipality. From it, health and
         social care is the county's (or Helsinki's), other costs the county's or the
-        municipality's; on Åland, outside the reform, the municipality, and ÅHS for health care.
+        municipality's. On Åland, outside the reform, the municipality; ÅHS too for health care
+        from the reform date; KST too for social welfare from 2021-01-01, when it took over the
+        municipalities' social services except child day care and elderly care (which the
+        municipality still claims: the category cannot tell them apart).
         """
         municipality: Identity = ("municipality", home.code)
         county = self.counties.get(home.county)
-        if day < self.parameter("rules", "reform_date") or county is None:
-            return {municipality}
-        if county.outside_reform:
-            if category == Category.HEALTH:
-                return {municipality, ("county", county.code)}
+        reform = self.parameter("rules", "reform_date")
+        if county is not None and county.outside_reform:
+            allowed = {municipality}
+            if category == Category.HEALTH and day >= reform:
+                allowed.add(("county", county.code))
+            if category == Category.SOCIAL and day >= self.parameter("rules", "aland_kst_from"):
+                allowed.add((ALAND_SOCIAL, county.code))
+            return allowed
+        if day < reform or county is None:
             return {municipality}
         organiser: Identity = (("municipality", HELSINKI) if county.helsinki
                                else ("county", county.code))

@@ -102,13 +102,15 @@ class Category(enum.StrEnum):
 
 
 class ClaimantType(enum.StrEnum):
-    """Who claims: a wellbeing services county, the City of Helsinki, a municipality, or
-    Åland's health care authority (ÅHS, for health care on Åland)."""
+    """Who claims: a wellbeing services county, the City of Helsinki, a municipality, or on
+    Åland its health care authority (ÅHS, for health care) or its municipalities' joint
+    social services (KST, for social welfare from 2021-01-01)."""
 
     WELLBEING_SERVICES_COUNTY = "wellbeing-services-county"
     CITY_OF_HELSINKI = "city-of-helsinki"
     MUNICIPALITY = "municipality"
     ALAND_HEALTH_CARE = "aland-health-care"
+    ALAND_SOCIAL_SERVICES = "aland-social-services"
 
 
 class Purpose(enum.StrEnum):
@@ -127,6 +129,7 @@ CLAIMANT_TYPE_NAMES: dict[ClaimantType, dict[str, str]] = {
                                     "en": "City of Helsinki"},
     ClaimantType.MUNICIPALITY: {"fi": "kunta", "sv": "kommun", "en": "municipality"},
     ClaimantType.ALAND_HEALTH_CARE: {"fi": "ÅHS", "sv": "ÅHS", "en": "ÅHS"},
+    ClaimantType.ALAND_SOCIAL_SERVICES: {"fi": "KST", "sv": "KST", "en": "KST"},
 }
 PURPOSE_NAMES: dict[Purpose, dict[str, str]] = {
     Purpose.DECISION_APPLICATION: {"fi": "päätöshakemus", "sv": "beslutsansökan",

@@ -28,7 +28,8 @@ def minor_during(birth_year: int | None, claim: Claim) -> bool | None:
 
 def _claimant_code(claim: Claim, refdata: ReferenceData) -> str | None:
     code, kind = claim.claimant.code, claim.claimant.type
-    if kind in {ClaimantType.CITY_OF_HELSINKI, ClaimantType.ALAND_HEALTH_CARE}:
+    if kind in {ClaimantType.CITY_OF_HELSINKI, ClaimantType.ALAND_HEALTH_CARE,
+                ClaimantType.ALAND_SOCIAL_SERVICES}:
         identity = refdata.claimant_identity(kind, code)
         return identity[1] if identity else code
     if not code:

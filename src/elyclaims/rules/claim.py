@@ -48,10 +48,12 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
         if code and not refdata.helsinki_code(code):
             yield Finding.make("CL-003", location, variant="helsinki", value=code)
         return
-    if kind == ClaimantType.ALAND_HEALTH_CARE:
+    if kind in {ClaimantType.ALAND_HEALTH_CARE, ClaimantType.ALAND_SOCIAL_SERVICES}:
         county = refdata.county(code) if code else None
         if code and (county is None or not county.outside_reform):
-            yield Finding.make("CL-003", location, variant="aland", value=code)
+            yield Finding.make("CL-003", location, value=code,
+                               variant="aland" if kind == ClaimantType.ALAND_HEALTH_CARE
+                               else "aland_social")
         return
     if kind not in {ClaimantType.WELLBEING_SERVICES_COUNTY, ClaimantType.MUNICIPALITY}:
         return
