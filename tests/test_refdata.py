@@ -249,3 +249,34 @@ def test_the_generator_reproduces_the_shipped_files() -> None:
         data_dir / "municipalities.toml").read_text(encoding="utf-8")
     assert make_reference_data.counties_toml(years) == (
         data_dir / "counties.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("written", "supply"), [
+    ("Kela-taksi vastaanotolle", "transport"), ("TAKSILLA kotiin", "transport"),
+    ("Taxi to the clinic", "transport"), ("Buss till mottagningen", "transport"),
+    ("Hotelli 2 yötä", "accommodation"), ("Inkvartering", "accommodation"),
+    ("Yöpyminen", "accommodation"), ("Lounas", "meals"), ("Måltider", "meals"),
+    ("Lääkkeet apteekista", "medicines"), ("Läkemedel", "medicines"),
+    # Near misses: a doctor, medical treatment, a cooperation, two supplies in one line.
+    ("Lääkärin vastaanotto", None), ("Medicinsk behandling", None), ("Läkarbesök", None),
+    ("Yhteistyöpalaveri", None), ("Psykoterapia", None), ("Taksilla hotelliin", None),
+    ("Tulkkaus 2 h", None), ("", None),
+])
+def test_what_a_description_suggests_was_bought(written: str, supply: str | None) -> None:
+    """vat.toml's supply words (vero.fi's reduced-rate supplies: passenger transport,
+    accommodation, restaurant and meal services, medicines) suggest a supply from a word's
+    beginning, in any case and language; a description suggesting two suggests none."""
+    found = reference_data().supply_suggested(written)
+    assert (found.code if found else None) == supply
+
+
+def test_a_supply_type_cell_names_a_supply_in_any_language() -> None:
+    """The supply-type column takes the names, in any case, and the words as a description."""
+    data = reference_data()
+    for written, code in (("Majoitus", "accommodation"), ("persontransport", "transport"),
+                          ("MEALS", "meals"), ("muu palvelu", "general"),
+                          ("annan tjänst eller vara", "general"), ("taksi", "transport")):
+        found = data.supply_type(written)
+        assert found is not None
+        assert found.code == code, written
+    assert data.supply_type("jotain muuta") is None

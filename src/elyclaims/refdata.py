@@ -191,7 +191,16 @@ class SupplyType:
         return {"fi": self.fi, "sv": self.sv}.get(lang, self.en)
 
 
-_WORD = re.compile(r"[^\W\d_]+")
+def _word_beginnings(supplies: Mapping[str, SupplyType]) -> re.Pattern[str]:
+    """One pattern for a word that begins with any supply type's words (in lower case, as
+    written), each alternative in a group named after its supply type."""
+    groups = []
+    for code, supply in supplies.items():
+        if supply.words:
+            starts = sorted((re.escape(word.casefold()) for word in supply.words),
+                            key=len, reverse=True)
+            groups.append(f"(?P<{code}>{'|'.join(starts)})")
+    return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(groups)})" if groups else r"(?!)")
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,8 @@ class _VatTable:
     supplies: tuple[tuple[str, str, date | None, date | None], ...]
     categories: Mapping[str, tuple[str, ...]]
     supply_types: Mapping[str, SupplyType] = field(default_factory=dict)
+    #: The words that suggest a supply type, each in a group named after its type.
+    suggestions: re.Pattern[str] = re.compile(r"(?!)")
     # rates_for answers by category and day; a claim asks for the same few pairs again and again.
     _answers: dict[tuple[str | None, date], tuple[VatRate, ...]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -353,10 +364,10 @@ class ReferenceData:
         yötä"), when they suggest exactly one; None otherwise."""
         if not text:
             return None
-        words = [match_key(word) for word in _WORD.findall(text)]
-        found = {supply.code for supply in self.vat.supply_types.values()
-                 if any(word.startswith(start) for word in words for start in supply.words)}
-        return self.vat.supply_types[found.pop()] if len(found) == 1 else None
+        found = {match.lastgroup for match in self.vat.suggestions.finditer(text.casefold())}
+        if len(found) != 1:
+            return None
+        return self.vat.supply_types[str(found.pop())]
 
     def vat_rate_change_before(self, day: date, within_days: int = 365) -> date | None:
         """The latest day a VAT rate changed on, at most *within_days* before *day* (a
@@ -523,13 +534,13 @@ def _vat_table(data: Mapping[str, Any]) -> _VatTable:
                       entry.get("valid_until")) for entry in data["supply"])
     supply_types = {
         code: SupplyType(code=code, fi=entry["fi"], sv=entry["sv"], en=entry["en"],
-                         names=tuple(entry.get("names", ())),
-                         words=tuple(match_key(word) for word in entry.get("words", ())))
+                         names=tuple(entry.get("names", ())), words=tuple(entry.get("words", ())))
         for code, entry in data["supply_type"].items()
     }
+    suggestions = _word_beginnings(supply_types)
     return _VatTable(periods, supplies,
                      {code: tuple(names) for code, names in data["category"].items()},
-                     supply_types)
+                     supply_types, suggestions)
 
 
 @cache
