@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 from elyclaims import read_claim
 from elyclaims.config import Config
 from elyclaims.model import ExpenseLine, duplicate_key
-from elyclaims.values import MAX_AMOUNT
+from elyclaims.values import EXCEL_ERRORS, MAX_AMOUNT
 from workbooks import clean_claim, write_xlsx
 
 TODAY = date(2026, 11, 29)
-texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+# Any text a cell can hold as text: not an Excel error value (#NUM!, #n/a…), which a text field
+# refuses as the cell's error (WB-004), in any case.
+texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(
+    lambda text: text.strip().upper() not in {error.upper() for error in EXCEL_ERRORS})
 # Up to the largest amount a cell may hold (values.MAX_AMOUNT, exclusive).
 amounts = st.decimals(min_value=-MAX_AMOUNT + Decimal("0.01"),
                       max_value=MAX_AMOUNT - Decimal("0.01"), places=2, allow_nan=False,
