@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from elyclaims.i18n import LANGUAGES
 from elyclaims.vocabulary import Severity
 
 __all__ = ["LANGUAGES", "Catalogue", "RuleInfo", "catalogue"]
 
-LANGUAGES = ("fi", "sv", "en")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from pydantic_settings import (
 )
 
 from elyclaims.errors import ConfigError
-from elyclaims.i18n import N_
+from elyclaims.i18n import N_, Language
 from elyclaims.limits import ReadLimits
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class Config(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix=_ENV_PREFIX,
                                       env_nested_delimiter="__", case_sensitive=False)
 
-    language: Literal["fi", "sv", "en"] | None = None
+    language: Language | None = None
     #: What reads the cell values of .xlsx/.xlsm workbooks: python-calamine (the default where
     #: it is installed) or openpyxl (slower; the fallback). Both give the same rows.
     engine: Literal["calamine", "openpyxl"] | None = None

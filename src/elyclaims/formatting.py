@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from elyclaims.i18n import LOCALES, translator
+from elyclaims.i18n import LANGUAGES, LOCALES, translator
 from elyclaims.values import format_money
 
 __all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "month", "neutral", "number",
@@ -112,7 +112,7 @@ def param(value: Param, lang: str) -> str:
         if value.kind == "claim_field":
             from elyclaims.vocabulary import Role, field_spec
 
-            return field_spec(Role.CLAIM, value.code).labels[("fi", "sv", "en").index(lang)]
+            return field_spec(Role.CLAIM, value.code).labels[LANGUAGES.index(lang)]
         kind = "category" if value.kind == "total" else value.kind
         return str(_names().name(kind, value.code, lang))
     if isinstance(value, Percent):

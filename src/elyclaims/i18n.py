@@ -15,7 +15,7 @@ called ``t``, so that a test can find every message in the code.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     import gettext
@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 # Nothing heavy at import: the command line imports this module before it knows whether it
 # will say anything at all (``elyclaims --version``).
 
-__all__ = ["LANGUAGES", "LOCALES", "N_", "Translator", "translator"]
+__all__ = ["LANGUAGES", "LOCALES", "N_", "Language", "Translator", "translator"]
 
-LANGUAGES = ("fi", "sv", "en")
+#: The languages elyclaims speaks, in the order of every three-language table (Finnish first):
+#: the one place they are listed.
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 #: The Babel locale of each language: Swedish as written in Finland (``1.7.2026``), English
 #: as in Britain (day before month).
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}

@@ -29,8 +29,7 @@ from typing import Any, Protocol
 
 from elyclaims._forked import Beside
 from elyclaims.errors import ElyclaimsError
-from elyclaims.model import Claim, client_key, duplicate_key, own_party
-from elyclaims.rules import ClaimedLine, claimed_by_key
+from elyclaims.model import Claim, ClaimedLine, claimed_by_key, client_key, duplicate_key, own_party
 from elyclaims.values import format_money, timestamp
 
 

@@ -11,7 +11,7 @@ import hashlib
 import inspect
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -43,11 +43,13 @@ __all__ = [
     "Claim",
     "Claimant",
     "ClaimantType",
+    "ClaimedLine",
     "Client",
     "ExpenseLine",
     "Purpose",
     "SourceRow",
     "category_of",
+    "claimed_by_key",
     "client_key",
     "construct",
     "duplicate_key",
@@ -375,6 +377,34 @@ def own_party(claim: Claim) -> str:
 #: The first part of an uninvoiced line's duplicate key (an invoiced key has four parts, this
 #: one seven, so the two kinds never meet).
 OWN_KEY = "own"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedLine:
+    """A line of a package that was submitted: which package, its reference (the submission
+    id, or the reference given when it was handed in another way) and when."""
+
+    package_id: str
+    reference: str
+    submitted_on: date
+    line_id: str
+    #: How many lines of this duplicate key were claimed (two identical sessions: 2).
+    count: int = 1
+
+
+def claimed_by_key(lines: Iterable[tuple[str, ClaimedLine]]) -> dict[str, ClaimedLine]:
+    """What DU-002 reads, from the claimed *lines* (duplicate key, line) in the order they were
+    claimed: the first line of each key, with how many lines of that key there were."""
+    claimed: dict[str, ClaimedLine] = {}
+    counts: dict[str, int] = {}
+    for key, line in lines:
+        if key in claimed:
+            counts[key] = counts.get(key, 1) + 1
+        else:
+            claimed[key] = line
+    for key, count in counts.items():
+        claimed[key] = replace(claimed[key], count=count)
+    return claimed
 
 
 def duplicate_key(line: ExpenseLine, own: str = "") -> str | None:

@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from elyclaims.i18n import LANGUAGES
 from elyclaims.vocabulary import Category, ClaimantType, Purpose, match_key, normalize_label
 
 __all__ = [
@@ -338,7 +339,7 @@ class ReferenceData:
             if given is None:
                 return regime
             finnish = str(given["fi"])
-            text = {lang: str(given.get(lang) or finnish) for lang in ("fi", "sv", "en")}
+            text: dict[str, str] = {lang: str(given.get(lang) or finnish) for lang in LANGUAGES}
             return replace(regime, text=text, short=finnish, configured=True)
 
         return replace(self, regimes=tuple(cite(regime) for regime in self.regimes))
@@ -579,7 +580,7 @@ def reference_data() -> ReferenceData:
     }
     regimes = tuple(
         Regime(code=code, valid_from=entry["valid_from"], valid_until=entry.get("valid_until"),
-               text={lang: entry[lang] for lang in ("fi", "sv", "en")},
+               text={lang: entry[lang] for lang in LANGUAGES},
                short=entry.get("short", ""), source=entry.get("source", ""),
                section_verified=bool(entry.get("section_verified", False)))
         for code, entry in files["regimes"]["regime"].items()

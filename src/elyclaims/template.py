@@ -15,7 +15,7 @@ from typing import Any
 
 from elyclaims.errors import OutputError
 from elyclaims.files import save_atomically
-from elyclaims.i18n import N_, translator
+from elyclaims.i18n import LANGUAGES, N_, translator
 from elyclaims.vocabulary import (
     CLAIMANT_TYPE_NAMES,
     FIELDS_BY_ROLE,
@@ -31,7 +31,8 @@ from elyclaims.vocabulary import (
 
 __all__ = ["TEMPLATE_LANGUAGES", "write_template"]
 
-TEMPLATE_LANGUAGES = ("fi", "sv", "en")
+#: The languages a template is written in: every language elyclaims speaks.
+TEMPLATE_LANGUAGES = LANGUAGES
 _LABEL = {"fi": 0, "sv": 1, "en": 2}
 _YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
 #: Rows of the clients and expenses sheets that get the dropdowns and checks.

@@ -22,6 +22,7 @@ __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE
            "same_file", "today"]
 
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
+from elyclaims.i18n import LANGUAGES
 
 
 def keep_until_exit(*objects: object) -> None:
@@ -70,7 +71,7 @@ def add_format(command: argparse.ArgumentParser) -> None:
 
 def add_lang(command: argparse.ArgumentParser) -> None:
     """``--lang fi|sv|en``."""
-    command.add_argument("--lang", choices=("fi", "sv", "en"),
+    command.add_argument("--lang", choices=LANGUAGES,
                          help="language of messages (default: config, then LANG)")
 
 

@@ -42,8 +42,8 @@ from elyclaims.intake._store import Conflict, Incoming, IntakeStore, Withdrawal
 from elyclaims.privacy import sanitize
 
 if TYPE_CHECKING:
+    from elyclaims.model import ClaimedLine
     from elyclaims.package import PackagedClaim
-    from elyclaims.rules import ClaimedLine
 
 __all__ = ["IntakeSettings", "make_app"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from elyclaims.files import atomic_output, sweep_scratch
-from elyclaims.rules import ClaimedLine, claimed_by_key
+from elyclaims.model import ClaimedLine, claimed_by_key
 from elyclaims.values import timestamp
 
 __all__ = ["NOT_COUNTING", "Conflict", "IntakeStore", "Withdrawal"]

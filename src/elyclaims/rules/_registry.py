@@ -3,7 +3,6 @@ catalogue order by the :func:`rule` decorator."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,41 +10,13 @@ from typing import Any, TypeVar, cast
 
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
-from elyclaims.model import Claim, ExpenseLine
+from elyclaims.model import Claim, ClaimedLine, ExpenseLine, claimed_by_key
 from elyclaims.refdata import ReferenceData, reference_data
 
 __all__ = ["RULES", "ClaimedLine", "RuleContext", "RuleFunction", "at_line", "claimed_by_key",
            "rule"]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedLine:
-    """A line of a package that was submitted: which package, its reference (the submission
-    id, or the reference given when it was handed in another way) and when."""
-
-    package_id: str
-    reference: str
-    submitted_on: date
-    line_id: str
-    #: How many lines of this duplicate key were claimed (two identical sessions: 2).
-    count: int = 1
-
-
-def claimed_by_key(lines: Iterable[tuple[str, ClaimedLine]]) -> dict[str, ClaimedLine]:
-    """What DU-002 reads, from the claimed *lines* (duplicate key, line) in the order they were
-    claimed: the first line of each key, with how many lines of that key there were."""
-    claimed: dict[str, ClaimedLine] = {}
-    counts: dict[str, int] = {}
-    for key, line in lines:
-        if key in claimed:
-            counts[key] = counts.get(key, 1) + 1
-        else:
-            claimed[key] = line
-    for key, count in counts.items():
-        claimed[key] = dataclasses.replace(claimed[key], count=count)
-    return claimed
 
 
 @dataclass(frozen=True)
