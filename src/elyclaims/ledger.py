@@ -14,7 +14,6 @@ transaction, and a writer waits (``busy_timeout``) for another instead of failin
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import sqlite3
@@ -27,7 +26,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from elyclaims._forked import Beside
 from elyclaims.errors import ElyclaimsError
 from elyclaims.model import Claim, ClaimedLine, claimed_by_key, client_key, duplicate_key, own_party
 from elyclaims.values import format_money, timestamp
@@ -56,7 +54,7 @@ class Built(Protocol):
     def supersedes(self) -> str | None: ...
 
 __all__ = ["DEFAULT_LEDGER", "LEDGER_FILE", "SENDING", "ClaimedTotal", "DefaultLedger", "Ledger",
-           "LedgerError", "LedgerPackage", "LedgerSubmission", "StagedLines", "chosen_ledger",
+           "LedgerError", "LedgerPackage", "LedgerSubmission", "chosen_ledger",
            "default_ledger_path", "ledger_location"]
 
 LEDGER_FILE = "ledger.sqlite3"
@@ -266,52 +264,6 @@ class ClaimedTotal:
         self.packages.setdefault(package_id, reference)
 
 
-#: Whether this Python's SQLite can copy a database made in memory (3.11 and newer, as built).
-_CAN_STAGE = hasattr(sqlite3.Connection, "serialize") and hasattr(sqlite3.Connection,
-                                                                   "deserialize")
-
-
-class StagedLines:
-    """The ledger's record of a claim's lines (each line id and duplicate key) made beside
-    the build: in a forked copy of this process (see :mod:`elyclaims._forked`: on Linux, with
-    no other thread, memory to spare), as a small SQLite database that
-    :meth:`Ledger.record_built` copies in with one statement instead of making a row for each
-    line after the package is written. Where no copy can be made, or it fails, the ledger
-    makes the rows itself. Use it as a context manager: a copy whose record is not taken (the
-    build was refused) is stopped."""
-
-    def __init__(self, claim: Claim) -> None:
-        self._claim = claim
-        self._beside = Beside.start(lambda: _lines_database(claim)) if _CAN_STAGE else None
-        self._made: bytes | None = None
-
-    @property
-    def beside(self) -> bool:
-        """Whether the record is being made in a copy of this process."""
-        return self._beside is not None
-
-    def database(self, claim: Claim) -> bytes | None:
-        """The record (a serialized SQLite database, its table ``lines``), when it was made
-        for *claim* and the copy made it; None otherwise."""
-        if self._beside is not None:
-            made = self._beside.result()
-            self._beside = None
-            self._made = made[0] if made is not None else None
-        return self._made if claim is self._claim else None
-
-    def cancel(self) -> None:
-        """Stop the copy, if it still runs."""
-        if self._beside is not None:
-            self._beside.cancel()
-            self._beside = None
-
-    def __enter__(self) -> StagedLines:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.cancel()
-
-
 def _line_rows(claim: Claim) -> Iterator[tuple[str, str | None, str | None, str | None,
                                                str | None, str | None]]:
     """Each line's record (:data:`_LINE_COLUMNS`), in the lines' order, one at a time: a list
@@ -323,17 +275,6 @@ def _line_rows(claim: Claim) -> Iterator[tuple[str, str | None, str | None, str 
         yield (line.line_id, duplicate_key(line, own), line.client_reference, line.category,
                served.isoformat() if served is not None else None,
                format_money(net) if net is not None else None)
-
-
-def _lines_database(claim: Claim) -> bytes:
-    """In the copy: each line's record, in the lines' order, as a serialized SQLite
-    database."""
-    gc.disable()  # the copy ends soon; a collection would write (and so copy) every object
-    database = sqlite3.connect(":memory:")
-    database.execute(f"CREATE TABLE lines ({_LINE_COLUMNS})")
-    database.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?)", _line_rows(claim))
-    database.commit()
-    return database.serialize()
 
 
 class Ledger:
@@ -448,15 +389,13 @@ class Ledger:
 
     def record_package(self, *, sha256: str, package_id: str, path: str | Path, claim: Claim,
                        recipient: str | None, lines: int, claimed: Any,
-                       created_at: datetime, staged: StagedLines | None = None,
-                       supersedes: str | None = None) -> None:
+                       created_at: datetime, supersedes: str | None = None) -> None:
         """Record a package that was built (again: a rebuild of the same bytes changes
-        nothing but the path), with each of its lines' duplicate keys: those *staged* made,
-        when it made them for this very claim. *supersedes* is the submission the package
-        names as the one it replaces."""
+        nothing but the path), with each of its lines' duplicate keys. *supersedes* is the
+        submission the package names as the one it replaces."""
         now = timestamp(datetime.now(UTC))
         path = Path(path).resolve()
-        with self._attached(staged, claim) as source, self._transaction() as db:
+        with self._transaction() as db:
             if db.execute("SELECT 1 FROM packages WHERE sha256 = ?", (sha256,)).fetchone():
                 db.execute("UPDATE packages SET path = ? WHERE sha256 = ?", (str(path), sha256))
                 return
@@ -468,44 +407,16 @@ class Ledger:
                  _iso(claim.period_start), _iso(claim.period_end),
                  claim.purpose.value if claim.purpose else None, recipient, lines,
                  format_money(claimed), timestamp(created_at), now, supersedes))
-            if source:
-                db.execute(f"INSERT INTO lines (sha256, {_LINE_COLUMNS}) SELECT ?, "
-                           f"{_LINE_COLUMNS} FROM staged.lines ORDER BY rowid", (sha256,))
-                return
             db.executemany(
                 f"INSERT INTO lines (sha256, {_LINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((sha256, *row) for row in _line_rows(claim)))
 
-    def record_built(self, built: Built, claim: Claim, *,
-                     staged: StagedLines | None = None) -> None:
-        """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*; its
-        lines as *staged* made them beside the build, where it could."""
+    def record_built(self, built: Built, claim: Claim) -> None:
+        """Record a package :func:`~elyclaims.package.build_package` wrote from *claim*."""
         self.record_package(sha256=built.sha256, package_id=built.package_id, path=built.path,
                             claim=claim, recipient=built.recipient, lines=built.lines,
-                            claimed=built.claimed, created_at=built.created_at, staged=staged,
+                            claimed=built.claimed, created_at=built.created_at,
                             supersedes=built.supersedes)
-
-    @contextmanager
-    def _attached(self, staged: StagedLines | None, claim: Claim) -> Iterator[bool]:
-        """The lines *staged* made, attached as the database ``staged`` while the package is
-        recorded; False (nothing attached) when there are none, or not as many as *claim*
-        has."""
-        database = staged.database(claim) if staged is not None else None
-        if database is None:
-            yield False
-            return
-        try:
-            self._db.execute("ATTACH DATABASE ':memory:' AS staged")
-            self._db.deserialize(database, name="staged")
-            count = self._db.execute("SELECT count(*) FROM staged.lines").fetchone()[0]
-            usable = count == len(claim.expenses)
-        except sqlite3.DatabaseError:
-            usable = False
-        try:
-            yield usable
-        finally:
-            with contextlib.suppress(sqlite3.DatabaseError):
-                self._db.execute("DETACH DATABASE staged")
 
     def record_submission(self, sha256: str, *, reference: str, how: str,
                           submission_id: str | None = None, endpoint: str | None = None,

@@ -8,7 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,7 +22,7 @@ from elyclaims.catalogue import catalogue
 from elyclaims.errors import ConfigError, InternalError, OutputError, PackageError
 from elyclaims.files import atomic_output, scratch_file
 from elyclaims.findings import Finding
-from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, StagedLines, chosen_ledger
+from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, chosen_ledger
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.package._archive import CLAIM, REPORT, Member, manifest_xml, write_zip
 from elyclaims.package._attachments import identity_codes_in
@@ -227,8 +227,7 @@ def build_package(
     the HTML summary to carry as ``report.html`` (see :func:`elyclaims.render.report_to_html`).
     *supersedes* names the submission this claim replaces (claim.xml carries it; the receiver
     marks that one superseded). The package is recorded in *ledger* (by default the one the
-    command line would use, created when missing; ``ledger=None``: nowhere), its lines' record
-    made beside the build where it can be (:class:`~elyclaims.ledger.StagedLines`).
+    command line would use, created when missing; ``ledger=None``: nowhere).
 
     Raises:
         BuildRefused: errors remain (the report says which); *output* is untouched.
@@ -244,20 +243,18 @@ def build_package(
                                                    supersedes)
         if not report.passes(strict=strict):
             raise BuildRefused(report)
-        # The ledger's record of the lines is made beside the build, where it can be; the
-        # package is recorded before it is put in place, so that whatever stops the build, no
-        # package the ledger does not know is left at the output (one it knows but that is not
-        # there was only built: no line of it counts as claimed).
-        with (StagedLines(claim) if ledger is not None else nullcontext()) as staged:
+        # The package is recorded before it is put in place, so that whatever stops the build,
+        # no package the ledger does not know is left at the output (one it knows but that is
+        # not there was only built: no line of it counts as claimed).
 
-            def record(built: BuiltPackage) -> None:
-                with chosen_ledger(ledger, create=True) as recording:
-                    if recording is not None:
-                        recording.record_built(built, claim, staged=staged)
+        def record(built: BuiltPackage) -> None:
+            with chosen_ledger(ledger, create=True) as recording:
+                if recording is not None:
+                    recording.record_built(built, claim)
 
-            return _build(claim, report, attachment_members, Path(output),
-                          created_at=created_at, refdata=refdata, today=today,
-                          report_page=report_page, supersedes=supersedes, record=record)
+        return _build(claim, report, attachment_members, Path(output),
+                      created_at=created_at, refdata=refdata, today=today,
+                      report_page=report_page, supersedes=supersedes, record=record)
 
 
 def _build(
