@@ -33,7 +33,6 @@ def test_no_module_imports_another_packages_private_module() -> None:
 TESTS_MAY_IMPORT = {
     "elyclaims.cli._terminal": "the progress bar's own unit test drives it with a fake clock",
     "elyclaims.reading._calamine": "no public path sends the frames' unpickler a hostile frame",
-    "elyclaims._early": "no public path shows the command line's early reader being stopped",
 }
 
 

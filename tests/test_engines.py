@@ -262,10 +262,9 @@ def _readers_of(path: Path) -> list[str]:
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("case", ["read", "refused", "openpyxl"])
-def test_the_reader_started_early_never_outlives_the_command(tmp_path: Path, case: str) -> None:
-    """The command line starts the calamine child before it knows the config; the reader
-    takes it over, or it is stopped: a workbook read, a file refused before it is read (text
-    named .xlsx), a config that chooses openpyxl. No child is left running."""
+def test_the_reader_never_outlives_the_command(tmp_path: Path, case: str) -> None:
+    """No calamine child is left running after a command: a workbook read, a file refused
+    before it is read (text named .xlsx), a config that chooses openpyxl."""
     from conftest import run_elyclaims
 
     path = tmp_path / "claim.xlsx"
@@ -280,48 +279,9 @@ def test_the_reader_started_early_never_outlives_the_command(tmp_path: Path, cas
     assert _readers_of(path) == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
-def test_a_reader_started_early_is_taken_over_once_or_stopped(tmp_path: Path) -> None:
-    """Only an .xlsx or .xlsm file gets a child started early; the reader takes it over for
-    the same file, once; one not taken over is stopped at once, while it still waits for its
-    limits."""
-    import time as time_module
-
-    from elyclaims._early import discard, start, take
-    from elyclaims.limits import DEFAULT_LIMITS
-
-    path = write_xlsx(tmp_path / "claim.xlsx", clean_claim())
-    (tmp_path / "claim.csv").write_text("a;b\n", encoding="utf-8")
-    start(str(tmp_path / "claim.csv"))
-    start(str(tmp_path / "missing.xlsx"))
-    space = DEFAULT_LIMITS.reader_memory(path.stat().st_size), DEFAULT_LIMITS.cell_chars
-    assert take(str(tmp_path / "claim.csv"), "csv", space) is None
-    start(str(path))
-    assert take(str(path), "xlsx", (space[0] + 1, space[1])) is None  # stopped, not taken
-    assert _readers_of(path) == []
-    start(str(path))
-    taken = take(str(path), "xlsx", space)
-    assert taken is not None
-    assert take(str(path), "xlsx", space) is None
-    process, said = taken
-    assert process.poll() is None  # waiting for its limits
-    process.kill()
-    process.wait()
-    for stream in (process.stdin, process.stdout, said):
-        stream.close()
-    start(str(path))
-    deadline = time_module.monotonic() + 10
-    while not _readers_of(path) and time_module.monotonic() < deadline:
-        time_module.sleep(0.01)  # until the child has become python-calamine's reader
-    assert len(_readers_of(path)) == 1
-    discard()
-    assert _readers_of(path) == []
-    assert take(str(path), "xlsx", space) is None
-
-
-def test_limits_from_the_config_reach_a_reader_started_early(tmp_path: Path) -> None:
-    """The child started before the config was read learns the limits from the reader: a
-    config's cell_chars limit refuses a longer text through the command line too."""
+def test_limits_from_the_config_reach_the_reader(tmp_path: Path) -> None:
+    """The reader's child is given the config's limits: a config's cell_chars limit refuses
+    a longer text through the command line too."""
     from conftest import run_elyclaims
 
     sheets = clean_claim()

@@ -1,12 +1,10 @@
 """The child process in which python-calamine reads a workbook (see ``elyclaims.reading._calamine``).
 
-    python -m elyclaims._calamine_child PATH FORMAT ADDRESS_SPACE CELL_CHARS
+    python -m elyclaims._calamine_child PATH FORMAT ADDRESS_SPACE CELL_CHARS ROWS COLUMNS CELLS
 
-and on standard input one line, ``ROWS COLUMNS CELLS``: the other read limits, which the
-child waits for the first time it needs them (once the first sheet is loaded), since the
-command line starts it before it knows them (:mod:`elyclaims._early`). An .xlsx's shared-string
-tables are measured against CELL_CHARS first, in blocks, since calamine holds them whole before
-the first sheet. Writes frames to
+with the ceiling on its address space and the read limits. An .xlsx's shared-string tables
+are measured against CELL_CHARS first, in blocks, since calamine holds them whole before the
+first sheet. Writes frames to
 standard output, each a 4-byte little-endian length and a pickle of a tuple:
 ``("book", [(name, hidden), …])`` first (the worksheets, in workbook order), then for each sheet
 ``("sheet", index, merged)`` and its rows in runs of ``("rows", first_row_number, [[values…]…])``,
@@ -181,26 +179,10 @@ def _shared_texts_within(path: str, longest: int) -> None:
         _damaged(error)
 
 
-class _Limits:
-    """The read limits, from standard input when first asked for."""
-
-    def __init__(self) -> None:
-        self._given: tuple[int, int, int] | None = None
-
-    def __call__(self) -> tuple[int, int, int]:
-        if self._given is None:
-            try:
-                rows, columns, cells = map(int, sys.stdin.buffer.readline().split())
-            except ValueError:  # the parent went away before it said them
-                sys.exit(3)
-            self._given = rows, columns, cells
-        return self._given
-
-
 def main(argv: list[str]) -> None:
-    path, kind, address_space, longest = argv[0], argv[1], int(argv[2]), int(argv[3])
+    path, kind = argv[0], argv[1]
+    address_space, longest, rows_limit, columns_limit, cells_limit = map(int, argv[2:7])
     _ceiling(address_space)
-    limits = _Limits()
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if kind == "xlsx":
@@ -222,7 +204,6 @@ def main(argv: list[str]) -> None:
             _damaged(error)
         height, width = sheet.height, sheet.width
         top, left = sheet.start or (0, 0)
-        rows_limit, columns_limit, cells_limit = limits()
         for name, actual, maximum in (("rows", top + height, rows_limit),
                                       ("columns", left + width, columns_limit),
                                       ("cells", height * width, cells_limit)):

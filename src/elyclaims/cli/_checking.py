@@ -20,7 +20,6 @@ from elyclaims.cli._shared import (
     language,
     ledger_path,
     positive,
-    reading_early,
     same_file,
     today,
 )
@@ -132,11 +131,6 @@ def _annotatable(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    with reading_early(args.inputs):
-        return _validated(args)
-
-
-def _validated(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
     from elyclaims.pipeline import read_claim
     from elyclaims.render import report_to_dict, report_to_text, to_json
@@ -177,11 +171,6 @@ def _validated(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with reading_early(args.inputs):
-        return _built(args)
-
-
-def _built(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 

@@ -16,7 +16,6 @@ from elyclaims.cli._shared import (
     emit,
     keep_until_exit,
     language,
-    reading_early,
     same_file,
     today,
 )
@@ -81,11 +80,6 @@ def _is_package(path: Path) -> bool:
 
 
 def _report(args: argparse.Namespace) -> int:
-    with reading_early(args.inputs):
-        return _reported(args)
-
-
-def _reported(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
     from elyclaims.errors import UsageError
     from elyclaims.files import write_atomically

@@ -4,10 +4,8 @@ and where the ledger is."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "Parser",
            "add_common", "add_format", "add_lang", "add_ledger", "add_today", "emit", "fail",
-           "keep_until_exit", "language", "ledger_path", "positive", "reading_early",
+           "keep_until_exit", "language", "ledger_path", "positive",
            "same_file", "today"]
 
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
@@ -159,16 +157,3 @@ def ledger_path(args: argparse.Namespace, config: Config | None) -> Path:
 
     given = getattr(args, "ledger", None) or (config.ledger if config is not None else None)
     return Path(given) if given else default_ledger_path()
-
-
-@contextlib.contextmanager
-def reading_early(inputs: list[str]) -> Iterator[None]:
-    """The first workbook's reader starts loading it now, while the rest of elyclaims is
-    imported (see :mod:`elyclaims._early`); a reader never taken over is stopped at the end."""
-    from elyclaims import _early
-
-    _early.start(inputs[0])
-    try:
-        yield
-    finally:
-        _early.discard()

@@ -11,25 +11,26 @@ gets rows, a limit finding (the ceiling reached is the ``memory`` one) or a "dam
 never a crash.
 
 For an .xlsx the child starts first and loads the workbook while this process scans the
-sheets' XML (:mod:`elyclaims.reading._xlsx`): on two cores the scan costs no time. The command
-line starts it earlier still, before it imports the rest of elyclaims (:mod:`elyclaims._early`);
-the child is told the read limits when the reader takes it over. An .xls or
+sheets' XML (:mod:`elyclaims.reading._xlsx`): on two cores the scan costs no time. An .xls or
 .ods (which cannot be scanned cheaply) is read whole before its rows are used. What calamine
 does not give (error cells of .xls/.ods, hidden rows) is said in ``_xlsx`` and the spec.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import pickle
 import struct
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from elyclaims._early import launch, stop, take
 from elyclaims.limits import ReadLimits
 from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
@@ -51,6 +52,28 @@ class FrameUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
+def _launch(path: str, kind: str, address_space: int, limits: ReadLimits
+            ) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start the child for the workbook *path* of format *kind*, under a ceiling of
+    *address_space* bytes, with the read limits it checks (see :mod:`elyclaims._calamine_child`).
+
+    Raises:
+        OSError: when no process can be started.
+    """
+    command = [sys.executable, "-P", "-m", "elyclaims._calamine_child", path, kind,
+               *map(str, (address_space, limits.cell_chars, limits.rows, limits.columns,
+                          limits.cells))]
+    # Standard error to a file: a child that says much there can never block on a pipe.
+    said = tempfile.TemporaryFile()  # noqa: SIM115  (close() closes it)
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=said)
+    except OSError:
+        said.close()
+        raise
+    return process, said
+
+
 class CalamineChild:
     """A workbook being read in a child process. Its sheets come in workbook order
     (:attr:`sheets`); :meth:`rows` gives one sheet's rows, passing over what is left of the
@@ -61,21 +84,11 @@ class CalamineChild:
             self._ceiling = limits.reader_memory(path.stat().st_size)
         except OSError:  # the reader has already opened it; a file gone is calamine's to say
             self._ceiling = limits.memory_bytes
-        bounds = self._ceiling, limits.cell_chars
-        started = take(str(path), kind, bounds)
-        if started is None:
-            try:
-                started = launch(str(path), kind, bounds)
-            except OSError as error:
-                raise Unreadable("damaged", {"reason": f"the reader could not start: {error}"}
-                                 ) from error
-        self._process, self._said = started
-        assert self._process.stdin is not None
-        try:  # the child waits for these before it checks a sheet
-            self._process.stdin.write(f"{limits.rows} {limits.columns} {limits.cells}\n".encode())
-            self._process.stdin.close()
-        except OSError:  # it has stopped already: its frames, or its end, say why
-            pass
+        try:
+            self._process, self._said = _launch(str(path), kind, self._ceiling, limits)
+        except OSError as error:
+            raise Unreadable("damaged", {"reason": f"the reader could not start: {error}"}
+                             ) from error
         self._watchdog = threading.Timer(_TIMEOUT, self._process.kill)
         self._watchdog.daemon = True
         self._watchdog.start()
@@ -132,7 +145,13 @@ class CalamineChild:
         thread would keep the rules from sharing the work with a copy of the process)."""
         self._watchdog.cancel()
         self._watchdog.join()
-        stop((self._process, self._said))
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for stream in (self._process.stdout, self._said):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
     def _next(self) -> tuple[Any, ...]:
         if self._pending is not None:
