@@ -581,6 +581,45 @@ def test_the_cycle_collector_is_left_as_it_was(tmp_path: Path, enabled: bool) ->
         gc.enable() if was else gc.disable()
 
 
+def test_checks_in_two_threads_leave_the_collector_paused_until_both_end() -> None:
+    """The collector is one for the process: a check ending in one thread while another still
+    runs (the intake's workers) does not switch it on under the other, and the last to end
+    restores it as it was."""
+    import gc
+    import threading
+
+    from elyclaims._memory import cycle_collector_paused
+
+    was = gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with cycle_collector_paused():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:
+        with cycle_collector_paused():
+            first_in.wait(10)
+            second_in.set()
+            first_out.wait(10)
+            seen["after the first ended"] = gc.isenabled()
+
+    try:
+        gc.enable()
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert seen == {"after the first ended": False}
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()
+
+
 @pytest.mark.skipif(sys.version_info >= (3, 14), reason="3.14's collector has no third generation")
 def test_what_a_check_made_is_left_to_the_oldest_generation(tmp_path: Path) -> None:
     """The objects a check made while the collector was paused are handed to the oldest
