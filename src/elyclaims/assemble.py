@@ -25,9 +25,9 @@ from elyclaims.model import (
     ExpenseLine,
     SourceRow,
     client_key,
-    given,
-    maker,
+    fast_constructor,
     read_rows,
+    shared_fields_set,
 )
 from elyclaims.reading import RawInput, RawRow
 from elyclaims.values import CellValueError, parse_money
@@ -155,9 +155,10 @@ def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding]
                                      decimal_comma=first.decimal_comma, memo=sources.memo)
         cells = sources.cells(first, renames)
         # The source is trusted data of our own reader and skips validation.
-        source, make, sheet = SourceRow.of, maker(model), first.sheet
+        source, make, sheet = SourceRow.of, fast_constructor(model), first.sheet
         # Every row of the table is given its table's fields (an empty cell as empty).
-        names_given = given(model, {*names, "source", *(() if combined is None else ("line_id",))})
+        names_given = shared_fields_set(
+            model, {*names, "source", *(() if combined is None else ("line_id",))})
         for index, (row, read) in enumerate(zip(chunk, fields, strict=True)):
             line = (None if combined is None else f"{sheet}:{row.row}" if not combined
                     else line_id(row, combined=True))

@@ -53,13 +53,13 @@ __all__ = [
     "client_key",
     "construct",
     "duplicate_key",
-    "given",
-    "maker",
+    "fast_constructor",
     "own_party",
     "read_cells",
     "read_rows",
     "read_values",
     "remember",
+    "shared_fields_set",
 ]
 
 AMOUNT_FIELDS = frozenset({"net_amount", "vat_amount", "gross_amount"})
@@ -470,14 +470,14 @@ def construct(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
     """What ``model.model_construct(**fields)`` makes, without its per-call overhead (a tenth
     of the time of a line): the fields over the defaults, nothing validated. Only for values
     elyclaims' own cell readers (or a model of its own) made."""
-    make: Callable[[dict[str, Any], set[str] | None], ModelT] = maker(model)
+    make: Callable[[dict[str, Any], set[str] | None], ModelT] = fast_constructor(model)
     return make(fields, None)
 
 
 @cache
-def maker(model: type[ModelT]) -> Callable[[dict[str, Any], set[str] | None], ModelT]:
+def fast_constructor(model: type[ModelT]) -> Callable[[dict[str, Any], set[str] | None], ModelT]:
     """:func:`construct` for *model*, as a function to call for each of many rows: with the
-    fields, and the set of the names given (:func:`given`), or None to take the fields' own."""
+    fields, and the set of the names given (:func:`shared_fields_set`), or None to take the fields' own."""
     plain, factories = _defaults(model)
     layout = _shared_layout(model, plain)
     required = tuple(name for name in model.model_fields
@@ -517,9 +517,9 @@ def _shared_layout(model: type[BaseModel], plain: dict[str, Any]) -> dict[str, A
     return layout if sys.getsizeof(layout.copy()) < sys.getsizeof(dict(layout)) else None
 
 
-def given(model: type[BaseModel], names: Iterable[str]) -> set[str]:
+def shared_fields_set(model: type[BaseModel], names: Iterable[str]) -> set[str]:
     """The one set of given field *names* that every instance of *model* given them shares
-    (for :func:`maker`'s functions)."""
+    (for :func:`fast_constructor`'s functions)."""
     return _fields_set(model, names)
 
 

@@ -282,7 +282,7 @@ def _build(
             with _writing(target):
                 with claim_file.open("wb") as handle:
                     files = combined(claim)
-                    write_claim_xml(_Both(handle, check), header,
+                    write_claim_xml(_ScannedTee(handle, check), header,
                                     lines=content.lines(claim), files=files, lines_to=content,
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
@@ -364,7 +364,7 @@ def _report_member(report_page: Callable[[Report, str], str] | None, report: Rep
     return (Member.from_file(REPORT, page_file, "text/html"),)
 
 
-class _Both:
+class _ScannedTee:
     """Writes to the file and to the schema check beside, each block found free of identity
     codes first (PR-001 keeps them out of the claim, so one here is a bug): the scan runs
     while the check beside catches up, not after it."""

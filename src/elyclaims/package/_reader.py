@@ -21,7 +21,7 @@ from elyclaims.model import (
     Client,
     ExpenseLine,
     SourceRow,
-    maker,
+    fast_constructor,
     read_rows,
     remember,
 )
@@ -443,6 +443,6 @@ def _lines(pending: list[_Pending], memo: CellMemo) -> list[ExpenseLine]:
     if problems:
         name, problem = next(iter(next(iter(problems.values())).items()))
         raise ValueError(f"{name}: not a {problem.kind}")
-    make = maker(ExpenseLine)
+    make = fast_constructor(ExpenseLine)
     return [make({**read, **exact, "line_id": line_id, "source": source}, None)
             for read, (_, exact, line_id, source) in zip(fields, pending, strict=True)]
