@@ -29,6 +29,13 @@ import sys
 from datetime import date, datetime, time, timedelta
 from typing import Any, NoReturn
 
+# The protocol, here once for both sides (elyclaims.reading._calamine imports these): the tags of
+# the frames on standard output, and the kinds of stop said on standard error.
+BOOK, SHEET, ROWS, END = "book", "sheet", "rows", "end"
+LIMIT, DAMAGED, MEMORY = "limit", "damaged", "memory"
+#: What Rust's allocator says on standard error before it aborts (calamine over the ceiling).
+OUT_OF_MEMORY = "memory allocation of "
+
 #: Rows per frame: a frame is decoded at once, so a few hundred kilobytes.
 RUN = 2048
 _PLAIN = frozenset({str, int, bool, date, datetime, time, timedelta})
@@ -94,7 +101,7 @@ def _stop(**said: object) -> NoReturn:
 
 
 def _damaged(error: BaseException) -> NoReturn:
-    _stop(error="damaged", reason=f"{type(error).__name__}: {error}"[:200])
+    _stop(error=DAMAGED, reason=f"{type(error).__name__}: {error}"[:200])
 
 
 class _Frames:
@@ -123,7 +130,7 @@ class _Seen(dict[object, object]):
     def __missing__(self, value: object) -> object:
         if type(value) is str:
             if len(value) > self.longest:
-                _stop(error="limit", name="cell_chars", actual=len(value), maximum=self.longest)
+                _stop(error=LIMIT, name="cell_chars", actual=len(value), maximum=self.longest)
             if value.isspace():
                 self[value] = None
                 return None
@@ -153,12 +160,12 @@ def _send_rows(frames: _Frames, sheet: Any, top: int, left: int, longest: int) -
     for number, values in enumerate(sheet.iter_rows(), start=1):
         run.append(_values(values, padding, seen))
         if len(run) == RUN:
-            frames.send("rows", first, run)
+            frames.send(ROWS, first, run)
             run, seen, first = [], _Seen(longest), number + 1
     if run:
-        frames.send("rows", first, run)
+        frames.send(ROWS, first, run)
     if number != top + sheet.height:
-        _stop(error="damaged", reason=f"the reader gave {number} rows, not {top} above the "
+        _stop(error=DAMAGED, reason=f"the reader gave {number} rows, not {top} above the "
               f"data and {sheet.height} of it")
 
 
@@ -174,7 +181,7 @@ def _shared_texts_within(path: str, longest: int) -> None:
         with zipfile.ZipFile(path) as archive:
             shared_texts_within(archive, longest)
     except LimitExceeded as over:
-        _stop(error="limit", name=over.name, actual=over.actual, maximum=over.maximum)
+        _stop(error=LIMIT, name=over.name, actual=over.actual, maximum=over.maximum)
     except ZIP_ERRORS as error:
         _damaged(error)
 
@@ -194,7 +201,7 @@ def main(argv: list[str]) -> None:
     except Exception as error:  # calamine's errors on a file it cannot read
         _damaged(error)
     frames = _Frames()
-    frames.send("book", [(item.name, item.visible != SheetVisibleEnum.Visible)
+    frames.send(BOOK, [(item.name, item.visible != SheetVisibleEnum.Visible)
                          for item in metadata])
     ods_merged: dict[str, list[list[int]]] | None = None
     for index, item in enumerate(metadata):
@@ -208,7 +215,7 @@ def main(argv: list[str]) -> None:
                                       ("columns", left + width, columns_limit),
                                       ("cells", height * width, cells_limit)):
             if actual > maximum:
-                _stop(error="limit", name=name, actual=actual, maximum=maximum)
+                _stop(error=LIMIT, name=name, actual=actual, maximum=maximum)
         merged = [[a + 1, b + 1, c + 1, d + 1] for (a, b), (c, d) in
                   (sheet.merged_cell_ranges or [])]
         if not merged and kind == "ods":
@@ -218,10 +225,10 @@ def main(argv: list[str]) -> None:
             except Exception as error:  # a content.xml lxml cannot parse
                 _damaged(error)
             merged = ods_merged.get(item.name, [])
-        frames.send("sheet", index, merged)
+        frames.send(SHEET, index, merged)
         if height and width:
             _send_rows(frames, sheet, top, left, longest)
-    frames.send("end")
+    frames.send(END)
     sys.stdout.buffer.flush()
 
 
@@ -229,4 +236,4 @@ if __name__ == "__main__":
     try:
         main(sys.argv[1:])
     except MemoryError:  # Python's own allocation over the ceiling (calamine's aborts instead)
-        _stop(error="memory")
+        _stop(error=MEMORY)

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from elyclaims._calamine_child import BOOK, DAMAGED, END, LIMIT, MEMORY, OUT_OF_MEMORY, ROWS, SHEET
 from elyclaims.limits import ReadLimits
 from elyclaims.reading._errors import Unreadable
 from elyclaims.reading._raw import RawSheet
@@ -38,8 +39,6 @@ from elyclaims.reading._raw import RawSheet
 __all__ = ["CalamineChild", "FrameUnpickler", "read_legacy"]
 
 _TIMEOUT = 900
-#: What Rust's allocator says on standard error before it aborts (calamine over the ceiling).
-_OUT_OF_MEMORY = "memory allocation of "
 _TIMES = frozenset({"date", "datetime", "time", "timedelta"})
 
 
@@ -107,7 +106,7 @@ class CalamineChild:
         """
         if self._sheets is None:
             frame = self._next()
-            if frame[0] != "book" or not isinstance(frame[1], list):
+            if frame[0] != BOOK or not isinstance(frame[1], list):
                 raise self._garbled()
             self._sheets = [(str(name), bool(hidden)) for name, hidden in frame[1]]
         return self._sheets
@@ -122,19 +121,19 @@ class CalamineChild:
         while True:
             frame = self._next()
             tag = frame[0]
-            if tag == "sheet":
+            if tag == SHEET:
                 if frame[1] > index:
                     self._pending = frame
                     return
                 self._current = frame[1]
                 self.merged[frame[1]] = tuple(tuple(span) for span in frame[2])
-            elif tag == "rows":
+            elif tag == ROWS:
                 if self._current > index:
                     self._pending = frame
                     return
                 if self._current == index:
                     yield from enumerate(frame[2], start=frame[1])
-            elif tag == "end":
+            elif tag == END:
                 self._pending = frame
                 return
             else:
@@ -187,13 +186,13 @@ class CalamineChild:
             said = json.loads(lines[-1]) if lines else None
         except ValueError:
             said = None
-        if isinstance(said, dict) and said.get("error") == "limit":
+        if isinstance(said, dict) and said.get("error") == LIMIT:
             return Unreadable.limit(str(said["name"]), int(said["actual"]),
                                     int(said["maximum"]))
-        if isinstance(said, dict) and said.get("error") == "damaged":
+        if isinstance(said, dict) and said.get("error") == DAMAGED:
             return Unreadable("damaged", {"reason": str(said.get("reason", ""))[:200]})
-        if (isinstance(said, dict) and said.get("error") == "memory") or any(
-                _OUT_OF_MEMORY in line for line in lines):
+        if (isinstance(said, dict) and said.get("error") == MEMORY) or any(
+                OUT_OF_MEMORY in line for line in lines):
             return Unreadable.memory(self._ceiling)
         # Killed by a signal (an abort in calamine, the address-space ceiling) or a crash.
         reason = (f"the reader stopped (exit {code})" if code >= 0 else
