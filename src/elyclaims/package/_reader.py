@@ -247,8 +247,9 @@ _VALUE_ERRORS = (ValueError, ArithmeticError, TypeError, AttributeError, KeyErro
 
 
 #: A claim.xml at least this large is checked against its schema in a child process while
-#: this one reads it without (libxml2 holds the lock while it validates, so a thread would
-#: not help); a smaller one is checked here as it is read, which costs less than the child.
+#: this one reads it without (on the belief that libxml2 holds Python's lock while it
+#: validates, which measured wrong for a tree's validation: a thread is open in issue 29); a
+#: smaller one is checked here as it is read, which costs less than the child.
 BESIDE_BYTES = 4 << 20
 
 
