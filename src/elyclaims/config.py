@@ -214,14 +214,6 @@ class Config(BaseSettings):
             mapped.append(fields)
         return mapped
 
-    @field_validator("legal_basis", mode="before")
-    @classmethod
-    def _regime_codes(cls, citations: Any) -> Any:
-        # ELYCLAIMS_LEGAL_BASIS__INT_2023__FI arrives as "int_2023".
-        if isinstance(citations, dict):
-            return {str(key).upper().replace("_", "-"): value for key, value in citations.items()}
-        return citations
-
     @field_validator("legal_basis")
     @classmethod
     def _known_regimes(cls, citations: dict[str, Citation]) -> dict[str, Citation]:
@@ -246,13 +238,14 @@ class Config(BaseSettings):
         """EL-011's months: ``[rules] claim_age_months``, else ``claim_window_months``."""
         return self.rules.claim_age_months or self.claim_window_months
 
-    @field_validator("severity", mode="before")
+    @field_validator("severity", "legal_basis", mode="before")
     @classmethod
-    def _rule_ids(cls, overrides: Any) -> Any:
-        # ELYCLAIMS_SEVERITY__EL_008 arrives as "el_008".
-        if isinstance(overrides, dict):
-            return {str(key).upper().replace("_", "-"): value for key, value in overrides.items()}
-        return overrides
+    def _ids_in_capitals(cls, table: Any) -> Any:
+        # Rule ids and regime codes from the environment arrive folded: ELYCLAIMS_SEVERITY__EL_008
+        # as "el_008".
+        if isinstance(table, dict):
+            return {str(key).upper().replace("_", "-"): value for key, value in table.items()}
+        return table
 
     @field_validator("severity")
     @classmethod
