@@ -360,6 +360,12 @@ class ReferenceData:
                 return supply
         return self.supply_suggested(written)
 
+    def supply_code(self, written: str) -> str:
+        """What a package carries for a supply-type cell: the code of the supply type it names
+        (``accommodation`` for ``Majoitus``), else the words as written."""
+        supply = self.supply_type(written)
+        return supply.code if supply is not None else written
+
     def supply_suggested(self, text: str | None) -> SupplyType | None:
         """The supply type a description's words suggest ("Taksi vastaanotolle", "Hotelli 2
         yötä"), when they suggest exactly one; None otherwise."""

@@ -55,8 +55,7 @@ def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> Expense
     source = SourceRow.of(file, line.source.sheet, line.source.row, {}, frozenset())
     fields = {**line.__dict__, "source": source, "acknowledged": None}
     if line.supply_type:
-        supply = reference_data().supply_type(line.supply_type)
-        fields["supply_type"] = supply.code if supply is not None else line.supply_type
+        fields["supply_type"] = reference_data().supply_code(line.supply_type)
     return construct(ExpenseLine, fields)
 
 

@@ -317,7 +317,8 @@ class _Expenses:
         self._justification = _Pieces(lambda text: _leaf("Justification", text))
         # What the line says it bought: the supply type's code where it names one, else the
         # words as written (the receiver judges them alike), as normalize_line gives it.
-        self._supply = _Pieces(lambda text: _leaf("SupplyType", _supply_code(text)))
+        self._supply = _Pieces(
+            lambda text: _leaf("SupplyType", reference_data().supply_code(text)))
         self._net = _Pieces(lambda amount: _money("Net", amount))
         self._vat = _Pieces(lambda amount: _money("Vat", amount))
         self._gross = _Pieces(lambda amount: _money("Gross", amount))
@@ -363,11 +364,6 @@ class _Expenses:
                          for rule, reason in acknowledged)
         parts.append("</Expense>")
         return "".join(parts)
-
-
-def _supply_code(written: str) -> str:
-    supply = reference_data().supply_type(written)
-    return supply.code if supply is not None else written
 
 
 def _totals(summary: Summary) -> str:
