@@ -208,7 +208,8 @@ def _built(claim: Claim, report: Report, case: dict[str, Any], tmp_path: Path) -
         return list(built.report.findings)
     _tamper(built.path, case["package"])
     limits = ReadLimits(**case["package"].get("limits", {}))
-    return list(inspect_package(built.path, limits=limits, today=TODAY).report.findings)
+    return list(inspect_package(built.path, limits=limits, today=TODAY,
+                                sent_by=case["package"].get("sent_by")).report.findings)
 
 
 def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[str, Any]]]:

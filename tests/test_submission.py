@@ -1,7 +1,8 @@
 """The submission round trip, for real on loopback: the intake service as a real HTTP server
-(waitress in its own process, or a TLS server in a thread), driven by the real client and by
-plain HTTP requests; the ledger as a real SQLite file, also written by two processes at once.
-No request leaves this machine, and every loop here is bounded in count and time."""
+(``elyclaims serve`` in its own process, or uvicorn with TLS in a thread), driven by the real
+client and by plain HTTP requests; the ledger as a real SQLite file, also written by two
+processes at once. No request leaves this machine, and every loop here is bounded in count and
+time."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import requests
@@ -27,13 +27,25 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLES, Run, run_elyclaims
 from elyclaims import read_claim
-from elyclaims.intake import IntakeSettings, IntakeStore, make_app
+from elyclaims.intake import (
+    IntakeSettings,
+    IntakeStore,
+    Principal,
+    Tokens,
+    make_app,
+    token_digest,
+    uvicorn_config,
+)
 from elyclaims.ledger import Ledger, LedgerError
 from elyclaims.submission import Credentials, SubmissionError, status, submit
 from workbooks import clean_claim, write_xlsx
 
 TOKEN = "kuntayhtyma-testi-3f9a1c2b7d"
 OPERATOR = "operaattori-testi-88e1"
+#: Another claimant's token (Helsinki's Business ID).
+OTHER = "helsinki-testi-51c0d2"
+#: The claimant of the tests' workbooks (clean_claim).
+CLAIMANT = "3221308-6"
 TODAY = date(2026, 11, 29)
 EPOCH = {"SOURCE_DATE_EPOCH": "1793491200", "ELYCLAIMS_TODAY": "2026-11-29"}
 
@@ -56,8 +68,10 @@ class Service:
 def _start(tmp_path: Path, name: str, *extra: str) -> Service:
     folder = tmp_path / name
     folder.mkdir()
-    (folder / "tokens").write_text(f"# claimants\n{TOKEN}\n", encoding="utf-8")
-    (folder / "operators").write_text(f"{OPERATOR}\n", encoding="utf-8")
+    (folder / "tokens").write_text(
+        f"# claimants\n{token_digest(TOKEN)} {CLAIMANT} Vantaa-Kerava\n"
+        f"{token_digest(OTHER)} 0201256-6 Helsinki\n", encoding="utf-8")
+    (folder / "operators").write_text(f"{token_digest(OPERATOR)} operator\n", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "elyclaims", "serve", "--port", "0", "--data",
          str(folder / "data"), "--token-file", str(folder / "tokens"),
@@ -98,11 +112,22 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     yield running
     _stop(running)
     log = "".join(running.log)
-    assert "POST /v1/claims 201" in log
+    assert _accessed(running, "POST", "/v1/claims", 201)
     assert TOKEN not in log
     assert OPERATOR not in log
     assert "IHK-" not in log
     assert "Psykoterapia" not in log
+
+
+def _access_lines(service: Service) -> list[dict[str, Any]]:
+    """The service's access log: every line of it is one JSON object."""
+    lines = [json.loads(line) for line in service.log[1:] if line.strip()]
+    return [line for line in lines if line["logger"] == "elyclaims.intake.access"]
+
+
+def _accessed(service: Service, method: str, route: str, status: int) -> bool:
+    return any((line["method"], line["route"], line["status"]) == (method, route, status)
+               for line in _access_lines(service))
 
 
 def _package(folder: Path, name: str = "p.elyclaim.zip", **changes: Any) -> Path:
@@ -140,9 +165,9 @@ def test_first_201_then_200_with_the_same_receipt(service: Service, tmp_path: Pa
     assert not again.created
     assert first.to_json() == again.to_json()
     assert first.status == "received"
-    stored = service.data / "packages" / f"{first.package_sha256}.elyclaim.zip"
-    assert stored.read_bytes() == package.read_bytes()
-    assert IntakeStore(service.data).receipt(sha256=first.package_sha256) == first.to_json()
+    store = IntakeStore(service.data)
+    assert store.package(first.package_sha256) == package.read_bytes()
+    assert store.receipt(claimant=CLAIMANT, sha256=first.package_sha256) == first.to_json()
 
 
 @pytest.mark.parametrize("token", [None, "väärä-token", TOKEN + "x", ""])
@@ -203,7 +228,7 @@ def test_status_by_an_operator_and_by_the_claimant(service: Service, tmp_path: P
     address = f"{service.url}/v1/claims/{receipt.submission_id}/status"
     refused = requests.put(address, json={"status": "accepted"},
                            headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
-    assert refused.status_code == 401
+    assert refused.status_code == 403
     changed = requests.put(address, json={"status": "in-review", "note": "käsittelyssä"},
                            headers={"Authorization": f"Bearer {OPERATOR}"}, timeout=5)
     assert changed.status_code == 200
@@ -356,11 +381,6 @@ def test_plain_http_only_to_loopback_and_dry_run(service: Service, tmp_path: Pat
 # ---------------------------------------------------------------------- TLS and mTLS
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A certificate authority made for the tests (trustme), with a server certificate for
@@ -382,23 +402,29 @@ def authority(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def tls_service(tmp_path: Path, authority: dict[str, Path],
                 request: pytest.FixtureRequest) -> Iterator[str]:
-    """The intake application behind a test-only TLS server on loopback (a thread); with the
-    ``mtls`` marker value it requires a client certificate from the test CA."""
+    """The intake service on uvicorn with TLS on loopback (a thread); with the parameter True
+    it requires a client certificate from the test CA (as a proxy in front of an authority's
+    intake may)."""
+    import uvicorn
+
     require_client = getattr(request, "param", False)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(authority["server"]))
+    app = make_app(IntakeSettings(data=tmp_path / "tls-data",
+                                  tokens=Tokens(entries=[(TOKEN, Principal(CLAIMANT))])))
+    tls: dict[str, Any] = {"ssl_certfile": str(authority["server"])}
     if require_client:
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_verify_locations(str(authority["ca"]))
-    app = make_app(IntakeSettings(data=tmp_path / "tls-data", tokens=(TOKEN,)))
-    server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True)
+        tls.update(ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(authority["ca"]))
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn_config(app, **tls))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    yield f"https://localhost:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"https://localhost:{listener.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=20)
+    listener.close()
 
 
 def test_https_with_the_authoritys_ca_bundle(tls_service: str, authority: dict[str, Path],

@@ -20,8 +20,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from elyclaims.errors import ElyclaimsError, UsageError
 from elyclaims.files import file_sha256
@@ -30,12 +32,15 @@ from elyclaims.i18n import N_
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["Credentials", "Receipt", "SubmissionConflict", "SubmissionError", "Timeouts", "status",
-           "submit", "withdraw"]
+__all__ = ["STATUSES", "Credentials", "Receipt", "ServerFinding", "Status", "SubmissionConflict",
+           "SubmissionError", "Timeouts", "status", "submit", "withdraw"]
 
 PROTOCOL = "v1"
-STATUSES = ("received", "in-review", "accepted", "partly-accepted", "rejected", "paid",
-            "withdrawn", "superseded")
+#: A submission's statuses: received, then in review and decided (by the authority's
+#: operator), or withdrawn by its claimant, or superseded by a package that names it.
+Status = Literal["received", "in-review", "accepted", "partly-accepted", "rejected", "paid",
+                 "withdrawn", "superseded"]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
 class SubmissionError(ElyclaimsError):
@@ -102,18 +107,43 @@ class Credentials:
         return cls(token=token, cert_file=cert_file, key_file=key_file)
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What the endpoint answered for a package: the submission id, the package's id and
-    digest, when it was received, its status and the server's findings (warnings it saw)."""
+class ServerFinding(BaseModel):
+    """One finding of the endpoint's, as a receipt or a refusal carries it: the rule, its
+    severity, the message (English) and where it is (the package member, the row, the line
+    id). Fields an endpoint adds are kept."""
 
-    submission_id: str
-    package_id: str
-    package_sha256: str
-    received_at: str
-    status: str
-    findings: tuple[Mapping[str, Any], ...] = ()
-    created: bool = False
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    rule: str
+    severity: str
+    message_key: str | None = None
+    message: str = ""
+    hint: str | None = None
+    member: str | None = None
+    row: int | None = None
+    line_id: str | None = None
+
+
+class Receipt(BaseModel):
+    """What the endpoint answered for a package: the submission id, the package's id and
+    digest, when it was received, its status, the server's findings (warnings it saw) and the
+    submission it superseded. The one receipt model: the client reads it, the reference intake
+    writes it, and the OpenAPI document is generated from it. *created* (a 201) is the
+    client's, not the protocol's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    submission_id: str = Field(description="The endpoint's id of the submission.")
+    package_id: str = Field(description="The package's own id (claim.xml PackageId).")
+    package_sha256: str = Field(pattern=r"^[0-9a-f]{64}$",
+                                description="The SHA-256 of the package, as sent.")
+    received_at: str = Field(description="When it was received (UTC, ISO 8601).")
+    status: Status
+    findings: tuple[ServerFinding, ...] = Field(
+        default=(), description="What the endpoint's check of the package found (warnings).")
+    supersedes: str | None = Field(
+        default=None, description="The submission this one superseded, when it names one.")
+    created: bool = Field(default=False, exclude=True)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, created: bool = False) -> Receipt:
@@ -123,19 +153,16 @@ class Receipt:
             SubmissionError: when the JSON is not a receipt.
         """
         try:
-            return cls(submission_id=str(data["submission_id"]),
-                       package_id=str(data["package_id"]),
-                       package_sha256=str(data["package_sha256"]),
-                       received_at=str(data["received_at"]), status=str(data["status"]),
-                       findings=tuple(data.get("findings", ())), created=created)
-        except (KeyError, TypeError) as error:
+            return cls.model_validate({**data, "created": created})
+        except ValidationError as error:
             raise SubmissionError("the endpoint's answer is not a receipt") from error
 
     def to_json(self) -> dict[str, Any]:
-        """The receipt as the protocol writes it."""
-        return {"submission_id": self.submission_id, "package_id": self.package_id,
-                "package_sha256": self.package_sha256, "received_at": self.received_at,
-                "status": self.status, "findings": list(self.findings)}
+        """The receipt as the protocol writes it (``supersedes`` only when it names one)."""
+        data = self.model_dump(mode="json")
+        if data["supersedes"] is None:
+            del data["supersedes"]
+        return data
 
 
 def check_endpoint(endpoint: str) -> str:

@@ -118,20 +118,51 @@ def add_commands(commands: Any) -> None:
 
     serve = commands.add_parser(
         "serve", help="run the reference intake service",
-        description="Run the receiving side of the submission protocol (v1) with waitress: "
-        "token authentication, packages checked as inspect does, packages and receipts kept "
-        "in --data. Stops cleanly on SIGTERM or Ctrl+C.",
+        description="Run the receiving side of the submission protocol (v1) on uvicorn: each "
+        "token belongs to one claimant (its Business ID) or to an operator, packages are "
+        "checked as inspect does, and packages and receipts are kept in SQLite in --data, or "
+        "in PostgreSQL (--database postgresql://...) for several instances. Stops gracefully "
+        "on SIGTERM or Ctrl+C. 'serve tokens add' makes a token.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=positive, default=8080, help="port (0: any free port)")
     serve.add_argument("--data", metavar="DIR", default="intake-data",
-                       help="where packages and receipts are kept")
-    serve.add_argument("--token-file", metavar="F", help="claimants' bearer tokens, one a line")
+                       help="where packages and receipts are kept (with --database: only "
+                            "bodies being received)")
+    serve.add_argument("--database", metavar="URL",
+                       help="postgresql://... to keep everything in PostgreSQL (default: "
+                            "SQLite in --data)")
+    serve.add_argument("--token-file", metavar="F",
+                       help="the tokens' digests and whose they are ('serve tokens add')")
     serve.add_argument("--operator-token-file", metavar="F",
-                       help="operators' tokens (may set a submission's status)")
+                       help="more operators' tokens (digests, or tokens one a line as in 0.1)")
     serve.add_argument("--max-body-bytes", type=positive, default=64 * 1024 * 1024,
                        help="the largest package accepted (413 above it)")
+    serve.add_argument("--max-connections-per-client", type=positive, default=64, metavar="N",
+                       help="connections one client address may hold (0: no bound, behind a "
+                            "reverse proxy)")
     serve.set_defaults(handler=_serve)
+    tokens = serve.add_subparsers(dest="tokens_command", metavar="tokens")
+    token = tokens.add_parser(
+        "tokens", help="add, revoke or list the service's tokens",
+        description="The token file keeps each token's SHA-256, whose it is and a label; a "
+        "token is shown once, when it is made. The service reads the file again when it "
+        "changes.")
+    actions = token.add_subparsers(dest="tokens_action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="make a token for a claimant or an operator; print it")
+    whose = add.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--claimant", metavar="BUSINESS-ID", help="the claimant's Business ID")
+    whose.add_argument("--operator", action="store_true", help="an operator's token")
+    add.add_argument("--label", default="", help="whose it is, for people (one line)")
+    revoke = actions.add_parser("revoke", help="remove a token (read from standard input) or "
+                                               "every token with a label")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token-stdin", action="store_true",
+                       help="read the token to revoke from standard input")
+    which.add_argument("--label", help="revoke every token with this label")
+    listing = actions.add_parser("list", help="whose the tokens are (never the tokens)")
+    for action in (add, revoke, listing):
+        action.add_argument("--token-file", metavar="F", required=True, help="the token file")
 
 
 def _year(text: str) -> int:
@@ -473,15 +504,56 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from elyclaims.intake import IntakeSettings, serve
+    if getattr(args, "tokens_command", None):
+        return _tokens(args)
+    from elyclaims.intake import Guard, IntakeSettings, TokenFileError, Tokens, serve
+    from elyclaims.intake._engines import StorageFault
+
+    if not args.token_file:
+        raise UsageError("serve needs --token-file (make one with 'elyclaims serve tokens add "
+                         "--token-file F --claimant BUSINESS-ID')")
+    try:
+        tokens = Tokens([Path(args.token_file)],
+                        [Path(args.operator_token_file)] if args.operator_token_file else [])
+    except (OSError, TokenFileError) as error:
+        raise UsageError('a token file cannot be used: {reason}', reason=error) from error
+    if not tokens.claimants:
+        raise UsageError("serve needs --token-file with at least one claimant's token")
+    settings = IntakeSettings(data=Path(args.data), tokens=tokens, database=args.database,
+                              max_body_bytes=args.max_body_bytes)
+    try:
+        return serve(settings, host=args.host, port=args.port,
+                     guard=Guard(per_client=args.max_connections_per_client))
+    except ValueError as error:
+        raise UsageError("{reason}", reason=error) from error
+    except StorageFault as error:
+        raise UsageError("the database cannot be used: {reason}", reason=error) from error
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    """serve tokens add / revoke / list."""
+    from elyclaims.intake import OPERATOR, TokenFileError, add_token, list_tokens, revoke_tokens
 
     try:
-        tokens = IntakeSettings.read_tokens(args.token_file)
-        operators = IntakeSettings.read_tokens(args.operator_token_file)
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError('a token file cannot be read: {reason}', reason=error) from error
-    if not tokens:
-        raise UsageError("serve needs --token-file with at least one claimant token")
-    settings = IntakeSettings(data=Path(args.data), tokens=tokens, operator_tokens=operators,
-                              max_body_bytes=args.max_body_bytes)
-    return serve(settings, host=args.host, port=args.port)
+        if args.tokens_action == "add":
+            token = add_token(args.token_file, OPERATOR if args.operator else args.claimant,
+                              args.label)
+            print(token)
+            print("the token is shown only now: give it to its owner; the file keeps its digest",
+                  file=sys.stderr)
+            return EXIT_OK
+        if args.tokens_action == "revoke":
+            given = sys.stdin.readline().strip() if args.token_stdin else None
+            if args.token_stdin and not given:
+                raise UsageError("no token on standard input")
+            removed = revoke_tokens(args.token_file, token=given, label=args.label)
+            print(f"{removed} token(s) revoked", file=sys.stderr)
+            return EXIT_OK if removed else 1
+        for digest, who, label in list_tokens(args.token_file):
+            print(f"{digest[:12]}  {who}  {label}".rstrip())
+        return EXIT_OK
+    except TokenFileError as error:
+        raise UsageError("{reason}", reason=error) from error
+    except OSError as error:
+        raise UsageError('{token_file}: cannot be used: {reason}', token_file=args.token_file,
+                         reason=error.strerror or error) from error

@@ -1,43 +1,148 @@
-"""Running the intake service with waitress (a maintained WSGI server that runs on Windows
-too): the body size limit is waitress' own too, and SIGTERM or SIGINT close it cleanly."""
+"""Running the intake service with uvicorn, guarded against slow and hostile clients.
+
+A connection must send a whole request head within *header_timeout* seconds of opening (or of
+its previous answer): one that trickles its headers a byte at a time, or sends nothing, is
+closed then; a body must keep coming (:class:`~elyclaims.intake.IntakeSettings.body_timeout`);
+an idle keep-alive connection is closed after five seconds. One client address holds at most
+*per_client* connections and all clients at most *total*; a connection over either is closed at
+once, so that a few addresses cannot take the room of everyone else. Behind a reverse proxy,
+where every connection comes from the proxy's address, *per_client* is 0 (no bound) and the
+proxy bounds its clients.
+
+SIGTERM or SIGINT stop the service gracefully: it stops accepting, lets the requests in flight
+finish (for up to 30 seconds), and exits 0.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
-from types import FrameType
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from elyclaims.intake._app import IntakeSettings, make_app
+from elyclaims.intake._observe import JsonLines
 
-__all__ = ["serve"]
+__all__ = ["Guard", "serve", "uvicorn_config"]
 
 
-def serve(settings: IntakeSettings, *, host: str = "127.0.0.1", port: int = 8080) -> int:
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The bounds on connections: seconds for a request head, connections per client address
+    (0: none) and in all."""
+
+    header_timeout: float = 10.0
+    per_client: int = 64
+    total: int = 1024
+
+
+def _guarded(guard: Guard) -> type[H11Protocol]:
+    """uvicorn's HTTP/1.1 protocol, with *guard*'s bounds (counted across this server's
+    connections)."""
+    held: Counter[str] = Counter()
+
+    class Guarded(H11Protocol):
+        _counted: str | None = None
+        _timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            address = self.client[0] if self.client else ""
+            if (guard.per_client and held[address] >= guard.per_client) or (
+                    held.total() >= guard.total):
+                transport.close()
+                return
+            held[address] += 1
+            self._counted = address
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            if self._counted is not None:
+                held[self._counted] -= 1
+                if held[self._counted] <= 0:
+                    del held[self._counted]
+                self._counted = None
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._disarm()  # a request head arrived whole
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._timer = self.loop.call_later(guard.header_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _too_slow(self) -> None:
+            self._timer = None
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.close()
+
+    return Guarded
+
+
+def uvicorn_config(app: Any, *, guard: Guard | None = None, **options: Any) -> Any:
+    """uvicorn's configuration for *app* with the service's bounds; *options* (TLS files, say)
+    go to uvicorn as they are."""
+    import uvicorn
+
+    return uvicorn.Config(app, http=_guarded(guard or Guard()), lifespan="off", log_config=None,
+                          access_log=False, server_header=False, timeout_keep_alive=5,
+                          timeout_graceful_shutdown=30, **options)
+
+
+def serve(settings: IntakeSettings, *, host: str = "127.0.0.1", port: int = 8080,
+          guard: Guard | None = None) -> int:
     """Serve until SIGTERM or SIGINT; return 0. Prints ``listening on http://HOST:PORT`` to
     standard error once the socket is bound (with *port* 0, the port the system chose)."""
-    from waitress.server import create_server
-
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(message)s")
-    server = create_server(make_app(settings), host=host, port=port,
-                           max_request_body_size=settings.max_body_bytes, threads=4,
-                           ident="elyclaims")
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # Leave waitress' loop, which would run on while any client holds a connection open
-        # (one refused before it sent its whole body, a keep-alive); waitress then lets the
-        # requests under way end, and only after them are the sockets closed (closed earlier,
-        # a request finishing would write to a closed trigger: "Bad file descriptor").
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    # One host gives one socket (waitress' BaseWSGIServer), whose bound address says the port.
-    bound_host, bound_port = server.effective_host, server.effective_port  # type: ignore[union-attr]
-    print(f"listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
-    with contextlib.suppress(SystemExit):
-        server.run()
-    server.close()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    app = make_app(settings)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=2048)
+    bound_host, bound_port = listener.getsockname()[:2]
+    shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
+    print(f"listening on http://{shown}:{bound_port}", file=sys.stderr, flush=True)
+    server = _server_class()(uvicorn_config(app, guard=guard))
+    server.run(sockets=[listener])
     return 0
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, whose graceful stop on SIGTERM or SIGINT ends in exit 0 (uvicorn
+        raises the signal again after it, which would end the process by it)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            handled = (signal.SIGINT, signal.SIGTERM)
+            before = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in before.items():
+                    signal.signal(sig, handler)
+
+    return Server

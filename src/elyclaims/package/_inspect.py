@@ -93,8 +93,9 @@ class _Inspection:
     """One inspection: each step adds findings and says whether the next step may run."""
 
     def __init__(self, package: Path, limits: ReadLimits, today: date | None,
-                 received_on: date) -> None:
+                 received_on: date, sent_by: str | None = None) -> None:
         self.package = package
+        self.sent_by = sent_by
         self.limits = limits
         self.today = today
         self.received_on = received_on
@@ -267,6 +268,10 @@ class _Inspection:
         if judged_on is not None and judged_on > self.received_on + _GRACE:
             self.findings.append(_at(self.package, CLAIM, "PK-010", judged=judged_on,
                                      received=self.received_on))
+        claimant = packaged.claim.claimant.business_id
+        if self.sent_by is not None and claimant != self.sent_by:
+            self.findings.append(_at(self.package, CLAIM, "PK-011", claimant=claimant,
+                                     sender=self.sent_by))
         context = RuleContext(today=self.today or judged_on or packaged.created_at.date(),
                               config=Config(), clients_given=True)
         self.findings.extend(override_and_acknowledge(
@@ -319,7 +324,7 @@ def _framed_by_other_bytes(package: Path, infos: list[zipfile.ZipInfo], comment:
 
 def inspect_package(
     path: str | Path, *, limits: ReadLimits | None = None, today: date | None = None,
-    received_on: date | None = None,
+    received_on: date | None = None, sent_by: str | None = None,
 ) -> InspectedPackage:
     """Check the package at *path* within *limits* and read its claim back.
 
@@ -327,12 +332,14 @@ def inspect_package(
     (claim.xml's ``judgedOn``; in a package without it, the day it was built): a package valid
     when built stays valid when received, and an authority that was in operation then is no
     error later. A package judged on a day after *received_on* (by default the system date)
-    with more than a day's grace for time zones is PK-010, a package from the future. Never
-    raises on a bad package: every problem is a finding in the returned report.
+    with more than a day's grace for time zones is PK-010, a package from the future. An
+    intake gives *sent_by*, the Business ID of the claimant who sent it: a package of another
+    claimant's is PK-011. Never raises on a bad package: every problem is a finding in the
+    returned report.
     """
     with cycle_collector_paused():
         return _Inspection(Path(path), limits or DEFAULT_LIMITS, today,
-                           received_on or date.today()).run()
+                           received_on or date.today(), sent_by).run()
 
 
 def _compare_headers(

@@ -42,8 +42,7 @@ def receipt_to_text(receipt: Receipt, *, lang: str = "en") -> str:
              "  " + t("package {id}, sha256 {sha256}", id=receipt.package_id,
                       sha256=receipt.package_sha256)]
     for finding in receipt.findings:
-        lines.append(f"  {finding.get('rule')} [{finding.get('severity')}] "
-                     f"{finding.get('message', '')}")
+        lines.append(f"  {finding.rule} [{finding.severity}] {finding.message}")
     return sanitize("\n".join(lines) + "\n")
 
 
