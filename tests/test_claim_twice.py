@@ -24,10 +24,9 @@ from conftest import Run, run_elyclaims
 from elyclaims import read_claim
 from elyclaims.config import load_config
 from elyclaims.errors import ConfigError
-from elyclaims.intake import IntakeStore
 from elyclaims.ledger import Ledger
 from elyclaims.package import build_package
-from test_submission import TOKEN, Service, _DroppingProxy, _start, _stop
+from test_submission import ENGINES, TOKEN, Service, _DroppingProxy, _start, _stop, engine_database
 from workbooks import Sheet, clean_claim, expense_row, write_xlsx
 
 TODAY = date(2026, 11, 29)
@@ -38,10 +37,11 @@ SECOND = {"SOURCE_DATE_EPOCH": "1793494800", "ELYCLAIMS_TODAY": "2026-11-29"}
 OWN = [date(2026, 9, 10), "IHK-2", "SOCIAL", "Ohjauskäynti", "Tuki", None, None, None, 95, 0, 95]
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    """A fresh intake service for each path; its log is checked for client data at the end."""
-    running = _start(tmp_path, "intake")
+@pytest.fixture(params=ENGINES)
+def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """A fresh intake service for each path (on each engine); its log is checked for client
+    data at the end."""
+    running = _start(tmp_path, "intake", database=engine_database(request))
     yield running
     _stop(running)
     log = "".join(running.log)
@@ -84,7 +84,7 @@ class Officer:
 
 def _held(service: Service) -> int:
     """The received lines that still count at the authority."""
-    return IntakeStore(service.data).counting_lines()
+    return service.store().counting_lines()
 
 
 def _du002(run: Run) -> list[str]:
@@ -113,7 +113,7 @@ def test_the_same_workbook_built_twice_and_submitted_twice(service: Service,
     assert again.code == 1, again.err
     assert _du002(again) == ["Kulut:2", "Kulut:3", "Kulut:4"]
     assert "not sent" in again.err
-    assert IntakeStore(service.data).count() == 1
+    assert service.store().count() == 1
     elsewhere = ben.submit(second)
     assert elsewhere.code == 1, elsewhere.err
     assert _du002(elsewhere) == ["Kulut:2", "Kulut:3", "Kulut:4"]
@@ -244,7 +244,7 @@ def test_a_409_survives_a_retry_after_a_dropped_connection(service: Service,
     assert proxy.connections == 2
     assert answered.code == 1, answered.err
     assert _du002(answered) == ["Kulut:2", "Kulut:3", "Kulut:4"]
-    assert IntakeStore(service.data).count() == 1
+    assert service.store().count() == 1
     assert _held(service) == 3
 
 
@@ -426,7 +426,7 @@ def test_a_submit_killed_after_the_authority_stored_it_is_settled(service: Servi
     again = anna.submit(package)
     assert again.code == 0
     assert again.json()["receipt"]["submission_id"] == stored
-    assert IntakeStore(service.data).count() == 1
+    assert service.store().count() == 1
     assert _held(service) == 3
 
 

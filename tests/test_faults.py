@@ -282,6 +282,5 @@ def test_kill_9_at_twenty_moments_of_a_build_and_a_submit(tmp_path: Path) -> Non
             *receipts]
     finally:
         _stop(service)
-    from elyclaims.intake import IntakeStore
 
-    assert IntakeStore(service.data).count() == 1
+    assert service.store().count() == 1

@@ -54,18 +54,25 @@ class Service:
     """A running ``elyclaims serve``: its address and data folder."""
 
     def __init__(self, process: subprocess.Popen[str], url: str, data: Path,
-                 drain: threading.Thread) -> None:
+                 drain: threading.Thread, database: str | None = None) -> None:
         self.process = process
         self.url = url
         self.data = data
         self.drain = drain
+        self.database = database
         self.log: list[str] = []
+
+    def store(self) -> IntakeStore:
+        """The service's store, opened beside it (SQLite in its folder, or its PostgreSQL)."""
+        return IntakeStore(self.data, self.database)
 
     def health(self) -> int:
         return requests.get(f"{self.url}/v1/health", timeout=5).status_code
 
 
-def _start(tmp_path: Path, name: str, *extra: str) -> Service:
+def _start(tmp_path: Path, name: str, *extra: str, database: str | None = None) -> Service:
+    """``elyclaims serve`` on a free port of loopback, with SQLite in its data folder or with
+    the PostgreSQL *database*; the tokens of TOKEN's and OTHER's claimants and of OPERATOR."""
     folder = tmp_path / name
     folder.mkdir()
     (folder / "tokens").write_text(
@@ -75,7 +82,8 @@ def _start(tmp_path: Path, name: str, *extra: str) -> Service:
     process = subprocess.Popen(
         [sys.executable, "-m", "elyclaims", "serve", "--port", "0", "--data",
          str(folder / "data"), "--token-file", str(folder / "tokens"),
-         "--operator-token-file", str(folder / "operators"), *extra],
+         "--operator-token-file", str(folder / "operators"), *extra,
+         *(["--database", database] if database else [])],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert process.stderr is not None
     deadline = time.monotonic() + 30
@@ -86,7 +94,7 @@ def _start(tmp_path: Path, name: str, *extra: str) -> Service:
             break
     assert "listening on" in line, line
     service = Service(process, line.split("listening on ", 1)[1].strip(), folder / "data",
-                      threading.Thread())
+                      threading.Thread(), database)
     service.log = [line]
     # Keep the pipe drained, and what the service logged for the test to read.
     service.drain = threading.Thread(target=lambda: service.log.extend(process.stderr or ()),
@@ -103,12 +111,27 @@ def _stop(service: Service) -> None:
     service.process.stderr.close()
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """The intake service, with a small body limit so that 413 is cheap to provoke. When the
-    module is done it stops on SIGTERM (exit 0), and its access log holds requests but no
-    client data and no token."""
-    running = _start(tmp_path_factory.mktemp("intake"), "main", "--max-body-bytes", "200000")
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def engine_database(request: pytest.FixtureRequest) -> str | None:
+    """The database of the engine the fixture is parametrized with: None for SQLite, a fresh
+    PostgreSQL database for PostgreSQL."""
+    if request.param == "sqlite":
+        return None
+    from postgres import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def service(tmp_path_factory: pytest.TempPathFactory,
+            request: pytest.FixtureRequest) -> Iterator[Service]:
+    """The intake service (on each engine), with a small body limit so that 413 is cheap to
+    provoke. When the module is done it stops on SIGTERM (exit 0), and its access log holds
+    requests but no client data and no token."""
+    running = _start(tmp_path_factory.mktemp("intake"), "main", "--max-body-bytes", "200000",
+                     database=engine_database(request))
     yield running
     _stop(running)
     log = "".join(running.log)
@@ -165,7 +188,7 @@ def test_first_201_then_200_with_the_same_receipt(service: Service, tmp_path: Pa
     assert not again.created
     assert first.to_json() == again.to_json()
     assert first.status == "received"
-    store = IntakeStore(service.data)
+    store = service.store()
     assert store.package(first.package_sha256) == package.read_bytes()
     assert store.receipt(claimant=CLAIMANT, sha256=first.package_sha256) == first.to_json()
 
@@ -369,12 +392,12 @@ def test_plain_http_only_to_loopback_and_dry_run(service: Service, tmp_path: Pat
                            "--token-file", _token_file(tmp_path))
     assert remote.code == 2
     assert "https" in remote.err
-    before = IntakeStore(service.data).count()
+    before = service.store().count()
     dry = run_elyclaims("submit", package, "--endpoint", service.url, "--token-file",
                         _token_file(tmp_path), "--dry-run", env=EPOCH)
     assert dry.code == 0, dry.err
     assert json.loads(dry.out)["headers"]["Authorization"] == "Bearer ***"
-    assert IntakeStore(service.data).count() == before
+    assert service.store().count() == before
     _no_token_anywhere(remote, dry)
 
 
@@ -541,7 +564,7 @@ def test_a_dropped_answer_retried_is_one_submission(service: Service, tmp_path: 
     package = _package(tmp_path, "dropped.zip", cells={
         ("Kulut", 1, 7): "T-DROP", ("Kulut", 2, 7): "TP-DROP", ("Kulut", 3, 7): "A-DROP"})
     proxy = _DroppingProxy(service.url)
-    before = IntakeStore(service.data).count()
+    before = service.store().count()
     try:
         run = run_elyclaims("submit", package, "--endpoint", f"http://127.0.0.1:{proxy.port}",
                             "--token-file", _token_file(tmp_path), "--ledger",
@@ -550,7 +573,7 @@ def test_a_dropped_answer_retried_is_one_submission(service: Service, tmp_path: 
         proxy.close()
     assert run.code == 0, run.out + run.err
     assert proxy.connections == 2
-    assert IntakeStore(service.data).count() == before + 1
+    assert service.store().count() == before + 1
     with Ledger.open(tmp_path / "l.sqlite3") as ledger:
         [recorded] = ledger.packages()
         assert len(recorded.submissions) == 1

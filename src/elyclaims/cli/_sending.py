@@ -141,6 +141,10 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--max-connections-per-client", type=positive, default=64, metavar="N",
                        help="connections one client address may hold (0: no bound, behind a "
                             "reverse proxy)")
+    serve.add_argument("--header-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                       help="time a connection has to send a whole request head")
+    serve.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                       help="time a body may pause before it is refused (408)")
     serve.set_defaults(handler=_serve)
     tokens = serve.add_subparsers(dest="tokens_command", metavar="tokens")
     token = tokens.add_parser(
@@ -163,6 +167,17 @@ def add_commands(commands: Any) -> None:
     listing = actions.add_parser("list", help="whose the tokens are (never the tokens)")
     for action in (add, revoke, listing):
         action.add_argument("--token-file", metavar="F", required=True, help="the token file")
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds (an argparse type)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < number <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600")
+    return number
 
 
 def _year(text: str) -> int:
@@ -520,10 +535,11 @@ def _serve(args: argparse.Namespace) -> int:
     if not tokens.claimants:
         raise UsageError("serve needs --token-file with at least one claimant's token")
     settings = IntakeSettings(data=Path(args.data), tokens=tokens, database=args.database,
-                              max_body_bytes=args.max_body_bytes)
+                              max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout)
     try:
         return serve(settings, host=args.host, port=args.port,
-                     guard=Guard(per_client=args.max_connections_per_client))
+                     guard=Guard(header_timeout=args.header_timeout,
+                                 per_client=args.max_connections_per_client))
     except ValueError as error:
         raise UsageError("{reason}", reason=error) from error
     except StorageFault as error:

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _BEARER = HTTPBearer(auto_error=False, description="A token of a claimant's or of an "
                      "operator's ('elyclaims serve tokens add').")
+#: The slowest a body may arrive, after the body timeout's grace (bytes a second).
+_MIN_RATE = 16 * 1024
 #: Less free space than this under the data folder is a full disk (507).
 _ROOM_BYTES = 64 << 10
 
@@ -245,7 +248,6 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
             "schema": {"type": "string", "format": "binary"}}}}},
         responses={200: {"model": Receipt, "description": "This claimant sent this package "
                                                           "before: the same receipt."},
-                   **_error(400, "The body was not received whole."),
                    **_UNAUTHORIZED, **_error(403, "An operator's token cannot submit."),
                    **_error(408, "The body did not arrive in time."),
                    **_error(409, "The package repeats lines of another submission of the "
@@ -287,10 +289,10 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
         status: Annotated[Literal["received", "in-review", "accepted", "partly-accepted",
                                   "rejected", "paid", "withdrawn", "superseded"] | None,
                           Query(description="Only submissions with this status.")] = None,
-    ) -> Submissions:
-        return Submissions(submissions=[Receipt.model_validate(receipt) for receipt in
-                                        stored().submissions(claimant=who.business_id,
-                                                             status=status)])
+    ) -> JSONResponse:
+        found = stored().submissions(claimant=who.business_id, status=status)
+        return JSONResponse({"submissions": [Receipt.model_validate(receipt).to_json()
+                                             for receipt in found]})
 
     @app.get("/v1/claims/{submission_id}", response_model=Receipt, tags=["claims"],
              summary="A submission's receipt with its current status",
@@ -378,8 +380,9 @@ def _receipt(status: int, receipt: dict[str, Any]) -> JSONResponse:
 async def _body(request: Request, settings: IntakeSettings, folder: Path) -> tuple[Path, str]:
     """The request body in a temporary file in *folder*, and its SHA-256: refused (413) before
     a byte is read when it says it is too large, and stopped when it is (a chunked body
-    included); 408 when the next piece does not come within the body timeout; 400 when the
-    client stops sending before the length it gave."""
+    included); 408 when the next piece does not come within the body timeout, or the whole
+    comes slower than 16 KiB a second after it; 400 (to no one) when the client goes away
+    before the end."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -390,12 +393,17 @@ async def _body(request: Request, settings: IntakeSettings, folder: Path) -> tup
     path = Path(raw)
     digest = hashlib.sha256()
     size = 0
+    started = time.monotonic()
     try:
         with open(handle, "wb") as target:
             chunks = request.stream().__aiter__()
             while True:
+                # Each piece within the body timeout, and the whole no slower than _MIN_RATE
+                # after it: a body trickled a byte at a time ends as one that stopped.
+                left = started + settings.body_timeout + size / _MIN_RATE - time.monotonic()
                 try:
-                    block = await asyncio.wait_for(chunks.__anext__(), settings.body_timeout)
+                    block = await asyncio.wait_for(
+                        chunks.__anext__(), max(0.0, min(settings.body_timeout, left)))
                 except StopAsyncIteration:
                     break
                 except TimeoutError as slow:
