@@ -99,8 +99,9 @@ def _client_rows() -> list[list[object]]:
     return rows
 
 
-def expense_rows(lines: int) -> Iterator[list[object]]:
-    """The expenses sheet: a header row and *lines* clean cost lines."""
+def expense_rows(lines: int, invoices: str = "L") -> Iterator[list[object]]:
+    """The expenses sheet: a header row and *lines* clean cost lines (invoice numbers
+    *invoices*-0, *invoices*-1, ...)."""
     yield ["Palvelupäivä", "Asiakastunnus", "Kululaji", "Kuvaus", "Perustelu",
            "Palveluntuottaja", "Palveluntuottajan Y-tunnus", "Laskun numero", "Veroton summa",
            "ALV", "Verollinen summa"]
@@ -111,11 +112,13 @@ def expense_rows(lines: int) -> Iterator[list[object]]:
         vat = round(net * 0.255, 2) if category == 2 else 0  # interpreting: general rate
         yield [start + timedelta(days=number % 270), f"IHK-{number % CLIENTS:05d}",
                CATEGORIES[category], f"Palvelu {number % 2000}", "Uhriaseman vuoksi",
-               "Tuottaja Oy", "2345678-0", f"L-{number}", net, vat, round(net + vat, 2)]
+               "Tuottaja Oy", "2345678-0", f"{invoices}-{number}", net, vat,
+               round(net + vat, 2)]
 
 
-def write_claim_workbook(path: Path, lines: int) -> Path:
-    """Write a clean claim of *lines* cost lines to *path* (.xlsx) and return the path."""
+def write_claim_workbook(path: Path, lines: int, invoices: str = "L") -> Path:
+    """Write a clean claim of *lines* cost lines to *path* (.xlsx) and return the path; its
+    invoice numbers start with *invoices* (claims of one claimant that share no line)."""
     strings = _Strings()
     sheets = []
     for rows, width in ((_claim_rows(), 2), (_client_rows(), 6)):
@@ -133,7 +136,7 @@ def write_claim_workbook(path: Path, lines: int) -> Path:
         with archive.open("xl/worksheets/sheet3.xml", "w", force_zip64=True) as sheet:
             sheet.write(_SHEET_HEAD.format(last=f"K{lines + 1}").encode())
             chunk: list[str] = []
-            for number, row in enumerate(expense_rows(lines), start=1):
+            for number, row in enumerate(expense_rows(lines, invoices), start=1):
                 chunk.append(_row(number, row, strings))
                 if len(chunk) == 10_000:
                     sheet.write("".join(chunk).encode())

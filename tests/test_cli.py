@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -201,6 +202,22 @@ def test_python_dash_m_and_fast_start() -> None:
                           check=True)
     assert "validate" in done.stdout
     assert done.stdout.strip().endswith("[]")
+
+
+def test_validate_and_build_do_not_import_the_web_stack(tmp_path: Path) -> None:
+    """The web stack (FastAPI, Starlette, uvicorn, psycopg) is imported by serve alone: a
+    validate and a build of a sample import none of it."""
+    sample = SAMPLES / "vantaa-kerava-hva-2026-q3.xlsx"
+    code = ("import sys\nfrom elyclaims.cli import main\n"
+            f"main(['validate', {str(sample)!r}, '--format', 'json'])\n"
+            f"main(['build', {str(sample)!r}, '-o', {str(tmp_path / 'p.zip')!r}, '--ledger', "
+            f"{str(tmp_path / 'l.sqlite3')!r}])\n"
+            "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'psycopg', 'anyio') "
+            "if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={**os.environ, "ELYCLAIMS_TODAY": "2026-11-29"})
+    assert (tmp_path / "p.zip").is_file(), done.stderr
+    assert done.stderr.strip().endswith("[]"), done.stderr
 
 
 def _buffered() -> dict[str, str]:

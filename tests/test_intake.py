@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -428,6 +429,32 @@ def _open(connections: list[tuple[socket.socket, bytes]]) -> int:
         finally:
             connection.setblocking(True)
     return still
+
+
+def test_sigterm_finishes_the_request_in_flight(tmp_path: Path, database: str) -> None:
+    """SIGTERM while a package is half sent: the service stops taking connections but
+    receives that package (201) before it exits 0."""
+    running = _start(tmp_path, "stopping", database=database)
+    body = _built(tmp_path, "stopping", ("STOP-1", "STOP-2"))
+    host, port = running.url.rsplit("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"POST /v1/claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                           + TOKEN.encode() + b"\r\nIdempotency-Key: "
+                           + hashlib.sha256(body).hexdigest().encode()
+                           + f"\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                           + body[:1000])
+        time.sleep(0.5)
+        running.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        with pytest.raises(OSError):
+            socket.create_connection((host, int(port)), timeout=2).close()
+        connection.sendall(body[1000:])
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 201 "), answer[:200]
+    _stop(running)  # it has exited, 0
+    assert running.store().count() >= 1
 
 
 def test_the_serve_tokens_commands(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ traceback and never anything of the package. Access logs are JSON lines (:mod:`.
 """
 
 import asyncio
+import contextlib
 import errno
 import hashlib
 import json
@@ -20,7 +21,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -169,6 +170,8 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
             "`elyclaims serve`."),
         docs_url=None, redoc_url=None, servers=[{"url": "https://intake.example.fi"}])
 
+    under_way = _OneAtATime()
+
     def stored() -> IntakeStore:
         assert store is not None
         return store
@@ -275,8 +278,15 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
                 raise Refused(422, "the Idempotency-Key is not the SHA-256 of the body")
             if earlier is not None:
                 return _receipt(200, earlier)
-            status, receipt = await run_in_threadpool(_check_and_keep, incoming, digest, who,
-                                                      intake)
+            # A package under way here already (a client's retry, a second run) waits for
+            # it, and then gets its receipt, rather than being checked a second time.
+            async with under_way.one((who.business_id, digest)):
+                earlier = await run_in_threadpool(intake.receipt, claimant=who.business_id,
+                                                  sha256=digest)
+                if earlier is not None:
+                    return _receipt(200, earlier)
+                status, receipt = await run_in_threadpool(_check_and_keep, incoming, digest,
+                                                          who, intake)
             return _receipt(status, receipt)
         finally:
             incoming.unlink(missing_ok=True)
@@ -357,6 +367,27 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
 
     app.openapi = document  # type: ignore[method-assign]
     return app
+
+
+class _OneAtATime:
+    """One holder at a time of each key; a key nobody holds or waits for is forgotten."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def one(self, key: object) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def _submission(text: str) -> str:
