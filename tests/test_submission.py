@@ -105,7 +105,15 @@ def _start(tmp_path: Path, name: str, *extra: str, database: str | None = None) 
 
 def _stop(service: Service) -> None:
     service.process.send_signal(signal.SIGTERM)
-    assert service.process.wait(timeout=20) == 0  # a clean shutdown on SIGTERM
+    try:
+        code = service.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        service.process.kill()
+        service.process.wait(timeout=20)
+        service.drain.join(timeout=10)
+        pytest.fail("the service did not stop on SIGTERM within 20 s; its log ends:\n"
+                    + "".join(service.log[-10:]))
+    assert code == 0  # a clean shutdown on SIGTERM
     service.drain.join(timeout=10)
     assert service.process.stderr is not None
     service.process.stderr.close()

@@ -145,6 +145,12 @@ def add_commands(commands: Any) -> None:
                        help="time a connection has to send a whole request head")
     serve.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="SECONDS",
                        help="time a body may pause before it is refused (408)")
+    serve.add_argument("--tls-cert", metavar="F",
+                       help="serve HTTPS with this certificate chain (PEM)")
+    serve.add_argument("--tls-key", metavar="F", help="the certificate's private key (PEM)")
+    serve.add_argument("--client-ca", metavar="F",
+                       help="ask clients for a certificate of this CA (mutual TLS; see 'serve "
+                            "tokens add-certificate')")
     serve.set_defaults(handler=_serve)
     tokens = serve.add_subparsers(dest="tokens_command", metavar="tokens")
     token = tokens.add_parser(
@@ -164,8 +170,16 @@ def add_commands(commands: Any) -> None:
     which.add_argument("--token-stdin", action="store_true",
                        help="read the token to revoke from standard input")
     which.add_argument("--label", help="revoke every token with this label")
+    certificate = actions.add_parser(
+        "add-certificate", help="let a client certificate stand for a claimant or an operator")
+    certificate.add_argument("--certificate", metavar="PEM", required=True,
+                             help="the client's certificate (PEM)")
+    owner = certificate.add_mutually_exclusive_group(required=True)
+    owner.add_argument("--claimant", metavar="BUSINESS-ID", help="the claimant's Business ID")
+    owner.add_argument("--operator", action="store_true", help="an operator's certificate")
+    certificate.add_argument("--label", default="", help="whose it is, for people (one line)")
     listing = actions.add_parser("list", help="whose the tokens are (never the tokens)")
-    for action in (add, revoke, listing):
+    for action in (add, revoke, certificate, listing):
         action.add_argument("--token-file", metavar="F", required=True, help="the token file")
 
 
@@ -521,7 +535,7 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
 def _serve(args: argparse.Namespace) -> int:
     if getattr(args, "tokens_command", None):
         return _tokens(args)
-    from elyclaims.intake import Guard, IntakeSettings, TokenFileError, Tokens, serve
+    from elyclaims.intake import Guard, IntakeSettings, Tls, TokenFileError, Tokens, serve
     from elyclaims.intake._engines import StorageFault
 
     if not args.token_file:
@@ -534,12 +548,18 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError('a token file cannot be used: {reason}', reason=error) from error
     if not tokens.claimants:
         raise UsageError("serve needs --token-file with at least one claimant's token")
+    if (args.tls_key or args.client_ca) and not args.tls_cert:
+        raise UsageError("--tls-key and --client-ca need --tls-cert (the service's certificate)")
+    for given in (args.tls_cert, args.tls_key, args.client_ca):
+        if given and not Path(given).is_file():
+            raise UsageError("{path}: no such file", path=given)
+    tls = Tls(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
     settings = IntakeSettings(data=Path(args.data), tokens=tokens, database=args.database,
                               max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout)
     try:
         return serve(settings, host=args.host, port=args.port,
                      guard=Guard(header_timeout=args.header_timeout,
-                                 per_client=args.max_connections_per_client))
+                                 per_client=args.max_connections_per_client), tls=tls)
     except ValueError as error:
         raise UsageError("{reason}", reason=error) from error
     except StorageFault as error:
@@ -548,7 +568,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _tokens(args: argparse.Namespace) -> int:
     """serve tokens add / revoke / list."""
-    from elyclaims.intake import OPERATOR, TokenFileError, add_token, list_tokens, revoke_tokens
+    from elyclaims.intake import (
+        OPERATOR,
+        TokenFileError,
+        add_certificate,
+        add_token,
+        list_tokens,
+        revoke_tokens,
+    )
 
     try:
         if args.tokens_action == "add":
@@ -557,6 +584,12 @@ def _tokens(args: argparse.Namespace) -> int:
             print(token)
             print("the token is shown only now: give it to its owner; the file keeps its digest",
                   file=sys.stderr)
+            return EXIT_OK
+        if args.tokens_action == "add-certificate":
+            fingerprint = add_certificate(args.token_file, args.certificate,
+                                          OPERATOR if args.operator else args.claimant,
+                                          args.label)
+            print(f"cert:{fingerprint}")
             return EXIT_OK
         if args.tokens_action == "revoke":
             given = sys.stdin.readline().strip() if args.token_stdin else None

@@ -12,19 +12,20 @@ so only for ``serve``.
 from __future__ import annotations
 
 from elyclaims.intake._app import IntakeSettings, make_app, openapi_document
-from elyclaims.intake._server import Guard, serve, uvicorn_config
+from elyclaims.intake._server import Guard, Tls, serve, uvicorn_config
 from elyclaims.intake._store import IntakeStore
 from elyclaims.intake._tokens import (
     OPERATOR,
     Principal,
     TokenFileError,
     Tokens,
+    add_certificate,
     add_token,
     list_tokens,
     revoke_tokens,
     token_digest,
 )
 
-__all__ = ["OPERATOR", "Guard", "IntakeSettings", "IntakeStore", "Principal", "TokenFileError",
-           "Tokens", "add_token", "list_tokens", "make_app", "openapi_document", "revoke_tokens",
-           "serve", "token_digest", "uvicorn_config"]
+__all__ = ["OPERATOR", "Guard", "IntakeSettings", "IntakeStore", "Principal", "Tls",
+           "TokenFileError", "Tokens", "add_certificate", "add_token", "list_tokens", "make_app",
+           "openapi_document", "revoke_tokens", "serve", "token_digest", "uvicorn_config"]

@@ -38,7 +38,7 @@ from starlette.requests import ClientDisconnect
 
 from elyclaims._version import __version__
 from elyclaims.intake._engines import StorageFault
-from elyclaims.intake._observe import REQUEST_ID, WHO, Observed
+from elyclaims.intake._observe import CERTIFICATE, REQUEST_ID, WHO, Observed
 from elyclaims.intake._store import Conflict, Incoming, IntakeStore, Withdrawal
 from elyclaims.intake._tokens import Principal, Tokens
 from elyclaims.privacy import sanitize
@@ -163,8 +163,9 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
             "The body of a submission is an elyclaims claim package (a ZIP with claim.xml and "
             "manifest.xml, valid against claim-package-1.xsd and manifest-1.xsd). HTTPS with "
             "certificate verification is required; plain HTTP only to loopback. A caller "
-            "authenticates with a bearer token that belongs to one claimant (its Business ID) "
-            "or to an operator. The package's SHA-256 is the Idempotency-Key: sending the same "
+            "authenticates with a bearer token, or a client certificate (mutual TLS), that "
+            "belongs to one claimant (its Business ID) or to an operator. The package's "
+            "SHA-256 is the Idempotency-Key: sending the same "
             "package again returns the first receipt with 200, so retries are safe. A "
             "claimant sees only its own submissions. The reference implementation is "
             "`elyclaims serve`."),
@@ -178,9 +179,12 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
 
     def caller(request: Request, credentials: Annotated[
             HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Principal:
-        who = settings.tokens.who(credentials.credentials if credentials else None)
+        if credentials is not None:
+            who = settings.tokens.who(credentials.credentials)
+        else:
+            who = settings.tokens.by_certificate(request.scope.get("state", {}).get(CERTIFICATE))
         if who is None:
-            raise Refused(401, "a valid bearer token is needed")
+            raise Refused(401, "a valid bearer token (or client certificate) is needed")
         request.scope[WHO] = "operator" if who.operator else who.business_id
         return who
 

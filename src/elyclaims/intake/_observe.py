@@ -22,10 +22,12 @@ from typing import Any
 
 from elyclaims.privacy import sanitize
 
-__all__ = ["REQUEST_ID", "WHO", "JsonLines", "Observed"]
+__all__ = ["CERTIFICATE", "REQUEST_ID", "WHO", "JsonLines", "Observed"]
 
 REQUEST_ID = "elyclaims.request_id"
 WHO = "elyclaims.who"
+#: In a request's ``scope["state"]``: the SHA-256 of the client certificate TLS verified.
+CERTIFICATE = "elyclaims.certificate"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

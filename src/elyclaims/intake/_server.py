@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
 import socket
@@ -29,9 +30,9 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from elyclaims.intake._app import IntakeSettings, make_app
-from elyclaims.intake._observe import JsonLines
+from elyclaims.intake._observe import CERTIFICATE, JsonLines
 
-__all__ = ["Guard", "serve", "uvicorn_config"]
+__all__ = ["Guard", "Tls", "serve", "uvicorn_config"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,13 @@ def _guarded(guard: Guard) -> type[H11Protocol]:
             held[address] += 1
             self._counted = address
             self._arm()
+            # A client certificate the TLS layer verified: its fingerprint goes with every
+            # request of the connection (scope["state"] is a copy of this per request).
+            tls = transport.get_extra_info("ssl_object")
+            certificate = tls.getpeercert(binary_form=True) if tls is not None else None
+            if certificate:
+                self.app_state = {**self.app_state,
+                                  CERTIFICATE: hashlib.sha256(certificate).hexdigest()}
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -95,7 +103,20 @@ def _guarded(guard: Guard) -> type[H11Protocol]:
         def _too_slow(self) -> None:
             self._timer = None
             if self.cycle is None or self.cycle.response_complete:
-                self.transport.close()
+                self.transport.abort()
+
+        # An idle connection is dropped, not closed politely: over TLS a polite close waits
+        # (30 s) for the client's own close_notify, which an idle or hostile client never
+        # sends, and would hold the connection and a graceful stop that long.
+        def shutdown(self) -> None:
+            idle = self.cycle is None or self.cycle.response_complete
+            super().shutdown()
+            if idle:
+                self.transport.abort()
+
+        def timeout_keep_alive_handler(self) -> None:
+            super().timeout_keep_alive_handler()
+            self.transport.abort()
 
     return Guarded
 
@@ -110,10 +131,30 @@ def uvicorn_config(app: Any, *, guard: Guard | None = None, **options: Any) -> A
                           timeout_graceful_shutdown=30, **options)
 
 
+@dataclass(frozen=True, slots=True)
+class Tls:
+    """HTTPS: the service's certificate chain and key (PEM), and the CA whose client
+    certificates it asks for (mutual TLS; a client may still use a token instead)."""
+
+    certificate: str
+    key: str | None = None
+    client_ca: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        """uvicorn's TLS options."""
+        import ssl
+
+        options: dict[str, Any] = {"ssl_certfile": self.certificate, "ssl_keyfile": self.key}
+        if self.client_ca:
+            options.update(ssl_ca_certs=self.client_ca, ssl_cert_reqs=ssl.CERT_OPTIONAL)
+        return options
+
+
 def serve(settings: IntakeSettings, *, host: str = "127.0.0.1", port: int = 8080,
-          guard: Guard | None = None) -> int:
-    """Serve until SIGTERM or SIGINT; return 0. Prints ``listening on http://HOST:PORT`` to
-    standard error once the socket is bound (with *port* 0, the port the system chose)."""
+          guard: Guard | None = None, tls: Tls | None = None) -> int:
+    """Serve until SIGTERM or SIGINT; return 0. Prints ``listening on http://HOST:PORT`` (or
+    https) to standard error once the socket is bound (with *port* 0, the port the system
+    chose)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
@@ -122,8 +163,9 @@ def serve(settings: IntakeSettings, *, host: str = "127.0.0.1", port: int = 8080
     listener = socket.create_server((host, port), family=family, backlog=2048)
     bound_host, bound_port = listener.getsockname()[:2]
     shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
-    print(f"listening on http://{shown}:{bound_port}", file=sys.stderr, flush=True)
-    server = _server_class()(uvicorn_config(app, guard=guard))
+    scheme = "https" if tls else "http"
+    print(f"listening on {scheme}://{shown}:{bound_port}", file=sys.stderr, flush=True)
+    server = _server_class()(uvicorn_config(app, guard=guard, **(tls.options() if tls else {})))
     server.run(sockets=[listener])
     return 0
 

@@ -3,7 +3,9 @@ claimant (its Business ID) or to an operator.
 
 A line of the file is ``DIGEST WHO [LABEL]``: the token's SHA-256 (64 hex digits), the
 claimant's Business ID (``0201256-6``) or ``operator``, and a label for people (whose
-organisation, which script). ``#`` starts a comment. The tokens themselves are never stored:
+organisation, which script). ``#`` starts a comment. A client certificate (mutual TLS) is a
+line ``cert:FINGERPRINT WHO [LABEL]``: the SHA-256 of the certificate (DER), which
+``elyclaims serve tokens add-certificate`` reads from its PEM file. The tokens themselves are never stored:
 ``elyclaims serve tokens add`` makes one, prints it once and keeps its digest;
 ``elyclaims serve tokens revoke`` removes it. The service reads the file again when it
 changes, so a revoked token stops working at once.
@@ -27,10 +29,12 @@ from pathlib import Path
 from elyclaims.files import write_atomically
 from elyclaims.identifiers import canonical_business_id
 
-__all__ = ["OPERATOR", "Principal", "TokenFileError", "Tokens", "add_token", "list_tokens",
+__all__ = ["OPERATOR", "Principal", "TokenFileError", "Tokens", "add_certificate", "add_token",
+           "list_tokens",
            "revoke_tokens", "token_digest"]
 
 OPERATOR = "operator"
+_CERTIFICATE = "cert:"
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _HEADER = ("# elyclaims intake tokens: SHA-256 of each token, whose it is (a Business ID or "
            "'operator'), a label\n")
@@ -61,6 +65,7 @@ class Principal:
 class _Entry:
     digest: bytes
     principal: Principal
+    certificate: bool = False
 
 
 def token_digest(token: str) -> str:
@@ -75,7 +80,10 @@ def _parse(path: Path, text: str, *, operators: bool) -> list[_Entry]:
         if not line or line.startswith("#"):
             continue
         fields = line.split(maxsplit=2)
-        if operators and (len(fields) == 1 or not _DIGEST.fullmatch(fields[0])):
+        certificate = fields[0].lower().startswith(_CERTIFICATE)
+        if certificate:
+            fields[0] = fields[0][len(_CERTIFICATE):]
+        elif operators and (len(fields) == 1 or not _DIGEST.fullmatch(fields[0])):
             # An operator token file of elyclaims 0.1: the tokens themselves, one a line.
             entries.append(_Entry(bytes.fromhex(token_digest(line)), Principal(None)))
             continue
@@ -93,7 +101,7 @@ def _parse(path: Path, text: str, *, operators: bool) -> list[_Entry]:
         else:
             raise TokenFileError(f"{path}, line {number}: {who!r} is neither a Business ID "
                                  "nor 'operator'")
-        entries.append(_Entry(bytes.fromhex(fields[0].lower()), principal))
+        entries.append(_Entry(bytes.fromhex(fields[0].lower()), principal, certificate))
     return entries
 
 
@@ -156,9 +164,22 @@ class Tokens:
             entries = self._entries
         # Every digest is compared, in constant time, whichever matches.
         for entry in entries:
-            if hmac.compare_digest(digest, entry.digest):
+            if hmac.compare_digest(digest, entry.digest) and not entry.certificate:
                 found = entry.principal
         return found
+
+    def by_certificate(self, fingerprint: str | None) -> Principal | None:
+        """Whose client certificate this is (its SHA-256, hex, as the TLS layer verified it
+        against the service's client CA), or None."""
+        if not fingerprint:
+            return None
+        with contextlib.suppress(OSError, TokenFileError):
+            self.reload()
+        with self._lock:
+            entries = self._entries
+        wanted = bytes.fromhex(fingerprint)
+        return next((entry.principal for entry in entries
+                     if entry.certificate and entry.digest == wanted), None)
 
 
 def _lines(path: Path) -> list[str]:
@@ -166,6 +187,48 @@ def _lines(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines(keepends=True)
     except FileNotFoundError:
         return [_HEADER]
+
+
+def _owner(who: str, label: str) -> str:
+    if "\n" in label or "\r" in label:
+        raise TokenFileError("a label is one line")
+    if who == OPERATOR:
+        return who
+    business_id = canonical_business_id(who)
+    if business_id is None:
+        raise TokenFileError(f"{who!r} is neither a Business ID nor 'operator'")
+    return business_id
+
+
+def _append(target: Path, entry: str) -> None:
+    lines = _lines(target)
+    _parse(target, "".join(lines), operators=False)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    write_atomically(target, "".join([*lines, entry]).encode("utf-8"))
+
+
+def add_certificate(path: str | Path, certificate: str | Path, who: str,
+                    label: str = "") -> str:
+    """Let the client certificate in the PEM file *certificate* stand for *who* (a Business
+    ID, or ``operator``): its fingerprint is kept in the file at *path*; return it.
+
+    Raises:
+        TokenFileError: *who* is neither, the label holds a line break, or the file holds no
+            certificate.
+        OSError: the certificate cannot be read.
+    """
+    import ssl
+
+    owner = _owner(who, label)
+    try:
+        der = ssl.PEM_cert_to_DER_cert(Path(certificate).read_text(encoding="ascii"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise TokenFileError(f"{certificate}: not a PEM certificate") from error
+    fingerprint = hashlib.sha256(der).hexdigest()
+    _append(Path(path), f"{_CERTIFICATE}{fingerprint} {owner}"
+                        f"{' ' + label.strip() if label.strip() else ''}\n")
+    return fingerprint
 
 
 def add_token(path: str | Path, who: str, label: str = "") -> str:
@@ -176,21 +239,10 @@ def add_token(path: str | Path, who: str, label: str = "") -> str:
     Raises:
         TokenFileError: *who* is neither, or the label holds a line break.
     """
-    target = Path(path)
-    if who != OPERATOR:
-        business_id = canonical_business_id(who)
-        if business_id is None:
-            raise TokenFileError(f"{who!r} is neither a Business ID nor 'operator'")
-        who = business_id
-    if "\n" in label or "\r" in label:
-        raise TokenFileError("a label is one line")
-    lines = _lines(target)
-    _parse(target, "".join(lines), operators=False)
+    owner = _owner(who, label)
     token = secrets.token_urlsafe(32)
-    entry = f"{token_digest(token)} {who}{' ' + label.strip() if label.strip() else ''}\n"
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    write_atomically(target, "".join([*lines, entry]).encode("utf-8"))
+    _append(Path(path), f"{token_digest(token)} {owner}"
+                        f"{' ' + label.strip() if label.strip() else ''}\n")
     return token
 
 
@@ -217,13 +269,14 @@ def revoke_tokens(path: str | Path, *, token: str | None = None,
 
 
 def list_tokens(path: str | Path) -> list[tuple[str, str, str]]:
-    """Each entry of the file: its digest, whose it is (a Business ID or ``operator``) and its
-    label.
+    """Each entry of the file: its digest (``cert:`` and the fingerprint for a certificate),
+    whose it is (a Business ID or ``operator``) and its label.
 
     Raises:
         TokenFileError: a line cannot be used.
         OSError: the file cannot be read.
     """
     target = Path(path)
-    return [(entry.digest.hex(), entry.principal.business_id or OPERATOR, entry.principal.label)
+    return [((_CERTIFICATE if entry.certificate else "") + entry.digest.hex(),
+             entry.principal.business_id or OPERATOR, entry.principal.label)
             for entry in _parse(target, target.read_text(encoding="utf-8"), operators=False)]
