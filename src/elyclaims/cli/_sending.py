@@ -535,8 +535,15 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
 def _serve(args: argparse.Namespace) -> int:
     if getattr(args, "tokens_command", None):
         return _tokens(args)
-    from elyclaims.intake import Guard, IntakeSettings, Tls, TokenFileError, Tokens, serve
-    from elyclaims.intake._engines import StorageFault
+    from elyclaims.intake import (
+        Guard,
+        IntakeSettings,
+        StorageFault,
+        Tls,
+        TokenFileError,
+        Tokens,
+        serve,
+    )
 
     if not args.token_file:
         raise UsageError("serve needs --token-file (make one with 'elyclaims serve tokens add "
@@ -561,7 +568,7 @@ def _serve(args: argparse.Namespace) -> int:
                      guard=Guard(header_timeout=args.header_timeout,
                                  per_client=args.max_connections_per_client), tls=tls)
     except ValueError as error:
-        raise UsageError("{reason}", reason=error) from error
+        raise UsageError("--database: {reason}", reason=error) from error
     except StorageFault as error:
         raise UsageError("the database cannot be used: {reason}", reason=error) from error
 
@@ -602,7 +609,7 @@ def _tokens(args: argparse.Namespace) -> int:
             print(f"{digest[:12]}  {who}  {label}".rstrip())
         return EXIT_OK
     except TokenFileError as error:
-        raise UsageError("{reason}", reason=error) from error
+        raise UsageError("a token file cannot be used: {reason}", reason=error) from error
     except OSError as error:
         raise UsageError('{token_file}: cannot be used: {reason}', token_file=args.token_file,
                          reason=error.strerror or error) from error

@@ -12,6 +12,7 @@ so only for ``serve``.
 from __future__ import annotations
 
 from elyclaims.intake._app import IntakeSettings, make_app, openapi_document
+from elyclaims.intake._engines import StorageFault
 from elyclaims.intake._server import Guard, Tls, serve, uvicorn_config
 from elyclaims.intake._store import IntakeStore
 from elyclaims.intake._tokens import (
@@ -26,6 +27,6 @@ from elyclaims.intake._tokens import (
     token_digest,
 )
 
-__all__ = ["OPERATOR", "Guard", "IntakeSettings", "IntakeStore", "Principal", "Tls",
+__all__ = ["OPERATOR", "Guard", "IntakeSettings", "IntakeStore", "Principal", "StorageFault", "Tls",
            "TokenFileError", "Tokens", "add_certificate", "add_token", "list_tokens", "make_app",
            "openapi_document", "revoke_tokens", "serve", "token_digest", "uvicorn_config"]
