@@ -305,8 +305,7 @@ def _application(settings: IntakeSettings, store: IntakeStore | None) -> FastAPI
                           Query(description="Only submissions with this status.")] = None,
     ) -> JSONResponse:
         found = stored().submissions(claimant=who.business_id, status=status)
-        return JSONResponse({"submissions": [Receipt.model_validate(receipt).to_json()
-                                             for receipt in found]})
+        return JSONResponse({"submissions": [receipt.to_json() for receipt in found]})
 
     @app.get("/v1/claims/{submission_id}", response_model=Receipt, tags=["claims"],
              summary="A submission's receipt with its current status",
@@ -408,8 +407,8 @@ def _answer(request: Request, code: int, error: str, **extra: Any) -> JSONRespon
     return JSONResponse(body, status_code=code)
 
 
-def _receipt(status: int, receipt: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(Receipt.model_validate(receipt).to_json(), status_code=status)
+def _receipt(status: int, receipt: Receipt) -> JSONResponse:
+    return JSONResponse(receipt.to_json(), status_code=status)
 
 
 async def _body(request: Request, settings: IntakeSettings, folder: Path) -> tuple[Path, str]:
@@ -458,7 +457,7 @@ async def _body(request: Request, settings: IntakeSettings, folder: Path) -> tup
 
 
 def _check_and_keep(incoming: Path, digest: str, who: Principal,
-                    store: IntakeStore) -> tuple[int, dict[str, Any]]:
+                    store: IntakeStore) -> tuple[int, Receipt]:
     """Inspect the package and store it unless it is invalid (422), another claimant's (422,
     PK-011) or repeats what its claimant claimed before (409)."""
     from elyclaims.package import inspect_package
@@ -473,7 +472,7 @@ def _check_and_keep(incoming: Path, digest: str, who: Principal,
 
 
 def _keep(incoming: Path, digest: str, packaged: "PackagedClaim", findings: list[dict[str, Any]],
-          store: IntakeStore) -> tuple[int, dict[str, Any]]:
+          store: IntakeStore) -> tuple[int, Receipt]:
     """Store a valid package unless it repeats what its claimant claimed before (409)."""
     from elyclaims.config import Config
     from elyclaims.model import duplicate_key, own_party

@@ -24,6 +24,7 @@ from elyclaims.files import sweep_scratch
 from elyclaims.intake._engines import Connection, Engine, open_engine
 from elyclaims.model import ClaimedLine, claimed_by_key
 from elyclaims.privacy import sanitize
+from elyclaims.submission import Receipt
 from elyclaims.values import timestamp
 
 __all__ = ["NOT_COUNTING", "Conflict", "IntakeStore", "Withdrawal"]
@@ -90,14 +91,14 @@ class IntakeStore:
             db.execute("SELECT 1 FROM submissions WHERE 1 = 0").fetchall()
 
     def receipt(self, *, claimant: str | None, submission_id: str | None = None,
-                sha256: str | None = None) -> dict[str, Any] | None:
+                sha256: str | None = None) -> Receipt | None:
         """The receipt of a submission of *claimant*'s (of anyone's for None: an operator),
         by its id or its package's digest, or None."""
         with self.engine.connection() as db:
             return _receipt(db, claimant, submission_id=submission_id, sha256=sha256)
 
     def submissions(self, *, claimant: str | None, status: str | None = None,
-                    limit: int = 1000) -> list[dict[str, Any]]:
+                    limit: int = 1000) -> list[Receipt]:
         """The receipts of *claimant*'s submissions (everyone's for None), oldest first, of
         one *status* or all."""
         with self.engine.connection() as db:
@@ -107,14 +108,14 @@ class IntakeStore:
             receipts = []
             for row in rows:
                 receipt = _receipt(db, claimant, submission_id=row["submission_id"])
-                if receipt is not None and (status is None or receipt["status"] == status):
+                if receipt is not None and (status is None or receipt.status == status):
                     receipts.append(receipt)
                     if len(receipts) >= limit:
                         break
             return receipts
 
     def store(self, incoming: Path, package: Incoming, *, findings: Sequence[Mapping[str, Any]],
-              check: Check) -> tuple[dict[str, Any], bool]:
+              check: Check) -> tuple[Receipt, bool]:
         """Keep the checked package *incoming* and record its receipt and lines;
         ``(receipt, True)`` for a new submission, ``(the earlier receipt, False)`` when the
         same claimant sent the same package before (also when two requests race). *check* is
@@ -202,7 +203,7 @@ class IntakeStore:
             row = db.execute("SELECT body FROM bodies WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else bytes(row["body"])
 
-    def set_status(self, submission_id: str, status: str, note: str | None) -> dict[str, Any]:
+    def set_status(self, submission_id: str, status: str, note: str | None) -> Receipt:
         """Add *status* to the submission's history (the note masked as every output is) and
         return its receipt.
 
@@ -219,7 +220,7 @@ class IntakeStore:
         assert receipt is not None
         return receipt
 
-    def withdraw(self, submission_id: str, *, claimant: str | None) -> dict[str, Any]:
+    def withdraw(self, submission_id: str, *, claimant: str | None) -> Receipt:
         """Mark a submission of *claimant*'s that is still ``received`` withdrawn, and return
         its receipt (again the same receipt for one withdrawn before).
 
@@ -267,17 +268,15 @@ def _status(db: Connection, submission_id: str) -> str | None:
 
 
 def _receipt(db: Connection, claimant: str | None, *, submission_id: str | None = None,
-             sha256: str | None = None) -> dict[str, Any] | None:
+             sha256: str | None = None) -> Receipt | None:
     """A submission's receipt, by its id or its digest, when *claimant* sent it (None: any)."""
     row = db.execute("SELECT * FROM submissions WHERE (submission_id = ? OR sha256 = ?) AND "
                      "(CAST(? AS TEXT) IS NULL OR business_id = ?)",
                      (submission_id or "", sha256 or "", claimant, claimant)).fetchone()
     if row is None:
         return None
-    receipt = {"submission_id": row["submission_id"], "package_id": row["package_id"],
-               "package_sha256": row["sha256"], "received_at": row["received_at"],
-               "status": _status(db, row["submission_id"]) or "received",
-               "findings": json.loads(row["findings"])}
-    if row["supersedes"]:
-        receipt["supersedes"] = row["supersedes"]
-    return receipt
+    return Receipt.model_validate({
+        "submission_id": row["submission_id"], "package_id": row["package_id"],
+        "package_sha256": row["sha256"], "received_at": row["received_at"],
+        "status": _status(db, row["submission_id"]) or "received",
+        "findings": json.loads(row["findings"]), "supersedes": row["supersedes"] or None})
