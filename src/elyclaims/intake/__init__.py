@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from elyclaims.intake._app import IntakeSettings, make_app, openapi_document
 from elyclaims.intake._engines import StorageFault
-from elyclaims.intake._server import Guard, Tls, serve, uvicorn_config
+from elyclaims.intake._server import serve
 from elyclaims.intake._store import IntakeStore
 from elyclaims.intake._tokens import (
     OPERATOR,
@@ -26,6 +26,7 @@ from elyclaims.intake._tokens import (
     revoke_tokens,
     token_digest,
 )
+from elyclaims.web import Guard, Tls, uvicorn_config
 
 __all__ = ["OPERATOR", "Guard", "IntakeSettings", "IntakeStore", "Principal", "StorageFault", "Tls",
            "TokenFileError", "Tokens", "add_certificate", "add_token", "list_tokens", "make_app",

@@ -7,7 +7,7 @@ Every caller is a claimant (its token names its Business ID) or an operator. A c
 reads, lists and withdraws only its own submissions: another's id answers 404, as one that does
 not exist. An operator reads every submission and records its status. Every answer is JSON;
 an error is ``{"error": …, "request_id": …}`` (with the findings where there are some), never a
-traceback and never anything of the package. Access logs are JSON lines (:mod:`._observe`).
+traceback and never anything of the package. Access logs are JSON lines (:class:`elyclaims.web.Observed`).
 """
 
 import asyncio
@@ -38,11 +38,11 @@ from starlette.requests import ClientDisconnect
 
 from elyclaims._version import __version__
 from elyclaims.intake._engines import StorageFault
-from elyclaims.intake._observe import CERTIFICATE, REQUEST_ID, WHO, Observed
 from elyclaims.intake._store import Conflict, Incoming, IntakeStore, Withdrawal
 from elyclaims.intake._tokens import Principal, Tokens
 from elyclaims.privacy import sanitize
 from elyclaims.submission import Receipt, ServerFinding
+from elyclaims.web import CERTIFICATE, REQUEST_ID, WHO, Observed
 
 if TYPE_CHECKING:
     from elyclaims.model import ClaimedLine
