@@ -45,8 +45,9 @@ def _messages() -> tuple[set[str], set[tuple[str, str]]]:
                 second = node.args[1]
                 assert isinstance(second, ast.Constant)
                 plurals.add((first.value, second.value))
-    # The page templates call the same translator: t("…") and t.n("…", "…", count).
-    for path in (SOURCE / "render" / "templates").glob("*.html"):
+    # The page templates (the HTML report's, the app's) call the same translator: t("…") and
+    # t.n("…", "…", count).
+    for path in SOURCE.rglob("templates/*.html"):
         text = path.read_text(encoding="utf-8")
         singles.update(ast.literal_eval(match) for match in
                        re.findall(r'\bt\(("(?:[^"\\]|\\.)*")', text))

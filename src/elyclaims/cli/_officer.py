@@ -1,4 +1,4 @@
-"""The commands that make files for the finance officer: template and report."""
+"""The commands for the finance officer: template, report, and the app in a browser."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from elyclaims.cli._shared import (
     EXIT_USAGE,
     add_common,
     add_lang,
+    add_ledger,
     emit,
     keep_until_exit,
     language,
+    ledger_path,
+    positive,
     same_file,
     today,
 )
@@ -26,7 +29,7 @@ __all__ = ["add_commands"]
 
 
 def add_commands(commands: Any) -> None:
-    """Add template and report to *commands* (argparse's subparsers)."""
+    """Add template, report and app to *commands* (argparse's subparsers)."""
     template = commands.add_parser(
         "template", help="write a blank claim workbook to fill in",
         description="Write a blank claim workbook: the claim, clients and expenses sheets with "
@@ -53,6 +56,26 @@ def add_commands(commands: Any) -> None:
                         help="the page to write (replaced atomically)")
     add_common(report)
     report.set_defaults(handler=_report)
+
+    app = commands.add_parser(
+        "app", help="check, package and send a claim in the browser",
+        description="Start the officer's app on this computer and open it in the browser: "
+        "choose a workbook, see every finding on its cell, download the annotated copy and the "
+        "reports. The first line of standard output is the app's address with a one-time "
+        "secret (it becomes a session cookie). It serves until Ctrl+C or SIGTERM, then removes "
+        "its uploaded files.",
+    )
+    app.add_argument("--no-browser", action="store_true",
+                     help="do not open a browser; only print the address")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this computer only; any "
+                     "other needs --certfile and --keyfile)")
+    app.add_argument("--port", type=positive, default=0, help="port (default 0: a free port)")
+    app.add_argument("--certfile", metavar="PEM", help="TLS certificate chain (HTTPS)")
+    app.add_argument("--keyfile", metavar="PEM", help="TLS private key")
+    add_common(app)
+    add_ledger(app)
+    app.set_defaults(handler=_app)
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -116,3 +139,28 @@ def _report(args: argparse.Namespace) -> int:
     t = translator(lang)
     print(t("Wrote the report {path}.", path=output), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _app(args: argparse.Namespace) -> int:
+    from elyclaims.config import load_config
+    from elyclaims.errors import UsageError
+
+    config = load_config(args.config)
+    lang = language(args.lang, config)
+    if bool(args.certfile) != bool(args.keyfile):
+        raise UsageError("--certfile and --keyfile go together")
+    for option, given in (("--certfile", args.certfile), ("--keyfile", args.keyfile)):
+        if given and not Path(given).is_file():
+            raise UsageError("{option} {path}: no such file", option=option, path=given)
+    from elyclaims.app import AppSettings, serve_app
+    from elyclaims.web import Tls
+
+    settings = AppSettings(config=config, folder=Path(), lang=lang, today=today(args),
+                           ledger=ledger_path(args, config))
+    tls = Tls(args.certfile, args.keyfile) if args.certfile else None
+    try:
+        return serve_app(settings, host=args.host, port=args.port, browser=not args.no_browser,
+                         tls=tls)
+    except OSError as error:
+        raise UsageError("--host {host} --port {port}: cannot listen there: {reason}",
+                         host=args.host, port=args.port, reason=error.strerror or error) from None

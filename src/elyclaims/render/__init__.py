@@ -8,7 +8,7 @@ these directly; the CLI only picks one.
 from __future__ import annotations
 
 from elyclaims.render._common import REPORT_VERSION, to_json
-from elyclaims.render._html import report_to_html
+from elyclaims.render._html import report_tables, report_to_html
 from elyclaims.render._report import (
     built_to_json,
     built_to_text,
@@ -48,6 +48,7 @@ __all__ = [
     "receipt_to_text",
     "refusal_to_json",
     "refusal_to_text",
+    "report_tables",
     "report_to_dict",
     "report_to_html",
     "report_to_json",

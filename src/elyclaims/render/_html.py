@@ -29,7 +29,7 @@ from elyclaims.render._report import severity_word
 from elyclaims.report import Report, Summary, Totals
 from elyclaims.vocabulary import CLAIMANT_TYPE_NAMES, PURPOSE_NAMES, ClaimantType, Purpose
 
-__all__ = ["report_to_html"]
+__all__ = ["report_tables", "report_to_html"]
 
 # Okabe-Ito colours: told apart also by readers with colour-blindness, and in grey print.
 _COLOURS = {"HEALTH": "#0072B2", "SOCIAL": "#E69F00", "INTERPRET": "#009E73",
@@ -69,17 +69,27 @@ def report_to_html(report: Report, claim: Claim | None, *, lang: str = "en",
         t=t, lang=lang, version=__version__,
         title=t("Claim for State reimbursement: services to victims of human trafficking"),
         source=PurePath(source).name if source else None, package_id=package_id,
-        created=_stamp(created, lang),
-        header=_header(claim, t), status=_status(report, t),
-        overall=_overall(report.summary, t),
-        categories=_category_rows(report.summary, lang),
-        clients=_group_rows(lines, _client, lang, t),
-        months=_group_rows(lines, _month, lang, t),
-        chart=_chart(lines, lang),
-        findings=[_finding(f, t) for f in report.findings],
-        not_totalled=report.summary.not_totalled,
+        created=_stamp(created, lang), chart=_chart(lines, lang),
+        **report_tables(report, claim, lang),
     )
     return sanitize(page)
+
+
+def report_tables(report: Report, claim: Claim | None, lang: str) -> dict[str, Any]:
+    """What the page shows of *report*, in *lang*: the claim's header data (label, value),
+    the status, the totals rows (overall, per category, client and month: label, lines, net,
+    VAT, gross already in the reader's format), every finding (severity word and kind, rule,
+    where, message, hint), and how many lines are not totalled. The officer's app shows the
+    same."""
+    t = translator(lang)
+    lines = claim.expenses if claim is not None else ()
+    return {"header": _header(claim, t), "status": _status(report, t),
+            "overall": _overall(report.summary, t),
+            "categories": _category_rows(report.summary, lang),
+            "clients": _group_rows(lines, _client, lang, t),
+            "months": _group_rows(lines, _month, lang, t),
+            "findings": [_finding(f, t) for f in report.findings],
+            "not_totalled": report.summary.not_totalled}
 
 
 def _template_source(name: str) -> str:
@@ -272,5 +282,6 @@ def _finding(finding: Any, t: Translator) -> dict[str, str]:
     if finding.acknowledged is not None:
         severity = f"{severity}, {t('acknowledged')}"
     return {"severity": severity, "kind": finding.severity.value, "rule": finding.rule,
-            "where": str(finding.location), "message": finding.message(t.lang),
+            "where": str(finding.location), "sheet": finding.location.sheet or "",
+            "row": finding.location.row or 0, "message": finding.message(t.lang),
             "hint": finding.hint(t.lang), "acknowledged": finding.acknowledged or ""}

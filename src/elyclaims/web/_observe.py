@@ -35,8 +35,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Application = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_ACCESS = logging.getLogger("elyclaims.intake.access")
-_ERRORS = logging.getLogger("elyclaims.intake.error")
 
 
 class JsonLines(logging.Formatter):
@@ -53,10 +51,13 @@ class JsonLines(logging.Formatter):
 
 
 class Observed:
-    """*app* with request ids, access lines and the last guard around it."""
+    """*app* with request ids, access lines and the last guard around it; the lines go to the
+    loggers *name*``.access`` and *name*``.error``."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, name: str = "elyclaims.intake") -> None:
         self.app = app
+        self._access = logging.getLogger(f"{name}.access")
+        self._errors = logging.getLogger(f"{name}.error")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,7 +80,7 @@ class Observed:
         try:
             await self.app(scope, receive, sending)
         except Exception as error:  # the last guard: no traceback, no value of the request
-            _ERRORS.error("request failed", extra={"fields": {
+            self._errors.error("request failed", extra={"fields": {
                 "request_id": request_id, "kind": type(error).__name__}})
             if not answered["status"]:
                 body = json.dumps({"error": "the service failed; nothing was stored",
@@ -90,7 +91,7 @@ class Observed:
                 await sending({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
-            _ACCESS.info("request", extra={"fields": {
+            self._access.info("request", extra={"fields": {
                 "request_id": request_id, "method": scope.get("method"),
                 "route": getattr(route, "path", None), "status": answered["status"],
                 "bytes": answered["bytes"],

@@ -1,0 +1,524 @@
+"""The officer's app (FastAPI): pages for people, and beside each of their actions the JSON
+endpoint a script uses (``/openapi.json`` lists them).
+
+Every number and finding comes from the library as ``elyclaims validate`` gets it: the JSON of
+``POST /api/validate`` is ``validate --format json``'s report, byte for byte, but for the
+input's path (an upload is named by its own file name). Pages are server-rendered (Jinja2) and
+work without JavaScript; their words are the interface's (:mod:`elyclaims.i18n`), in the
+language the browser asks for unless the officer chose another.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePath
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from elyclaims._version import __version__
+from elyclaims.app._checks import KEPT, Check, Checks
+from elyclaims.app._door import Door, Keys, csrf_matches
+from elyclaims.config import Config
+from elyclaims.errors import ElyclaimsError, UsageError
+from elyclaims.i18n import LANGUAGES, translator
+from elyclaims.privacy import sanitize
+from elyclaims.web import Observed
+
+__all__ = ["AppSettings", "make_app"]
+
+LANGUAGE_COOKIE = "elyclaims_lang"
+#: The app's pages: no script but its own, no style but its own, nothing from elsewhere, no
+#: frame around it, no form sent anywhere else.
+_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+#: The HTML report carries its styles inline (it is one self-contained file to print or file).
+_REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; " \
+                 "frame-ancestors 'none'"
+_STATIC = {"app.css": "text/css; charset=utf-8"}
+_ID = re.compile(r"[0-9a-f]{12}")
+
+
+@dataclass
+class AppSettings:
+    """What ``elyclaims app`` was started with: the config and where it came from, the day the
+    rules treat as today, the ledger DU-002 reads, the language when the browser names none, and
+    the app's private folder for uploads."""
+
+    config: Config
+    folder: Path
+    lang: str = "en"
+    today: date | None = None
+    ledger: Path | None = None
+    #: Files may be opened by their path on this computer (only when the app listens on
+    #: loopback: the browser and the files are on the same machine).
+    local_files: bool = True
+
+
+class Started(BaseModel):
+    """A check under way: its id, and where to ask how far it has come."""
+
+    id: str
+    state: str
+    location: str
+
+
+class Progress(BaseModel):
+    """How far a check has come: *state* running, done or failed; the stage (``read``,
+    ``check``) and its units done of *total*; when done, the report (as ``validate --format
+    json``); when failed, the error."""
+
+    id: str
+    state: str
+    stage: str
+    done: int
+    total: int | None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class Failure(BaseModel):
+    """An error: what went wrong, in the reader's language."""
+
+    error: str
+
+
+def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
+             secure: bool = False) -> Any:
+    """The app for *settings*, behind its door (:class:`~elyclaims.app._door.Door`) and the
+    web stack's request log and last guard."""
+    checks = Checks(settings.folder, settings.config, today=settings.today,
+                    ledger=settings.ledger)
+    api = FastAPI(title="elyclaims app", version=__version__, docs_url=None, redoc_url=None,
+                  description="The officer's app: each page's action as a JSON endpoint. "
+                  "Open the address `elyclaims app` prints first (it sets the session "
+                  "cookie); send the `elyclaims_csrf` cookie's value as `X-CSRF-Token` with "
+                  "every POST.")
+    pages = _Pages(settings)
+    api.state.checks = checks
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        return _error(request, settings, error.status_code, str(error.detail))
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        t = translator(_language(request, settings))
+        return _error(request, settings, 422, t("the request is incomplete: choose a file"))
+
+    @api.exception_handler(ElyclaimsError)
+    async def refused(request: Request, error: ElyclaimsError) -> Response:
+        return _error(request, settings, 422, error.render(_language(request, settings)))
+
+    # -- pages -----------------------------------------------------------------------------
+
+    @api.get("/", include_in_schema=False)
+    async def start(request: Request) -> Response:
+        lang = _language(request, settings)
+        return pages.render("start.html", request, lang, recent=checks.recent())
+
+    @api.get("/language", include_in_schema=False)
+    async def language(to: str, back: str = "/") -> Response:
+        answer = RedirectResponse(back if _local(back) else "/", status_code=303)
+        if to in LANGUAGES:
+            answer.set_cookie(LANGUAGE_COOKIE, to, samesite="strict", httponly=True)
+        return answer
+
+    @api.post("/checks", include_in_schema=False)
+    async def check_page(request: Request, file: Annotated[list[UploadFile] | None, File()] = None,
+                         path: Annotated[str | None, Form()] = None,
+                         csrf: Annotated[str | None, Form()] = None) -> Response:
+        _csrf(request, settings, csrf)
+        check = await _begin(request, settings, checks, file, path)
+        return RedirectResponse(f"/checks/{check.id}", status_code=303)
+
+    @api.get("/checks/{check_id}", include_in_schema=False)
+    async def check_view(request: Request, check_id: str, severity: str = "",
+                         rule: str = "") -> Response:
+        check = _found(checks, check_id, _language(request, settings))
+        lang = _language(request, settings)
+        if check.state == "running":
+            return pages.render("running.html", request, lang, check=check,
+                                percent=_percent(check), refresh=True)
+        return pages.render("check.html", request, lang, check=check,
+                            **_findings_view(check, lang, severity, rule))
+
+    @api.post("/checks/{check_id}/again", include_in_schema=False)
+    async def again(request: Request, check_id: str,
+                    file: Annotated[list[UploadFile] | None, File()] = None,
+                    csrf: Annotated[str | None, Form()] = None) -> Response:
+        _csrf(request, settings, csrf)
+        check = _found(checks, check_id, _language(request, settings))
+        if check.uploaded:
+            renewed = await _begin(request, settings, checks, file, None)
+        else:
+            renewed = checks.again(check)
+        return RedirectResponse(f"/checks/{renewed.id}", status_code=303)
+
+    # -- the JSON API and the downloads ----------------------------------------------------
+
+    @api.post("/api/validate", responses={422: {"model": Failure}, 413: {"model": Failure}},
+              summary="Check a workbook: the report of `elyclaims validate --format json`")
+    async def validate(request: Request, file: Annotated[list[UploadFile], File()],
+                       lang: Annotated[str | None, Form()] = None) -> Response:
+        """Read and check the uploaded workbook (or the CSV files of one export: several
+        ``file`` fields) and answer the JSON report ``elyclaims validate --format json`` gives
+        for it. The header ``X-Elyclaims-Exit-Code`` carries the exit code the command would
+        have (0: no errors, 1: errors, 2: the input could not be read)."""
+        _csrf(request, settings, None)
+        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        check = await _begin(request, settings, checks, file, None, wait=True)
+        if check.failure is not None:
+            return _error(request, settings, 422, check.failure.render(chosen))
+        return _report_answer(check, chosen, attachment=False)
+
+    @api.post("/api/checks", status_code=202, response_model=Started,
+              responses={422: {"model": Failure}, 413: {"model": Failure}},
+              summary="Start checking a workbook; follow it at /api/checks/{id}")
+    async def start_check(request: Request,
+                          file: Annotated[list[UploadFile] | None, File()] = None,
+                          path: Annotated[str | None, Form()] = None) -> Started:
+        """Start a check of the uploaded file(s), or of the file at *path* on this computer;
+        the answer names where to follow it."""
+        _csrf(request, settings, None)
+        check = await _begin(request, settings, checks, file, path)
+        return Started(id=check.id, state=check.state, location=f"/api/checks/{check.id}")
+
+    @api.get("/api/checks/{check_id}", response_model=Progress,
+             responses={404: {"model": Failure}}, summary="How far a check has come")
+    async def progress(request: Request, check_id: str,
+                       lang: Annotated[str | None, Query()] = None) -> Progress:
+        check = _found(checks, check_id, _language(request, settings))
+        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        answer = Progress(id=check.id, state=check.state, stage=check.stage, done=check.done,
+                          total=check.total)
+        if check.state == "done":
+            answer.report = _report_document(check, chosen)
+        elif check.state == "failed":
+            t = translator(chosen)
+            answer.error = (check.failure.render(chosen) if check.failure is not None
+                            else t("the check failed; nothing was changed"))
+        return answer
+
+    @api.get("/checks/{check_id}/report.json", summary="The JSON report of a check",
+             responses={404: {"model": Failure}, 409: {"model": Failure}})
+    async def report_json(request: Request, check_id: str,
+                          lang: Annotated[str | None, Query()] = None) -> Response:
+        check = _finished(checks, check_id, request, settings)
+        return _report_answer(check, lang if lang in LANGUAGES else
+                              _language(request, settings), attachment=True)
+
+    @api.get("/checks/{check_id}/report.html", summary="The HTML report of a check, to print",
+             responses={404: {"model": Failure}, 409: {"model": Failure}})
+    async def report_html(request: Request, check_id: str) -> Response:
+        from elyclaims.render import report_to_html
+
+        check = _finished(checks, check_id, request, settings)
+        lang = _language(request, settings)
+        page = await run_in_threadpool(report_to_html, check.report, check.claim, lang=lang,
+                                       source=check.names[0] if len(check.names) == 1 else None)
+        return Response(check.shown(page), media_type="text/html; charset=utf-8",
+                        headers={"content-security-policy": _REPORT_POLICY})
+
+    @api.get("/checks/{check_id}/annotated.xlsx",
+             summary="A copy of the workbook with every finding on its cell",
+             responses={404: {"model": Failure}, 409: {"model": Failure},
+                        422: {"model": Failure}})
+    async def annotated(request: Request, check_id: str) -> Response:
+        from elyclaims.annotate import annotate_workbook
+
+        check = _finished(checks, check_id, request, settings)
+        lang = _language(request, settings)
+        if len(check.inputs) != 1:
+            raise UsageError("--annotate: give one workbook to annotate, not {count} inputs",
+                             count=len(check.inputs))
+        name = PurePath(check.names[0]).stem + ".annotated" + (
+            PurePath(check.names[0]).suffix.lower() if check.names[0].lower().endswith(".xlsm")
+            else ".xlsx")
+        target = settings.folder / f"{check.id}-{name}"
+        await run_in_threadpool(annotate_workbook, check.inputs[0], check.report, target,
+                                lang=lang)
+        return FileResponse(target, filename=name, media_type="application/vnd.openxmlformats-"
+                            "officedocument.spreadsheetml.sheet")
+
+    @api.get("/template.xlsx", summary="The blank claim workbook in fi, sv or en")
+    async def template(request: Request,
+                       lang: Annotated[str | None, Query()] = None) -> Response:
+        from elyclaims.template import write_template
+
+        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        target = settings.folder / f"template-{chosen}.xlsx"
+        if not target.exists():
+            await run_in_threadpool(write_template, target, chosen)
+        t = translator(chosen)
+        return FileResponse(target, filename=f"{t('claim')}.xlsx",
+                            media_type="application/vnd.openxmlformats-officedocument."
+                            "spreadsheetml.sheet")
+
+    @api.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        from importlib import resources
+
+        if name not in _STATIC:
+            raise StarletteHTTPException(404, "no such file")
+        body = resources.files("elyclaims.app").joinpath("static", name).read_bytes()
+        return Response(body, media_type=_STATIC[name],
+                        headers={"cache-control": "private, max-age=3600"})
+
+    return Observed(_Headers(Door(api, keys, hosts, secure=secure)), name="elyclaims.app")
+
+
+# -- what the routes share ---------------------------------------------------------------------
+
+
+class _Headers:
+    """Every answer: the pages' Content-Security-Policy (unless the route set its own), no
+    sniffing, no referrer, no caching, no framing."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                extra = [(b"content-security-policy", _POLICY.encode()),
+                         (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+                         (b"x-frame-options", b"DENY")]
+                message["headers"] = [*message.get("headers", ()),
+                                      *((name, value) for name, value in extra
+                                        if name not in present)]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def _language(request: Request, settings: AppSettings) -> str:
+    """The officer's choice (a cookie), else the browser's first language elyclaims speaks,
+    else the config's (or the environment's)."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    for part in sorted(_accepted(request.headers.get("accept-language", "")),
+                       key=lambda item: -item[1]):
+        if part[0] in LANGUAGES:
+            return part[0]
+    return settings.lang
+
+
+def _accepted(header: str) -> list[tuple[str, float]]:
+    accepted = []
+    for item in header.split(","):
+        tag, _, quality = item.strip().partition(";")
+        weight = 1.0
+        if quality.strip().startswith("q="):
+            try:
+                weight = float(quality.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag:
+            accepted.append((tag.strip()[:2].lower(), weight))
+    return accepted
+
+
+def _local(path: str) -> bool:
+    """True for a path of this app (never another site: ``//host``, ``/\\host``)."""
+    return path.startswith("/") and not path.startswith(("//", "/\\"))
+
+
+def _csrf(request: Request, settings: AppSettings, sent: str | None) -> None:
+    if not csrf_matches(request.scope.get("state"), sent or request.headers.get("x-csrf-token")):
+        t = translator(_language(request, settings))
+        raise StarletteHTTPException(403, t("the form is out of date: reload the page and try "
+                                            "again"))
+
+
+def _found(checks: Checks, check_id: str, lang: str) -> Check:
+    check = checks.get(check_id) if _ID.fullmatch(check_id) else None
+    if check is None:
+        t = translator(lang)
+        raise StarletteHTTPException(404, t("no such check: the app keeps the last {count}",
+                                            count=KEPT))
+    return check
+
+
+def _finished(checks: Checks, check_id: str, request: Request, settings: AppSettings) -> Check:
+    lang = _language(request, settings)
+    check = _found(checks, check_id, lang)
+    if check.state != "done":
+        t = translator(lang)
+        raise StarletteHTTPException(409, t("the check has not finished"))
+    return check
+
+
+async def _begin(request: Request, settings: AppSettings, checks: Checks,
+                 files: list[UploadFile] | None, path: str | None, *,
+                 wait: bool = False) -> Check:
+    """A check of the uploaded *files*, or of the file at *path*."""
+    t = translator(_language(request, settings))
+    files = [upload for upload in files or () if upload.filename]
+    if files:
+        check_id, folder = checks.folder_for_upload()
+        inputs, names = [], []
+        limit = settings.config.limits.file_bytes
+        for upload in files:
+            name = PurePath((upload.filename or "").replace("\\", "/")).name.strip()
+            if not name or name.startswith(".") or name in names:
+                raise StarletteHTTPException(422, t("each file needs a name of its own"))
+            target = folder / name
+            written = await run_in_threadpool(_save, upload, target, limit)
+            if written > limit:
+                raise StarletteHTTPException(413, t("{name}: the file is larger than the "
+                                                    "limit, {limit} bytes", name=name,
+                                                    limit=limit))
+            inputs.append(target)
+            names.append(name)
+        return await _started(checks, check_id, inputs, names, uploaded=True, folder=folder,
+                              wait=wait)
+    if path and path.strip():
+        if not settings.local_files:
+            raise StarletteHTTPException(422, t("files on the server cannot be opened by "
+                                                "their path; upload the file"))
+        given = Path(path.strip().strip('"')).expanduser()
+        if not given.is_file():
+            raise StarletteHTTPException(422, t("{path}: no such file", path=str(given)))
+        check_id = checks.folder_for_upload()[0]
+        return await _started(checks, check_id, [given], [str(given)], uploaded=False,
+                              folder=None, wait=wait)
+    raise StarletteHTTPException(422, t("the request is incomplete: choose a file"))
+
+
+async def _started(checks: Checks, check_id: str, inputs: list[Path], names: list[str],
+                   **options: Any) -> Check:
+    if options.pop("wait"):
+        return await run_in_threadpool(checks.start, check_id, inputs, names, wait=True,
+                                       **options)
+    return checks.start(check_id, inputs, names, **options)
+
+
+def _save(upload: UploadFile, target: Path, limit: int) -> int:
+    """Copy *upload* to *target* (readable by this user only); the bytes written, stopping
+    one past *limit*."""
+    import os
+
+    written = 0
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as output:
+        upload.file.seek(0)
+        while written <= limit:
+            block = upload.file.read(1 << 20)
+            if not block:
+                break
+            output.write(block)
+            written += len(block)
+    return written
+
+
+def _report_document(check: Check, lang: str) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(_report_text(check, lang)))
+
+
+def _report_text(check: Check, lang: str) -> str:
+    from elyclaims.render import report_to_json
+
+    return check.shown(report_to_json(check.report, lang=lang))
+
+
+def _report_answer(check: Check, lang: str, *, attachment: bool) -> Response:
+    report = check.report
+    code = 2 if not report.opened else 0 if report.passes(strict=False) else 1
+    headers = {"x-elyclaims-exit-code": str(code)}
+    if attachment:
+        stem = PurePath(check.names[0]).stem
+        headers["content-disposition"] = f"attachment; filename*=UTF-8''{quote(stem)}.json"
+    return Response(_report_text(check, lang), media_type="application/json",
+                    headers=headers)
+
+
+def _percent(check: Check) -> int:
+    if not check.total:
+        return 0
+    return max(0, min(100, round(100 * check.done / check.total)))
+
+
+def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[str, Any]:
+    """The check page's data: the report's tables and its findings grouped by sheet and row,
+    filtered by *severity* and *rule*."""
+    from elyclaims.render import report_tables
+
+    if check.state == "failed":
+        t = translator(lang)
+        return {"failure": check.failure.render(lang) if check.failure is not None
+                else t("the check failed; nothing was changed")}
+    tables = report_tables(check.report, check.claim, lang)
+    every = tables.pop("findings")
+    shown = [f for f in every if (not severity or f["kind"] == severity)
+             and (not rule or f["rule"] == rule)]
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for finding in shown:
+        groups.setdefault((finding["sheet"], finding["row"]), []).append(finding)
+    return {"failure": None, "tables": tables, "groups": list(groups.items()),
+            "rules": sorted({f["rule"] for f in every}), "severity": severity, "rule": rule,
+            "counted": len(every), "shown": len(shown),
+            "annotatable": len(check.inputs) == 1 and check.report.opened}
+
+
+def _error(request: Request, settings: AppSettings, status: int, message: str) -> Response:
+    """An error as JSON for the API, as a page for a person."""
+    wants_page = not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "")
+    message = sanitize(message)
+    if not wants_page:
+        return JSONResponse({"error": message}, status_code=status)
+    lang = _language(request, settings)
+    return _Pages(settings).render("error.html", request, lang, message=message,
+                                   status_code=status)
+
+
+class _Pages:
+    """The app's Jinja2 pages, in one language each, sanitised as every output is."""
+
+    def __init__(self, settings: AppSettings) -> None:
+        from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
+        self.settings = settings
+        self.environment = Environment(
+            loader=FunctionLoader(_template_source),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+    def render(self, name: str, request: Request, lang: str, *, status_code: int = 200,
+               refresh: bool = False, **values: Any) -> Response:
+        t = translator(lang)
+        state = request.scope.get("state") or {}
+        page = self.environment.get_template(name).render(
+            t=t, lang=lang, languages=_LANGUAGE_NAMES, version=__version__,
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            csrf=state.get("csrf", ""), refresh=refresh, quote=quote,
+            config_file=self.settings.config.path, local_files=self.settings.local_files,
+            **values)
+        return Response(sanitize(page), status_code=status_code,
+                        media_type="text/html; charset=utf-8")
+
+
+#: Each language by its own name, as a language switch shows it.
+_LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+
+
+def _template_source(name: str) -> str:
+    from importlib import resources
+
+    return resources.files("elyclaims.app").joinpath("templates", name).read_text(
+        encoding="utf-8")
+
