@@ -292,7 +292,7 @@ class _Headers:
                 present = {name.lower() for name, _ in message.get("headers", ())}
                 extra = [(b"content-security-policy", _POLICY.encode()),
                          (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+                         (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store"),
                          (b"x-frame-options", b"DENY")]
                 message["headers"] = [*message.get("headers", ()),
                                       *((name, value) for name, value in extra

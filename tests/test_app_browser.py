@@ -1,0 +1,160 @@
+"""The officer's app in a real browser: the distribution's Chromium, driven by Playwright, walks
+the whole flow with the keyboard alone (choose a workbook, read the findings, filter them,
+download the annotated copy, fix the workbook and check again), axe-core checks every page for
+accessibility (WCAG 2.1 AA: no serious or critical violation), any console error fails the
+test, and each page's screenshot is kept in ``test-artefacts/app/``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import REPO
+from test_app import App, _cli_json, start_app
+from workbooks import clean_claim, write_xlsx
+
+pytestmark = pytest.mark.slow
+
+ARTEFACTS = REPO / "test-artefacts" / "app"
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium here: .ci/run installs it from the distribution's packages")
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
+    """A page in headless Chromium, and the console errors it has shown."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = _chromium()
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, headless=True,
+                                         args=["--no-sandbox"])
+        context = browser.new_context(accept_downloads=True, locale="fi-FI",
+                                      viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page, errors
+        context.close()
+        browser.close()
+
+
+def _accessible(page: Any, name: str) -> None:
+    """axe-core over the page: no serious or critical violation; a screenshot kept."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                   "best-practice"]})
+    grave = [(violation["id"], violation["impact"], len(violation["nodes"]))
+             for violation in results.response["violations"]
+             if violation["impact"] in {"serious", "critical"}]
+    assert grave == [], name
+
+
+def _tab_to(page: Any, selector: str, *, limit: int = 40) -> None:
+    """Press Tab until *selector* has the focus, as a keyboard user moves through the page."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement === document.querySelector(s)",
+                         selector):
+            return
+    pytest.fail(f"Tab never reaches {selector}")
+
+
+def _choose_file(page: Any, selector: str, path: Path) -> None:
+    """Open the file chooser of *selector* with the keyboard and choose *path*."""
+    _tab_to(page, selector)
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(path))
+
+
+def _findings(page: Any) -> list[str]:
+    return [row.inner_text() for row in page.locator("#finding-list tbody tr").all()]
+
+
+def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str]], cli: Any,
+                                                tmp_path: Path) -> None:
+    page, errors = browser_page
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][8] = -100  # I3: a credit without the credited invoice (AM-003)
+    sheets["Kulut"].rows[3][3] = "Tulkkaus, asiakas 131052-308T"  # D4: an identity code
+    workbook = write_xlsx(tmp_path / "kulut.xlsx", sheets)
+    _, expected = _cli_json(cli, tmp_path, [workbook.name], "--lang", "fi")
+    home = tmp_path / "app-home"
+    home.mkdir()
+    app: App = start_app(home, exchange=False)
+    try:
+        page.goto(app.address)
+        assert page.url == app.base + "/"  # the secret is gone from the address
+        assert page.locator("html").get_attribute("lang") == "fi"  # the browser's language
+        _accessible(page, "01-start")
+
+        _choose_file(page, "#file", workbook)
+        _tab_to(page, "form[action='/checks'] button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#findings", timeout=60_000)
+        assert re.search(r"/checks/[0-9a-f]{12}$", page.url)
+        rows = _findings(page)
+        assert len(rows) == len(expected["findings"])
+        text = page.inner_text("main")
+        for finding in expected["findings"]:
+            assert finding["message"] in text
+        assert "131052-308T" not in page.content()
+        _accessible(page, "02-findings")
+
+        _tab_to(page, "#severity")
+        page.keyboard.press("ArrowDown")  # all -> errors
+        _tab_to(page, "form.filters button")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"severity=error"))
+        errors_only = [f for f in expected["findings"] if f["severity"] == "error"]
+        assert len(_findings(page)) == len(errors_only) > 0
+        _accessible(page, "03-errors-only")
+
+        _tab_to(page, "a[href$='/annotated.xlsx']")
+        with page.expect_download() as download:
+            page.keyboard.press("Enter")
+        copy = tmp_path / "annotated.xlsx"
+        download.value.save_as(copy)
+        assert load_workbook(copy)["Kulut"]["I3"].comment is not None
+
+        sheets["Kulut"].rows[2][8] = 100
+        sheets["Kulut"].rows[3][3] = "Tulkkaus"
+        write_xlsx(workbook, sheets)
+        _choose_file(page, "#again-file", workbook)
+        _tab_to(page, "form[action$='/again'] button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#findings", timeout=60_000)
+        remaining = " ".join(_findings(page))
+        assert "AM-003" not in remaining
+        assert "PR-001" not in remaining
+        _accessible(page, "04-checked-again")
+
+        assert errors == [], "the console showed errors"
+        page.goto(app.base + "/checks/0123456789ab")  # the browser logs the 404 itself
+        _accessible(page, "05-not-found")
+        assert len(errors) == 1
+        assert "404" in errors.pop()
+        page.goto(app.base + "/language?to=sv&back=/")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        _accessible(page, "06-start-sv")
+    finally:
+        code, err = app.stop()
+    assert code == 0, err
+    assert errors == [], "the console showed errors"
