@@ -27,7 +27,6 @@ from elyclaims.errors import UsageError
 if TYPE_CHECKING:
     from elyclaims.config import Config
     from elyclaims.ledger import Ledger, LedgerPackage
-    from elyclaims.package import InspectedPackage
     from elyclaims.submission import Credentials
 
 __all__ = ["add_commands"]
@@ -233,41 +232,8 @@ def _connection(args: argparse.Namespace, config: Config,
     return check_endpoint(endpoint), credentials, args.ca_bundle or config.ca_bundle
 
 
-def _record(ledger: Ledger, inspected: InspectedPackage) -> None:
-    packaged = inspected.packaged
-    assert packaged is not None
-    assert inspected.sha256 is not None
-    ledger.record_package(sha256=inspected.sha256, package_id=packaged.package_id,
-                          path=inspected.path, claim=packaged.claim,
-                          recipient=packaged.claim.recipient, lines=len(packaged.claim.expenses),
-                          claimed=packaged.claimed, created_at=packaged.created_at,
-                          supersedes=packaged.supersedes)
-
-
-def _claimed_before(inspected: InspectedPackage, path: Path) -> None:
-    """Add to *inspected*'s report the DU-002 findings of its lines against the ledger at
-    *path* (when there is one): lines of another package submitted and still counting, less
-    the submission this package supersedes."""
-    from elyclaims.config import Config
-    from elyclaims.ledger import Ledger
-    from elyclaims.rules import RuleContext
-    from elyclaims.rules.duplicates import claimed_before
-
-    packaged = inspected.packaged
-    if packaged is None or not path.is_file():
-        return
-    with Ledger.open(path) as ledger:
-        claimed = ledger.claimed_lines(excluding=inspected.sha256,
-                                       superseding=packaged.supersedes)
-    context = RuleContext(today=packaged.judged_on or packaged.created_at.date(),
-                          config=Config(), claimed=claimed)
-    inspected.report.findings.extend(claimed_before(packaged.claim, context))
-
-
 def _submit(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
-    from elyclaims.ledger import SENDING, Ledger
-    from elyclaims.package import inspect_package
     from elyclaims.render import (
         inspected_to_json,
         inspected_to_text,
@@ -276,14 +242,14 @@ def _submit(args: argparse.Namespace) -> int:
         refusal_to_json,
         refusal_to_text,
     )
-    from elyclaims.submission import SubmissionError, describe_request, submit
+    from elyclaims.sending import checked_for_sending, send_checked
+    from elyclaims.submission import SubmissionError, describe_request
 
     config = load_config(args.config)
     lang = language(args.lang, config)
     endpoint, credentials, ca_bundle = _connection(args, config)
-    inspected = inspect_package(args.package, today=today(args))
     path = ledger_path(args, config)
-    _claimed_before(inspected, path)
+    inspected = checked_for_sending(args.package, ledger=path, today=today(args))
     if not inspected.ok:
         render = inspected_to_json if args.format == "json" else inspected_to_text
         emit(render(inspected, lang=lang), json=args.format == "json")
@@ -297,31 +263,13 @@ def _submit(args: argparse.Namespace) -> int:
 
         emit(json.dumps(request, indent=2) + "\n", json=True)
         return EXIT_OK
-    assert inspected.sha256 is not None
-    with Ledger.open(path, create=True) as ledger:
-        _record(ledger, inspected)
-        # Recorded before the request goes out: a stop after the authority stored the package
-        # leaves it "sending", its lines counted as claimed, until the next submit or status
-        # asks the authority and records its answer.
-        ledger.record_status(inspected.sha256, SENDING, note=endpoint)
-        try:
-            receipt = submit(args.package, endpoint=endpoint, credentials=credentials,
-                             ca_bundle=ca_bundle)
-        except SubmissionError as error:
-            if error.status_code is not None and error.status_code < 500:
-                # The authority answered, and did not take the package.
-                ledger.record_status(inspected.sha256, "not-received",
-                                     note=str(error.status_code))
-            render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
-            emit(render_refusal(error, lang=lang), json=args.format == "json")
-            return fail(error.render(lang), error.exit_code)
-        ledger.record_submission(inspected.sha256, reference=receipt.submission_id,
-                                 how="submit", submission_id=receipt.submission_id,
-                                 endpoint=endpoint, receipt=receipt.to_json())
-        superseded = inspected.packaged.supersedes if inspected.packaged else None
-        replaced = ledger.find(superseded) if superseded else None
-        if replaced is not None and replaced.superseded_by is None:
-            ledger.supersede(replaced.sha256, by=receipt.package_id)
+    try:
+        receipt = send_checked(inspected, endpoint=endpoint, credentials=credentials,
+                               ca_bundle=ca_bundle, ledger=path)
+    except SubmissionError as error:
+        render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
+        emit(render_refusal(error, lang=lang), json=args.format == "json")
+        return fail(error.render(lang), error.exit_code)
     render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
     emit(render_receipt(receipt, lang=lang), json=args.format == "json")
     return EXIT_OK
@@ -526,7 +474,9 @@ def _mark_submitted(args: argparse.Namespace, ledger: Ledger, render: Any, lang:
     inspected = inspect_package(args.package)
     if inspected.packaged is None or inspected.sha256 is None:
         raise UsageError("{package}: not a readable claim package", package=args.package)
-    _record(ledger, inspected)
+    from elyclaims.sending import record_package
+
+    record_package(ledger, inspected)
     ledger.record_submission(inspected.sha256, reference=args.reference, how="marked")
     emit(render([_find(ledger, args.package)], lang=lang), json=args.format == "json")
     return EXIT_OK
