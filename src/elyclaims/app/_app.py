@@ -10,9 +10,6 @@ language the browser asks for unless the officer chose another.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path, PurePath
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,22 +17,32 @@ from urllib.parse import quote
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from elyclaims._version import __version__
-from elyclaims.app._checks import KEPT, Check, Checks
-from elyclaims.app._door import Door, Keys, csrf_matches
-from elyclaims.config import Config
+from elyclaims.app._checks import Check, Checks
+from elyclaims.app._door import Door, Keys
+from elyclaims.app._shared import (
+    LANGUAGE_COOKIE,
+    AppSettings,
+    Failure,
+    Pages,
+    check_csrf,
+    error_answer,
+    finished,
+    found,
+    language,
+    local_path,
+    save_upload,
+)
 from elyclaims.errors import ElyclaimsError, UsageError
 from elyclaims.i18n import LANGUAGES, translator
-from elyclaims.privacy import sanitize
 from elyclaims.web import Observed
 
 __all__ = ["AppSettings", "make_app"]
 
-LANGUAGE_COOKIE = "elyclaims_lang"
 #: The app's pages: no script but its own, no style but its own, nothing from elsewhere, no
 #: frame around it, no form sent anywhere else.
 _POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,23 +51,6 @@ _POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'se
 _REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; " \
                  "frame-ancestors 'none'"
 _STATIC = {"app.css": "text/css; charset=utf-8"}
-_ID = re.compile(r"[0-9a-f]{12}")
-
-
-@dataclass
-class AppSettings:
-    """What ``elyclaims app`` was started with: the config and where it came from, the day the
-    rules treat as today, the ledger DU-002 reads, the language when the browser names none, and
-    the app's private folder for uploads."""
-
-    config: Config
-    folder: Path
-    lang: str = "en"
-    today: date | None = None
-    ledger: Path | None = None
-    #: Files may be opened by their path on this computer (only when the app listens on
-    #: loopback: the browser and the files are on the same machine).
-    local_files: bool = True
 
 
 class Started(BaseModel):
@@ -85,12 +75,6 @@ class Progress(BaseModel):
     error: str | None = None
 
 
-class Failure(BaseModel):
-    """An error: what went wrong, in the reader's language."""
-
-    error: str
-
-
 def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
              secure: bool = False) -> Any:
     """The app for *settings*, behind its door (:class:`~elyclaims.app._door.Door`) and the
@@ -102,32 +86,32 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
                   "Open the address `elyclaims app` prints first (it sets the session "
                   "cookie); send the `elyclaims_csrf` cookie's value as `X-CSRF-Token` with "
                   "every POST.")
-    pages = _Pages(settings)
+    pages = Pages(settings)
     api.state.checks = checks
 
     @api.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _error(request, settings, error.status_code, str(error.detail))
+    async def httperror_answer(request: Request, error: StarletteHTTPException) -> Response:
+        return error_answer(request, settings, error.status_code, str(error.detail))
 
     @api.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        t = translator(_language(request, settings))
-        return _error(request, settings, 422, t("the request is incomplete: choose a file"))
+        t = translator(language(request, settings))
+        return error_answer(request, settings, 422, t("the request is incomplete: choose a file"))
 
     @api.exception_handler(ElyclaimsError)
     async def refused(request: Request, error: ElyclaimsError) -> Response:
-        return _error(request, settings, 422, error.render(_language(request, settings)))
+        return error_answer(request, settings, 422, error.render(language(request, settings)))
 
     # -- pages -----------------------------------------------------------------------------
 
     @api.get("/", include_in_schema=False)
     async def start(request: Request) -> Response:
-        lang = _language(request, settings)
+        lang = language(request, settings)
         return pages.render("start.html", request, lang, recent=checks.recent())
 
     @api.get("/language", include_in_schema=False)
-    async def language(to: str, back: str = "/") -> Response:
-        answer = RedirectResponse(back if _local(back) else "/", status_code=303)
+    async def switch_language(to: str, back: str = "/") -> Response:
+        answer = RedirectResponse(back if local_path(back) else "/", status_code=303)
         if to in LANGUAGES:
             answer.set_cookie(LANGUAGE_COOKIE, to, samesite="strict", httponly=True)
         return answer
@@ -136,15 +120,15 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
     async def check_page(request: Request, file: Annotated[list[UploadFile] | None, File()] = None,
                          path: Annotated[str | None, Form()] = None,
                          csrf: Annotated[str | None, Form()] = None) -> Response:
-        _csrf(request, settings, csrf)
+        check_csrf(request, settings, csrf)
         check = await _begin(request, settings, checks, file, path)
         return RedirectResponse(f"/checks/{check.id}", status_code=303)
 
     @api.get("/checks/{check_id}", include_in_schema=False)
     async def check_view(request: Request, check_id: str, severity: str = "",
                          rule: str = "") -> Response:
-        check = _found(checks, check_id, _language(request, settings))
-        lang = _language(request, settings)
+        check = found(checks, check_id, language(request, settings))
+        lang = language(request, settings)
         if check.state == "running":
             return pages.render("running.html", request, lang, check=check,
                                 percent=_percent(check), refresh=True)
@@ -155,8 +139,8 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
     async def again(request: Request, check_id: str,
                     file: Annotated[list[UploadFile] | None, File()] = None,
                     csrf: Annotated[str | None, Form()] = None) -> Response:
-        _csrf(request, settings, csrf)
-        check = _found(checks, check_id, _language(request, settings))
+        check_csrf(request, settings, csrf)
+        check = found(checks, check_id, language(request, settings))
         if check.uploaded:
             renewed = await _begin(request, settings, checks, file, None)
         else:
@@ -173,11 +157,11 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
         ``file`` fields) and answer the JSON report ``elyclaims validate --format json`` gives
         for it. The header ``X-Elyclaims-Exit-Code`` carries the exit code the command would
         have (0: no errors, 1: errors, 2: the input could not be read)."""
-        _csrf(request, settings, None)
-        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        check_csrf(request, settings, None)
+        chosen = lang if lang in LANGUAGES else language(request, settings)
         check = await _begin(request, settings, checks, file, None, wait=True)
         if check.failure is not None:
-            return _error(request, settings, 422, check.failure.render(chosen))
+            return error_answer(request, settings, 422, check.failure.render(chosen))
         return _report_answer(check, chosen, attachment=False)
 
     @api.post("/api/checks", status_code=202, response_model=Started,
@@ -188,7 +172,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
                           path: Annotated[str | None, Form()] = None) -> Started:
         """Start a check of the uploaded file(s), or of the file at *path* on this computer;
         the answer names where to follow it."""
-        _csrf(request, settings, None)
+        check_csrf(request, settings, None)
         check = await _begin(request, settings, checks, file, path)
         return Started(id=check.id, state=check.state, location=f"/api/checks/{check.id}")
 
@@ -196,8 +180,8 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
              responses={404: {"model": Failure}}, summary="How far a check has come")
     async def progress(request: Request, check_id: str,
                        lang: Annotated[str | None, Query()] = None) -> Progress:
-        check = _found(checks, check_id, _language(request, settings))
-        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        check = found(checks, check_id, language(request, settings))
+        chosen = lang if lang in LANGUAGES else language(request, settings)
         answer = Progress(id=check.id, state=check.state, stage=check.stage, done=check.done,
                           total=check.total)
         if check.state == "done":
@@ -212,17 +196,17 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
              responses={404: {"model": Failure}, 409: {"model": Failure}})
     async def report_json(request: Request, check_id: str,
                           lang: Annotated[str | None, Query()] = None) -> Response:
-        check = _finished(checks, check_id, request, settings)
+        check = finished(checks, check_id, request, settings)
         return _report_answer(check, lang if lang in LANGUAGES else
-                              _language(request, settings), attachment=True)
+                              language(request, settings), attachment=True)
 
     @api.get("/checks/{check_id}/report.html", summary="The HTML report of a check, to print",
              responses={404: {"model": Failure}, 409: {"model": Failure}})
     async def report_html(request: Request, check_id: str) -> Response:
         from elyclaims.render import report_to_html
 
-        check = _finished(checks, check_id, request, settings)
-        lang = _language(request, settings)
+        check = finished(checks, check_id, request, settings)
+        lang = language(request, settings)
         page = await run_in_threadpool(report_to_html, check.report, check.claim, lang=lang,
                                        source=check.names[0] if len(check.names) == 1 else None)
         return Response(check.shown(page), media_type="text/html; charset=utf-8",
@@ -235,8 +219,8 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
     async def annotated(request: Request, check_id: str) -> Response:
         from elyclaims.annotate import annotate_workbook
 
-        check = _finished(checks, check_id, request, settings)
-        lang = _language(request, settings)
+        check = finished(checks, check_id, request, settings)
+        lang = language(request, settings)
         if len(check.inputs) != 1:
             raise UsageError("--annotate: give one workbook to annotate, not {count} inputs",
                              count=len(check.inputs))
@@ -254,7 +238,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
                        lang: Annotated[str | None, Query()] = None) -> Response:
         from elyclaims.template import write_template
 
-        chosen = lang if lang in LANGUAGES else _language(request, settings)
+        chosen = lang if lang in LANGUAGES else language(request, settings)
         target = settings.folder / f"template-{chosen}.xlsx"
         if not target.exists():
             await run_in_threadpool(write_template, target, chosen)
@@ -302,69 +286,11 @@ class _Headers:
         await self.app(scope, receive, sending)
 
 
-def _language(request: Request, settings: AppSettings) -> str:
-    """The officer's choice (a cookie), else the browser's first language elyclaims speaks,
-    else the config's (or the environment's)."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    for part in sorted(_accepted(request.headers.get("accept-language", "")),
-                       key=lambda item: -item[1]):
-        if part[0] in LANGUAGES:
-            return part[0]
-    return settings.lang
-
-
-def _accepted(header: str) -> list[tuple[str, float]]:
-    accepted = []
-    for item in header.split(","):
-        tag, _, quality = item.strip().partition(";")
-        weight = 1.0
-        if quality.strip().startswith("q="):
-            try:
-                weight = float(quality.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        if tag:
-            accepted.append((tag.strip()[:2].lower(), weight))
-    return accepted
-
-
-def _local(path: str) -> bool:
-    """True for a path of this app (never another site: ``//host``, ``/\\host``)."""
-    return path.startswith("/") and not path.startswith(("//", "/\\"))
-
-
-def _csrf(request: Request, settings: AppSettings, sent: str | None) -> None:
-    if not csrf_matches(request.scope.get("state"), sent or request.headers.get("x-csrf-token")):
-        t = translator(_language(request, settings))
-        raise StarletteHTTPException(403, t("the form is out of date: reload the page and try "
-                                            "again"))
-
-
-def _found(checks: Checks, check_id: str, lang: str) -> Check:
-    check = checks.get(check_id) if _ID.fullmatch(check_id) else None
-    if check is None:
-        t = translator(lang)
-        raise StarletteHTTPException(404, t("no such check: the app keeps the last {count}",
-                                            count=KEPT))
-    return check
-
-
-def _finished(checks: Checks, check_id: str, request: Request, settings: AppSettings) -> Check:
-    lang = _language(request, settings)
-    check = _found(checks, check_id, lang)
-    if check.state != "done":
-        t = translator(lang)
-        raise StarletteHTTPException(409, t("the check has not finished"))
-    return check
-
-
 async def _begin(request: Request, settings: AppSettings, checks: Checks,
                  files: list[UploadFile] | None, path: str | None, *,
                  wait: bool = False) -> Check:
     """A check of the uploaded *files*, or of the file at *path*."""
-    t = translator(_language(request, settings))
+    t = translator(language(request, settings))
     files = [upload for upload in files or () if upload.filename]
     if files:
         check_id, folder = checks.folder_for_upload()
@@ -375,7 +301,7 @@ async def _begin(request: Request, settings: AppSettings, checks: Checks,
             if not name or name.startswith(".") or name in names:
                 raise StarletteHTTPException(422, t("each file needs a name of its own"))
             target = folder / name
-            written = await run_in_threadpool(_save, upload, target, limit)
+            written = await run_in_threadpool(save_upload, upload, target, limit)
             if written > limit:
                 raise StarletteHTTPException(413, t("{name}: the file is larger than the "
                                                     "limit, {limit} bytes", name=name,
@@ -403,24 +329,6 @@ async def _started(checks: Checks, check_id: str, inputs: list[Path], names: lis
         return await run_in_threadpool(checks.start, check_id, inputs, names, wait=True,
                                        **options)
     return checks.start(check_id, inputs, names, **options)
-
-
-def _save(upload: UploadFile, target: Path, limit: int) -> int:
-    """Copy *upload* to *target* (readable by this user only); the bytes written, stopping
-    one past *limit*."""
-    import os
-
-    written = 0
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as output:
-        upload.file.seek(0)
-        while written <= limit:
-            block = upload.file.read(1 << 20)
-            if not block:
-                break
-            output.write(block)
-            written += len(block)
-    return written
 
 
 def _report_document(check: Check, lang: str) -> dict[str, Any]:
@@ -473,52 +381,4 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[st
             "counted": len(every), "shown": len(shown),
             "annotatable": len(check.inputs) == 1 and check.report.opened}
 
-
-def _error(request: Request, settings: AppSettings, status: int, message: str) -> Response:
-    """An error as JSON for the API, as a page for a person."""
-    wants_page = not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", "")
-    message = sanitize(message)
-    if not wants_page:
-        return JSONResponse({"error": message}, status_code=status)
-    lang = _language(request, settings)
-    return _Pages(settings).render("error.html", request, lang, message=message,
-                                   status_code=status)
-
-
-class _Pages:
-    """The app's Jinja2 pages, in one language each, sanitised as every output is."""
-
-    def __init__(self, settings: AppSettings) -> None:
-        from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
-
-        self.settings = settings
-        self.environment = Environment(
-            loader=FunctionLoader(_template_source),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-    def render(self, name: str, request: Request, lang: str, *, status_code: int = 200,
-               refresh: bool = False, **values: Any) -> Response:
-        t = translator(lang)
-        state = request.scope.get("state") or {}
-        page = self.environment.get_template(name).render(
-            t=t, lang=lang, languages=_LANGUAGE_NAMES, version=__version__,
-            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-            csrf=state.get("csrf", ""), refresh=refresh, quote=quote,
-            config_file=self.settings.config.path, local_files=self.settings.local_files,
-            **values)
-        return Response(sanitize(page), status_code=status_code,
-                        media_type="text/html; charset=utf-8")
-
-
-#: Each language by its own name, as a language switch shows it.
-_LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
-
-
-def _template_source(name: str) -> str:
-    from importlib import resources
-
-    return resources.files("elyclaims.app").joinpath("templates", name).read_text(
-        encoding="utf-8")
 

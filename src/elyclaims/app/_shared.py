@@ -1,0 +1,177 @@
+"""What the app's routes share: its settings, the reader's language, the CSRF check, finding a
+check, saving an upload, errors as JSON or as a page, and the pages themselves (Jinja2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from elyclaims._version import __version__
+from elyclaims.app._checks import KEPT, Check, Checks
+from elyclaims.app._door import csrf_matches
+from elyclaims.config import Config
+from elyclaims.i18n import LANGUAGES, translator
+from elyclaims.privacy import sanitize
+
+__all__ = ["LANGUAGE_COOKIE", "AppSettings", "Failure", "Pages", "check_csrf", "error_answer",
+           "finished", "found", "language", "local_path", "save_upload"]
+
+LANGUAGE_COOKIE = "elyclaims_lang"
+_ID = re.compile(r"[0-9a-f]{12}")
+
+
+@dataclass
+class AppSettings:
+    """What ``elyclaims app`` was started with: the config and where it came from, the day the
+    rules treat as today, the ledger DU-002 reads, the language when the browser names none, and
+    the app's private folder for uploads."""
+
+    config: Config
+    folder: Path
+    lang: str = "en"
+    today: date | None = None
+    ledger: Path | None = None
+    #: Files may be opened by their path on this computer (only when the app listens on
+    #: loopback: the browser and the files are on the same machine).
+    local_files: bool = True
+
+
+class Failure(BaseModel):
+    """An error: what went wrong, in the reader's language."""
+
+    error: str
+
+
+def language(request: Request, settings: AppSettings) -> str:
+    """The officer's choice (a cookie), else the browser's first language elyclaims speaks,
+    else the config's (or the environment's)."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    for part in sorted(_accepted(request.headers.get("accept-language", "")),
+                       key=lambda item: -item[1]):
+        if part[0] in LANGUAGES:
+            return part[0]
+    return settings.lang
+
+
+def _accepted(header: str) -> list[tuple[str, float]]:
+    accepted = []
+    for item in header.split(","):
+        tag, _, quality = item.strip().partition(";")
+        weight = 1.0
+        if quality.strip().startswith("q="):
+            try:
+                weight = float(quality.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag:
+            accepted.append((tag.strip()[:2].lower(), weight))
+    return accepted
+
+
+def local_path(path: str) -> bool:
+    """True for a path of this app (never another site: ``//host``, ``/\\host``)."""
+    return path.startswith("/") and not path.startswith(("//", "/\\"))
+
+
+def check_csrf(request: Request, settings: AppSettings, sent: str | None) -> None:
+    if not csrf_matches(request.scope.get("state"), sent or request.headers.get("x-csrf-token")):
+        t = translator(language(request, settings))
+        raise StarletteHTTPException(403, t("the form is out of date: reload the page and try "
+                                            "again"))
+
+
+def found(checks: Checks, check_id: str, lang: str) -> Check:
+    check = checks.get(check_id) if _ID.fullmatch(check_id) else None
+    if check is None:
+        t = translator(lang)
+        raise StarletteHTTPException(404, t("no such check: the app keeps the last {count}",
+                                            count=KEPT))
+    return check
+
+
+def finished(checks: Checks, check_id: str, request: Request, settings: AppSettings) -> Check:
+    lang = language(request, settings)
+    check = found(checks, check_id, lang)
+    if check.state != "done":
+        t = translator(lang)
+        raise StarletteHTTPException(409, t("the check has not finished"))
+    return check
+
+
+def save_upload(upload: UploadFile, target: Path, limit: int) -> int:
+    """Copy *upload* to *target* (readable by this user only); the bytes written, stopping
+    one past *limit*."""
+    import os
+
+    written = 0
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as output:
+        upload.file.seek(0)
+        while written <= limit:
+            block = upload.file.read(1 << 20)
+            if not block:
+                break
+            output.write(block)
+            written += len(block)
+    return written
+
+
+def error_answer(request: Request, settings: AppSettings, status: int, message: str) -> Response:
+    """An error as JSON for the API, as a page for a person."""
+    wants_page = not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "")
+    message = sanitize(message)
+    if not wants_page:
+        return JSONResponse({"error": message}, status_code=status)
+    lang = language(request, settings)
+    return Pages(settings).render("error.html", request, lang, message=message,
+                                   status_code=status)
+
+
+class Pages:
+    """The app's Jinja2 pages, in one language each, sanitised as every output is."""
+
+    def __init__(self, settings: AppSettings) -> None:
+        from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
+        self.settings = settings
+        self.environment = Environment(
+            loader=FunctionLoader(_template_source),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+    def render(self, name: str, request: Request, lang: str, *, status_code: int = 200,
+               refresh: bool = False, **values: Any) -> Response:
+        t = translator(lang)
+        state = request.scope.get("state") or {}
+        page = self.environment.get_template(name).render(
+            t=t, lang=lang, languages=_LANGUAGE_NAMES, version=__version__,
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            csrf=state.get("csrf", ""), refresh=refresh, quote=quote,
+            config_file=self.settings.config.path, local_files=self.settings.local_files,
+            **values)
+        return Response(sanitize(page), status_code=status_code,
+                        media_type="text/html; charset=utf-8")
+
+
+#: Each language by its own name, as a language switch shows it.
+_LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+
+
+def _template_source(name: str) -> str:
+    from importlib import resources
+
+    return resources.files("elyclaims.app").joinpath("templates", name).read_text(
+        encoding="utf-8")
+
