@@ -307,6 +307,7 @@ def test_the_officers_flow_findings_downloads_and_check_again(app: App, cli: Any
     HTML and JSON reports download; fixed in Excel (here: written again), "check again" reads
     it where it is and finds it clean."""
     sheets = clean_claim()
+    net, description = sheets["Kulut"].rows[2][8], sheets["Kulut"].rows[3][3]
     sheets["Kulut"].rows[2][8] = -100  # I3: a credit without the credited invoice (AM-003)
     sheets["Kulut"].rows[3][3] = "Tulkkaus, asiakas 131052-308T"  # D4: an identity code
     workbook = write_xlsx(tmp_path / "kulut syyskuu.xlsx", sheets)
@@ -352,8 +353,8 @@ def test_the_officers_flow_findings_downloads_and_check_again(app: App, cli: Any
         assert as_json.json() == expected
         assert "attachment" in as_json.headers["content-disposition"]
 
-        sheets["Kulut"].rows[2][8] = 100
-        sheets["Kulut"].rows[3][3] = "Tulkkaus"
+        sheets["Kulut"].rows[2][8] = net
+        sheets["Kulut"].rows[3][3] = description
         write_xlsx(workbook, sheets)
         again = app.post(location + "/again", data={"csrf": app.csrf}, allow_redirects=False)
         assert again.status_code == 303
@@ -428,7 +429,9 @@ def test_the_openapi_document_lists_every_action(app: App) -> None:
     assert set(document["paths"]) == {
         "/api/validate", "/api/checks", "/api/checks/{check_id}",
         "/checks/{check_id}/report.json", "/checks/{check_id}/report.html",
-        "/checks/{check_id}/annotated.xlsx", "/template.xlsx"}
+        "/checks/{check_id}/annotated.xlsx", "/template.xlsx",
+        "/api/checks/{check_id}/package", "/checks/{check_id}/package.zip",
+        "/api/checks/{check_id}/send", "/api/ledger"}
 
 
 def test_refusals_say_why_and_keep_nothing(app: App, tmp_path: Path) -> None:
@@ -452,6 +455,87 @@ def test_refusals_say_why_and_keep_nothing(app: App, tmp_path: Path) -> None:
     missing = app.post("/checks", data={"csrf": app.csrf, "path": str(tmp_path / "none.xlsx")},
                        allow_redirects=False)
     assert missing.status_code == 422
+
+
+# -- package and send -------------------------------------------------------------------------
+
+
+def test_package_send_receipt_status_and_ledger(tmp_path: Path) -> None:
+    """A clean check becomes a package (the invoices uploaded; one missing refuses it, PK-001,
+    as 'build' does), the authority's checks pass, sending needs the confirmation, goes to the
+    configured endpoint (a real intake service) and shows the receipt; the operator's status
+    reaches the page and the ledger, which the app shows as 'elyclaims status' lists it."""
+    from conftest import run_elyclaims
+    from test_submission import OPERATOR, TOKEN, _start, _stop
+
+    service = _start(tmp_path, "intake")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
+    (home / "elyclaims.toml").write_text(
+        f'endpoint = "{service.url}"\ntoken_file = "token.txt"\nledger = "ledger.sqlite3"\n',
+        encoding="utf-8")
+    app = start_app(home)
+    try:
+        name = "vantaa-kerava-hva-2026-q3.xlsx"
+        started = app.post("/api/checks", files=_upload(SAMPLES / name)).json()
+        assert _until_done(app, started["location"])["state"] == "done"
+        package = f"/api/checks/{started['id']}/package"
+        invoices = sorted((SAMPLES / "liitteet").glob("*.pdf"))
+        assert len(invoices) == 2
+        short = app.post(package, files=[("attachment", (invoices[0].name,
+                                                          invoices[0].read_bytes()))])
+        assert short.status_code == 422
+        assert {f["rule"] for f in short.json()["findings"]
+                if f["severity"] == "error"} == {"PK-001"}
+        built = app.post(package, files=[("attachment", (pdf.name, pdf.read_bytes()))
+                                         for pdf in invoices])
+        assert built.status_code == 200, built.text
+        document = built.json()
+        assert document["package"]["claimed"] == "6476.60"
+        assert document["package"]["lines"] == 12
+        assert {m["path"] for m in document["package"]["members"]} >= {
+            f"attachments/{pdf.name}" for pdf in invoices}
+        assert document["inspection"]["package"]["valid"] is True
+        assert document["inspection"]["summary"]["errors"] == 0
+        zipped = app.get(f"/checks/{started['id']}/package.zip")
+        assert zipped.status_code == 200
+        assert zipped.content[:2] == b"PK"
+
+        send = f"/api/checks/{started['id']}/send"
+        assert app.post(send).status_code == 422  # not confirmed
+        sent = app.post(send, data={"confirm": "yes"})
+        assert sent.status_code == 200, sent.text
+        receipt = sent.json()["receipt"]
+        assert receipt["status"] == "received"
+        assert receipt["package_sha256"] == document["package"]["sha256"]
+        page = app.get(f"/checks/{started['id']}/package",
+                       headers={"Accept-Language": "en"}).text
+        assert receipt["submission_id"] in page
+        assert "Uusimaa" in page
+        assert "6,476.60" in page
+
+        requests.put(f"{service.url}/v1/claims/{receipt['submission_id']}/status",
+                     json={"status": "accepted"},
+                     headers={"Authorization": f"Bearer {OPERATOR}"}, timeout=5)
+        polled = app.post(f"/checks/{started['id']}/status", data={"csrf": app.csrf},
+                          headers={"Accept-Language": "en"})
+        assert polled.status_code == 200
+        assert "accepted" in polled.text
+
+        listed = run_elyclaims("status", "--ledger", home / "ledger.sqlite3", "--format",
+                               "json")
+        assert app.get("/api/ledger").json() == listed.json()
+        [entry] = listed.json()["packages"]
+        assert entry["status"] == "accepted"
+        ledger_page = app.get("/ledger", headers={"Accept-Language": "en"}).text
+        assert "6,476.60" in ledger_page
+        assert "accepted" in ledger_page
+    finally:
+        code, err = app.stop()
+        _stop(service)
+    assert code == 0, err
+    assert TOKEN not in err
 
 
 # -- starting and stopping ---------------------------------------------------------------------

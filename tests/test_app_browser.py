@@ -1,8 +1,10 @@
 """The officer's app in a real browser: the distribution's Chromium, driven by Playwright, walks
 the whole flow with the keyboard alone (choose a workbook, read the findings, filter them,
-download the annotated copy, fix the workbook and check again), axe-core checks every page for
-accessibility (WCAG 2.1 AA: no serious or critical violation), any console error fails the
-test, and each page's screenshot is kept in ``test-artefacts/app/``."""
+download the annotated copy, fix the workbook and check again, build the package with its
+invoice, send it to a real intake service on loopback, see the receipt and the ledger);
+axe-core checks every page for accessibility (WCAG 2.1 AA: no serious or critical violation),
+any console error fails the test, and each page's screenshot is kept in
+``test-artefacts/app/``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from openpyxl import load_workbook
 
 from conftest import REPO
 from test_app import App, _cli_json, start_app
-from workbooks import clean_claim, write_xlsx
+from workbooks import clean_claim, minimal_pdf, write_xlsx
 
 pytestmark = pytest.mark.slow
 
@@ -90,14 +92,26 @@ def _findings(page: Any) -> list[str]:
 
 def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str]], cli: Any,
                                                 tmp_path: Path) -> None:
+    from test_submission import TOKEN, _start, _stop
+
     page, errors = browser_page
+    service = _start(tmp_path, "intake")
+    home = tmp_path / "app-home"
+    home.mkdir()
+    (home / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
+    (home / "elyclaims.toml").write_text(
+        f'endpoint = "{service.url}"\ntoken_file = "token.txt"\nledger = "ledger.sqlite3"\n',
+        encoding="utf-8")
+    invoice = tmp_path / "T-1.pdf"
+    invoice.write_bytes(minimal_pdf("Lasku T-1"))
     sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Liite")
+    sheets["Kulut"].rows[1].append(invoice.name)
+    net, description = sheets["Kulut"].rows[2][8], sheets["Kulut"].rows[3][3]
     sheets["Kulut"].rows[2][8] = -100  # I3: a credit without the credited invoice (AM-003)
     sheets["Kulut"].rows[3][3] = "Tulkkaus, asiakas 131052-308T"  # D4: an identity code
     workbook = write_xlsx(tmp_path / "kulut.xlsx", sheets)
     _, expected = _cli_json(cli, tmp_path, [workbook.name], "--lang", "fi")
-    home = tmp_path / "app-home"
-    home.mkdir()
     app: App = start_app(home, exchange=False)
     try:
         page.goto(app.address)
@@ -134,8 +148,8 @@ def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[st
         download.value.save_as(copy)
         assert load_workbook(copy)["Kulut"]["I3"].comment is not None
 
-        sheets["Kulut"].rows[2][8] = 100
-        sheets["Kulut"].rows[3][3] = "Tulkkaus"
+        sheets["Kulut"].rows[2][8] = net
+        sheets["Kulut"].rows[3][3] = description
         write_xlsx(workbook, sheets)
         _choose_file(page, "#again-file", workbook)
         _tab_to(page, "form[action$='/again'] button")
@@ -146,15 +160,34 @@ def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[st
         assert "PR-001" not in remaining
         _accessible(page, "04-checked-again")
 
+        _choose_file(page, "#attachment", invoice)
+        _tab_to(page, "form[action$='/package'] button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("form[action$='/send']", timeout=60_000)
+        assert page.locator(".status.ok").count() == 1  # the authority's checks pass
+        _accessible(page, "05-package")
+        _tab_to(page, "#confirm")
+        page.keyboard.press("Space")
+        _tab_to(page, "form[action$='/send'] button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("form[action$='/status']", timeout=60_000)
+        receipt = page.inner_text("#receipt")
+        assert re.search(r"\d{8}-[0-9a-f]{12}", receipt)  # the submission id
+        _accessible(page, "06-receipt")
+        page.goto(app.base + "/ledger")
+        assert page.locator("tbody tr").count() == 1
+        _accessible(page, "07-ledger")
+
         assert errors == [], "the console showed errors"
         page.goto(app.base + "/checks/0123456789ab")  # the browser logs the 404 itself
-        _accessible(page, "05-not-found")
+        _accessible(page, "08-not-found")
         assert len(errors) == 1
         assert "404" in errors.pop()
         page.goto(app.base + "/language?to=sv&back=/")
         assert page.locator("html").get_attribute("lang") == "sv"
-        _accessible(page, "06-start-sv")
+        _accessible(page, "09-start-sv")
     finally:
         code, err = app.stop()
+        _stop(service)
     assert code == 0, err
     assert errors == [], "the console showed errors"

@@ -88,6 +88,9 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
                   "every POST.")
     pages = Pages(settings)
     api.state.checks = checks
+    from elyclaims.app import _sending
+
+    _sending.add_routes(api, settings, checks, pages)
 
     @api.exception_handler(StarletteHTTPException)
     async def httperror_answer(request: Request, error: StarletteHTTPException) -> Response:
@@ -379,6 +382,7 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[st
     return {"failure": None, "tables": tables, "groups": list(groups.items()),
             "rules": sorted({f["rule"] for f in every}), "severity": severity, "rule": rule,
             "counted": len(every), "shown": len(shown),
-            "annotatable": len(check.inputs) == 1 and check.report.opened}
+            "annotatable": len(check.inputs) == 1 and check.report.opened,
+            "package_ready": check.claim is not None and check.report.passes(strict=False)}
 
 

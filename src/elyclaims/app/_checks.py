@@ -48,6 +48,13 @@ class Check:
     report: Any = None
     failure: ElyclaimsError | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    #: The package built from this check (:class:`~elyclaims.package.BuiltPackage`), the
+    #: report that refused it, its inspection, the authority's receipt, and why sending failed.
+    built: Any = None
+    refused: Any = None
+    inspected: Any = None
+    receipt: Any = None
+    unsent: str | None = None
 
     def listen(self, stage: str, done: int, total: int | None) -> None:
         """The library's progress (:mod:`elyclaims.progress`)."""

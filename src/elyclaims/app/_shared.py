@@ -153,6 +153,11 @@ class Pages:
 
     def render(self, name: str, request: Request, lang: str, *, status_code: int = 200,
                refresh: bool = False, **values: Any) -> Response:
+        from decimal import Decimal
+
+        from elyclaims.formatting import money
+        from elyclaims.render import status_word
+
         t = translator(lang)
         state = request.scope.get("state") or {}
         page = self.environment.get_template(name).render(
@@ -160,6 +165,8 @@ class Pages:
             here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             csrf=state.get("csrf", ""), refresh=refresh, quote=quote,
             config_file=self.settings.config.path, local_files=self.settings.local_files,
+            status_word=lambda status: status_word(status, t),
+            money=lambda amount: money(Decimal(amount), lang),
             **values)
         return Response(sanitize(page), status_code=status_code,
                         media_type="text/html; charset=utf-8")

@@ -30,6 +30,7 @@ from elyclaims.render._sending import (
     receipt_to_text,
     refusal_to_json,
     refusal_to_text,
+    status_word,
 )
 
 __all__ = [
@@ -54,5 +55,6 @@ __all__ = [
     "report_to_json",
     "report_to_text",
     "severity_word",
+    "status_word",
     "to_json",
 ]
