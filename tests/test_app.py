@@ -329,6 +329,14 @@ def test_the_officers_flow_findings_downloads_and_check_again(app: App, cli: Any
         assert "131052-308T" not in page.text
         rows = re.findall(r'<tr class="(error|warning|info)">', _findings_part(page.text))
         assert len(rows) == len(expected["findings"])
+        # Each row with a finding shows its cells, the faulty one marked: I3 holds -100.
+        row_three = _findings_part(page.text).split("<h3>", 2)[1]
+        assert "Kulut, rivi 3" in row_three
+        assert re.search(r'<td class="fault"><mark>-100</mark></td>', row_three)
+        assert "I Veroton summa" in _text(row_three)
+        row_four = _findings_part(page.text).split("<h3>", 3)[2]
+        assert re.search(r'<td class="fault"><mark>Tulkkaus, asiakas 131052-\*{4}</mark></td>',
+                         row_four)
         only = app.get(location, params={"rule": "PR-001"})
         assert "PR-001" in only.text
         assert "AM-003" not in _findings_part(only.text)

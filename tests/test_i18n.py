@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import REPO
 from elyclaims import read_claim
@@ -154,3 +156,19 @@ def test_errors_are_said_in_the_readers_language() -> None:
     assert "angavs två gånger" in error.render("sv")
     assert str(error) == error.render("en")
 
+
+
+@given(st.one_of(st.integers(), st.decimals(allow_nan=False, allow_infinity=False),
+                 st.floats(allow_nan=False, allow_infinity=False)),
+       st.sampled_from(["fi", "sv", "en"]))
+def test_a_cells_number_is_shown_with_every_digit(value: object, lang: str) -> None:
+    """The app's row view shows a number as the locale writes it, and no digit is lost or
+    rounded away, at any magnitude."""
+    from elyclaims.formatting import shown_value
+
+    text = shown_value(value, lang)
+    decimal_sign = "." if lang == "en" else ","
+    plain = re.sub(r"[\s\u00a0\u202f,]" if lang == "en" else r"[\s\u00a0\u202f.]", "", text)
+    plain = plain.replace(decimal_sign, ".").replace("\u2212", "-")
+    expected = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    assert Decimal(plain) == expected, (value, text)

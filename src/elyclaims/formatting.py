@@ -21,7 +21,7 @@ from elyclaims.i18n import LANGUAGES, LOCALES, translator
 from elyclaims.values import format_money
 
 __all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "month", "neutral", "number",
-           "param", "percent"]
+           "param", "percent", "shown_value"]
 
 
 
@@ -92,6 +92,37 @@ def number(value: int | Decimal, lang: str) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(value, locale=_locale(lang)))
+
+
+def shown_value(value: object, lang: str) -> str:
+    """A cell's value as a reader of *lang* reads it: a date as a date, a number with the
+    locale's decimal sign and every digit it has (none rounded away), text as it is."""
+    from datetime import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return day(value.date(), lang) if value.time() == datetime.min.time() else \
+            f"{day(value.date(), lang)} {value.time().isoformat(timespec='minutes')}"
+    if isinstance(value, date):
+        return day(value, lang)
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, (int, float, Decimal)):
+        return _every_digit(Decimal(repr(value)) if isinstance(value, float) else Decimal(value),
+                            _locale(lang))
+    return str(value)
+
+
+def _every_digit(amount: Decimal, locale: str) -> str:
+    """*amount* with the locale's grouping, decimal sign and minus, every digit kept (Babel's
+    own formatting rounds, and fails past 28 digits)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+    whole, _, fraction = format(amount.copy_abs(), "f").partition(".")  # exact: no context
+    grouped = f"{int(whole):,}".replace(",", get_group_symbol(locale))
+    text = f"{grouped}{get_decimal_symbol(locale)}{fraction}" if fraction else grouped
+    return f"{get_minus_sign_symbol(locale)}{text}" if amount < 0 else text
 
 
 @cache

@@ -16,13 +16,13 @@ from elyclaims.config import Config, load_config
 from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, chosen_ledger
 from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
-from elyclaims.reading import read_input
+from elyclaims.reading import RawInput, read_input
 from elyclaims.report import Report, Summary, summarize
 from elyclaims.rules import ClaimedLine, RuleContext, override_and_acknowledge, run_rules
 from elyclaims.rules.workbook import unread_cells
 from elyclaims.vocabulary import Role
 
-__all__ = ["check_claim", "read_claim"]
+__all__ = ["check_claim", "read_claim", "read_raw"]
 
 
 def read_claim(
@@ -64,18 +64,7 @@ def _read_and_check(
     limits: ReadLimits | None, ledger: Ledger | str | Path | DefaultLedger | None,
     supersedes: str | None,
 ) -> tuple[Claim | None, Report]:
-    paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
-    sheet_names = {
-        role: name
-        for role, name in (
-            (Role.CLAIM, config.sheets.claim),
-            (Role.CLIENTS, config.sheets.clients),
-            (Role.EXPENSES, config.sheets.expenses),
-        )
-        if name
-    }
-    raw = read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients),
-                     limits=limits or config.limits, engine=config.engine)
+    raw = read_raw(inputs, config=config, limits=limits)
     if not raw.opened:
         return None, Report(override_and_acknowledge(raw.findings, None, config), Summary(), raw.sources,
                             raw.sheet_order, opened=False)
@@ -89,6 +78,24 @@ def _read_and_check(
     )
     findings = override_and_acknowledge([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
     return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
+
+
+def read_raw(inputs: str | Path | Sequence[str | Path], *, config: Config,
+             limits: ReadLimits | None = None) -> RawInput:
+    """The input's cells as :func:`read_claim` reads them (the config's sheet names, limits
+    and engine), before any typing or checking: what the officer's app shows of a row."""
+    paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    sheet_names = {
+        role: name
+        for role, name in (
+            (Role.CLAIM, config.sheets.claim),
+            (Role.CLIENTS, config.sheets.clients),
+            (Role.EXPENSES, config.sheets.expenses),
+        )
+        if name
+    }
+    return read_input(paths, sheet_names=sheet_names, clients_given=bool(config.clients),
+                      limits=limits or config.limits, engine=config.engine)
 
 
 def _claimed(ledger: Ledger | str | Path | DefaultLedger | None, config: Config,

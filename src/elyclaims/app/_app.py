@@ -363,6 +363,48 @@ def _percent(check: Check) -> int:
     return max(0, min(100, round(100 * check.done / check.total)))
 
 
+#: The rows with findings one page shows (the filters, the annotated copy and the JSON report
+#: show the rest).
+SHOWN_ROWS = 500
+
+
+def _originals(check: Check, severity: str, rule: str) -> list[Any]:
+    return [f for f in check.report.findings if (not severity or f.severity.value == severity)
+            and (not rule or f.rule == rule)]
+
+
+def _rows(check: Check) -> dict[tuple[str, int], list[tuple[str, str, object]]]:
+    """The input's table rows (and the claim sheet's cells) as (column, header, value), by
+    (sheet, row): read again, as the check read them, the first time a page needs one."""
+    if check.rows is None:
+        from elyclaims.pipeline import read_raw
+
+        raw = read_raw([str(path) for path in check.inputs], config=check.config)
+        rows: dict[tuple[str, int], list[tuple[str, str, object]]] = {}
+        for table in (raw.clients, raw.expenses):
+            for line in table:
+                rows[(line.sheet, line.row)] = [
+                    (column.letter, column.header, value)
+                    for column, value in zip((line.columns[name] for name in line.names),
+                                             line.values, strict=True)]
+        for key, cell in raw.claim.items():
+            where = cell.location
+            if where.sheet and where.row:
+                rows[(where.sheet, where.row)] = [("A", "", key),
+                                                  (where.column or "B", "", cell.value)]
+        check.rows = rows
+    return check.rows
+
+
+def _row_view(cells: list[tuple[str, str, object]] | None, faults: set[str],
+              lang: str) -> list[dict[str, Any]]:
+    """The row's cells to show: column, header, the value as text, at fault or not."""
+    from elyclaims.formatting import shown_value
+
+    return [{"column": column, "header": header, "value": shown_value(value, lang),
+             "fault": column in faults} for column, header, value in cells or ()]
+
+
 def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[str, Any]:
     """The check page's data: the report's tables and its findings grouped by sheet and row,
     filtered by *severity* and *rule*."""
@@ -377,9 +419,17 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[st
     shown = [f for f in every if (not severity or f["kind"] == severity)
              and (not rule or f["rule"] == rule)]
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for finding in shown:
+    for finding, original in zip(shown, _originals(check, severity, rule), strict=True):
+        finding["column"] = original.location.column or ""
         groups.setdefault((finding["sheet"], finding["row"]), []).append(finding)
-    return {"failure": None, "tables": tables, "groups": list(groups.items()),
+        if len(groups) > SHOWN_ROWS:
+            groups.popitem()
+            break
+    rows = _rows(check) if groups else {}
+    views = {key: _row_view(rows.get(key), {f["column"] for f in found}, lang)
+             for key, found in groups.items()}
+    return {"failure": None, "tables": tables, "groups": list(groups.items()), "views": views,
+            "cut": len(groups) >= SHOWN_ROWS,
             "rules": sorted({f["rule"] for f in every}), "severity": severity, "rule": rule,
             "counted": len(every), "shown": len(shown),
             "annotatable": len(check.inputs) == 1 and check.report.opened,

@@ -55,6 +55,10 @@ class Check:
     inspected: Any = None
     receipt: Any = None
     unsent: str | None = None
+    #: The config the check was made with.
+    config: Any = None
+    #: The input's rows by (sheet, row), read again when the page first shows one.
+    rows: dict[tuple[str, int], list[tuple[str, str, object]]] | None = None
 
     def listen(self, stage: str, done: int, total: int | None) -> None:
         """The library's progress (:mod:`elyclaims.progress`)."""
@@ -89,7 +93,7 @@ class Checks:
     def start(self, check_id: str, inputs: list[Path], names: list[str], *, uploaded: bool,
               folder: Path | None, wait: bool = False) -> Check:
         """Start checking *inputs*; with *wait*, return once the check is done."""
-        check = Check(check_id, inputs, names, uploaded, folder)
+        check = Check(check_id, inputs, names, uploaded, folder, config=self.config)
         with self._lock:
             self._checks[check_id] = check
             while len(self._checks) > KEPT:
