@@ -332,7 +332,7 @@ def test_the_officers_flow_findings_downloads_and_check_again(app: App, cli: Any
         # Each row with a finding shows its cells, the faulty one marked: I3 holds -100.
         row_three = _findings_part(page.text).split("<h3>", 2)[1]
         assert "Kulut, rivi 3" in row_three
-        assert re.search(r'<td class="fault"><mark>-100</mark></td>', row_three)
+        assert re.search(r'<td class="fault"><mark>\u2212100</mark></td>', row_three)  # fi minus
         assert "I Veroton summa" in _text(row_three)
         row_four = _findings_part(page.text).split("<h3>", 3)[2]
         assert re.search(r'<td class="fault"><mark>Tulkkaus, asiakas 131052-\*{4}</mark></td>',

@@ -87,7 +87,8 @@ def _choose_file(page: Any, selector: str, path: Path) -> None:
 
 
 def _findings(page: Any) -> list[str]:
-    return [row.inner_text() for row in page.locator("#finding-list tbody tr").all()]
+    return [row.inner_text() for row in
+            page.locator("#finding-list table:not(.row-view) tbody tr").all()]
 
 
 def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str]], cli: Any,
