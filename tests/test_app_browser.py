@@ -8,6 +8,7 @@ any console error fails the test, and each page's screenshot is kept in
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -23,7 +24,9 @@ from workbooks import clean_claim, minimal_pdf, write_xlsx
 
 pytestmark = pytest.mark.slow
 
-ARTEFACTS = REPO / "test-artefacts" / "app"
+#: Where the pages' screenshots go: ``test-artefacts/app/`` (CI keeps it), or the folder
+#: ELYCLAIMS_SCREENSHOTS names (``docs/images`` refreshes the user guides' pictures).
+ARTEFACTS = REPO / (os.environ.get("ELYCLAIMS_SCREENSHOTS") or "test-artefacts/app")
 
 
 def _chromium() -> str:
@@ -34,22 +37,24 @@ def _chromium() -> str:
     pytest.skip("no Chromium here: .ci/run installs it from the distribution's packages")
 
 
-@pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
-    """A page in headless Chromium, and the console errors it has shown."""
+@pytest.fixture(params=["fi", "en"])
+def browser_page(request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[str], str]]:
+    """A page in headless Chromium whose browser asks for Finnish or English, and the console
+    errors it has shown."""
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = _chromium()
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, headless=True,
                                          args=["--no-sandbox"])
-        context = browser.new_context(accept_downloads=True, locale="fi-FI",
+        context = browser.new_context(accept_downloads=True,
+                                      locale={"fi": "fi-FI", "en": "en-GB"}[request.param],
                                       viewport={"width": 1200, "height": 900})
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text)
                 if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page, errors
+        yield page, errors, request.param
         context.close()
         browser.close()
 
@@ -59,7 +64,8 @@ def _accessible(page: Any, name: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    lang = page.locator("html").get_attribute("lang")
+    page.screenshot(path=str(ARTEFACTS / f"app-{lang}-{name}.png"), full_page=True)
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
                                                    "best-practice"]})
     grave = [(violation["id"], violation["impact"], len(violation["nodes"]))
@@ -91,11 +97,12 @@ def _findings(page: Any) -> list[str]:
             page.locator("#finding-list table:not(.row-view) tbody tr").all()]
 
 
-def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str]], cli: Any,
+def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str], str],
+                                                cli: Any,
                                                 tmp_path: Path) -> None:
     from test_submission import TOKEN, _start, _stop
 
-    page, errors = browser_page
+    page, errors, lang = browser_page
     service = _start(tmp_path, "intake")
     home = tmp_path / "app-home"
     home.mkdir()
@@ -112,12 +119,12 @@ def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[st
     sheets["Kulut"].rows[2][8] = -100  # I3: a credit without the credited invoice (AM-003)
     sheets["Kulut"].rows[3][3] = "Tulkkaus, asiakas 131052-308T"  # D4: an identity code
     workbook = write_xlsx(tmp_path / "kulut.xlsx", sheets)
-    _, expected = _cli_json(cli, tmp_path, [workbook.name], "--lang", "fi")
+    _, expected = _cli_json(cli, tmp_path, [workbook.name], "--lang", lang)
     app: App = start_app(home, exchange=False)
     try:
         page.goto(app.address)
         assert page.url == app.base + "/"  # the secret is gone from the address
-        assert page.locator("html").get_attribute("lang") == "fi"  # the browser's language
+        assert page.locator("html").get_attribute("lang") == lang  # the browser's language
         _accessible(page, "01-start")
 
         _choose_file(page, "#file", workbook)
