@@ -465,6 +465,56 @@ def test_refusals_say_why_and_keep_nothing(app: App, tmp_path: Path) -> None:
     assert missing.status_code == 422
 
 
+def test_a_warning_acknowledged_with_a_reason_is_kept_in_the_settings(tmp_path: Path,
+                                                                     cli: Any) -> None:
+    """A warning is acknowledged on the page with a written reason, kept as an
+    ``[[acknowledge]]`` entry in the config file the officer chooses (next to the workbook, or
+    where the app was started, when none exists yet; the one the check read, when one does);
+    the check runs again and reports it acknowledged, exactly as the command line then does. A
+    reason with an identity code is refused and nothing is written."""
+    home, claims = tmp_path / "home", tmp_path / "claims"
+    home.mkdir()
+    claims.mkdir()
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][4] = None  # EL-008: a warning on row 3
+    workbook = write_xlsx(claims / "kulut.xlsx", sheets)
+    app = start_app(home)
+    try:
+        started = app.post("/checks", data={"csrf": app.csrf, "path": str(workbook)},
+                           allow_redirects=False)
+        location = started.headers["location"]
+        page = _finished_page(app, location)
+        assert page.text.count('action="' + location + '/acknowledge"') == 1
+        assert str(home / "elyclaims.toml") in page.text
+        assert str(claims / "elyclaims.toml") in page.text
+        form = {"csrf": app.csrf, "rule": "EL-008", "line": "Kulut:3", "where": "beside"}
+        refused = app.post(location + "/acknowledge",
+                           data={**form, "reason": "asiakas 131052-308T"},
+                           allow_redirects=False)
+        assert refused.status_code == 422
+        assert not (claims / "elyclaims.toml").exists()
+        wrong = app.post(location + "/acknowledge",
+                         data={**form, "rule": "AM-003", "reason": "ei ole"},
+                         allow_redirects=False)
+        assert wrong.status_code == 422
+        kept = app.post(location + "/acknowledge",
+                        data={**form, "reason": "peruste  kuvauksessa"}, allow_redirects=False)
+        assert kept.status_code == 303
+        assert "[[acknowledge]]" in (claims / "elyclaims.toml").read_text(encoding="utf-8")
+        assert not (home / "elyclaims.toml").exists()
+        again = kept.headers["location"].split("#")[0]
+        assert again != location
+        page = _finished_page(app, again)
+        assert "peruste kuvauksessa" in page.text
+        assert "/acknowledge" not in page.text  # nothing left to acknowledge
+        _, expected = _cli_json(cli, claims, [str(workbook)])
+        assert app.get(again + "/report.json").json() == expected
+        assert [f["acknowledged"] for f in expected["findings"]] == ["peruste kuvauksessa"]
+    finally:
+        code, err = app.stop()
+    assert code == 0, err
+
+
 # -- package and send -------------------------------------------------------------------------
 
 

@@ -87,9 +87,17 @@ def _tab_to(page: Any, selector: str, *, limit: int = 40) -> None:
 def _choose_file(page: Any, selector: str, path: Path) -> None:
     """Open the file chooser of *selector* with the keyboard and choose *path*."""
     _tab_to(page, selector)
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(path))
+    for _ in range(3):  # a busy machine may drop the first key press's activation
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+        except Exception as error:  # Playwright's TimeoutError
+            if "Timeout" not in type(error).__name__:
+                raise
+            continue
+        chooser.value.set_files(str(path))
+        return
+    pytest.fail(f"Space on {selector} opened no file chooser")
 
 
 def _findings(page: Any) -> list[str]:

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Run
 from elyclaims import read_claim
@@ -162,6 +164,35 @@ def test_acknowledgement_from_config_by_row(tmp_path: Path) -> None:
     _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=config, today=TODAY)
     assert {(f.rule, f.acknowledged) for f in report.findings} == {
         ("EL-008", "peruste kuvauksessa"), ("PV-001", None)}
+
+
+@settings(max_examples=200)
+@given(st.text(), st.sampled_from(["", 'language = "fi"\n', "# oma\n\n[claimant]\nname = \"X\"\n"]))
+def test_an_added_acknowledgement_reads_back_as_written(reason: str, before: str) -> None:
+    """add_acknowledgement writes a reason of any characters so that the config reads it back
+    (white space made single), keeps what the file held, and refuses an empty reason or one
+    with an identity code, leaving the file as it was."""
+    import tempfile
+
+    from elyclaims.config import add_acknowledgement
+    from elyclaims.privacy import contains_identity_code
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "elyclaims.toml"
+        path.write_text(before, encoding="utf-8")
+        written = " ".join(reason.split())
+        if not written or contains_identity_code(reason):
+            with pytest.raises(ConfigError):
+                add_acknowledgement(path, rule="EL-008", reason=reason, line="Kulut:3")
+            assert path.read_text(encoding="utf-8") == before
+            return
+        add_acknowledgement(path, rule="EL-008", reason=reason, line="Kulut:3")
+        config = load_config(path, environ={})
+        assert [(a.rule, a.line, a.reason) for a in config.acknowledge] == [
+            ("EL-008", "Kulut:3", written)]
+        assert path.read_text(encoding="utf-8").startswith(before.rstrip("\n"))
+        if "name" in before:
+            assert config.claimant.name == "X"
 
 
 def test_identity_codes_never_reach_any_output(tmp_path: Path, cli: Callable[..., Run]) -> None:

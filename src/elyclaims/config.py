@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from elyclaims.refdata import ReferenceData
 
 __all__ = ["CONFIG_FILE_NAME", "AcknowledgeEntry", "Citation", "Config", "RuleSettings",
-           "load_config"]
+           "add_acknowledgement", "load_config"]
 
 CONFIG_FILE_NAME = "elyclaims.toml"
 _ENV_PREFIX = "ELYCLAIMS_"
@@ -377,6 +377,50 @@ def load_config(
     except ValidationError as error:
         raise _describe(error, source) from error
     return config.model_copy(update={"path": str(source) if source else None})
+
+
+def add_acknowledgement(path: str | Path, *, rule: str, reason: str,
+                        line: str | None = None) -> None:
+    """Add an ``[[acknowledge]]`` entry to the config file *path* (created when missing), as an
+    officer would write it by hand; the rest of the file is kept as it is.
+
+    Raises:
+        ConfigError: when the reason is empty or holds an identity code, or the file would not
+            be a valid config afterwards (it is left as it was).
+        OutputError: when the file cannot be written (it is left as it was).
+    """
+    import json
+
+    from elyclaims.files import write_atomically
+    from elyclaims.privacy import contains_identity_code
+
+    target = Path(path)
+    if not reason.strip():
+        raise ConfigError("an acknowledgement needs a written reason")
+    if contains_identity_code(reason):
+        raise ConfigError("the reason holds an identity code; write it without one")
+    try:
+        before = target.read_text(encoding="utf-8") if target.is_file() else ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError("{file}: cannot be read: {reason}", file=target,
+                          reason=error) from error
+    def quoted(text: str) -> str:
+        # JSON's string escapes are TOML's basic-string escapes; TOML forbids DEL unescaped.
+        return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+    entry = ["[[acknowledge]]", f"rule = {quoted(rule)}"]
+    if line:
+        entry.append(f"line = {quoted(line)}")
+    entry.append(f"reason = {quoted(' '.join(reason.split()))}")
+    after = (before.rstrip("\n") + "\n\n" if before.strip() else "") + "\n".join(entry) + "\n"
+    try:
+        data = tomllib.loads(after)
+        with _layers(data, {}):
+            Config()
+    except (tomllib.TOMLDecodeError, ValidationError) as error:
+        raise ConfigError("{file}: the acknowledgement cannot be added: {reason}", file=target,
+                          reason=error) from error
+    write_atomically(target, after.encode("utf-8"))
 
 
 class _KeyProblem(ValueError):

@@ -79,8 +79,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
              secure: bool = False) -> Any:
     """The app for *settings*, behind its door (:class:`~elyclaims.app._door.Door`) and the
     web stack's request log and last guard."""
-    checks = Checks(settings.folder, settings.config, today=settings.today,
-                    ledger=settings.ledger)
+    checks = Checks(settings.folder, today=settings.today, ledger=settings.ledger)
     api = FastAPI(title="elyclaims app", version=__version__, docs_url=None, redoc_url=None,
                   description="The officer's app: each page's action as a JSON endpoint. "
                   "Open the address `elyclaims app` prints first (it sets the session "
@@ -136,7 +135,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
             return pages.render("running.html", request, lang, check=check,
                                 percent=_percent(check), refresh=True)
         return pages.render("check.html", request, lang, check=check,
-                            **_findings_view(check, lang, severity, rule))
+                            **_findings_view(check, lang, severity, rule, settings))
 
     @api.post("/checks/{check_id}/again", include_in_schema=False)
     async def again(request: Request, check_id: str,
@@ -147,8 +146,20 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
         if check.uploaded:
             renewed = await _begin(request, settings, checks, file, None)
         else:
-            renewed = checks.again(check)
+            renewed = checks.again(check, settings.config_for(check.inputs[0]))
         return RedirectResponse(f"/checks/{renewed.id}", status_code=303)
+
+    @api.post("/checks/{check_id}/acknowledge", include_in_schema=False)
+    async def acknowledge(request: Request, check_id: str,
+                          rule: Annotated[str, Form()], reason: Annotated[str, Form()],
+                          line: Annotated[str, Form()] = "",
+                          where: Annotated[str, Form()] = "settings",
+                          csrf: Annotated[str | None, Form()] = None) -> Response:
+        check_csrf(request, settings, csrf)
+        check = finished(checks, check_id, request, settings)
+        renewed = await run_in_threadpool(_acknowledge, check, checks, settings, rule, line,
+                                          reason, where, language(request, settings))
+        return RedirectResponse(f"/checks/{renewed.id}#findings", status_code=303)
 
     # -- the JSON API and the downloads ----------------------------------------------------
 
@@ -312,7 +323,7 @@ async def _begin(request: Request, settings: AppSettings, checks: Checks,
             inputs.append(target)
             names.append(name)
         return await _started(checks, check_id, inputs, names, uploaded=True, folder=folder,
-                              wait=wait)
+                              config=settings.config_for(), wait=wait)
     if path and path.strip():
         if not settings.local_files:
             raise StarletteHTTPException(422, t("files on the server cannot be opened by "
@@ -322,7 +333,7 @@ async def _begin(request: Request, settings: AppSettings, checks: Checks,
             raise StarletteHTTPException(422, t("{path}: no such file", path=str(given)))
         check_id = checks.folder_for_upload()[0]
         return await _started(checks, check_id, [given], [str(given)], uploaded=False,
-                              folder=None, wait=wait)
+                              folder=None, config=settings.config_for(given), wait=wait)
     raise StarletteHTTPException(422, t("the request is incomplete: choose a file"))
 
 
@@ -405,7 +416,28 @@ def _row_view(cells: list[tuple[str, str, object]] | None, faults: set[str],
              "fault": column in faults} for column, header, value in cells or ()]
 
 
-def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[str, Any]:
+def _acknowledge(check: Check, checks: Checks, settings: AppSettings, rule: str, line: str,
+                 reason: str, where: str, lang: str) -> Check:
+    """Keep the acknowledgement of *check*'s warning of *rule* on *line* in the config file
+    *where* names, then check the same files again (the acknowledgement counts at once)."""
+    from elyclaims.config import add_acknowledgement
+    from elyclaims.findings import Severity
+
+    t = translator(lang)
+    open_warning = any(f.rule == rule and (f.line_id or "") == line
+                       and f.severity is Severity.WARNING and f.acknowledged is None
+                       for f in check.report.findings)
+    files = settings.acknowledgement_files(check)
+    if not open_warning or where not in files:
+        raise StarletteHTTPException(422, t("the form is out of date: reload the page and try "
+                                            "again"))
+    add_acknowledgement(files[where], rule=rule, reason=reason, line=line or None)
+    workbook = None if check.uploaded else check.inputs[0]
+    return checks.again(check, settings.config_for(workbook))
+
+
+def _findings_view(check: Check, lang: str, severity: str, rule: str,
+                   check_settings: AppSettings) -> dict[str, Any]:
     """The check page's data: the report's tables and its findings grouped by sheet and row,
     filtered by *severity* and *rule*."""
     from elyclaims.render import report_tables
@@ -421,6 +453,7 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[st
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for finding, original in zip(shown, _originals(check, severity, rule), strict=True):
         finding["column"] = original.location.column or ""
+        finding["line"] = original.line_id or ""
         groups.setdefault((finding["sheet"], finding["row"]), []).append(finding)
         if len(groups) > SHOWN_ROWS:
             groups.popitem()
@@ -433,6 +466,8 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str) -> dict[st
             "rules": sorted({f["rule"] for f in every}), "severity": severity, "rule": rule,
             "counted": len(every), "shown": len(shown),
             "annotatable": len(check.inputs) == 1 and check.report.opened,
-            "package_ready": check.claim is not None and check.report.passes(strict=False)}
+            "package_ready": check.claim is not None and check.report.passes(strict=False),
+            "keep_in": {where: str(path) for where, path in
+                        check_settings.acknowledgement_files(check).items()}}
 
 

@@ -74,10 +74,8 @@ class Check:
 class Checks:
     """The checks of this run of the app, newest last."""
 
-    def __init__(self, folder: Path, config: Config, *, today: date | None,
-                 ledger: Path | None) -> None:
+    def __init__(self, folder: Path, *, today: date | None, ledger: Path | None) -> None:
         self.folder = folder
-        self.config = config
         self.today = today
         self.ledger = ledger
         self._checks: OrderedDict[str, Check] = OrderedDict()
@@ -91,9 +89,10 @@ class Checks:
         return check_id, folder
 
     def start(self, check_id: str, inputs: list[Path], names: list[str], *, uploaded: bool,
-              folder: Path | None, wait: bool = False) -> Check:
-        """Start checking *inputs*; with *wait*, return once the check is done."""
-        check = Check(check_id, inputs, names, uploaded, folder, config=self.config)
+              folder: Path | None, config: Config, wait: bool = False) -> Check:
+        """Start checking *inputs* with *config*; with *wait*, return once the check is
+        done."""
+        check = Check(check_id, inputs, names, uploaded, folder, config=config)
         with self._lock:
             self._checks[check_id] = check
             while len(self._checks) > KEPT:
@@ -107,10 +106,12 @@ class Checks:
                              name=f"check-{check_id}").start()
         return check
 
-    def again(self, check: Check) -> Check:
-        """A new check of the file *check* opened from disk, read where it is now."""
-        return self.start(uuid.uuid4().hex[:12], check.inputs, check.names, uploaded=False,
-                          folder=None)
+    def again(self, check: Check, config: Config) -> Check:
+        """A new check of *check*'s files (a file opened from disk is read where it is now; an
+        upload's files pass to the new check with their folder)."""
+        folder, check.folder = check.folder, None
+        return self.start(uuid.uuid4().hex[:12], check.inputs, check.names,
+                          uploaded=check.uploaded, folder=folder, config=config)
 
     def recent(self) -> list[Check]:
         """The checks kept, newest first."""
@@ -129,7 +130,7 @@ class Checks:
             with reporting(check.listen):
                 ledger = self.ledger if self.ledger is not None and self.ledger.is_file() else None
                 check.claim, check.report = read_claim(
-                    [str(path) for path in check.inputs], config=self.config, today=self.today,
+                    [str(path) for path in check.inputs], config=check.config, today=self.today,
                     ledger=ledger)
             check.state = "done"
         except ElyclaimsError as error:

@@ -164,7 +164,7 @@ def _write_package(check: Check, settings: AppSettings, folder: Path, attachment
         check.built = build_package(check.claim, check.report, target,
                                     attachments=given, created_at=creation_time(),
                                     today=settings.today,
-                                    refdata=settings.config.reference_data(),
+                                    refdata=check.config.reference_data(),
                                     ledger=settings.ledger)
     except BuildRefused as refused:
         check.refused = refused.report
@@ -184,11 +184,12 @@ async def _send(check: Check, settings: AppSettings, confirm: str | None, lang: 
     await run_in_threadpool(_send_now, check, settings, lang)
 
 
-def _connection(settings: AppSettings) -> tuple[str, Any, str | None]:
+def _connection(check: Check) -> tuple[str, Any, str | None]:
+    """The endpoint, credentials and CA bundle of the config *check* was made with."""
     from elyclaims.errors import UsageError
     from elyclaims.submission import Credentials, check_endpoint
 
-    config = settings.config
+    config = check.config
     if not config.endpoint:
         raise UsageError("no endpoint: give --endpoint or endpoint in elyclaims.toml")
     credentials = Credentials.from_files(token_file=config.token_file,
@@ -201,7 +202,7 @@ def _send_now(check: Check, settings: AppSettings, lang: str) -> None:
     from elyclaims.sending import send_checked
     from elyclaims.submission import SubmissionError
 
-    endpoint, credentials, ca_bundle = _connection(settings)
+    endpoint, credentials, ca_bundle = _connection(check)
     assert settings.ledger is not None
     try:
         check.receipt = send_checked(check.inspected, endpoint=endpoint,
@@ -218,7 +219,7 @@ def _status(check: Check, settings: AppSettings, lang: str) -> None:
 
     if check.receipt is None:
         return
-    endpoint, credentials, ca_bundle = _connection(settings)
+    endpoint, credentials, ca_bundle = _connection(check)
     try:
         receipt = status(check.receipt.submission_id, endpoint=endpoint,
                          credentials=credentials, ca_bundle=ca_bundle)
@@ -262,7 +263,7 @@ def _package_view(check: Check, settings: AppSettings, lang: str) -> dict[str, A
     from elyclaims.render import report_tables
 
     view: dict[str, Any] = {"refused": None, "built": None, "inspection": None,
-                            "endpoint": settings.config.endpoint, "receipt": check.receipt,
+                            "endpoint": check.config.endpoint, "receipt": check.receipt,
                             "unsent": check.unsent}
     if check.refused is not None:
         view["refused"] = report_tables(check.refused, check.claim, lang)["findings"]

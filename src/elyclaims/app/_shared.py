@@ -43,6 +43,45 @@ class AppSettings:
     #: Files may be opened by their path on this computer (only when the app listens on
     #: loopback: the browser and the files are on the same machine).
     local_files: bool = True
+    #: The config file given by --config (or ELYCLAIMS_CONFIG), and the folder the app was
+    #: started in (where ./elyclaims.toml is looked for).
+    config_given: str | None = None
+    home: Path = Path()
+
+    def config_for(self, workbook: Path | None = None) -> Config:
+        """The config a check reads now (the file is read again: an acknowledgement or an edit
+        counts at once): --config if given; else, for a workbook opened by its path,
+        ``elyclaims.toml`` beside it, as the command line run in the workbook's folder reads
+        it; else ``elyclaims.toml`` where the app was started.
+
+        Raises:
+            ConfigError: as :func:`~elyclaims.config.load_config`.
+        """
+        from elyclaims.config import CONFIG_FILE_NAME, load_config
+
+        if self.config_given:
+            return load_config(self.config_given)
+        if workbook is not None and (workbook.parent / CONFIG_FILE_NAME).is_file():
+            return load_config(workbook.parent / CONFIG_FILE_NAME)
+        return load_config(None, search_dir=self.home)
+
+    def acknowledgement_files(self, check: Check) -> dict[str, Path]:
+        """Where an acknowledgement of *check*'s warning may be kept: the config file the check
+        read (``settings``); when it read none, a new ``elyclaims.toml`` where the app was
+        started (``settings``) or, for a workbook opened by its path, ``beside`` it (either is
+        read by the next check, and by the command line run in that folder). A new file is never
+        made where it would hide one that exists."""
+        from elyclaims.config import CONFIG_FILE_NAME
+
+        read = check.config.path if check.config is not None else None
+        if read:
+            return {"settings": Path(read)}
+        files = {"settings": self.home / CONFIG_FILE_NAME}
+        if not check.uploaded and len(check.inputs) == 1:
+            beside = check.inputs[0].parent / CONFIG_FILE_NAME
+            if beside.resolve() != files["settings"].resolve():
+                files["beside"] = beside
+        return files
 
 
 class Failure(BaseModel):

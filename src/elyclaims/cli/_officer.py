@@ -152,11 +152,15 @@ def _app(args: argparse.Namespace) -> int:
     for option, given in (("--certfile", args.certfile), ("--keyfile", args.keyfile)):
         if given and not Path(given).is_file():
             raise UsageError("{option} {path}: no such file", option=option, path=given)
+    import os
+
     from elyclaims.app import AppSettings, serve_app
     from elyclaims.web import Tls
 
     settings = AppSettings(config=config, folder=Path(), lang=lang, today=today(args),
-                           ledger=ledger_path(args, config))
+                           ledger=ledger_path(args, config),
+                           config_given=args.config or os.environ.get("ELYCLAIMS_CONFIG") or None,
+                           home=Path.cwd())
     tls = Tls(args.certfile, args.keyfile) if args.certfile else None
     try:
         return serve_app(settings, host=args.host, port=args.port, browser=not args.no_browser,
