@@ -297,6 +297,46 @@ def _finished_page(app: App, location: str) -> requests.Response:
     pytest.fail("the check did not finish")
 
 
+@pytest.mark.slow
+def test_a_long_check_shows_how_far_it_has_come(app: App, tmp_path: Path) -> None:
+    """A 40,000-line workbook: while it is read and checked, the API says the stage and how
+    much of it is done (never going back), the page shows a progress bar and refreshes itself,
+    and the app answers other pages meanwhile; then the report has every line."""
+    import importlib.util
+    import time
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_workbooks",
+                                                  REPO / "benchmarks" / "workbooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    workbook = generator.write_claim_workbook(tmp_path / "suuri.xlsx", 40_000)
+    started = app.post("/api/checks", files=_upload(workbook)).json()
+    seen: list[tuple[str, int, int | None]] = []
+    page = ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        progress = app.get(started["location"]).json()
+        if progress["state"] != "running":
+            break
+        seen.append((progress["stage"], progress["done"], progress["total"]))
+        if not page and progress["done"]:
+            page = app.get(f"/checks/{started['id']}").text
+            assert app.get("/").status_code == 200  # the app answers meanwhile
+        time.sleep(0.02)
+    assert progress["state"] == "done"
+    assert progress["report"]["summary"]["lines"] == 40_000
+    assert any(done > 0 for _, done, _ in seen), seen[:5]
+    for stage in {stage for stage, _, _ in seen}:
+        done = [count for named, count, _ in seen if named == stage]
+        assert done == sorted(done), stage
+    assert 'http-equiv="refresh"' in page
+    assert re.search(r'<progress max="100" value="\d+"', page)
+
+
 # -- the officer's flow ------------------------------------------------------------------------
 
 
