@@ -21,6 +21,7 @@ import requests
 from openpyxl import load_workbook
 
 from conftest import SAMPLES, Run
+from elyclaims.i18n import translator
 from test_rule_cases import CASES, TODAY, _workbook
 from workbooks import clean_claim, write_xlsx
 
@@ -367,6 +368,10 @@ def test_the_officers_flow_findings_downloads_and_check_again(app: App, cli: Any
             if finding["cell"]:
                 assert f"{finding['sheet']}!{finding['cell']}" in text
         assert "131052-308T" not in page.text
+        t = translator("fi")
+        summary = expected["summary"]
+        assert (f'{t.n("{count} expense line", "{count} expense lines", summary["lines"])}, '
+                f'{t.n("{count} client", "{count} clients", summary["clients"])}') in text
         rows = re.findall(r'<tr class="(error|warning|info)">', _findings_part(page.text))
         assert len(rows) == len(expected["findings"])
         # Each row with a finding shows its cells, the faulty one marked: I3 holds -100.
@@ -479,7 +484,7 @@ def test_the_openapi_document_lists_every_action(app: App) -> None:
         "/checks/{check_id}/report.json", "/checks/{check_id}/report.html",
         "/checks/{check_id}/annotated.xlsx", "/template.xlsx",
         "/api/checks/{check_id}/package", "/checks/{check_id}/package.zip",
-        "/api/checks/{check_id}/send", "/api/ledger"}
+        "/api/checks/{check_id}/send", "/api/ledger", "/api/ledger/claimed"}
 
 
 def test_refusals_say_why_and_keep_nothing(app: App, tmp_path: Path) -> None:
@@ -629,6 +634,19 @@ def test_package_send_receipt_status_and_ledger(tmp_path: Path) -> None:
         ledger_page = app.get("/ledger", headers={"Accept-Language": "en"}).text
         assert "6,476.60" in ledger_page
         assert "accepted" in ledger_page
+        for query, options in (({}, []), ({"client": "IHK-2026-0107"},
+                                           ["--client", "IHK-2026-0107"]),
+                               ({"start": "2026-08-01", "end": "2026-08-31"},
+                                ["--period", "2026-08-01", "2026-08-31"])):
+            claimed = run_elyclaims("ledger", "claimed", "--ledger", home / "ledger.sqlite3",
+                                    "--format", "json", *options)
+            assert claimed.code == 0, claimed.err
+            assert app.get("/api/ledger/claimed", params=query).json() == claimed.json()
+        assert "IHK-2026-0107" in app.get("/ledger", params={"client": "IHK-2026-0107"}).text
+        assert app.get("/api/ledger/claimed", params={"start": "2026-13-01"}).status_code == 422
+        reversed_period = app.get("/api/ledger/claimed",
+                                  params={"start": "2026-09-01", "end": "2026-08-01"})
+        assert reversed_period.status_code == 422
     finally:
         code, err = app.stop()
         _stop(service)
@@ -654,6 +672,49 @@ def test_stopping_leaves_no_file_behind(tmp_path: Path) -> None:
         code, err = app.stop()
     assert code == 0, err
     assert list(app.temp.iterdir()) == []
+
+
+def test_on_every_address_over_tls(tmp_path: Path) -> None:
+    """``--host 0.0.0.0`` with a certificate: the address printed names the machine, HTTPS
+    with the county's CA answers (the cookie Secure), plain HTTP does not, and a file on the
+    server cannot be opened by its path."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server = ca.issue_cert("localhost", "127.0.0.1")
+    (tmp_path / "cert.pem").write_bytes(b"".join(pem.bytes() for pem in server.cert_chain_pems))
+    server.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("ELYCLAIMS_")}
+    environment.update(TMPDIR=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "xdg-data"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "elyclaims", "app", "--no-browser", "--host", "0.0.0.0",
+         "--certfile", str(tmp_path / "cert.pem"), "--keyfile", str(tmp_path / "key.pem")],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    address = process.stdout.readline().decode().strip()
+    app = App(process, address, "", requests.Session(), tmp_path)
+    try:
+        found = re.match(r"^https://([^/:]+):(\d+)/\?token=([A-Za-z0-9_-]{40,})$", address)
+        assert found, address
+        assert found.group(1) not in {"0.0.0.0", "127.0.0.1"}  # the machine's name
+        local = f"https://127.0.0.1:{found.group(2)}"
+        app.base = local
+        app.session.trust_env = False  # else REQUESTS_CA_BUNDLE would win over verify
+        app.session.verify = str(tmp_path / "ca.pem")
+        first = app.session.get(f"{local}/?token={found.group(3)}", allow_redirects=False,
+                                timeout=30)
+        assert first.status_code == 303
+        assert "; Secure" in first.headers["set-cookie"]
+        assert app.get("/").status_code == 200
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"http://127.0.0.1:{found.group(2)}/", timeout=10)
+        by_path = app.post("/checks", data={"csrf": app.csrf, "path": str(tmp_path / "ca.pem")},
+                           allow_redirects=False)
+        assert by_path.status_code == 422
+    finally:
+        code, err = app.stop()
+    assert code == 0, err
 
 
 def test_another_machine_only_over_tls(tmp_path: Path) -> None:

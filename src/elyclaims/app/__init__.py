@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -56,10 +57,13 @@ def serve_app(settings: AppSettings, *, host: str = "127.0.0.1", port: int = 0,
         keys = Keys()
         listener, bound = listen(host, port)
         port_ = bound.rsplit(":", 1)[1]
-        hosts = {bound.lower(), f"{host.lower()}:{port_}"}
+        hosts: frozenset[str] | None = None  # another address, over TLS: any name of it
+        shown = bound
         if loopback(host):
-            hosts.add(f"localhost:{port_}")
-        address = f"{'https' if tls else 'http'}://{bound}/?token={keys.secret}"
+            hosts = frozenset({bound.lower(), f"{host.lower()}:{port_}", f"localhost:{port_}"})
+        elif host in {"0.0.0.0", "::", ""}:
+            shown = f"{socket.getfqdn()}:{port_}"  # every address: the machine's name
+        address = f"{'https' if tls else 'http'}://{shown}/?token={keys.secret}"
         print(address, flush=True)
         print(f"elyclaims app: {address.split('?')[0]} (Ctrl+C stops it)", file=sys.stderr,
               flush=True)
@@ -67,8 +71,7 @@ def serve_app(settings: AppSettings, *, host: str = "127.0.0.1", port: int = 0,
             import webbrowser
 
             threading.Thread(target=webbrowser.open, args=(address,), daemon=True).start()
-        run(make_app(settings, keys, frozenset(hosts), secure=tls is not None), listener,
-            tls=tls)
+        run(make_app(settings, keys, hosts, secure=tls is not None), listener, tls=tls)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -75,7 +75,7 @@ class Progress(BaseModel):
     error: str | None = None
 
 
-def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str], *,
+def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str] | None, *,
              secure: bool = False) -> Any:
     """The app for *settings*, behind its door (:class:`~elyclaims.app._door.Door`) and the
     web stack's request log and last guard."""
@@ -462,6 +462,7 @@ def _findings_view(check: Check, lang: str, severity: str, rule: str,
     views = {key: _row_view(rows.get(key), {f["column"] for f in found}, lang)
              for key, found in groups.items()}
     return {"failure": None, "tables": tables, "groups": list(groups.items()), "views": views,
+            "lines": check.report.summary.lines, "clients": check.report.summary.clients,
             "cut": len(groups) >= SHOWN_ROWS,
             "rules": sorted({f["rule"] for f in every}), "severity": severity, "rule": rule,
             "counted": len(every), "shown": len(shown),

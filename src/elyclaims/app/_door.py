@@ -9,9 +9,10 @@ cannot read a page or a file.
 
 Besides the session, every request must name the app's own address in its ``Host`` header (a
 web page elsewhere cannot reach the app by a name of its own that resolves to 127.0.0.1: DNS
-rebinding), and every request that changes anything (any method but GET and HEAD) must carry
-the session's CSRF token: the ``X-CSRF-Token`` header or the form field ``csrf``; one that
-names another origin is refused whatever it carries.
+rebinding; over TLS on another address the browser's certificate check stops that instead),
+and every request that changes anything (any method but GET and HEAD) must carry the
+session's CSRF token: the ``X-CSRF-Token`` header or the form field ``csrf``; one whose
+``Origin`` is not the address it was sent to is refused whatever it carries.
 """
 
 from __future__ import annotations
@@ -65,9 +66,12 @@ class Keys:
 
 
 class Door:
-    """*app* behind the checks above; *hosts* are the ``Host`` values the app answers to."""
+    """*app* behind the checks above; *hosts* are the ``Host`` values the app answers to (None:
+    any, for an app on another address over TLS, where a rebound name fails the certificate
+    check in the browser instead)."""
 
-    def __init__(self, app: Any, keys: Keys, hosts: frozenset[str], *, secure: bool) -> None:
+    def __init__(self, app: Any, keys: Keys, hosts: frozenset[str] | None, *,
+                 secure: bool) -> None:
         self.app = app
         self.keys = keys
         self.hosts = hosts
@@ -79,7 +83,8 @@ class Door:
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1")
                    for name, value in scope.get("headers", ())}
-        if headers.get("host", "").lower() not in self.hosts:
+        host = headers.get("host", "").lower()
+        if self.hosts is not None and host not in self.hosts:
             await _refuse(send, 421, "this address is not the app's own")
             return
         cookies = _cookies(headers.get("cookie", ""))
@@ -99,7 +104,7 @@ class Door:
             return
         if scope["method"] not in _SAFE:
             origin = headers.get("origin")
-            if origin is not None and origin.split("://", 1)[-1].lower() not in self.hosts:
+            if origin is not None and origin.split("://", 1)[-1].lower() != host:
                 await _refuse(send, 403, "a request from another site")
                 return
         scope.setdefault("state", {})["csrf"] = csrf

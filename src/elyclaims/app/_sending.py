@@ -11,6 +11,7 @@ ledger, as ``build`` does), :func:`elyclaims.sending.checked_for_sending` and
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path, PurePath
 from typing import Annotated, Any
 
@@ -115,10 +116,30 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
         return RedirectResponse(f"/checks/{check.id}/package", status_code=303)
 
     @api.get("/ledger", include_in_schema=False)
-    async def ledger_page(request: Request) -> Response:
+    async def ledger_page(request: Request, client: str = "", start: str = "",
+                          end: str = "") -> Response:
         lang = language(request, settings)
+        period = _period(start, end, lang)
+        claimed = await run_in_threadpool(_claimed, settings, client.strip() or None, *period)
         return pages.render("ledger.html", request, lang,
-                            packages=await run_in_threadpool(_packages, settings))
+                            packages=await run_in_threadpool(_packages, settings),
+                            claimed=_claimed_rows(claimed, lang), client=client,
+                            start=start, end=end)
+
+    @api.get("/api/ledger/claimed", responses={422: {"model": Failure}},
+             summary="What has been claimed per client and category, as "
+             "`elyclaims ledger claimed --format json`")
+    async def claimed_api(request: Request, client: str = "", start: str = "",
+                          end: str = "") -> Response:
+        """Lines and net amounts of the submitted packages still counting, per client and
+        category; *client*, and a period from *start* to *end* (YYYY-MM-DD, by service date),
+        narrow it."""
+        from elyclaims.render import claimed_to_json
+
+        period = _period(start, end, language(request, settings))
+        totals = await run_in_threadpool(_claimed, settings, client.strip() or None, *period)
+        return Response(claimed_to_json(totals, client=client.strip() or None, start=period[0],
+                                        end=period[1]), media_type="application/json")
 
     @api.get("/api/ledger", summary="The ledger's packages, as `elyclaims ledger --format json`")
     async def ledger_api() -> Response:
@@ -280,3 +301,37 @@ def _package_view(check: Check, settings: AppSettings, lang: str) -> dict[str, A
         view["inspection"] = {"ok": check.inspected.ok, "findings": report_tables(
             check.inspected.report, None, lang)["findings"]}
     return view
+
+
+def _period(start: str, end: str, lang: str) -> tuple[date | None, date | None]:
+    t = translator(lang)
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise StarletteHTTPException(422, t("not a date YYYY-MM-DD: {value}",
+                                            value=start if start else end)) from None
+    if first and last and first > last:
+        raise StarletteHTTPException(422, t("the period's start {start} is after its end {end}",
+                                            start=first, end=last))
+    return first, last
+
+
+def _claimed(settings: AppSettings, client: str | None, start: date | None,
+             end: date | None) -> list[Any]:
+    from elyclaims.ledger import Ledger
+
+    if settings.ledger is None or not settings.ledger.is_file():
+        return []
+    with Ledger.open(settings.ledger) as ledger:
+        return ledger.claimed(client=client, start=start, end=end)
+
+
+def _claimed_rows(totals: list[Any], lang: str) -> list[dict[str, str]]:
+    from elyclaims.findings import Named
+    from elyclaims.formatting import money, number, param
+
+    return [{"client": total.client, "category": param(Named("category", total.category), lang),
+             "lines": number(total.lines, lang), "net": money(total.net, lang),
+             "first": total.first_date or "", "last": total.last_date or ""}
+            for total in totals]
