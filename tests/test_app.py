@@ -154,6 +154,10 @@ def test_without_the_session_nothing_is_answered(app: App) -> None:
     assert refused.json() == {"error": refused.json()["error"]}
     forged = stranger.get(app.base + "/", cookies={"elyclaims_session": "x" * 43}, timeout=30)
     assert forged.status_code == 403
+    finnish = stranger.get(app.base + "/", headers={"Accept-Language": "sv;q=0.5, fi"},
+                           timeout=30)
+    assert '<html lang="fi">' in finnish.text
+    assert "kerran käytetty osoite ei avaa mitään" in finnish.text
 
 
 def test_another_site_cannot_reach_or_drive_the_app(app: App) -> None:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "Door", "Keys"]
+from elyclaims.i18n import LANGUAGES, translator
+
+__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "Door", "Keys", "browser_language", "csrf_matches"]
 
 SESSION_COOKIE = "elyclaims_session"
 #: Readable by the page's own script and by a script that uses the app's JSON API: the value to
@@ -83,9 +85,10 @@ class Door:
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1")
                    for name, value in scope.get("headers", ())}
+        t = translator(browser_language(headers.get("accept-language", "")) or "en")
         host = headers.get("host", "").lower()
         if self.hosts is not None and host not in self.hosts:
-            await _refuse(send, 421, "this address is not the app's own")
+            await _refuse(send, 421, t("this address is not the app's own"))
             return
         cookies = _cookies(headers.get("cookie", ""))
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -98,14 +101,14 @@ class Door:
         csrf = self.keys.csrf(cookies.get(SESSION_COOKIE))
         if csrf is None:
             api = scope["path"].startswith("/api/") or scope["path"] == "/openapi.json"
-            await _refuse(send, 401 if api else 403, "open the address that 'elyclaims app' "
-                          "printed when it started; a used address opens nothing",
-                          page=not api)
+            await _refuse(send, 401 if api else 403, t(
+                "open the address that “elyclaims app” printed when it started; an address "
+                "used once opens nothing"), page=not api, lang=t.lang)
             return
         if scope["method"] not in _SAFE:
             origin = headers.get("origin")
             if origin is not None and origin.split("://", 1)[-1].lower() != host:
-                await _refuse(send, 403, "a request from another site")
+                await _refuse(send, 403, t("a request from another site"))
                 return
         scope.setdefault("state", {})["csrf"] = csrf
         await self.app(scope, receive, send)
@@ -143,14 +146,32 @@ def _cookies(header: str) -> dict[str, str]:
     return jar
 
 
-async def _refuse(send: Send, status: int, reason: str, *, page: bool = False) -> None:
+def browser_language(header: str) -> str | None:
+    """The language of an ``Accept-Language`` header, by its weights, that elyclaims speaks;
+    None when it names none."""
+    accepted = []
+    for item in header.split(","):
+        tag, _, quality = item.strip().partition(";")
+        weight = 1.0
+        if quality.strip().startswith("q="):
+            try:
+                weight = float(quality.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag.strip()[:2].lower() in LANGUAGES and weight > 0:
+            accepted.append((weight, tag.strip()[:2].lower()))
+    return max(accepted, key=lambda item: item[0])[1] if accepted else None
+
+
+async def _refuse(send: Send, status: int, reason: str, *, page: bool = False,
+                  lang: str = "en") -> None:
     import html
     import json
 
     if page:
-        body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>elyclaims'
-                f'</title></head><body><h1>elyclaims</h1><p>{html.escape(reason)}.</p></body>'
-                f'</html>').encode()
+        body = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>'
+                f'elyclaims</title></head><body><h1>elyclaims</h1><p>{html.escape(reason)}.</p>'
+                f'</body></html>').encode()
         kind = b"text/html; charset=utf-8"
     else:
         body = json.dumps({"error": reason}).encode()

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from elyclaims._version import __version__
 from elyclaims.app._checks import KEPT, Check, Checks
-from elyclaims.app._door import csrf_matches
+from elyclaims.app._door import browser_language, csrf_matches
 from elyclaims.config import Config
 from elyclaims.i18n import LANGUAGES, translator
 from elyclaims.privacy import sanitize
@@ -96,26 +96,7 @@ def language(request: Request, settings: AppSettings) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    for part in sorted(_accepted(request.headers.get("accept-language", "")),
-                       key=lambda item: -item[1]):
-        if part[0] in LANGUAGES:
-            return part[0]
-    return settings.lang
-
-
-def _accepted(header: str) -> list[tuple[str, float]]:
-    accepted = []
-    for item in header.split(","):
-        tag, _, quality = item.strip().partition(";")
-        weight = 1.0
-        if quality.strip().startswith("q="):
-            try:
-                weight = float(quality.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        if tag:
-            accepted.append((tag.strip()[:2].lower(), weight))
-    return accepted
+    return browser_language(request.headers.get("accept-language", "")) or settings.lang
 
 
 def local_path(path: str) -> bool:
