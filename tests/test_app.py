@@ -5,6 +5,7 @@ nothing left behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -20,7 +21,7 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from conftest import SAMPLES, Run
+from conftest import REPO, SAMPLES, Run
 from elyclaims.i18n import translator
 from test_rule_cases import CASES, TODAY, _workbook
 from workbooks import clean_claim, write_xlsx
@@ -483,6 +484,8 @@ def test_the_openapi_document_lists_every_action(app: App) -> None:
     """Each action of the pages has its JSON endpoint or download in the document; the pages
     themselves are not in it."""
     document = app.get("/openapi.json").json()
+    exported = json.loads((REPO / "docs" / "app-openapi.json").read_text(encoding="utf-8"))
+    assert document == exported, "run: python docs/export_openapi.py"
     assert set(document["paths"]) == {
         "/api/validate", "/api/checks", "/api/checks/{check_id}",
         "/checks/{check_id}/report.json", "/checks/{check_id}/report.html",

@@ -251,8 +251,8 @@ def test_ids_are_matched_whole_and_the_log_cannot_be_forged(service: Service) ->
 
 
 def test_the_openapi_document_is_the_codes(service: Service) -> None:
-    """docs/openapi.json is the export of the code's document (benchmarks/.. no: the script
-    docs/export_openapi.py writes it), and the service serves the same at /openapi.json."""
+    """docs/openapi.json is the export of the code's document (docs/export_openapi.py writes
+    it), and the service serves the same at /openapi.json."""
     exported = json.loads((REPO / "docs" / "openapi.json").read_text(encoding="utf-8"))
     assert exported == DOCUMENT, "run: python docs/export_openapi.py"
     assert requests.get(f"{service.url}/openapi.json", timeout=5).json() == DOCUMENT

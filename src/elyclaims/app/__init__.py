@@ -18,13 +18,13 @@ import tempfile
 import threading
 from pathlib import Path
 
-from elyclaims.app._app import AppSettings, make_app
+from elyclaims.app._app import AppSettings, make_app, openapi_document
 from elyclaims.app._door import CSRF_COOKIE, SESSION_COOKIE, Keys
 from elyclaims.errors import UsageError
 from elyclaims.web import JsonLines, Tls, listen, run
 
 __all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "AppSettings", "Keys", "loopback", "make_app",
-           "serve_app"]
+           "openapi_document", "serve_app"]
 
 
 def loopback(host: str) -> bool:

@@ -21,7 +21,6 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from elyclaims._version import __version__
 from elyclaims.app._checks import Check, Checks
 from elyclaims.app._door import Door, Keys
 from elyclaims.app._shared import (
@@ -41,7 +40,7 @@ from elyclaims.errors import ElyclaimsError, UsageError
 from elyclaims.i18n import LANGUAGES, translator
 from elyclaims.web import Observed
 
-__all__ = ["AppSettings", "make_app"]
+__all__ = ["AppSettings", "make_app", "openapi_document"]
 
 #: The app's pages: no script but its own, no style but its own, nothing from elsewhere, no
 #: frame around it, no form sent anywhere else.
@@ -79,8 +78,22 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str] | None, *,
              secure: bool = False) -> Any:
     """The app for *settings*, behind its door (:class:`~elyclaims.app._door.Door`) and the
     web stack's request log and last guard."""
+    return Observed(_Headers(Door(_api(settings), keys, hosts, secure=secure)),
+                    name="elyclaims.app")
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the app's JSON endpoints, as the app serves it at
+    ``/openapi.json`` (``docs/app-openapi.json`` is its export)."""
+    from elyclaims.config import Config
+
+    document: dict[str, Any] = _api(AppSettings(config=Config(), folder=Path())).openapi()
+    return document
+
+
+def _api(settings: AppSettings) -> FastAPI:
     checks = Checks(settings.folder, today=settings.today, ledger=settings.ledger)
-    api = FastAPI(title="elyclaims app", version=__version__, docs_url=None, redoc_url=None,
+    api = FastAPI(title="elyclaims app", version="1", docs_url=None, redoc_url=None,
                   description="The officer's app: each page's action as a JSON endpoint. "
                   "Open the address `elyclaims app` prints first (it sets the session "
                   "cookie); send the `elyclaims_csrf` cookie's value as `X-CSRF-Token` with "
@@ -92,7 +105,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str] | None, *,
     _sending.add_routes(api, settings, checks, pages)
 
     @api.exception_handler(StarletteHTTPException)
-    async def httperror_answer(request: Request, error: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         return error_answer(request, settings, error.status_code, str(error.detail))
 
     @api.exception_handler(RequestValidationError)
@@ -271,7 +284,7 @@ def make_app(settings: AppSettings, keys: Keys, hosts: frozenset[str] | None, *,
         return Response(body, media_type=_STATIC[name],
                         headers={"cache-control": "private, max-age=3600"})
 
-    return Observed(_Headers(Door(api, keys, hosts, secure=secure)), name="elyclaims.app")
+    return api
 
 
 # -- what the routes share ---------------------------------------------------------------------
