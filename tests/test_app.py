@@ -491,7 +491,8 @@ def test_the_openapi_document_lists_every_action(app: App) -> None:
         "/checks/{check_id}/report.json", "/checks/{check_id}/report.html",
         "/checks/{check_id}/annotated.xlsx", "/template.xlsx",
         "/api/checks/{check_id}/package", "/checks/{check_id}/package.zip",
-        "/api/checks/{check_id}/send", "/api/ledger", "/api/ledger/claimed"}
+        "/api/checks/{check_id}/send", "/api/ledger", "/api/ledger/claimed",
+        "/api/checks/{check_id}/acknowledge", "/api/checks/{check_id}/status"}
 
 
 def test_refusals_say_why_and_keep_nothing(app: App, tmp_path: Path) -> None:
@@ -562,6 +563,16 @@ def test_a_warning_acknowledged_with_a_reason_is_kept_in_the_settings(tmp_path: 
         _, expected = _cli_json(cli, claims, [str(workbook)])
         assert app.get(again + "/report.json").json() == expected
         assert [f["acknowledged"] for f in expected["findings"]] == ["peruste kuvauksessa"]
+        # The same over the JSON API, for a check of an upload: kept in the settings where
+        # the app was started (the only file it may go to), and the check runs again.
+        uploaded = app.post("/api/checks", files=_upload(workbook)).json()
+        assert _until_done(app, uploaded["location"])["state"] == "done"
+        api = app.post(f"/api/checks/{uploaded['id']}/acknowledge",
+                       data={"rule": "EL-008", "line": "Kulut:3", "reason": "sovittu"})
+        assert api.status_code == 202, api.text
+        assert "[[acknowledge]]" in (home / "elyclaims.toml").read_text(encoding="utf-8")
+        report = _until_done(app, api.json()["location"])["report"]
+        assert [f["acknowledged"] for f in report["findings"]] == ["sovittu"]
     finally:
         code, err = app.stop()
     assert code == 0, err
@@ -632,6 +643,9 @@ def test_package_send_receipt_status_and_ledger(tmp_path: Path) -> None:
                           headers={"Accept-Language": "en"})
         assert polled.status_code == 200
         assert "accepted" in polled.text
+        asked = app.post(f"/api/checks/{started['id']}/status")
+        assert asked.status_code == 200
+        assert asked.json()["receipt"]["status"] == "accepted"
 
         listed = run_elyclaims("status", "--ledger", home / "ledger.sqlite3", "--format",
                                "json")

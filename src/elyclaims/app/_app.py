@@ -174,6 +174,25 @@ def _api(settings: AppSettings) -> FastAPI:
                                           reason, where, language(request, settings))
         return RedirectResponse(f"/checks/{renewed.id}#findings", status_code=303)
 
+    @api.post("/api/checks/{check_id}/acknowledge", status_code=202, response_model=Started,
+              responses={404: {"model": Failure}, 409: {"model": Failure},
+                         422: {"model": Failure}},
+              summary="Acknowledge a warning with a reason; the check runs again")
+    async def acknowledge_api(request: Request, check_id: str,
+                              rule: Annotated[str, Form()], reason: Annotated[str, Form()],
+                              line: Annotated[str, Form()] = "",
+                              where: Annotated[str, Form()] = "settings") -> Started:
+        """Keep the acknowledgement of the check's open warning of *rule* on *line* (its line
+        id, ``Kulut:12``; empty for a warning of no line) as an ``[[acknowledge]]`` entry of
+        the config file *where* names (``settings``, or ``beside`` the workbook where the page
+        offers it), and start the same check again; the answer names where to follow it."""
+        check_csrf(request, settings, None)
+        check = finished(checks, check_id, request, settings)
+        renewed = await run_in_threadpool(_acknowledge, check, checks, settings, rule, line,
+                                          reason, where, language(request, settings))
+        return Started(id=renewed.id, state=renewed.state,
+                       location=f"/api/checks/{renewed.id}")
+
     # -- the JSON API and the downloads ----------------------------------------------------
 
     @api.post("/api/validate", responses={422: {"model": Failure}, 413: {"model": Failure}},

@@ -115,6 +115,24 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
         await run_in_threadpool(_status, check, settings, language(request, settings))
         return RedirectResponse(f"/checks/{check.id}/package", status_code=303)
 
+    @api.post("/api/checks/{check_id}/status", summary="Ask the endpoint for the status",
+              responses={404: {"model": Failure}, 409: {"model": Failure},
+                         502: {"model": Failure}})
+    async def status_api(request: Request, check_id: str) -> Response:
+        """Ask the endpoint for the status of the package sent from the check, record it in
+        the ledger, and answer the receipt, as ``status SUBMISSION_ID --format json``."""
+        from elyclaims.render import receipt_to_json
+
+        check_csrf(request, settings, None)
+        check = finished(checks, check_id, request, settings)
+        if check.receipt is None:
+            t = translator(language(request, settings))
+            raise StarletteHTTPException(409, t("nothing has been sent from this check"))
+        await run_in_threadpool(_status, check, settings, language(request, settings))
+        if check.unsent:
+            raise StarletteHTTPException(502, check.unsent)
+        return Response(receipt_to_json(check.receipt), media_type="application/json")
+
     @api.get("/ledger", include_in_schema=False)
     async def ledger_page(request: Request, client: str = "", start: str = "",
                           end: str = "") -> Response:
