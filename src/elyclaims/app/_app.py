@@ -26,8 +26,8 @@ from elyclaims.app._door import Door, Keys
 from elyclaims.app._shared import (
     LANGUAGE_COOKIE,
     AppSettings,
-    Failure,
     Pages,
+    answers,
     check_csrf,
     error_answer,
     finished,
@@ -175,8 +175,7 @@ def _api(settings: AppSettings) -> FastAPI:
         return RedirectResponse(f"/checks/{renewed.id}#findings", status_code=303)
 
     @api.post("/api/checks/{check_id}/acknowledge", status_code=202, response_model=Started,
-              responses={404: {"model": Failure}, 409: {"model": Failure},
-                         422: {"model": Failure}},
+              responses=answers(404, 409, 422),
               summary="Acknowledge a warning with a reason; the check runs again")
     async def acknowledge_api(request: Request, check_id: str,
                               rule: Annotated[str, Form()], reason: Annotated[str, Form()],
@@ -195,7 +194,7 @@ def _api(settings: AppSettings) -> FastAPI:
 
     # -- the JSON API and the downloads ----------------------------------------------------
 
-    @api.post("/api/validate", responses={422: {"model": Failure}, 413: {"model": Failure}},
+    @api.post("/api/validate", responses=answers(422, 413),
               summary="Check a workbook: the report of `elyclaims validate --format json`")
     async def validate(request: Request, file: Annotated[list[UploadFile], File()],
                        lang: Annotated[str | None, Form()] = None) -> Response:
@@ -211,7 +210,7 @@ def _api(settings: AppSettings) -> FastAPI:
         return _report_answer(check, chosen, attachment=False)
 
     @api.post("/api/checks", status_code=202, response_model=Started,
-              responses={422: {"model": Failure}, 413: {"model": Failure}},
+              responses=answers(422, 413),
               summary="Start checking a workbook; follow it at /api/checks/{id}")
     async def start_check(request: Request,
                           file: Annotated[list[UploadFile] | None, File()] = None,
@@ -223,7 +222,7 @@ def _api(settings: AppSettings) -> FastAPI:
         return Started(id=check.id, state=check.state, location=f"/api/checks/{check.id}")
 
     @api.get("/api/checks/{check_id}", response_model=Progress,
-             responses={404: {"model": Failure}}, summary="How far a check has come")
+             responses=answers(404), summary="How far a check has come")
     async def progress(request: Request, check_id: str,
                        lang: Annotated[str | None, Query()] = None) -> Progress:
         check = found(checks, check_id, language(request, settings))
@@ -239,7 +238,7 @@ def _api(settings: AppSettings) -> FastAPI:
         return answer
 
     @api.get("/checks/{check_id}/report.json", summary="The JSON report of a check",
-             responses={404: {"model": Failure}, 409: {"model": Failure}})
+             responses=answers(404, 409))
     async def report_json(request: Request, check_id: str,
                           lang: Annotated[str | None, Query()] = None) -> Response:
         check = finished(checks, check_id, request, settings)
@@ -247,7 +246,7 @@ def _api(settings: AppSettings) -> FastAPI:
                               language(request, settings), attachment=True)
 
     @api.get("/checks/{check_id}/report.html", summary="The HTML report of a check, to print",
-             responses={404: {"model": Failure}, 409: {"model": Failure}})
+             responses=answers(404, 409))
     async def report_html(request: Request, check_id: str) -> Response:
         from elyclaims.render import report_to_html
 
@@ -260,8 +259,7 @@ def _api(settings: AppSettings) -> FastAPI:
 
     @api.get("/checks/{check_id}/annotated.xlsx",
              summary="A copy of the workbook with every finding on its cell",
-             responses={404: {"model": Failure}, 409: {"model": Failure},
-                        422: {"model": Failure}})
+             responses=answers(404, 409, 422))
     async def annotated(request: Request, check_id: str) -> Response:
         from elyclaims.annotate import annotate_workbook
 

@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from elyclaims.app._checks import Check, Checks
 from elyclaims.app._shared import (
     AppSettings,
-    Failure,
     Pages,
+    answers,
     check_csrf,
     finished,
     language,
@@ -55,8 +55,7 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
                             **_package_view(check, settings, lang))
 
     @api.post("/api/checks/{check_id}/package", summary="Build the package of a clean check",
-              responses={404: {"model": Failure}, 409: {"model": Failure},
-                         422: {"model": Failure}})
+              responses=answers(404, 409, 422))
     async def package_api(request: Request, check_id: str,
                           attachment: Annotated[list[UploadFile] | None, File()] = None,
                           lang: Annotated[str | None, Form()] = None) -> Response:
@@ -72,7 +71,7 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
         return _package_json(check, chosen)
 
     @api.get("/checks/{check_id}/package.zip", summary="The package built from a check",
-             responses={404: {"model": Failure}, 409: {"model": Failure}})
+             responses=answers(404, 409))
     async def package_file(request: Request, check_id: str) -> Response:
         check = finished(checks, check_id, request, settings)
         if check.built is None:
@@ -91,8 +90,7 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
         return RedirectResponse(f"/checks/{check.id}/package", status_code=303)
 
     @api.post("/api/checks/{check_id}/send", summary="Send the built package to the endpoint",
-              responses={404: {"model": Failure}, 409: {"model": Failure},
-                         422: {"model": Failure}, 502: {"model": Failure}})
+              responses=answers(404, 409, 422, 502))
     async def send_api(request: Request, check_id: str,
                        confirm: Annotated[str | None, Form()] = None) -> Response:
         """Send the package built from the check to the config's endpoint, as ``submit``
@@ -116,8 +114,7 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
         return RedirectResponse(f"/checks/{check.id}/package", status_code=303)
 
     @api.post("/api/checks/{check_id}/status", summary="Ask the endpoint for the status",
-              responses={404: {"model": Failure}, 409: {"model": Failure},
-                         502: {"model": Failure}})
+              responses=answers(404, 409, 502))
     async def status_api(request: Request, check_id: str) -> Response:
         """Ask the endpoint for the status of the package sent from the check, record it in
         the ledger, and answer the receipt, as ``status SUBMISSION_ID --format json``."""
@@ -144,7 +141,7 @@ def add_routes(api: FastAPI, settings: AppSettings, checks: Checks, pages: Pages
                             claimed=_claimed_rows(claimed, lang), client=client,
                             start=start, end=end)
 
-    @api.get("/api/ledger/claimed", responses={422: {"model": Failure}},
+    @api.get("/api/ledger/claimed", responses=answers(422),
              summary="What has been claimed per client and category, as "
              "`elyclaims ledger claimed --format json`")
     async def claimed_api(request: Request, client: str = "", start: str = "",

@@ -22,7 +22,8 @@ from elyclaims.config import Config
 from elyclaims.i18n import LANGUAGES, translator
 from elyclaims.privacy import sanitize
 
-__all__ = ["LANGUAGE_COOKIE", "AppSettings", "Failure", "Pages", "check_csrf", "error_answer",
+__all__ = ["LANGUAGE_COOKIE", "AppSettings", "Failure", "Pages", "answers", "check_csrf",
+           "error_answer",
            "finished", "found", "language", "local_path", "save_upload"]
 
 LANGUAGE_COOKIE = "elyclaims_lang"
@@ -82,6 +83,21 @@ class AppSettings:
             if beside.resolve() != files["settings"].resolve():
                 files["beside"] = beside
         return files
+
+
+#: What each error answer of the API means. Written out: FastAPI would take HTTP's reason
+#: phrases, which Python 3.13 renamed (422 "Unprocessable Content", 413 "Content Too Large"),
+#: and the document must not change with the Python that serves it.
+_MEANINGS = {404: "No such check (the app keeps the last 20)",
+             409: "The check, or its package, is not at that step yet",
+             413: "A file is larger than the read limit",
+             422: "The request cannot be done as it is: the error says why",
+             502: "The endpoint did not take the package, or did not answer"}
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The API's documented error answers *codes*, each a :class:`Failure`."""
+    return {code: {"model": Failure, "description": _MEANINGS[code]} for code in codes}
 
 
 class Failure(BaseModel):
