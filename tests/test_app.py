@@ -96,6 +96,19 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     assert code == 0, err
 
 
+def sending_home(home: Path, endpoint: str) -> Path:
+    """A folder to start the app in whose elyclaims.toml sends to *endpoint* with the tests'
+    claimant token and keeps its ledger there."""
+    from test_submission import TOKEN
+
+    home.mkdir()
+    (home / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
+    (home / "elyclaims.toml").write_text(
+        f'endpoint = "{endpoint}"\ntoken_file = "token.txt"\nledger = "ledger.sqlite3"\n',
+        encoding="utf-8")
+    return home
+
+
 def _upload(path: Path) -> list[tuple[str, tuple[str, bytes]]]:
     return [("file", (path.name, path.read_bytes()))]
 
@@ -590,12 +603,7 @@ def test_package_send_receipt_status_and_ledger(tmp_path: Path) -> None:
     from test_submission import OPERATOR, TOKEN, _start, _stop
 
     service = _start(tmp_path, "intake")
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
-    (home / "elyclaims.toml").write_text(
-        f'endpoint = "{service.url}"\ntoken_file = "token.txt"\nledger = "ledger.sqlite3"\n',
-        encoding="utf-8")
+    home = sending_home(tmp_path / "home", service.url)
     app = start_app(home)
     try:
         name = "vantaa-kerava-hva-2026-q3.xlsx"

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import REPO
-from test_app import App, _cli_json, start_app
+from test_app import App, _cli_json, sending_home, start_app
 from workbooks import clean_claim, minimal_pdf, write_xlsx
 
 pytestmark = pytest.mark.slow
@@ -112,16 +112,11 @@ def _findings(page: Any) -> list[str]:
 def test_the_whole_flow_by_keyboard_in_chromium(browser_page: tuple[Any, list[str], str],
                                                 cli: Any,
                                                 tmp_path: Path) -> None:
-    from test_submission import TOKEN, _start, _stop
+    from test_submission import _start, _stop
 
     page, errors, lang = browser_page
     service = _start(tmp_path, "intake")
-    home = tmp_path / "app-home"
-    home.mkdir()
-    (home / "token.txt").write_text(TOKEN + "\n", encoding="utf-8")
-    (home / "elyclaims.toml").write_text(
-        f'endpoint = "{service.url}"\ntoken_file = "token.txt"\nledger = "ledger.sqlite3"\n',
-        encoding="utf-8")
+    home = sending_home(tmp_path / "app-home", service.url)
     invoice = tmp_path / "T-1.pdf"
     invoice.write_bytes(minimal_pdf("Lasku T-1"))
     sheets = clean_claim()

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -43,11 +42,9 @@ class Check:
     stage: str = "read"
     done: int = 0
     total: int | None = None
-    started: float = field(default_factory=time.monotonic)
     claim: Any = None
     report: Any = None
     failure: ElyclaimsError | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
     #: The package built from this check (:class:`~elyclaims.package.BuiltPackage`), the
     #: report that refused it, its inspection, the authority's receipt, and why sending failed.
     built: Any = None
@@ -142,5 +139,3 @@ class Checks:
             logging.getLogger("elyclaims.app.error").error(
                 "check failed", extra={"fields": {"kind": type(error).__name__}})
             check.state = "failed"
-        finally:
-            check.finished.set()
