@@ -346,7 +346,21 @@ def test_wb010_claim_data_missing(tmp_path: Path) -> None:
     _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets))
     found = [f for f in report.findings if f.rule == "WB-010"]
     assert [f.location.field for f in found] == ["period_end", "purpose"]
-    assert "Tarkoitus / Syfte / Purpose" in found[1].message("fi")
+    assert [found[1].message(lang).rsplit(": ", 1)[1] for lang in ("fi", "sv", "en")] == [
+        "Tarkoitus.", "Syfte.", "Purpose."]  # the key's name in the reader's language only
+
+
+def test_a_claim_key_written_without_its_value_is_the_cell_of_the_finding(
+        tmp_path: Path) -> None:
+    """A key on the claim sheet with nothing beside it: WB-010 names the empty cell beside the
+    key (``Hakemus!B5 (Tarkoitus)``); a key not written at all, the sheet and the field."""
+    sheets = clean_claim()
+    sheets["Hakemus"].rows = [[r[0], None] if r[0] == "Tarkoitus" else r
+                              for r in sheets["Hakemus"].rows if r[0] != "Kausi päättyy"]
+    row = next(n for n, r in enumerate(sheets["Hakemus"].rows, 1) if r[0] == "Tarkoitus")
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets))
+    found = {f.location.field: str(f.location) for f in report.findings if f.rule == "WB-010"}
+    assert found == {"period_end": "Hakemus", "purpose": f"Hakemus!B{row} (Tarkoitus)"}
 
 
 def test_empty_rows_are_skipped(tmp_path: Path) -> None:
@@ -405,7 +419,7 @@ def test_csv_exports(tmp_path: Path, delimiter: str, encoding: str) -> None:
     assert claim.claimant.name == "Vantaan ja Keravan hyvinvointialue"
     assert [c.reference for c in claim.clients] == ["IHK-1", "IHK-2"]
     assert totals(report) == CLEAN_TOTALS
-    assert str(claim.expenses[0].source.location("net_amount")) == "kulut.csv!I2 (Veroton summa)"
+    assert str(claim.expenses[0].source.location("net_amount")) == "kulut.csv: line 2, column Veroton summa"
 
 
 def test_csv_roles_from_headers_not_names(tmp_path: Path) -> None:

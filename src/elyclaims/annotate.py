@@ -382,7 +382,7 @@ def _findings_table(sheet: Any, workbook: Any, findings: list[Finding],
     top = Alignment(vertical="top", wrap_text=True)
     for finding in findings:
         location = finding.location
-        sheet.append([severity_word(finding.severity, t), finding.rule, str(location) or "",
+        sheet.append([severity_word(finding.severity, t), finding.rule, location.text(t.lang),
                       sanitize(finding.message(t.lang)), sanitize(finding.hint(t.lang))])
         row = sheet.max_row
         sheet.cell(row=row, column=1).fill = PatternFill("solid", fgColor=_FILLS[finding.severity])

@@ -253,6 +253,8 @@ def _claim_entries(raw: RawInput, config: Config) -> tuple[dict[str, object], di
     for key, cell in raw.claim.items():
         values[key] = cell.value
         locations[key] = cell.location
+    for key, where in raw.claim_blank.items():  # given nowhere: a finding points at the blank
+        locations.setdefault(key, where)
     return values, locations
 
 

@@ -73,18 +73,19 @@ class Catalogue(Mapping[str, RuleInfo]):
     def __len__(self) -> int:
         return len(self._rules)
 
-    def _text(self, key: str) -> Text:
+    def text(self, key: str) -> Text:
+        """The texts of message *key* (``RULE`` or ``RULE/variant``); KeyError when unknown."""
         rule_id, _, variant = key.partition("/")
         info = self._rules[rule_id]
         return info.variants.get(variant, info.text) if variant else info.text
 
     def message(self, key: str, lang: str, words: Mapping[str, str]) -> str:
         """The message of *key* in *lang* with its placeholders filled from *words*."""
-        return _fill(self._text(key).message, lang, words)
+        return _fill(self.text(key).message, lang, words)
 
     def hint(self, key: str, lang: str, words: Mapping[str, str]) -> str:
         """The fix hint of *key* in *lang* with its placeholders filled from *words*."""
-        return _fill(self._text(key).hint, lang, words)
+        return _fill(self.text(key).hint, lang, words)
 
 
 def _fill(texts: Mapping[str, str], lang: str, words: Mapping[str, str]) -> str:

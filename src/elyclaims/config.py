@@ -80,6 +80,18 @@ class ClaimDefaults(_Section):
     decision_reference: RawValue = None
     decision_date: RawValue = None
 
+    @field_validator("period_start", "period_end", "decision_date")
+    @classmethod
+    def _a_date(cls, value: RawValue) -> RawValue:
+        # A date of the config is the claim's for every workbook it reads: one that is no
+        # date is the config's error, not a finding on a workbook that may give its own.
+        from elyclaims.values import CellValueError, parse_date
+
+        try:
+            return parse_date(value)
+        except CellValueError:
+            raise ValueError(f"not a date (write it as 2026-07-01): {value!r}") from None
+
 
 class SheetNames(_Section):
     """``[sheets]``: sheet names to use when the workbook's own are not recognised."""
@@ -375,7 +387,7 @@ def load_config(
         with _layers(data, environ):
             config = Config(**{key: value for key, value in flags.items() if value is not None})
     except ValidationError as error:
-        raise _describe(error, source) from error
+        raise _describe(error, source, environ) from error
     return config.model_copy(update={"path": str(source) if source else None})
 
 
@@ -432,13 +444,21 @@ class _KeyProblem(ValueError):
         self.values = values
 
 
-def _describe(error: ValidationError, source: Path | None) -> ConfigError:
-    """One ConfigError naming the file and every key at fault."""
+def _describe(error: ValidationError, source: Path | None,
+              environ: Mapping[str, str]) -> ConfigError:
+    """One ConfigError naming where each key at fault was set: the file, or the ``ELYCLAIMS_*``
+    variable (which wins over the file)."""
     for item in error.errors():
         problem = (item.get("ctx") or {}).get("error")
         if isinstance(problem, _KeyProblem):
-            return ConfigError(problem.template, file=source or "elyclaims.toml",
+            return ConfigError(problem.template,
+                               file=_variable(item, environ) or source or "elyclaims.toml",
                                **problem.values)
+    variables = [(_variable(item, environ), item) for item in error.errors()]
+    if any(variable for variable, _ in variables):
+        return ConfigError("{problems}", problems="; ".join(
+            f"{variable or source or 'elyclaims.toml'}: {_problem(item)}"
+            for variable, item in variables))
     unknown = [".".join(str(part) for part in item["loc"]) for item in error.errors()
                if item["type"] == "extra_forbidden"]
     if unknown:
@@ -447,6 +467,18 @@ def _describe(error: ValidationError, source: Path | None) -> ConfigError:
                            keys=", ".join(unknown))
     problems = "; ".join(_problem(item) for item in error.errors())
     return ConfigError("{file}: {problems}", file=source or "configuration", problems=problems)
+
+
+def _variable(item: Any, environ: Mapping[str, str]) -> str | None:
+    """The ``ELYCLAIMS_*`` variable that set the key of the validation problem *item*, if one
+    did (its name as the environment spells it)."""
+    keys = [str(part) for part in item["loc"][:2]]
+    for depth in (2, 1):
+        wanted = (_ENV_PREFIX + "__".join(keys[:depth])).upper().replace("-", "_")
+        for name in environ:
+            if name.upper() == wanted and _is_config_variable(name):
+                return name
+    return None
 
 
 def _problem(item: Any) -> str:

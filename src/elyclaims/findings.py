@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from elyclaims.catalogue import catalogue
-from elyclaims.formatting import Named, Param, Percent, neutral, param
+from elyclaims.formatting import Named, Param, Percent, from_wire, neutral, param, to_wire
 from elyclaims.privacy import sanitize
 from elyclaims.vocabulary import Severity
 
@@ -63,6 +63,22 @@ class Location:
         return None
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, lang: str = "en") -> str:
+        """The location as a reader of *lang* finds it: a cell of a workbook as Excel names it
+        (the same in every language), a field of a CSV file by its line and column
+        (``asiakkaat.csv: rivi 3, sarake Kotikunta``), as a text editor shows a CSV file."""
+        if self.row and self.file and self.file.lower().endswith(".csv") and (
+                self.sheet in {None, PurePath(self.file).name}):
+            from elyclaims.i18n import translator
+
+            t = translator(lang)
+            text = t("{file}: line {row}", file=PurePath(self.file).name, row=self.row)
+            label = self.header or self.field
+            if label:
+                text = t("{where}, column {column}", where=text, column=label)
+            return sanitize(text)
         where = self.sheet or (PurePath(self.file).name if self.file else "")
         if self.cell:
             text = f"{_quote_sheet(where)}!{self.cell}" if where else self.cell
@@ -145,6 +161,28 @@ class Finding:
     def value_text(self) -> str | None:
         """The offending value as language-neutral text (the JSON report's ``value``)."""
         return None if self.value is None else neutral(self.value)
+
+    @property
+    def wire_parameters(self) -> dict[str, object]:
+        """The message parameters as JSON that keeps their kinds (:func:`~elyclaims.formatting.
+        to_wire`): what the intake sends so that its reader phrases the finding."""
+        return {name: to_wire(value) for name, value in self.params}
+
+    @classmethod
+    def from_wire(cls, rule: str, severity: str, key: str | None,
+                  params: Mapping[str, object] | None, value: object = None) -> Finding:
+        """A finding that came over the wire as its rule, message key and parameters.
+
+        Raises:
+            KeyError: when the rule or its message key is not in this catalogue.
+            ValueError: when a parameter is not what its kind says (or the severity none).
+            ArithmeticError: when an amount is not a number.
+        """
+        key = key or rule
+        catalogue().text(key)  # a key this version does not know: the sender's text is shown
+        return cls(rule=rule, severity=Severity(severity), key=key,
+                   params=tuple((name, from_wire(item)) for name, item in (params or {}).items()),
+                   value=None if value is None else from_wire(value))
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The message parameters (and ``value``) in *lang*: dates, amounts and rates in its

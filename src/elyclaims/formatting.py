@@ -12,7 +12,7 @@ ISO dates, amounts with two decimals and a point, codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -20,8 +20,8 @@ from typing import Any
 from elyclaims.i18n import LANGUAGES, LOCALES, translator
 from elyclaims.values import format_money
 
-__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "money", "month", "neutral", "number",
-           "param", "percent", "shown_value"]
+__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "from_wire", "iso_day", "moment", "money", "month",
+           "neutral", "number", "param", "percent", "shown_value", "to_wire"]
 
 
 
@@ -72,6 +72,51 @@ def day(value: date, lang: str) -> str:
     return str(format_date(value, "medium" if lang == "en" else "short", locale=_locale(lang)))
 
 
+#: The time zone of every moment a person reads (the claimants and the authority are in Finland).
+TIME_ZONE = "Europe/Helsinki"
+
+
+def moment(value: datetime | str, lang: str) -> str:
+    """A moment (a receipt's, the ledger's: UTC, ``2026-12-06T23:18:39Z``) in Finland's time:
+    ``7.12.2026 1.18`` (fi, sv), ``7 Dec 2026 01:18`` (en). Text that is no moment is shown as
+    it is."""
+    from babel.dates import format_time
+
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        when = value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone(_zone())
+    return f"{day(local.date(), lang)} {format_time(local, 'short', locale=_locale(lang))}"
+
+
+@cache
+def _zone() -> tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(TIME_ZONE)
+    except ZoneInfoNotFoundError:  # a system without the time zone database: the machine's own
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+
+
+def iso_day(text: str | None, lang: str) -> str:
+    """A date kept as ISO text (the ledger's), in *lang*; ``?`` when there is none, other text
+    as it is."""
+    if not text:
+        return "?"
+    try:
+        return day(date.fromisoformat(text), lang)
+    except ValueError:
+        return text
+
+
 def month(value: date, lang: str) -> str:
     """The month of a date, standing alone: ``heinäkuu 2026``, ``juli 2026``, ``July 2026``."""
     from babel.dates import format_date
@@ -97,8 +142,6 @@ def number(value: int | Decimal, lang: str) -> str:
 def shown_value(value: object, lang: str) -> str:
     """A cell's value as a reader of *lang* reads it: a date as a date, a number with the
     locale's decimal sign and every digit it has (none rounded away), text as it is."""
-    from datetime import datetime
-
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -144,6 +187,10 @@ def param(value: Param, lang: str) -> str:
             from elyclaims.vocabulary import Role, field_spec
 
             return field_spec(Role.CLAIM, value.code).labels[LANGUAGES.index(lang)]
+        if value.kind == "sheet":
+            from elyclaims.vocabulary import SHEET_TITLES, Role
+
+            return SHEET_TITLES[Role(value.code)][lang]
         kind = "category" if value.kind == "total" else value.kind
         return str(_names().name(kind, value.code, lang))
     if isinstance(value, Percent):
@@ -176,3 +223,44 @@ def neutral(value: Param) -> str:
                                            for item in value) else ", "
         return separator.join(neutral(item) for item in value)
     return str(value)
+
+
+def to_wire(value: Param) -> object:
+    """*value* as JSON that keeps what it is, so that a finding sent over the wire (the
+    intake's) is put into words by its reader, in the reader's language: text and counts as
+    they are, ``{"amount": "1234.50"}``, ``{"date": "2026-07-01"}``, ``{"percent": "13.5"}``,
+    ``{"named": "category", "code": "HEALTH"}``, lists for several."""
+    if isinstance(value, Decimal):
+        return {"amount": format_money(value)}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Percent):
+        return {"percent": f"{value.value.normalize():f}"}
+    if isinstance(value, Named):
+        return {"named": value.kind, "code": value.code}
+    if isinstance(value, tuple):
+        return [to_wire(item) for item in value]
+    return value
+
+
+def from_wire(data: object) -> Param:
+    """The value :func:`to_wire` wrote (anything else as text).
+
+    Raises:
+        ValueError: when an amount, a date or a rate is not one.
+    """
+    if isinstance(data, dict):
+        if "amount" in data:
+            return Decimal(str(data["amount"]))
+        if "date" in data:
+            return date.fromisoformat(str(data["date"]))
+        if "percent" in data:
+            return Percent(Decimal(str(data["percent"])))
+        if "named" in data:
+            return Named(str(data["named"]), str(data.get("code", "")))
+        raise ValueError("not a value of a finding")
+    if isinstance(data, list):
+        return tuple(from_wire(item) for item in data)
+    if isinstance(data, int) and not isinstance(data, bool):
+        return data
+    return "" if data is None else str(data)

@@ -109,8 +109,9 @@ class Credentials:
 
 class ServerFinding(BaseModel):
     """One finding of the endpoint's, as a receipt or a refusal carries it: the rule, its
-    severity, the message (English) and where it is (the package member, the row, the line
-    id). Fields an endpoint adds are kept."""
+    severity, its message key and parameters (from which the client phrases it in its
+    reader's language), the message in English and where it is (the package member, the row,
+    the line id). Fields an endpoint adds are kept."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
@@ -119,6 +120,11 @@ class ServerFinding(BaseModel):
     message_key: str | None = None
     message: str = ""
     hint: str | None = None
+    params: dict[str, Any] | None = Field(
+        default=None, description="The message's parameters, each as it is: text, a count, "
+        '{"amount": "1234.50"}, {"date": "2026-07-01"}, {"percent": "13.5"}, '
+        '{"named": "category", "code": "HEALTH"}, or a list of them.')
+    value: Any = Field(default=None, description="The offending value, in the same form.")
     member: str | None = None
     row: int | None = None
     line_id: str | None = None

@@ -49,7 +49,7 @@ _PROMPTS: dict[str, str] = {
     "claimant_type": N_("Choose from the list: wellbeing services county, City of Helsinki, "
                         "municipality or ÅHS."),
     "claimant_code": N_("A municipality's three-digit code (e.g. 092) or a wellbeing services "
-                        "county's code (e.g. HVA04)."),
+                        "county's code (e.g. 04)."),
     "period_start": N_("The first day of the period the costs are claimed for, e.g. 1.7.2026."),
     "period_end": N_("The last day of the period the costs are claimed for, e.g. 30.9.2026."),
     "purpose": N_("Choose from the list: a decision application, or a payment claim on a "
@@ -174,7 +174,7 @@ def _table_sheet(sheet: Any, role: Role, lang: str) -> None:
         header.fill = fill
         header.alignment = wrap
         dimension = sheet.column_dimensions[letter]
-        dimension.width = _width(spec, header.value)
+        dimension.width = _width(spec, header.value, lang)
         dimension.number_format = _number_format(spec)
         _validation(sheet, f"{letter}1", spec, lang, check=False)
         _validation(sheet, f"{letter}2:{letter}{_ROWS + 1}", spec, lang, check=True)
@@ -182,9 +182,15 @@ def _table_sheet(sheet: Any, role: Role, lang: str) -> None:
     sheet.row_dimensions[1].height = 32
 
 
-def _width(spec: FieldSpec, header: str) -> float:
+def _width(spec: FieldSpec, header: str, lang: str) -> float:
+    """A column wide enough for its header and for the longest word of its dropdown (with
+    room for the dropdown's arrow)."""
     wide = {"description": 40, "justification": 40, "provider": 28}
-    return float(wide.get(spec.name, min(max(len(header) + 2, 12), 30)))
+    if spec.name in wide:
+        return float(wide[spec.name])
+    choices = _choices(spec, lang) or ()
+    longest = max((len(choice) + 4 for choice in choices), default=0)
+    return float(min(max(len(header) + 2, longest, 12), 40))
 
 
 def _number_format(spec: FieldSpec) -> str:

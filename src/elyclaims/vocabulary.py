@@ -34,7 +34,6 @@ __all__ = [
     "fold_key",
     "match_key",
     "normalize_label",
-    "sheet_title",
     "starts_with_totals_word",
 ]
 
@@ -198,10 +197,6 @@ SHEET_NAMES: dict[Role, tuple[str, ...]] = {
 }
 
 
-def sheet_title(role: Role) -> str:
-    """The sheet's names in the three languages, for messages: ``Kulut / Kostnader / Expenses``."""
-    return " / ".join(SHEET_TITLES[role].values())
-
 # A totals or subtotal row starts with one of these (folded), followed by anything:
 # "Yhteensä heinäkuu", "Yht.", "Välisumma 1-6/2026", "Delsumma", "Grand total".
 TOTALS_WORDS: tuple[str, ...] = tuple(sorted(
@@ -248,8 +243,8 @@ CLAIM_FIELDS: tuple[FieldSpec, ...] = (
         ("Vastaanottaja", "Mottagare", "Recipient authority", "Recipient", "Viranomainen",
          "Myndighet", "Authority"),
     ),
-    FieldSpec("iban", ("IBAN", "Tilinumero", "Kontonummer", "Account number")),
-    FieldSpec("bic", ("BIC", "BIC-koodi", "SWIFT")),
+    FieldSpec("iban", ("Tilinumero", "Kontonummer", "Account number", "IBAN")),
+    FieldSpec("bic", ("BIC-koodi", "BIC-kod", "BIC code", "BIC", "SWIFT")),
     FieldSpec("contact_person", ("Yhteyshenkilö", "Kontaktperson", "Contact person")),
     FieldSpec("email", ("Sähköposti", "E-post", "Email", "E-mail")),
     FieldSpec("phone", ("Puhelin", "Telefon", "Phone", "Puhelinnumero", "Telephone")),

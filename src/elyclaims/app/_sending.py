@@ -344,9 +344,9 @@ def _claimed(settings: AppSettings, client: str | None, start: date | None,
 
 def _claimed_rows(totals: list[Any], lang: str) -> list[dict[str, str]]:
     from elyclaims.findings import Named
-    from elyclaims.formatting import money, number, param
+    from elyclaims.formatting import iso_day, money, number, param
 
     return [{"client": total.client, "category": param(Named("category", total.category), lang),
              "lines": number(total.lines, lang), "net": money(total.net, lang),
-             "first": total.first_date or "", "last": total.last_date or ""}
+             "first": iso_day(total.first_date, lang), "last": iso_day(total.last_date, lang)}
             for total in totals]

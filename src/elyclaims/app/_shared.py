@@ -191,8 +191,8 @@ class Pages:
                refresh: bool = False, **values: Any) -> Response:
         from decimal import Decimal
 
-        from elyclaims.formatting import money
-        from elyclaims.render import status_word
+        from elyclaims.formatting import iso_day, moment, money
+        from elyclaims.render import server_finding, status_word
 
         t = translator(lang)
         state = request.scope.get("state") or {}
@@ -203,6 +203,8 @@ class Pages:
             config_file=self.settings.config.path, local_files=self.settings.local_files,
             status_word=lambda status: status_word(status, t),
             money=lambda amount: money(Decimal(amount), lang),
+            moment=lambda value: moment(value, lang), day=lambda iso: iso_day(iso, lang),
+            server_finding=lambda finding: server_finding(finding, lang),
             **values)
         return Response(sanitize(page), status_code=status_code,
                         media_type="text/html; charset=utf-8")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from elyclaims._version import __version__
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
+from elyclaims.i18n import N_, translator
 
 if TYPE_CHECKING:
     import argparse
@@ -42,9 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_BUG_REPORT = ("this is a bug in elyclaims, not a problem of your input, which was not changed. "
-               "Please report it to the elyclaims maintainers with the command you ran; "
-               "ELYCLAIMS_DEBUG=1 shows the details.")
+_BUG_REPORT = N_("internal error ({kind}): this is a bug in elyclaims, not a problem of your "
+                 "input, which was not changed. Please report it to the elyclaims maintainers "
+                 "with the command you ran; ELYCLAIMS_DEBUG=1 shows the details.")
 
 
 def _error_document(error: BaseException, kind: str, code: int, message: str) -> str:
@@ -61,9 +62,12 @@ def _error_document(error: BaseException, kind: str, code: int, message: str) ->
 
 
 def _stop(args: argparse.Namespace | None, error: BaseException, kind: str, code: int,
-          message: str) -> int:
-    """Report *error* on standard error (and as a JSON document under --format json)."""
-    print(f"elyclaims: error: {message}", file=sys.stderr)
+          message: str, lang: str = "en") -> int:
+    """Report *error* on standard error in *lang* (and as a JSON document under --format
+    json)."""
+    from elyclaims.cli._shared import fail
+
+    fail(message, code, lang)
     if args is not None and getattr(args, "format", None) == "json":
         sys.stdout.write(_error_document(error, kind, code, message))
     if os.environ.get("ELYCLAIMS_DEBUG", "") not in {"", "0"}:
@@ -100,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A bad config, an output that cannot be written, a self-check that failed: one
             # line naming the file and the reason, in the reader's language, never a traceback.
             lang = language(getattr(args, "lang", None), None)
-            return _stop(args, error, error.kind, error.exit_code, error.render(lang))
+            return _stop(args, error, error.kind, error.exit_code, error.render(lang), lang)
         except BrokenPipeError:
             # The reader of our output went away (e.g. `| head`); that is not an error of ours.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -109,8 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 130
         except Exception as error:
+            lang = language(getattr(args, "lang", None), None)
+            t = translator(lang)
             return _stop(args, error, "internal", EXIT_INTERNAL,
-                         f"internal error ({type(error).__name__}): {_BUG_REPORT}")
+                         t(_BUG_REPORT, kind=type(error).__name__), lang)
         return code
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from elyclaims.cli._shared import (
@@ -44,6 +45,9 @@ def add_commands(commands: Any) -> None:
                           help="fail (exit 1) on warnings that are not acknowledged")
     validate.add_argument("--max-findings", type=positive, metavar="N",
                           help="show at most N findings (the summary still counts all)")
+    validate.add_argument("--attachments", metavar="DIR",
+                          help="also look for the invoice copies named in the Attachment "
+                          "column in this folder, as build does (PK-001, PR-004)")
     validate.add_argument("--annotate", metavar="OUT.xlsx",
                           help="also write a copy of the workbook with every finding as a "
                           "comment on its cell and a summary sheet first (the input is not "
@@ -130,6 +134,14 @@ def _annotatable(args: argparse.Namespace) -> None:
         check_annotatable(given)
 
 
+def _attachments_folder(args: argparse.Namespace) -> None:
+    from elyclaims.errors import UsageError
+
+    if args.attachments is not None and not Path(args.attachments).is_dir():
+        raise UsageError("{folder}: the attachments folder does not exist",
+                         folder=args.attachments)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from elyclaims.config import load_config
     from elyclaims.pipeline import read_claim
@@ -139,10 +151,15 @@ def _validate(args: argparse.Namespace) -> int:
     lang = language(args.lang, config)
     if args.annotate is not None:
         _annotatable(args)
+    _attachments_folder(args)
     with progress_bar(args, lang):
-        _, report = read_claim(args.inputs, config=config, today=today(args),
-                               ledger=_existing_ledger(args, config),
-                               supersedes=args.supersedes)
+        claim, report = read_claim(args.inputs, config=config, today=today(args),
+                                   ledger=_existing_ledger(args, config),
+                                   supersedes=args.supersedes)
+        if claim is not None and args.attachments is not None:
+            from elyclaims.package import with_attachments
+
+            report, _ = with_attachments(report, claim, args.attachments)
     annotated = None
     if args.annotate is not None and report.opened:
         from elyclaims.annotate import annotate_workbook
@@ -185,9 +202,7 @@ def _build(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if any(same_file(output, Path(given)) for given in args.inputs):
         raise UsageError("{output}: the output would overwrite an input file", output=output)
-    if args.attachments is not None and not Path(args.attachments).is_dir():
-        raise UsageError("{folder}: the attachments folder does not exist",
-                         folder=args.attachments)
+    _attachments_folder(args)
     lang = language(args.lang, config)
     day = today(args) or dt.date.today()
     with progress_bar(args, lang):

@@ -66,6 +66,7 @@ def add_commands(commands: Any) -> None:
     status.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
     add_ledger(status)
     add_format(status)
+    add_lang(status)
     status.set_defaults(handler=_status)
 
     withdraw = commands.add_parser(
@@ -113,6 +114,7 @@ def add_commands(commands: Any) -> None:
     ledger.add_argument("--config", metavar="FILE", help="config file (default: ./elyclaims.toml)")
     add_ledger(ledger)
     add_format(ledger)
+    add_lang(ledger)
     ledger.set_defaults(handler=_ledger)
 
     serve = commands.add_parser(
@@ -255,8 +257,10 @@ def _submit(args: argparse.Namespace) -> int:
         emit(render(inspected, lang=lang), json=args.format == "json")
         if not inspected.report.opened:
             return EXIT_USAGE
-        print("elyclaims: the package is not valid; it was not sent", file=sys.stderr)
-        return EXIT_FAILED
+        from elyclaims.i18n import translator
+
+        t = translator(lang)
+        return fail(t("the package is not valid; it was not sent"), EXIT_FAILED, lang)
     if args.dry_run:
         request = describe_request(args.package, endpoint=endpoint, credentials=credentials)
         import json
@@ -269,7 +273,7 @@ def _submit(args: argparse.Namespace) -> int:
     except SubmissionError as error:
         render_refusal = refusal_to_json if args.format == "json" else refusal_to_text
         emit(render_refusal(error, lang=lang), json=args.format == "json")
-        return fail(error.render(lang), error.exit_code)
+        return fail(error.render(lang), error.exit_code, lang)
     render_receipt = receipt_to_json if args.format == "json" else receipt_to_text
     emit(render_receipt(receipt, lang=lang), json=args.format == "json")
     return EXIT_OK
@@ -292,7 +296,7 @@ def _status(args: argparse.Namespace) -> int:
     from elyclaims.submission import status
 
     config = load_config(args.config)
-    lang = language(None, config)
+    lang = language(args.lang, config)
     path = ledger_path(args, config)
     if not path.is_file():
         raise UsageError("{path}: no ledger there yet (build or submit a package first)",
@@ -353,7 +357,7 @@ def _ledger(args: argparse.Namespace) -> int:
     from elyclaims.render import ledger_to_json, ledger_to_text
 
     config = load_config(args.config)
-    lang = language(None, config)
+    lang = language(args.lang, config)
     path = ledger_path(args, config)
     render = ledger_to_json if args.format == "json" else ledger_to_text
     if args.action == "list":

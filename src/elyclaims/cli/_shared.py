@@ -70,7 +70,8 @@ def add_format(command: argparse.ArgumentParser) -> None:
 def add_lang(command: argparse.ArgumentParser) -> None:
     """``--lang fi|sv|en``."""
     command.add_argument("--lang", choices=LANGUAGES,
-                         help="language of messages (default: config, then LANG)")
+                         help="language of messages (default: ELYCLAIMS_LANGUAGE, then the config "
+                         "file's language, then LC_ALL/LC_MESSAGES/LANG, then English)")
 
 
 def add_today(command: argparse.ArgumentParser, default: str = "the system date") -> None:
@@ -83,8 +84,8 @@ def add_today(command: argparse.ArgumentParser, default: str = "the system date"
 def add_ledger(command: argparse.ArgumentParser) -> None:
     """``--ledger DB``."""
     command.add_argument("--ledger", metavar="DB",
-                         help="the ledger (default: the config's, then ELYCLAIMS_LEDGER, then "
-                         "the user's data folder)")
+                         help="the ledger (default: ELYCLAIMS_LEDGER, then the config file's "
+                         "ledger, then the user's data folder)")
 
 
 def add_common(command: argparse.ArgumentParser) -> None:
@@ -128,9 +129,13 @@ def language(flag: str | None, config: Config | None) -> str:
     return "en"
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> int:
-    """Say *message* on standard error and return *code*."""
-    print(f"elyclaims: error: {message}", file=sys.stderr)
+def fail(message: str, code: int = EXIT_USAGE, lang: str = "en") -> int:
+    """Say *message* on standard error, after the program's name and "error" in *lang*, and
+    return *code*."""
+    from elyclaims.i18n import translator
+
+    t = translator(lang)
+    print(t("elyclaims: error: {error}", error=message), file=sys.stderr)
     return code
 
 

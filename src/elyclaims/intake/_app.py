@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from elyclaims._version import __version__
+from elyclaims.formatting import to_wire
 from elyclaims.intake._engines import StorageFault
 from elyclaims.intake._store import Conflict, Incoming, IntakeStore, Withdrawal
 from elyclaims.intake._tokens import Principal, Tokens
@@ -132,8 +133,9 @@ _DOWN = _error(503, "The service's storage failed: try again later.")
 def _findings(findings: Iterable[Any]) -> list[dict[str, Any]]:
     return [
         {"rule": f.rule, "severity": f.severity.value, "message_key": f.key,
-         "message": f.message("en"), "hint": f.hint("en"), "member": f.location.sheet,
-         "row": f.location.row, "line_id": f.line_id}
+         "message": f.message("en"), "hint": f.hint("en"), "params": f.wire_parameters,
+         "value": to_wire(f.value) if f.value is not None else None,
+         "member": f.location.sheet, "row": f.location.row, "line_id": f.line_id}
         for f in findings
     ]
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from elyclaims._xmlcheck import PROLOG_BYTES, WHOLE_BYTES, CheckBeside, declares_document_type
 from elyclaims.limits import ReadLimits
 from elyclaims.package._archive import Member, manifest_xml
-from elyclaims.package._build import BuildRefused, BuiltPackage, build_package, creation_time
+from elyclaims.package._build import (
+    BuildRefused,
+    BuiltPackage,
+    build_package,
+    creation_time,
+    with_attachments,
+)
 from elyclaims.package._inspect import InspectedPackage, inspect_package
 from elyclaims.package._normalize import normalize_claim
 from elyclaims.package._reader import (
@@ -60,5 +66,6 @@ __all__ = [
     "read_claim_xml",
     "schema_text",
     "validate_xml",
+    "with_attachments",
     "write_claim_xml",
 ]

@@ -287,7 +287,8 @@ def _build(
                                     package_id=_PENDING_ID, created_at=created_at,
                                     ruleset=ruleset, findings=report.findings, refdata=refdata,
                                     service_dates=(line.service_date for line in claim.expenses),
-                                    judged_on=today, supersedes=supersedes)
+                                    judged_on=today, supersedes=supersedes,
+                                    tables=claim.expenses)
                 check.end()
                 package_id = content.package_id(findings_to_carry(report.findings),
                                                 attachment_members)
@@ -333,6 +334,14 @@ def _final_report(claim: Claim, report: Report, today: date, attachments: str | 
 
     if report.claim is not claim:
         report = check_claim(claim, today=today, ledger=ledger, supersedes=supersedes)
+    return with_attachments(report, claim, attachments)
+
+
+def with_attachments(report: Report, claim: Claim, attachments: str | Path | None,
+                     ) -> tuple[Report, list[Member]]:
+    """*report* with the checks of the invoice copies in the folder *attachments* added
+    (:func:`check_attachments`), as ``build`` makes them and ``validate --attachments`` shows
+    them before a build; and the attachments to pack."""
     findings, members = check_attachments(
         claim, Path(attachments) if attachments is not None else None)
     report = Report([*report.findings, *findings], report.summary, report.sources,

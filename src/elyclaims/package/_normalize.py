@@ -48,11 +48,12 @@ def combined(claim: Claim) -> bool:
 
 def normalize_line(line: ExpenseLine, *, several_files: bool = False) -> ExpenseLine:
     """An expense line as a package carries it: its sheet and row (and the file's name, not
-    its path, when *several_files* were combined), no acknowledgement text (acknowledgements
-    travel per rule), the supply type as its code where it names one. Business IDs are
-    already in their canonical form (the model's)."""
+    its path, when *several_files* were combined) and its table's cells, no acknowledgement
+    text (acknowledgements travel per rule), the supply type as its code where it names one.
+    Business IDs are already in their canonical form (the model's)."""
     file = PurePath(line.source.file).name if several_files and line.source.file else None
-    source = SourceRow.of(file, line.source.sheet, line.source.row, {}, frozenset())
+    source = SourceRow.of(file, line.source.sheet, line.source.row, line.source.cells,
+                          frozenset())
     fields = {**line.__dict__, "source": source, "acknowledged": None}
     if line.supply_type:
         fields["supply_type"] = reference_data().supply_code(line.supply_type)

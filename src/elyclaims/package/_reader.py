@@ -16,6 +16,7 @@ from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
     CellMemo,
+    CellRef,
     Claim,
     Claimant,
     Client,
@@ -145,6 +146,9 @@ class _Reading:
     exact: dict[tuple[str, str], object] = field(default_factory=dict)
     #: Expense elements read whose lines are not made yet.
     pending: list[_Pending] = field(default_factory=list)
+    #: Each source table's cells by field, as its Columns element gives them: by (file, sheet).
+    columns: dict[tuple[str | None, str | None], dict[str, CellRef]] = field(
+        default_factory=dict)
 
     def lines(self) -> None:
         """Make the lines of the expense elements read so far."""
@@ -212,6 +216,12 @@ def _expense_element(element: Any, reading: _Reading) -> None:
         reading.lines()
 
 
+def _columns(element: Any, reading: _Reading) -> None:
+    reading.columns[(element.get("file") or reading.origin, element.get("sheet"))] = {
+        column.get("field"): CellRef(column=column.get("letter"), header=column.get("header"))
+        for column in element}
+
+
 def _category_total(element: Any, reading: _Reading) -> None:
     reading.totals[element.get("category")] = _total(element)
 
@@ -236,10 +246,11 @@ def _finding(element: Any, reading: _Reading) -> None:
 # repeated ones, so that memory stays flat however many lines a package holds.
 _HANDLERS: dict[str, Callable[[Any, _Reading], None]] = {
     "Claimant": _claimant, "Recipient": _recipient, "Period": _period, "Decision": _decision,
-    "Supersedes": _supersedes, "Client": _client, "Expense": _expense_element,
+    "Supersedes": _supersedes, "Client": _client, "Columns": _columns,
+    "Expense": _expense_element,
     "CategoryTotal": _category_total, "Overall": _overall, "Claimed": _claimed, "Finding": _finding,
 }
-_RELEASED = frozenset({"Client", "Expense", "Finding"})
+_RELEASED = frozenset({"Client", "Columns", "Expense", "Finding"})
 _TAGS = [f"{{{CLAIM_NS}}}{name}" for name in (*_HANDLERS, "ClaimPackage")]
 # What reading a value that the schema should have refused raises: lxml may report a schema
 # error only after it has handed the element over.
@@ -416,8 +427,9 @@ def _expense(element: Any, reading: _Reading) -> _Pending:
         elif name == "ServiceDate":
             exact["service_date"] = reading.day(child.text)
         elif name == "Source":
-            source = SourceRow.of(child.get("file") or reading.origin, child.get("sheet"),
-                                  int(child.get("row")), {}, frozenset())
+            file, sheet = child.get("file") or reading.origin, child.get("sheet")
+            source = SourceRow.of(file, sheet, int(child.get("row")),
+                                  reading.columns.get((file, sheet), {}), frozenset())
         elif name == "Provider":
             for part in child:
                 key = {"Name": "provider", "BusinessId": "provider_business_id"}.get(

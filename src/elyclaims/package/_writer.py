@@ -10,7 +10,7 @@ never reach a package.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
@@ -20,6 +20,7 @@ from elyclaims._version import __version__
 from elyclaims.findings import Finding, Severity
 from elyclaims.model import Claim, ExpenseLine, remember
 from elyclaims.package._schema import CLAIM_NS
+from elyclaims.privacy import sanitize
 from elyclaims.progress import EVERY, tick
 from elyclaims.refdata import ReferenceData, reference_data
 from elyclaims.report import Summary, Totals
@@ -114,6 +115,7 @@ def write_claim_xml(
     lines_to: Sink | None = None,
     judged_on: date | None = None,
     supersedes: str | None = None,
+    tables: Sequence[ExpenseLine] | None = None,
 ) -> None:
     """Write the normalized *claim* as ``claim.xml`` to *target*.
 
@@ -128,7 +130,9 @@ def write_claim_xml(
     their lines. *judged_on* is the date the rules were judged on, *supersedes* the submission
     this claim replaces (each written only when given). *lines_to*, when given, is also given
     the expense lines' bytes (and only theirs), as they are written: the build digests them for
-    the package id. The output is not validated here: the caller checks it against the schema.
+    the package id. *tables* are the lines as read (default: ``claim.expenses``), whose tables'
+    columns are written before the lines. The output is not validated here: the caller checks
+    it against the schema.
     """
     findings = list(findings)
     if lines is None:
@@ -138,6 +142,9 @@ def write_claim_xml(
     target.write(_head(claim, package_id=package_id, created_at=created_at, ruleset=ruleset,
                        refdata=refdata, service_dates=service_dates, judged_on=judged_on,
                        supersedes=supersedes).encode("utf-8"))
+    columns = _columns(claim.expenses if tables is None else tables, files)
+    if columns:
+        target.write(columns.encode("utf-8"))
     totals = _write_expenses(target, lines, _acknowledged_by_line(findings),
                              expected=len(claim.expenses) or None, files=files,
                              lines_to=lines_to)
@@ -148,6 +155,39 @@ def write_claim_xml(
                 for finding in findings_to_carry(findings))
     tail.append("</Findings>\n</ClaimPackage>\n")
     target.write("\n".join(tail).encode("utf-8"))
+
+
+def _columns(lines: Iterable[ExpenseLine], files: bool | None) -> str:
+    """A Columns element for each table the lines were read from: its fields' column letters
+    and headers, so that a finding of the package's reader names the line's cell as the
+    workbook's reader did (``Kulut!K17 (ALV)``). The lines of a table share one map of cells,
+    so this looks at each map once."""
+    tables: dict[tuple[str | None, str], Mapping[str, Any]] = {}
+    last: object = None
+    for line in lines:
+        source = line.source
+        if source.cells is last:
+            continue
+        last = source.cells
+        if source.cells and source.sheet is not None:
+            tables.setdefault((_source_file(source.file, files), source.sheet), source.cells)
+    elements = []
+    for (file, sheet), cells in tables.items():
+        where = f' sheet="{_attribute(sheet)}"' + (f' file="{_attribute(file)}"' if file else "")
+        columns = "".join(
+            f'<Column field="{_attribute(name)}" letter="{_attribute(cell.column)}"'
+            + (f' header="{_attribute(sanitize(cell.header))}"' if cell.header else "") + "/>"
+            for name, cell in cells.items())
+        elements.append(f"<Columns{where}>{columns}</Columns>\n")
+    return "".join(elements)
+
+
+def _source_file(file: str | None, files: bool | None) -> str | None:
+    """How a line's Source names its file: as the line says (*files* None), by its name
+    (True), or not at all (False)."""
+    if files is None:
+        return file
+    return PurePath(file).name if files and file else None
 
 
 def _acknowledged_by_line(findings: Iterable[Finding]) -> dict[str, list[tuple[str, str]]]:
@@ -329,11 +369,9 @@ class _Expenses:
         where = self._sheet(source.sheet)
         if source.row is not None:
             where += f' row="{source.row}"'
-        if self._files is None:
-            if source.file is not None:
-                where += self._file(source.file)
-        elif self._files and source.file:
-            where += self._file(PurePath(source.file).name)
+        file = _source_file(source.file, self._files)
+        if file is not None:
+            where += self._file(file)
         parts = [f'<Expense lineId="{_attribute(field["line_id"])}"><Source{where}/>',
                  self._client(field["client_reference"]), self._category(field["category"]),
                  self._day(field["service_date"])]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from elyclaims.errors import UsageError
 from elyclaims.files import file_sha256
-from elyclaims.findings import Finding, Location
+from elyclaims.findings import Finding, Location, Named
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
 from elyclaims.reading._calamine import read_legacy
 from elyclaims.reading._csv import read_csv
@@ -23,7 +23,6 @@ from elyclaims.vocabulary import (
     Role,
     match_key,
     sheet_name_index,
-    sheet_title,
 )
 
 __all__ = ["read_input"]
@@ -119,7 +118,7 @@ def _whole_input(result: RawInput, paths: Sequence[str | Path],
                 Finding.make(
                     "WB-002",
                     Location(file=str(paths[0]) if paths else None),
-                    role=sheet_title(role),
+                    role=Named("sheet", role.value),
                     accepted=", ".join(SHEET_NAMES[role]),
                 )
             )
@@ -173,9 +172,11 @@ def _read_sheets(
         if not sheet.typed:
             result.untyped_files.add(sheet.file)
         if role is Role.CLAIM:
-            entries, findings = read_claim_entries(sheet, rows, limits)
+            entries, blank, findings = read_claim_entries(sheet, rows, limits)
             for name, cell in entries.items():
                 result.claim.setdefault(name, cell)
+            for name, where in blank.items():
+                result.claim_blank.setdefault(name, where)
             result.findings.extend(findings)
             result.claim_sheet = result.claim_sheet or sheet.name
             continue

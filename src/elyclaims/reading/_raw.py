@@ -133,6 +133,7 @@ class SourceFile:
 class RawInput:
     """Everything read from the input files, before any typing or checking.
 
+    ``claim_blank`` are the claim sheet's keys written with no value, by the cell beside them;
     ``sheet_order`` lists the sheets read, in order, as ``(file, sheet)``;
     ``expense_tables`` each expenses table with its number of cost lines, and
     ``expenses_found`` whether any expenses table had its header row. ``labels`` are the sheet
@@ -143,6 +144,7 @@ class RawInput:
     sources: list[SourceFile] = field(default_factory=list)
     sheet_order: list[SheetRef] = field(default_factory=list)
     claim: dict[str, RawCell] = field(default_factory=dict)
+    claim_blank: dict[str, Location] = field(default_factory=dict)
     claim_sheet: str | None = None
     clients: list[RawRow] = field(default_factory=list)
     clients_sheet: str | None = None

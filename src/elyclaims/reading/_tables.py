@@ -449,10 +449,13 @@ def _ranges(numbers: list[int]) -> str:
 
 def read_claim_entries(
     sheet: RawSheet, rows: Rows, limits: ReadLimits
-) -> tuple[dict[str, RawCell], list[Finding]]:
-    """Read the claim sheet's key/value pairs (key in column A or B, value beside it)."""
+) -> tuple[dict[str, RawCell], dict[str, Location], list[Finding]]:
+    """Read the claim sheet's key/value pairs (key in column A or B, value beside it), and the
+    cells of the keys written with no value beside them (where a finding of a missing value
+    points)."""
     index = label_index(Role.CLAIM)
     entries: dict[str, RawCell] = {}
+    blank: dict[str, Location] = {}
     findings: list[Finding] = []
     if sheet.hidden:
         findings.append(Finding.make("WB-008", Location(file=sheet.file, sheet=sheet.name),
@@ -465,7 +468,7 @@ def read_claim_entries(
             spec = index.get(match_key(key))
             if spec is None:
                 continue
-            if spec.name not in entries:
+            if spec.name not in entries and spec.name not in blank:
                 value_position = position + 1
                 location = Location(
                     file=sheet.file, sheet=sheet.name, row=number,
@@ -476,7 +479,9 @@ def read_claim_entries(
                     findings.append(Finding.make("WB-005", location))
                 else:
                     value = values[value_position] if value_position < len(values) else None
-                    if not _is_blank(value):
+                    if _is_blank(value):
+                        blank[spec.name] = location
+                    else:
                         entries[spec.name] = RawCell(value, location)
             break
-    return entries, findings
+    return entries, blank, findings

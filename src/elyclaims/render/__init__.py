@@ -30,6 +30,7 @@ from elyclaims.render._sending import (
     receipt_to_text,
     refusal_to_json,
     refusal_to_text,
+    server_finding,
     status_word,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "report_to_html",
     "report_to_json",
     "report_to_text",
+    "server_finding",
     "severity_word",
     "status_word",
     "to_json",

@@ -282,6 +282,6 @@ def _finding(finding: Any, t: Translator) -> dict[str, str]:
     if finding.acknowledged is not None:
         severity = f"{severity}, {t('acknowledged')}"
     return {"severity": severity, "kind": finding.severity.value, "rule": finding.rule,
-            "where": str(finding.location), "sheet": finding.location.sheet or "",
+            "where": finding.location.text(t.lang), "sheet": finding.location.sheet or "",
             "row": finding.location.row or 0, "message": finding.message(t.lang),
             "hint": finding.hint(t.lang), "acknowledged": finding.acknowledged or ""}

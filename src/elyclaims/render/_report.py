@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Named, Severity
-from elyclaims.formatting import money, param
+from elyclaims.formatting import moment, money, number, param
 from elyclaims.i18n import Translator, translator
 from elyclaims.privacy import sanitize
 from elyclaims.render._common import REPORT_VERSION, finding_dict, to_json
@@ -52,7 +52,8 @@ def report_to_text(report: Report, *, lang: str = "en", max_findings: int | None
     several_files = len({file for file, _ in report.sheet_order}) > 1
     for (file, sheet), group in groupby(shown, key=lambda f: (f.location.file, f.location.sheet)):
         title = sheet or t("General")
-        if several_files and sheet and file:
+        # A CSV file's one table is named as the file: its name once.
+        if several_files and sheet and file and sheet != PurePath(file).name:
             title = f"{PurePath(file).name}: {sheet}"
         lines.append(f"== {title} ==")
         for finding in group:
@@ -70,7 +71,7 @@ def _finding_lines(finding: Finding, t: Translator, colour: bool = False) -> lis
     severity = severity_word(finding.severity, t)
     if finding.acknowledged is not None:
         severity = f"{severity}, {t('acknowledged')}"
-    where = str(finding.location)
+    where = finding.location.text(t.lang)
     head = f"  {where}: " if where else "  "
     tag = _paint(f"[{severity}]", _COLOURS[finding.severity] if colour else None)
     text = [f"{head}{finding.rule} {tag} {finding.message(t.lang)}"]
@@ -98,9 +99,13 @@ def _summary_lines(report: Report, t: Translator, colour: bool = False) -> list[
             "  " + t("net {net}, VAT {vat}, gross {gross}", net=money(summary.net_total, lang),
                      vat=money(summary.vat_total, lang),
                      gross=money(summary.gross_total, lang))]
+    names = {category: param(Named("category", category), lang)
+             for category in summary.by_category}
+    # The names' column as wide as the longest name, so that every row's figures align.
+    width = max((len(name) for name in names.values()), default=0)
     for category, total in summary.by_category.items():
-        name = param(Named("category", category), lang)
-        text.append(f"  {name:<36} {total.lines:>5}  {money(total.net, lang):>16}")
+        text.append(f"  {names[category]:<{width}}  {number(total.lines, lang):>7}  "
+                    f"{money(total.net, lang):>16}")
     if summary.not_totalled:
         text.append("  " + t.n(
             "The amount of {count} expense line could not be read: it is in no total.",
@@ -291,7 +296,7 @@ def inspected_to_text(inspected: InspectedPackage, *, lang: str = "en",
         purpose = PURPOSE_NAMES[Purpose(claim.purpose)][t.lang] if claim.purpose else "-"
         recipient = param(Named("authority", claim.recipient), t.lang) if claim.recipient else "-"
         head.append("  " + t("id {id}, made {made} by {generator}, rules {ruleset}",
-                             id=packaged.package_id, made=timestamp(packaged.created_at),
+                             id=packaged.package_id, made=moment(packaged.created_at, t.lang),
                              generator=f"{packaged.generator} {packaged.generator_version}",
                              ruleset=packaged.ruleset))
         head.append(f"  {claim.claimant.name} -> {recipient} ({purpose})")

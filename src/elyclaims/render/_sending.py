@@ -3,6 +3,7 @@ print them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["claimed_to_json", "claimed_to_text", "ledger_to_json", "ledger_to_text", "receipt_to_json",
            "receipt_to_text",
-           "refusal_to_json", "refusal_to_text", "status_word"]
+           "refusal_to_json", "refusal_to_text", "server_finding", "status_word"]
 
 
 def status_word(status: str, t: Translator) -> str:
@@ -36,14 +37,41 @@ def status_word(status: str, t: Translator) -> str:
 
 def receipt_to_text(receipt: Receipt, *, lang: str = "en") -> str:
     """A receipt as ``submit`` and ``status`` print it."""
+    from elyclaims.formatting import moment
+
     t = translator(lang)
-    lines = [t("Received {when}: submission {id}, status {status}", when=receipt.received_at,
-               id=receipt.submission_id, status=status_word(receipt.status, t)),
+    lines = [t("Received {when}: submission {id}, status {status}",
+               when=moment(receipt.received_at, lang), id=receipt.submission_id,
+               status=status_word(receipt.status, t)),
              "  " + t("package {id}, sha256 {sha256}", id=receipt.package_id,
                       sha256=receipt.package_sha256)]
-    for finding in receipt.findings:
-        lines.append(f"  {finding.rule} [{finding.severity}] {finding.message}")
+    lines.extend("  " + server_finding(finding.model_dump(), lang) for finding in receipt.findings)
     return sanitize("\n".join(lines) + "\n")
+
+
+def server_finding(finding: Mapping[str, Any], lang: str) -> str:
+    """One of the endpoint's findings as a line in *lang*: phrased here from its message key and
+    parameters (they are data), or, for a rule or parameter this version does not know, with
+    the endpoint's own words."""
+    from elyclaims.findings import Finding
+    from elyclaims.render._report import severity_word
+
+    t = translator(lang)
+    rule = str(finding.get("rule") or "")
+    try:
+        made = Finding.from_wire(rule, str(finding.get("severity")), finding.get("message_key"),
+                                 finding.get("params"), finding.get("value"))
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        text = f"{rule} [{finding.get('severity')}] {finding.get('message', '')}"
+    else:
+        if finding.get("params") is None and finding.get("message"):  # an endpoint that sends no parameters
+            text = f"{rule} [{severity_word(made.severity, t)}] {finding.get('message')}"
+        else:
+            text = f"{rule} [{severity_word(made.severity, t)}] {made.message(lang)}"
+    where = [str(finding["member"])] if finding.get("member") else []
+    if finding.get("row"):
+        where.append(t("row {row}", row=finding["row"]))
+    return f"{', '.join(where)}: {text}" if where else text
 
 
 def receipt_to_json(receipt: Receipt, *, lang: str = "en") -> str:
@@ -57,10 +85,7 @@ def refusal_to_text(error: SubmissionError, *, lang: str = "en") -> str:
         return ""
     t = translator(lang)
     lines = [t("The endpoint refused the package. Its findings:")]
-    for finding in error.findings:
-        where = finding.get("member") or ""
-        lines.append(f"  {where}: {finding.get('rule')} [{finding.get('severity')}] "
-                     f"{finding.get('message', '')}")
+    lines.extend("  " + server_finding(finding, lang) for finding in error.findings)
     return sanitize("\n".join(lines) + "\n")
 
 
@@ -99,14 +124,14 @@ def ledger_to_text(packages: list[LedgerPackage], *, lang: str = "en") -> str:
     """The ledger's packages, one block each: period, claimant, status, submissions."""
     from decimal import Decimal
 
-    from elyclaims.formatting import money
+    from elyclaims.formatting import iso_day, moment, money
 
     t = translator(lang)
     if not packages:
         return t("The ledger holds no packages yet.") + "\n"
     lines = []
     for package in packages:
-        period = f"{package.period_start or '?'} – {package.period_end or '?'}"
+        period = f"{iso_day(package.period_start, lang)} – {iso_day(package.period_end, lang)}"
         lines.append(f"{package.sha256[:12]}  {period}  {package.claimant or ''}  "
                      + t.n("{count} line", "{count} lines", package.lines)
                      + f", {money(Decimal(package.claimed), lang)}  "
@@ -115,7 +140,8 @@ def ledger_to_text(packages: list[LedgerPackage], *, lang: str = "en") -> str:
         for submission in package.submissions:
             how = t("by submit") if submission.how == "submit" else t("marked by hand")
             lines.append("    " + t("submitted {when}, reference {reference} ({how})",
-                                    when=submission.submitted_at, reference=submission.reference,
+                                    when=moment(submission.submitted_at, lang),
+                                    reference=submission.reference,
                                     how=how))
     return sanitize("\n".join(lines) + "\n")
 
@@ -143,7 +169,7 @@ def claimed_to_json(totals: list[ClaimedTotal], *, lang: str = "en", client: str
 def claimed_to_text(totals: list[ClaimedTotal], *, lang: str = "en", client: str | None = None,
                     start: date | None = None, end: date | None = None) -> str:
     """What has been claimed, a line per client and category, then the total."""
-    from elyclaims.formatting import money
+    from elyclaims.formatting import iso_day, money
     from elyclaims.refdata import reference_data
 
     names = reference_data()
@@ -153,7 +179,7 @@ def claimed_to_text(totals: list[ClaimedTotal], *, lang: str = "en", client: str
         return t("Nothing has been claimed for this client or period.") + "\n"
     lines = []
     for total in totals:
-        period = f"{total.first_date or '?'} – {total.last_date or '?'}"
+        period = f"{iso_day(total.first_date, lang)} – {iso_day(total.last_date, lang)}"
         packages = ", ".join(f"{reference}" for reference in total.packages.values())
         lines.append(f"{total.client or '-'}  {_category(names, total.category, lang)}  "
                      + t.n("{count} line", "{count} lines", total.lines)
@@ -169,3 +195,4 @@ def _category(names: Any, code: str, lang: str) -> str:
         return str(names.name("category", code, lang)) if code else "-"
     except (KeyError, LookupError):
         return code
+

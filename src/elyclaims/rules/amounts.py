@@ -136,7 +136,7 @@ def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Fi
     for line in claim.expenses:
         if line.vat_amount and line.category_code in exempt:  # a VAT that is not zero
             yield at_line(line, "vat_amount", "AM-006", value=line.vat_amount,
-                      category=line.category_code.value if line.category_code else "")
+                          category=Named("category", line.category_code.value))
 
 
 @rule("AM-007")

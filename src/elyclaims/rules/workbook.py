@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from elyclaims.findings import Finding, Location
+from elyclaims.findings import Finding, Location, Named
 from elyclaims.model import Claim
 from elyclaims.rules._registry import RuleContext, rule
-from elyclaims.vocabulary import Role, field_spec
 
 __all__ = ["unread_cells"]
 
@@ -27,9 +26,9 @@ def claim_data_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         claimant_or_claim = claim.claimant if field in _CLAIMANT_FIELDS else claim
         if getattr(claimant_or_claim, field) is not None or field in claim.unreadable:
             continue
-        yield Finding.make("WB-010", Location(file=claim.origin.file, sheet=claim.origin.sheet,
-                                              field=key),
-                           accepted=field_spec(Role.CLAIM, key).accepted)
+        yield Finding.make("WB-010", claim.locations.get(key) or Location(
+            file=claim.origin.file, sheet=claim.origin.sheet, field=key),
+            accepted=Named("claim_field", key))
 
 
 def unread_cells(claim: Claim) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import signal
 import socket
@@ -168,9 +169,31 @@ def _server_class() -> type[Any]:
 
 def listen(host: str, port: int) -> tuple[socket.socket, str]:
     """A listening socket on *host* and *port* (0: one the system chooses) and the
-    ``host:port`` it is bound to, an IPv6 address in brackets."""
+    ``host:port`` it is bound to, an IPv6 address in brackets.
+
+    Raises:
+        UsageError: when the address cannot be listened on (the port in use, an address not
+            of this machine, a port below 1024 without the right): the cause, exit 2.
+    """
+    from elyclaims.errors import UsageError
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=2048)
+    try:
+        listener = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        if isinstance(error, socket.gaierror) or (error.errno or 0) < 0 or error.errno in {
+                errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}:  # a name or an address not ours
+            raise UsageError("{host}: not an address of this computer; give another with "
+                             "--host", host=host) from error
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError("{host} port {port}: the port is in use by another program; "
+                             "choose another with --port", host=host, port=port) from error
+        if error.errno == errno.EACCES:
+            raise UsageError("{host} port {port}: no permission to listen there (ports below "
+                             "1024 need it); choose another with --port", host=host,
+                             port=port) from error
+        raise UsageError("{host} port {port}: cannot listen there: {reason}", host=host,
+                         port=port, reason=error.strerror or error) from error
     bound_host, bound_port = listener.getsockname()[:2]
     shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
     return listener, f"{shown}:{bound_port}"
