@@ -24,6 +24,7 @@ from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package
 from elyclaims.report import Report
 from elyclaims.vocabulary import TEMPLATE_STAMP
+from wording import foreign
 from workbooks import Sheet, clean_claim, minimal_pdf, write_xlsx
 
 CASES = Path(__file__).parent / "rules"
@@ -226,7 +227,7 @@ def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[
     if "build" in case or "package" in case:
         assert claim is not None
         findings = _built(claim, report, case, tmp_path)
-    return rule, [f for f in findings if f.rule == rule], case.get("expect", [])
+    return rule, findings, case.get("expect", [])
 
 
 CASE_FILES = sorted(CASES.glob("*/*.toml"))
@@ -234,8 +235,15 @@ CASE_FILES = sorted(CASES.glob("*/*.toml"))
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES])
 def test_rule_case(path: Path, tmp_path: Path) -> None:
-    """Each case gives exactly its expected findings of its folder's rule, at the exact cells."""
-    rule, found, expected = run_case(path, tmp_path)
+    """Each case gives exactly its expected findings of its folder's rule, at the exact cells;
+    every finding of the case reads in Finnish and Swedish without a word of English, a
+    category code or a timestamp."""
+    rule, every, expected = run_case(path, tmp_path)
+    for finding in every:
+        for lang in ("fi", "sv"):
+            text = f"{finding.location.text(lang)} {finding.message(lang)} {finding.hint(lang)}"
+            assert foreign(text, lang) == [], (finding.rule, text)
+    found = [f for f in every if f.rule == rule]
     assert sorted(where(f) for f in found) == sorted(e["where"] for e in expected)
     for expectation in expected:
         assert expectation["rule"] == rule

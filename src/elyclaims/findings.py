@@ -68,13 +68,14 @@ class Location:
     def text(self, lang: str = "en") -> str:
         """The location as a reader of *lang* finds it: a cell of a workbook as Excel names it
         (the same in every language), a field of a CSV file by its line and column
-        (``asiakkaat.csv: rivi 3, sarake Kotikunta``), as a text editor shows a CSV file."""
-        if self.row and self.file and self.file.lower().endswith(".csv") and (
-                self.sheet in {None, PurePath(self.file).name}):
+        (``asiakkaat.csv: rivi 3, sarake Kotikunta``) and a line of a package's XML member
+        (``claim.xml: rivi 13``), as a text editor shows the file."""
+        text_file = self._text_file()
+        if self.row and text_file:
             from elyclaims.i18n import translator
 
             t = translator(lang)
-            text = t("{file}: line {row}", file=PurePath(self.file).name, row=self.row)
+            text = t("{file}: line {row}", file=text_file, row=self.row)
             label = self.header or self.field
             if label:
                 text = t("{where}, column {column}", where=text, column=label)
@@ -83,13 +84,34 @@ class Location:
         if self.cell:
             text = f"{_quote_sheet(where)}!{self.cell}" if where else self.cell
         elif self.row:
-            text = f"{_quote_sheet(where)}!{self.row}:{self.row}" if where else f"row {self.row}"
+            text = f"{_quote_sheet(where)}!{self.row}:{self.row}" if where else _row(self.row, lang)
         else:
             text = where
         label = self.header or (self.field if self.sheet is None else None)
         if label:
             text = f"{text} ({label})" if text else label
         return sanitize(text)
+
+    def _text_file(self) -> str | None:
+        """The name of the text file (a CSV file, a package's XML member) this location is
+        in, or None for a workbook's sheet."""
+        if self.sheet and self.sheet.lower().endswith(_TEXT_FILES):
+            return self.sheet
+        if self.file and self.file.lower().endswith(".csv"):
+            name = PurePath(self.file).name
+            return name if self.sheet in {None, name} else None
+        return None
+
+
+def _row(row: int, lang: str) -> str:
+    from elyclaims.i18n import translator
+
+    t = translator(lang)
+    return t("row {row}", row=row)
+
+
+#: The files whose places are lines and columns, not cells.
+_TEXT_FILES = (".csv", ".xml")
 
 
 def _quote_sheet(name: str) -> str:

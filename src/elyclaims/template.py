@@ -190,7 +190,7 @@ def _width(spec: FieldSpec, header: str, lang: str) -> float:
         return float(wide[spec.name])
     choices = _choices(spec, lang) or ()
     longest = max((len(choice) + 4 for choice in choices), default=0)
-    return float(min(max(len(header) + 2, longest, 12), 40))
+    return float(min(max(len(header) + 2, longest, 12), 72))
 
 
 def _number_format(spec: FieldSpec) -> str:

@@ -23,7 +23,7 @@ from elyclaims._xmlcheck import PROLOG_BYTES, declares_document_type
 from elyclaims.archives import ZIP_ERRORS, ArchiveProblem, archive_problems, read_blocks
 from elyclaims.config import Config
 from elyclaims.files import file_sha256
-from elyclaims.findings import Finding, Location
+from elyclaims.findings import Finding, Location, Named
 from elyclaims.limits import DEFAULT_LIMITS, ReadLimits
 from elyclaims.package._archive import CLAIM, MANIFEST
 from elyclaims.package._reader import (
@@ -377,6 +377,8 @@ def _check_totals(package: Path, packaged: PackagedClaim, computed: Summary) -> 
     for name, lines, stated in compared:
         if (name == "Claimed" and lines.net == stated.net) or (name != "Claimed" and lines == stated):
             continue
-        findings.append(_at(package, CLAIM, "PK-007", total=name,
+        total = (Named("total", name.lower()) if name in {"Overall", "Claimed"}
+                 else Named("category", name))
+        findings.append(_at(package, CLAIM, "PK-007", total=total,
                             computed=lines.net, stated=stated.net))
     return findings

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
 from elyclaims.findings import Finding, Named, Severity
-from elyclaims.formatting import moment, money, number, param
+from elyclaims.formatting import iso_day, moment, money, number, param
 from elyclaims.i18n import Translator, translator
 from elyclaims.privacy import sanitize
 from elyclaims.render._common import REPORT_VERSION, finding_dict, to_json
@@ -193,6 +193,14 @@ def _legal_bases(lang: str, refdata: ReferenceData | None) -> list[dict[str, Any
     } for regime in (refdata or reference_data()).regimes]
 
 
+def _blanks(template: str) -> str:
+    """A message template as a person reads it in the catalogue: each placeholder (named in
+    English, filled from each finding) as an ellipsis."""
+    import re
+
+    return re.sub(r"\{[a-z_]+\}", "…", template)
+
+
 def catalogue_to_json(*, lang: str = "en", overrides: Mapping[str, str] | None = None,
                       refdata: ReferenceData | None = None) -> str:
     """The rule catalogue as JSON: ruleset version, every rule and the legal bases packages
@@ -212,14 +220,14 @@ def catalogue_to_text(*, lang: str = "en", overrides: Mapping[str, str] | None =
     for entry in _catalogue_entries(lang, overrides or {}):
         severity = severity_word(Severity(entry["severity"]), t)
         lines.append(f"{entry['id']}  {severity:<10} {entry['slug']}")
-        lines.append(f"    {entry['message']}")
-        lines.append(f"    {t('Fix')}: {entry['hint']}")
+        lines.append(f"    {_blanks(entry['message'])}")
+        lines.append(f"    {t('Fix')}: {_blanks(entry['hint'])}")
         if entry["source"]:
             lines.append(f"    {t('Source')}: {entry['source']}")
     lines.extend(("", t("Legal bases cited in packages, by service date:")))
     for basis in _legal_bases(lang, refdata):
-        until = basis["until"] or ""
-        lines.append(f"{basis['code']}  {basis['from']} - {until}".rstrip())
+        until = iso_day(basis["until"], lang) if basis["until"] else ""
+        lines.append(f"{basis['code']}  {iso_day(basis['from'], lang)} – {until}".rstrip())
         lines.append(f"    {basis['citation']}")
         if basis["cited_from"] == "config":
             state = t("set in the config")
