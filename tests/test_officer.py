@@ -356,11 +356,12 @@ def _tables(page: str) -> dict[str, dict[str, dict[str, Decimal]]]:
     tables: dict[str, dict[str, dict[str, Decimal]]] = {}
     for table in tree.iter("table"):
         name = table.get("data-table")
-        if name == "findings":
+        if name in {"findings", "lines"}:
             continue
         tables[name] = {row.get("data-key"): {cell.get("data-amount"): _amount(cell.text_content())
                                               for cell in row.iter("td") if cell.get("data-amount")}
-                        for row in table.iter("tr") if row.get("data-key")}
+                        for row in table.iter("tr")
+                        if row.get("data-key") not in {None, "unreadable"}}
     return tables
 
 
@@ -502,6 +503,78 @@ def test_the_report_in_a_real_browser(tmp_path: Path) -> None:
     assert boxes
     for width, height in boxes:
         assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
+
+
+def _printed(chromium: str, folder: Path, page: Path) -> list[str]:
+    """The text of each page of *page* printed to PDF by Chromium (A4, its own margins)."""
+    from pypdf import PdfReader
+
+    pdf = folder / f"{page.stem}.pdf"
+    _browser(chromium, folder, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    return [" ".join((sheet.extract_text() or "").split()) for sheet in PdfReader(pdf).pages]
+
+
+@pytest.mark.slow
+def test_the_printed_report_is_the_one_the_authority_files(tmp_path: Path) -> None:
+    """The report printed from Chromium: every page carries the claim's id and its page number
+    of all; the first says the recipient (chosen as build would), the amount claimed in
+    figures and words and the legal basis; a line listing names each line's cell; a claim
+    without errors ends with the signature block. A claim with errors is a draft on every
+    page and has no signature block."""
+    chromium = _chromium()
+    clean = write_xlsx(tmp_path / "clean.xlsx", clean_claim())
+    page = tmp_path / "clean.html"
+    done = run_elyclaims("report", clean, "-o", page, "--lang", "fi", "--today", "2026-11-29")
+    assert done.code == 0, done.err
+    pages = _printed(chromium, tmp_path, page)
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"sivu {number} / {len(pages)}" in text
+        assert "3221308-6 1.7.2026 – 30.9.2026" in text
+        assert "LUONNOS" not in text
+    first = pages[0]
+    assert "Vastaanottaja Uudenmaan elinvoimakeskus" in first
+    assert "Haettu määrä: 2 450,25 €" in first
+    assert "kaksituhatta neljäsataaviisikymmentä euroa ja 25 senttiä" in first
+    assert "Laki kotoutumisen edistämisestä 681/2023" in first
+    every = " ".join(pages)
+    for row in (2, 3, 4):
+        assert f"Kulut!I{row}" in every
+    assert "Allekirjoitus" in pages[-1]
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][0] = "32.8.2026"  # an error: no date
+    draft = tmp_path / "draft.html"
+    done = run_elyclaims("report", write_xlsx(tmp_path / "draft.xlsx", sheets), "-o", draft,
+                         "--lang", "fi", "--today", "2026-11-29")
+    assert done.code == 1
+    printed = _printed(chromium, tmp_path, draft)
+    for text in printed:
+        assert "LUONNOS: virheitä on jäljellä, ei lähetettäväksi" in text
+    assert "Allekirjoitus" not in " ".join(printed)
+
+
+def test_the_reports_counts_add_up_with_an_unreadable_amount(tmp_path: Path) -> None:
+    """A line whose amount cannot be read has a row of its own among the categories, so that
+    the category rows' line counts add up to the total's; the recipient is named even when
+    the workbook names none (the region's authority, as the package would say)."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[1][8] = "480,0,0"
+    sheets["Hakemus"].rows = [row for row in sheets["Hakemus"].rows if row[0] != "Vastaanottaja"]
+    page = tmp_path / "r.html"
+    done = run_elyclaims("report", write_xlsx(tmp_path / "c.xlsx", sheets), "-o", page,
+                         "--lang", "en", "--today", "2026-11-29")
+    assert done.code == 1, done.err
+    tree = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+    table = next(t for t in tree.iter("table") if t.get("data-table") == "categories")
+    counts = {row.get("data-key"): int(row.findall("td")[1].text_content())
+              for row in table.iter("tr") if row.get("data-key")}
+    assert counts["unreadable"] == 1
+    assert sum(count for key, count in counts.items() if key != "overall") == counts["overall"]
+    assert counts["overall"] == 3
+    header = {dt.text_content(): dd.text_content()
+              for dt, dd in zip(tree.iter("dt"), tree.iter("dd"), strict=True)}
+    assert header["Recipient authority"] == "Uusimaa Economic Development Centre"
 
 
 # ------------------------------------------------------------------- terminal niceties

@@ -20,8 +20,9 @@ from typing import Any
 from elyclaims.i18n import LANGUAGES, LOCALES, translator
 from elyclaims.values import format_money
 
-__all__ = ["LOCALES", "Named", "Param", "Percent", "day", "from_wire", "iso_day", "moment", "money", "month",
-           "neutral", "number", "param", "percent", "shown_value", "to_wire"]
+__all__ = ["LOCALES", "Named", "Param", "Percent", "amount_in_words", "day", "from_wire", "iso_day",
+           "moment", "money", "month", "neutral", "number", "param", "percent", "shown_value",
+           "to_wire"]
 
 
 
@@ -122,6 +123,19 @@ def month(value: date, lang: str) -> str:
     from babel.dates import format_date
 
     return str(format_date(value, "LLLL yyyy", locale=_locale(lang)))
+
+
+def amount_in_words(amount: Decimal, lang: str) -> str:
+    """An amount in euros written out, as on a payment order: ``kaksituhatta
+    kuusisataaviisikymmentä euroa ja 00 senttiä`` (num2words: Finnish, Swedish and English
+    number words, which neither Babel nor the standard library has)."""
+    from num2words import num2words
+
+    t = translator(lang)
+    euros, cents = divmod(int((abs(amount) * 100).to_integral_value()), 100)
+    text = t("{euros} euros and {cents} cents", euros=num2words(euros, lang=lang),
+             cents=f"{cents:02d}")
+    return t("minus {amount}", amount=text) if amount < 0 else text
 
 
 def percent(rate: Decimal, lang: str) -> str:

@@ -253,7 +253,9 @@ def _api(settings: AppSettings) -> FastAPI:
         check = finished(checks, check_id, request, settings)
         lang = language(request, settings)
         page = await run_in_threadpool(report_to_html, check.report, check.claim, lang=lang,
-                                       source=check.names[0] if len(check.names) == 1 else None)
+                                       source=check.names[0] if len(check.names) == 1 else None,
+                                       refdata=check.config.reference_data(),
+                                       today=checks.today)
         return Response(check.shown(page), media_type="text/html; charset=utf-8",
                         headers={"content-security-policy": _REPORT_POLICY})
 

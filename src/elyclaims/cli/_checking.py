@@ -221,7 +221,8 @@ def _build(args: argparse.Namespace) -> int:
             built = build_package(claim, report, output, attachments=args.attachments,
                                   created_at=created_at, strict=args.strict, today=day,
                                   refdata=config.reference_data(),
-                                  report_page=_page(claim, args, lang, created_at),
+                                  report_page=_page(claim, args, lang, created_at, config,
+                                                    day),
                                   supersedes=args.supersedes,
                                   ledger=ledger_path(args, config))
     except BuildRefused as refused:
@@ -238,7 +239,8 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _page(claim: Any, args: argparse.Namespace, lang: str, created_at: Any) -> Any:
+def _page(claim: Any, args: argparse.Namespace, lang: str, created_at: Any, config: Any,
+          day: Any) -> Any:
     """build --report: the function that writes report.html for the package id."""
     if not args.report:
         return None
@@ -248,7 +250,7 @@ def _page(claim: Any, args: argparse.Namespace, lang: str, created_at: Any) -> A
 
     def page(report: Any, package_id: str) -> str:
         return report_to_html(report, claim, lang=lang, source=source, package_id=package_id,
-                              created=created_at)
+                              created=created_at, refdata=config.reference_data(), today=day)
 
     return page
 

@@ -134,7 +134,8 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     page = report_to_html(report, claim, lang=lang,
                           source=str(first) if len(args.inputs) == 1 else None,
-                          package_id=package_id)
+                          package_id=package_id, refdata=config.reference_data(),
+                          today=today(args))
     write_atomically(output, page.encode("utf-8"))
     t = translator(lang)
     print(t("Wrote the report {path}.", path=output), file=sys.stderr)

@@ -18,7 +18,7 @@ from elyclaims.package._build import (
     with_attachments,
 )
 from elyclaims.package._inspect import InspectedPackage, inspect_package
-from elyclaims.package._normalize import normalize_claim
+from elyclaims.package._normalize import normalize_claim, recipient
 from elyclaims.package._reader import (
     BESIDE_BYTES,
     InvalidXml,
@@ -64,6 +64,7 @@ __all__ = [
     "manifest_xml",
     "normalize_claim",
     "read_claim_xml",
+    "recipient",
     "schema_text",
     "validate_xml",
     "with_attachments",

@@ -17,17 +17,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
-from elyclaims.findings import Named, Severity
-from elyclaims.formatting import day, money, month, number, param
+from elyclaims.findings import Location, Named, Severity
+from elyclaims.formatting import amount_in_words, day, money, month, number, param
 from elyclaims.i18n import Translator, translator
 from elyclaims.model import Claim, ExpenseLine
 from elyclaims.privacy import sanitize
 from elyclaims.render._report import severity_word
 from elyclaims.report import Report, Summary, Totals
 from elyclaims.vocabulary import CLAIMANT_TYPE_NAMES, PURPOSE_NAMES, ClaimantType, Purpose
+
+if TYPE_CHECKING:
+    from elyclaims.refdata import ReferenceData
 
 __all__ = ["report_tables", "report_to_html"]
 
@@ -52,11 +55,15 @@ class _Row:
 
 def report_to_html(report: Report, claim: Claim | None, *, lang: str = "en",
                    source: str | None = None, package_id: str | None = None,
-                   created: datetime | None = None) -> str:
-    """The page for *report* and the *claim* it checked (None when nothing could be read).
+                   created: datetime | None = None, refdata: ReferenceData | None = None,
+                   today: date | None = None) -> str:
+    """The page for *report* and the *claim* it checked (None when nothing could be read):
+    the page the authority files, printed with its claim's id and page numbers on every page.
 
     *source* names the input (a workbook, or a package with its *package_id*); *created* is
-    the time written on the page (by default now).
+    the time written on the page (by default now). The recipient, when the claim names none,
+    and the legal bases are the ones the package would carry on *today* (by default the
+    system date), cited as *refdata* (the config's citations) says.
     """
     from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
@@ -64,32 +71,111 @@ def report_to_html(report: Report, claim: Claim | None, *, lang: str = "en",
     environment = Environment(loader=FunctionLoader(_template_source),
                               autoescape=select_autoescape(default=True, default_for_string=True),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["css_string"] = _css_string
     lines = claim.expenses if claim is not None else ()
+    tables = report_tables(report, claim, lang, refdata=refdata, today=today)
     page = environment.get_template("report.html").render(
         t=t, lang=lang, version=__version__,
         title=t("Claim for State reimbursement: services to victims of human trafficking"),
         source=PurePath(source).name if source else None, package_id=package_id,
+        claim_id=package_id or _claim_id(claim, lang),
         created=_stamp(created, lang), chart=_chart(lines, lang),
-        **report_tables(report, claim, lang),
+        listing=_listing(lines, lang), legal_bases=_legal_bases(lines, lang, refdata),
+        **tables,
     )
     return sanitize(page)
 
 
-def report_tables(report: Report, claim: Claim | None, lang: str) -> dict[str, Any]:
+def _css_string(text: str) -> Any:
+    """*text* as a CSS string (a printed page's margin box shows it): every character that is
+    not a letter, a digit or plain punctuation escaped, so that no text can end the string or
+    the style sheet."""
+    from markupsafe import Markup
+
+    safe = "".join(char if char.isalnum() or char in " .,:-–/()" else f"\\{ord(char):x} "
+                   for char in text)
+    return Markup(f'"{safe}"')
+
+
+def _claim_id(claim: Claim | None, lang: str) -> str:
+    """What names a claim not yet packaged on its printed pages: its claimant's Business ID
+    and its period."""
+    if claim is None:
+        return ""
+    parts = [claim.claimant.business_id or claim.claimant.name or ""]
+    if claim.period_start and claim.period_end:
+        parts.append(f"{day(claim.period_start, lang)} – {day(claim.period_end, lang)}")
+    return " ".join(part for part in parts if part)
+
+
+def _listing(lines: Sequence[ExpenseLine], lang: str) -> list[dict[str, str]]:
+    """Every expense line as the page lists it after the totals: its date, client, category,
+    provider, invoice, amounts and the cell it was read from."""
+    rows = []
+    for line in lines:
+        invoice = " ".join(filter(None, (line.invoice_number,
+                                         day(line.invoice_date, lang) if line.invoice_date
+                                         else None)))
+        cell = line.source.cells.get("net_amount")
+        where = Location(file=line.source.file, sheet=line.source.sheet, row=line.source.row,
+                         column=cell.column if cell else None)
+        rows.append({
+            "date": day(line.service_date, lang) if line.service_date else "",
+            "client": line.client_reference or "",
+            "category": param(Named("category", line.category), lang) if line.category else "",
+            "provider": line.provider or "", "invoice": invoice,
+            "net": _amount(line.net_amount, lang), "vat": _amount(line.vat_amount, lang),
+            "gross": _amount(line.gross_amount, lang), "where": where.text(lang)})
+    return rows
+
+
+def _amount(amount: Decimal | None, lang: str) -> str:
+    return "" if amount is None else money(amount, lang)
+
+
+def _legal_bases(lines: Iterable[ExpenseLine], lang: str,
+                 refdata: ReferenceData | None) -> list[str]:
+    """The legal bases the package cites for these lines (by their service dates), as the
+    reader's language cites them."""
+    from elyclaims.refdata import reference_data
+
+    refdata = refdata or reference_data()
+    used = {}
+    for service_date in sorted({line.service_date for line in lines if line.service_date}):
+        regime = refdata.regime_on(service_date)
+        if regime is not None:
+            used[regime.code] = regime
+    return [regime.text.get(lang) or regime.text["en"]
+            for regime in sorted(used.values(), key=lambda regime: regime.valid_from)]
+
+
+def report_tables(report: Report, claim: Claim | None, lang: str, *,
+                  refdata: ReferenceData | None = None,
+                  today: date | None = None) -> dict[str, Any]:
     """What the page shows of *report*, in *lang*: the claim's header data (label, value),
-    the status, the totals rows (overall, per category, client and month: label, lines, net,
-    VAT, gross already in the reader's format), every finding (severity word and kind, rule,
+    the status (and whether the page is a draft: errors remain), the amount claimed in figures
+    and words, the totals rows (overall, per category, client and month: label, lines, net,
+    VAT, gross already in the reader's format; the lines whose amounts could not be read in a
+    row of their own, so that the counts add up), every finding (severity word and kind, rule,
     where, message, hint), and how many lines are not totalled. The officer's app shows the
     same."""
     t = translator(lang)
     lines = claim.expenses if claim is not None else ()
-    return {"header": _header(claim, t), "status": _status(report, t),
-            "overall": _overall(report.summary, t),
-            "categories": _category_rows(report.summary, lang),
+    summary = report.summary
+    categories = _category_rows(summary, lang)
+    if summary.not_totalled:
+        categories.append(_Row(t("amount could not be read"), number(summary.not_totalled, lang),
+                               "–", "–", "–", key="unreadable"))
+    return {"header": _header(claim, t, refdata, today), "status": _status(report, t),
+            "draft": not report.opened or report.errors > 0,
+            "claimed": {"figures": money(summary.net_total, lang),
+                        "words": amount_in_words(summary.net_total, lang)},
+            "overall": _overall(summary, t),
+            "categories": categories,
             "clients": _group_rows(lines, _client, lang, t),
             "months": _group_rows(lines, _month, lang, t),
             "findings": [_finding(f, t) for f in report.findings],
-            "not_totalled": report.summary.not_totalled}
+            "not_totalled": summary.not_totalled}
 
 
 def _template_source(name: str) -> str:
@@ -108,7 +194,8 @@ def _stamp(created: datetime | None, lang: str) -> str:
     return str(format_datetime(moment, "short", locale=LOCALES[lang]))
 
 
-def _header(claim: Claim | None, t: Translator) -> list[tuple[str, str]]:
+def _header(claim: Claim | None, t: Translator, refdata: ReferenceData | None = None,
+            today: date | None = None) -> list[tuple[str, str]]:
     """The claim's header data as (label, value) pairs, in the reader's language."""
     if claim is None:
         return []
@@ -132,7 +219,7 @@ def _header(claim: Claim | None, t: Translator) -> list[tuple[str, str]]:
         (t("Period"), period),
         (t("Purpose"), purpose),
         (t("Decision"), decision),
-        (t("Recipient authority"), _recipient(claim.recipient, lang)),
+        (t("Recipient authority"), _recipient(claim, lang, refdata, today)),
         (t("Account"), " ".join(filter(None, (claimant.iban, claimant.bic)))),
         (t("Contact person"), ", ".join(filter(None, (claimant.contact_person, claimant.email,
                                                       claimant.phone)))),
@@ -140,13 +227,18 @@ def _header(claim: Claim | None, t: Translator) -> list[tuple[str, str]]:
     return [(label, value) for label, value in pairs if value]
 
 
-def _recipient(written: str | None, lang: str) -> str:
-    if not written:
-        return ""
+def _recipient(claim: Claim, lang: str, refdata: ReferenceData | None,
+               today: date | None) -> str:
+    """The authority the package would go to: the one the claim names, else the default of
+    its purpose and region on *today* (as ``build`` chooses it)."""
+    from elyclaims.package import recipient
     from elyclaims.refdata import reference_data
 
-    authority = reference_data().authority(written)
-    return reference_data().name("authority", authority.code, lang) if authority else written
+    refdata = refdata or reference_data()
+    authority = recipient(claim, refdata, today or date.today())
+    if authority is None:
+        return claim.recipient or ""
+    return refdata.name("authority", authority.code, lang)
 
 
 def _status(report: Report, t: Translator) -> dict[str, str]:
