@@ -302,10 +302,93 @@ def test_annotating_csv_input_is_exit_2(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "kulut.csv", [EXPENSE_HEADERS_FI, *EXPENSES_FI])
     run = run_elyclaims("validate", source, "--annotate", tmp_path / "out.xlsx")
     assert run.code == 2
-    assert "only workbooks" in run.err
+    assert "only workbooks (.xlsx, .xlsm, .xls, .ods) can be annotated, not CSV files" in run.err
     assert not (tmp_path / "out.xlsx").exists()
     same = write_xlsx(tmp_path / "c.xlsx", clean_claim())
     assert run_elyclaims("validate", same, "--annotate", same).code == 2
+
+
+def _claim_of_21_rows(path: Path) -> Path:
+    """A claim of 21 expense lines, two of them with errors and one with a warning."""
+    sheets = clean_claim()
+    rows = sheets["Kulut"].rows
+    for number in range(18):
+        row = list(rows[1])
+        row[7] = f"T-{number + 10}"
+        row[3] = "Psykoterapia, käynti ja siihen liittyvä ohjaus"
+        rows.append(row)
+    rows[5][9] = 24  # VAT on a health care line: AM-006
+    rows[7][0] = "32.8.2026"  # no date: WB-004
+    return write_xlsx(path, sheets)
+
+
+@pytest.mark.slow
+def test_the_annotated_copy_prints_on_few_pages(tmp_path: Path) -> None:
+    """The annotated copy prints as an officer expects: each sheet on A4, its used cells only,
+    one page wide (landscape where it is wide), its header row on every page; converted to
+    PDF by LibreOffice, a 21-line claim fits on a page per sheet (two for the summary), and
+    the sample's copy on four pages (fifteen before)."""
+    from pypdf import PdfReader
+
+    soffice = _libreoffice()
+    copies = []
+    for source in (_claim_of_21_rows(tmp_path / "claim21.xlsx"),
+                   REPO / "sample_claims" / "vantaa-kerava-hva-2026-q3.xlsx"):
+        target = tmp_path / f"{source.stem}.annotated.xlsx"
+        run = run_elyclaims("validate", source, "--annotate", target, "--lang", "fi",
+                            "--today", "2026-11-29")
+        assert run.code in {0, 1}, run.err
+        copies.append(target)
+    book = load_workbook(copies[0])
+    summary, claim, clients, expenses = book.worksheets
+    for sheet in book.worksheets:
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+        assert sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_area
+    assert expenses.print_title_rows == "$1:$1"
+    assert clients.print_title_rows == "$1:$1"
+    assert claim.print_title_rows is None
+    assert expenses.page_setup.orientation == "landscape"
+    assert summary.page_setup.orientation == "landscape"
+    headers = next(row[0].row for row in summary.iter_rows() if row[2].value == "Solu")
+    assert summary.print_title_rows == f"${headers}:${headers}"
+    for row in summary.iter_rows(min_row=headers + 1):
+        fix = row[4].value or ""
+        assert (summary.row_dimensions[row[0].row].height or 15) >= 15 * (len(fix) // 50 + 1)
+    pages = []
+    for copy in copies:
+        folder = tmp_path / f"pdf-{copy.stem}"
+        folder.mkdir()
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile",
+                        "--convert-to", "pdf", "--outdir", str(folder), str(copy)],
+                       check=True, capture_output=True, timeout=180)
+        pages.append(len(PdfReader(folder / f"{copy.stem}.pdf").pages))
+    assert pages[0] <= 5
+    assert pages[1] <= 4
+
+
+def test_an_ods_or_xls_workbook_is_annotated_into_an_xlsx_copy(tmp_path: Path) -> None:
+    """An .ods (or .xls) workbook's annotated copy is an .xlsx workbook of its values with the
+    findings on their cells; the copy's name says .xlsx whatever suffix was asked for, and the
+    summary says what the copy does not keep."""
+    source = REPO / "tests" / "fixtures" / "libreoffice-subtotals.ods"
+    run = run_elyclaims("validate", source, "--annotate", tmp_path / "copy.ods", "--format",
+                        "json")
+    assert run.code in {0, 1}, run.err
+    report = json.loads(run.out)
+    assert report["annotated"]["path"] == str(tmp_path / "copy.xlsx")
+    assert not (tmp_path / "copy.ods").exists()
+    book = load_workbook(tmp_path / "copy.xlsx")
+    assert book.sheetnames[0] == "elyclaims findings"
+    located = [f for f in report["findings"] if f["sheet"] and f["row"]]
+    assert located
+    for finding in located:
+        assert finding["row"] in _comments(book, finding["sheet"])
+    summary = " ".join(str(cell.value) for row in book.worksheets[0].iter_rows()
+                       for cell in row if cell.value)
+    assert "this .xlsx copy holds its values" in summary
 
 
 def test_the_annotated_copy_of_a_libreoffice_workbook(tmp_path: Path) -> None:
@@ -694,15 +777,30 @@ def test_the_progress_bar_only_on_a_terminal_and_never_with_json(tmp_path: Path)
     assert "Checking" not in err
 
 
-def test_an_xls_or_ods_workbook_is_read_but_not_annotated(tmp_path: Path) -> None:
-    """.xls and .ods workbooks are checked, but a copy with comments is made only of .xlsx and
-    .xlsm: exit 2 saying to save as .xlsx, and nothing written."""
-    ods = REPO / "tests" / "fixtures" / "libreoffice-subtotals.ods"
-    run = run_elyclaims("validate", ods, "--annotate", tmp_path / "out.xlsx")
-    assert run.code == 2
-    assert "save this one as an Excel workbook (.xlsx)" in run.err
-    assert not (tmp_path / "out.xlsx").exists()
-    assert run_elyclaims("validate", ods).code in {0, 1}
+def test_an_xls_workbook_is_annotated_into_an_xlsx_copy(tmp_path: Path) -> None:
+    """A legacy .xls workbook (Excel 97-2003) is annotated too, into an .xlsx copy of its
+    values: the findings on their cells, its dates still dates."""
+    import xlwt
+
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][0] = "32.8.2026"  # WB-004 on Kulut!A3
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="D.M.YYYY")
+    for title, sheet in sheets.items():
+        target = book.add_sheet(title)
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                if isinstance(value, date):
+                    target.write(r, c, value, dates)
+                elif value is not None:
+                    target.write(r, c, value)
+    legacy = tmp_path / "kulut.xls"
+    book.save(str(legacy))
+    run = run_elyclaims("validate", legacy, "--annotate", tmp_path / "out.xlsx")
+    assert run.code == 1, run.err
+    copy = load_workbook(tmp_path / "out.xlsx")
+    assert "WB-004" in copy["Kulut"]["A3"].comment.text
+    assert copy["Kulut"]["A2"].is_date
 
 
 def _plant_codes(path: Path) -> None:

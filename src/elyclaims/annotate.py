@@ -70,18 +70,27 @@ def annotate_workbook(source: str | Path, report: Report, target: str | Path, *,
         OutputError: when the copy cannot be made or written; *target* is left untouched.
     """
     source, target = Path(source), Path(target)
-    check_annotatable(source)
+    kind = check_annotatable(source)
+    if kind != "xlsx" and target.suffix.lower() != ".xlsx":
+        target = target.with_suffix(".xlsx")  # the copy of an .xls or .ods workbook is .xlsx
     if target.exists() and target.resolve() == source.resolve():
         raise UsageError("{output}: the output would overwrite an input file", output=target)
     t = translator(lang)
-    not_kept, keep_vba = _not_kept(source, target, t)
-    workbook = _load(source, keep_vba=keep_vba)
+    if kind == "xlsx":
+        not_kept, keep_vba = _not_kept(source, target, t)
+        workbook = _load(source, keep_vba=keep_vba)
+    else:
+        not_kept = (t("the formatting, formulas, comments and validations of the .xls or .ods "
+                      "workbook: this .xlsx copy holds its values"),)
+        workbook = _values_copy(source, kind)
     files = {None, str(source), *(s.path for s in report.sources if _same(s.path, source))}
     mine = [f for f in report.findings if f.location.file in files]
     try:
         titles = _mask_text(workbook)
         commented = _comment_cells(workbook, mine, titles, t)
-        _summary_sheet(workbook, report, mine, titles, not_kept, source, t)
+        listed_from = _summary_sheet(workbook, report, mine, titles, not_kept, source, t)
+        for number, sheet in enumerate(workbook.worksheets):
+            _print_setup(sheet, listed_from if number == 0 else _header_row_number(sheet))
     except (ValueError, KeyError, _illegal_character()) as error:
         # openpyxl refuses a value it read itself (a control character, a sheet name).
         raise OutputError("{target}: the annotated copy cannot be made: {reason}",
@@ -129,28 +138,63 @@ def _save_masked(workbook: Any, stream: IO[bytes]) -> None:
 
 
 
-def check_annotatable(source: Path) -> None:
-    """Only .xlsx and .xlsm workbooks can be annotated (a copy keeps their cells and styles).
+def check_annotatable(source: Path) -> str:
+    """What kind of workbook *source* is, for its annotated copy: ``xlsx`` (an .xlsx or .xlsm
+    workbook, copied with its cells and styles), ``xls`` or ``ods`` (copied by their values
+    into an .xlsx workbook).
 
     Raises:
-        UsageError: for CSV files, and for .xls and .ods workbooks (with the way out).
+        UsageError: for CSV files and other files that are no workbook.
     """
     if zipfile.is_zipfile(source):
         try:
             with zipfile.ZipFile(source) as archive:
                 if "xl/workbook.xml" in archive.NameToInfo:
-                    return
+                    return "xlsx"
+                if "content.xml" in archive.NameToInfo:
+                    return "ods"
         except ZIP_ERRORS:
-            return  # the read reports a damaged workbook
-        raise UsageError("{input}: only .xlsx and .xlsm workbooks can be annotated; save this "
-                         "one as an Excel workbook (.xlsx) first", input=source)
+            return "xlsx"  # the read reports a damaged workbook
+        raise UsageError("{input}: only workbooks (.xlsx, .xlsm, .xls, .ods) can be annotated",
+                         input=source)
     with source.open("rb") as handle:
         legacy = handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     if legacy:
-        raise UsageError("{input}: only .xlsx and .xlsm workbooks can be annotated; save this "
-                         "one as an Excel workbook (.xlsx) first", input=source)
-    raise UsageError("{input}: only workbooks (.xlsx, .xlsm) can be annotated, not CSV "
-                     "files", input=source)
+        return "xls"
+    raise UsageError("{input}: only workbooks (.xlsx, .xlsm, .xls, .ods) can be annotated, not "
+                     "CSV files", input=source)
+
+
+def _values_copy(source: Path, kind: str) -> Any:
+    """An .xlsx workbook holding the values of the .xls or .ods workbook *source*, sheet by
+    sheet and cell by cell, read as the check read them (in the calamine child, within the
+    default limits); dates formatted as dates."""
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    from elyclaims.limits import DEFAULT_LIMITS
+    from elyclaims.reading import read_legacy
+
+    try:
+        sheets = read_legacy(source, kind, DEFAULT_LIMITS)
+    except Exception as error:  # the check has reported what is wrong with the file
+        raise OutputError("{target}: the annotated copy cannot be made: {reason}",
+                          target=source, reason=type(error).__name__) from error
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    for raw in sheets:
+        sheet = workbook.create_sheet(raw.name[:31])
+        if raw.hidden:
+            sheet.sheet_state = "hidden"
+        for number, values in raw.rows:
+            for column, value in enumerate(values, start=1):
+                if value is None or value == "":
+                    continue
+                cell = sheet.cell(row=number, column=column, value=value)
+                if isinstance(value, (date, datetime)):
+                    cell.number_format = "d.m.yyyy"
+    return workbook
 
 
 def _illegal_character() -> type[Exception]:
@@ -309,8 +353,9 @@ def _comment_cells(workbook: Any, findings: list[Finding], titles: Mapping[str, 
 
 def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
                    titles: Mapping[str, str], not_kept: tuple[str, ...], source: Path,
-                   t: Translator) -> None:
-    """The first sheet: the counts, the findings by rule, and each finding with a link."""
+                   t: Translator) -> int:
+    """The first sheet: the counts, the findings by rule, and each finding with a link.
+    Returns the row of the findings table's headers."""
     name = t("elyclaims findings")[:31]
     while name in workbook.sheetnames:
         name = f"{name[:28]}_{len(workbook.sheetnames)}"
@@ -320,9 +365,76 @@ def _summary_sheet(workbook: Any, report: Report, findings: list[Finding],
     workbook.active = 0
     _summary_head(sheet, report, not_kept, source, t)
     _rules_table(sheet, findings, t)
-    _findings_table(sheet, workbook, findings, titles, t)
-    for letter, width in zip("ABCDE", (14, 10, 26, 70, 60), strict=True):
+    headers = _findings_table(sheet, workbook, findings, titles, t)
+    for letter, width in zip("ABCDE", _SUMMARY_WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
+    _rows_high_enough(sheet)
+    return headers
+
+
+#: The summary sheet's columns (in characters): severity, rule, cell, message, fix.
+_SUMMARY_WIDTHS = (12, 9, 24, 60, 50)
+#: The height of a line of text in a row (points), as Excel and LibreOffice lay out 11 pt.
+_LINE_HEIGHT = 15
+
+
+def _rows_high_enough(sheet: Any) -> None:
+    """Each row of the summary as high as its longest wrapped text needs: LibreOffice does not
+    grow a row for wrapped text it did not lay out itself, and would draw it over the next."""
+    widths = dict(zip("ABCDE", _SUMMARY_WIDTHS, strict=True))
+    for row in sheet.iter_rows():
+        needed = 1
+        for cell in row:
+            width = widths.get(cell.column_letter)
+            if width and isinstance(cell.value, str) and cell.alignment.wrap_text:
+                needed = max(needed, sum(1 + len(line) * 11 // (width * 10)
+                                         for line in cell.value.splitlines() or [""]))
+        if needed > 1:
+            sheet.row_dimensions[row[0].row].height = needed * _LINE_HEIGHT
+
+
+def _print_setup(sheet: Any, header: int | None) -> None:
+    """Make *sheet* print as an officer expects: on A4, the used cells only, as wide as the
+    page (as many pages down as it takes), landscape when it is wider than a portrait page,
+    and its *header* row on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    if sheet.max_row < 1 or sheet.max_column < 1 or sheet.dimensions in {"A1:A1", ""}:
+        return
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    columns = sum(sheet.column_dimensions[letter].width or 9
+                  for letter in _letters(sheet.max_column))
+    setup.orientation = (sheet.ORIENTATION_LANDSCAPE if columns > _PORTRAIT_CHARACTERS
+                         else sheet.ORIENTATION_PORTRAIT)
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_area = sheet.dimensions
+    if header is not None:
+        sheet.print_title_rows = f"{header}:{header}"
+    sheet.print_options.gridLines = False
+
+
+#: About how many characters of column width a portrait A4 page holds at full size.
+_PORTRAIT_CHARACTERS = 95
+
+
+def _letters(count: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(index) for index in range(1, count + 1)]
+
+
+def _header_row_number(sheet: Any) -> int | None:
+    """The row of a table's headers, to repeat on every printed page: the first of the top
+    rows with text in three or more cells and nothing but text (a claim sheet, key beside
+    value, has none)."""
+    for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 20)):
+        values = [cell.value for cell in row if cell.value not in (None, "")]
+        if len(values) >= 3 and all(isinstance(value, str) for value in values):
+            return int(row[0].row)
+    return None
 
 
 def _summary_head(sheet: Any, report: Report, not_kept: tuple[str, ...], source: Path,
@@ -373,12 +485,14 @@ def _rules_table(sheet: Any, findings: list[Finding], t: Translator) -> None:
 
 
 def _findings_table(sheet: Any, workbook: Any, findings: list[Finding],
-                    titles: Mapping[str, str], t: Translator) -> None:
-    """Every finding with its message and fix, its cell linked to the cell in the copy."""
+                    titles: Mapping[str, str], t: Translator) -> int:
+    """Every finding with its message and fix, its cell linked to the cell in the copy.
+    Returns the row of the table's headers."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     _header_row(sheet, [t("Severity"), t("Rule"), t("Cell"), t("Message"), t("Fix")])
+    headers = int(sheet.max_row)
     top = Alignment(vertical="top", wrap_text=True)
     for finding in findings:
         location = finding.location
@@ -395,3 +509,4 @@ def _findings_table(sheet: Any, workbook: Any, findings: list[Finding],
             link = sheet.cell(row=row, column=3)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{title}'!{target}")
             link.font = Font(color="0563C1", underline="single")
+    return headers

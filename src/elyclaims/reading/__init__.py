@@ -8,6 +8,7 @@ the WB findings met on the way. Nothing after this package touches openpyxl or t
 
 from __future__ import annotations
 
+from elyclaims.reading._calamine import read_legacy
 from elyclaims.reading._input import read_input
 from elyclaims.reading._raw import (
     Column,
@@ -21,4 +22,4 @@ from elyclaims.reading._raw import (
 from elyclaims.reading._xlsx import read_xlsx
 
 __all__ = ["Column", "RawCell", "RawInput", "RawRow", "RawTotals", "SheetRef", "SourceFile",
-           "read_input", "read_xlsx"]
+           "read_input", "read_legacy", "read_xlsx"]
