@@ -637,6 +637,43 @@ def test_the_printed_report_is_the_one_the_authority_files(tmp_path: Path) -> No
     assert "Allekirjoitus" not in " ".join(printed)
 
 
+def _pdftotext() -> str:
+    found = shutil.which("pdftotext")
+    if found is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed here; .ci/run installs it")
+    return found
+
+
+@pytest.mark.slow
+def test_the_report_as_a_pdfa_document(tmp_path: Path) -> None:
+    """report --format pdf writes the same page as a PDF/A-3b document (WeasyPrint): read back
+    with pdftotext it holds the amount claimed in words, the claim's id and its page numbers
+    on every page, and its metadata says PDF/A-3, conformance B, with the page's title."""
+    pdftotext = _pdftotext()
+    target = tmp_path / "report.pdf"
+    run = run_elyclaims("report", write_xlsx(tmp_path / "c.xlsx", clean_claim()), "-o", target,
+                        "--format", "pdf", "--lang", "sv", "--today", "2026-11-29")
+    assert run.code == 0, run.err
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = subprocess.run([pdftotext, "-layout", str(target), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        flat = " ".join(page.split())
+        assert f"sida {number} / {len(pages)}" in flat
+        assert "3221308-6 1.7.2026 – 30.9.2026" in flat
+    flat = " ".join(text.split())
+    assert "tvåtusen fyrahundrafemtio euro och 25 cent" in flat
+    assert "Nylands livskraftscentral" in flat
+    metadata = subprocess.run(["pdfinfo", "-meta", str(target)], capture_output=True,
+                              text=True, check=True).stdout
+    assert 'pdfaid:part="3"' in metadata
+    assert 'pdfaid:conformance="B"' in metadata
+    assert "Ansökan om statlig ersättning" in metadata
+
+
 def test_the_reports_counts_add_up_with_an_unreadable_amount(tmp_path: Path) -> None:
     """A line whose amount cannot be read has a row of its own among the categories, so that
     the category rows' line counts add up to the total's; the recipient is named even when

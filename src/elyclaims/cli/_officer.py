@@ -46,14 +46,20 @@ def add_commands(commands: Any) -> None:
     report = commands.add_parser(
         "report", help="write an HTML summary of a claim to print and sign",
         description="Check a workbook, CSV files or a claim package and write one "
-        "self-contained HTML page: the claim's header data, totals per category, month and "
-        "client, a chart of costs by month and category, and every finding; it prints on A4. "
-        "Exit 0: no errors; 1: errors (the page lists them); 2: unreadable input.",
+        "self-contained HTML page (or, with --format pdf, the same page as a PDF/A-3b "
+        "document): the claim's header data, the recipient, the amount claimed in figures and "
+        "words, the legal basis, totals per category, month and client, a chart of costs by "
+        "month and category, every line with its cell, and every finding; it prints on A4 "
+        "with the claim's id and page numbers on each page, marked as a draft while errors "
+        "remain. Exit 0: no errors; 1: errors (the page lists them); 2: unreadable input.",
     )
     report.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="workbook, CSV files, or a claim package (.zip)")
     report.add_argument("-o", "--output", required=True, metavar="report.html",
                         help="the page to write (replaced atomically)")
+    report.add_argument("--format", choices=("html", "pdf"), default="html",
+                        help="html (default), or pdf: a PDF/A-3b document to file, made with "
+                        "WeasyPrint (pip install 'elyclaims[pdf]')")
     add_common(report)
     report.set_defaults(handler=_report)
 
@@ -136,7 +142,12 @@ def _report(args: argparse.Namespace) -> int:
                           source=str(first) if len(args.inputs) == 1 else None,
                           package_id=package_id, refdata=config.reference_data(),
                           today=today(args))
-    write_atomically(output, page.encode("utf-8"))
+    if args.format == "pdf":
+        from elyclaims.render import html_to_pdf
+
+        write_atomically(output, html_to_pdf(page))
+    else:
+        write_atomically(output, page.encode("utf-8"))
     t = translator(lang)
     print(t("Wrote the report {path}.", path=output), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -8,7 +8,7 @@ these directly; the CLI only picks one.
 from __future__ import annotations
 
 from elyclaims.render._common import REPORT_VERSION, to_json
-from elyclaims.render._html import report_tables, report_to_html
+from elyclaims.render._html import html_to_pdf, report_tables, report_to_html
 from elyclaims.render._report import (
     built_to_json,
     built_to_text,
@@ -42,6 +42,7 @@ __all__ = [
     "catalogue_to_text",
     "claimed_to_json",
     "claimed_to_text",
+    "html_to_pdf",
     "inspected_to_json",
     "inspected_to_text",
     "ledger_to_json",

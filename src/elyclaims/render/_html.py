@@ -32,7 +32,7 @@ from elyclaims.vocabulary import CLAIMANT_TYPE_NAMES, PURPOSE_NAMES, ClaimantTyp
 if TYPE_CHECKING:
     from elyclaims.refdata import ReferenceData
 
-__all__ = ["report_tables", "report_to_html"]
+__all__ = ["html_to_pdf", "report_tables", "report_to_html"]
 
 # Okabe-Ito colours: told apart also by readers with colour-blindness, and in grey print.
 _COLOURS = {"HEALTH": "#0072B2", "SOCIAL": "#E69F00", "INTERPRET": "#009E73",
@@ -84,6 +84,36 @@ def report_to_html(report: Report, claim: Claim | None, *, lang: str = "en",
         **tables,
     )
     return sanitize(page)
+
+
+def html_to_pdf(page: str) -> bytes:
+    """The page :func:`report_to_html` wrote, as a PDF/A-3b document to file (WeasyPrint, the
+    optional extra ``elyclaims[pdf]``): the same layout as printed from a browser, its fonts
+    embedded, its title and language in the document's metadata. Nothing is fetched: the page
+    refers to nothing outside itself, and a reference would be refused.
+
+    Raises:
+        UsageError: when WeasyPrint (or the system libraries it needs) is not installed.
+    """
+    from elyclaims.errors import UsageError
+
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # OSError: Pango missing (Windows, a bare system)
+        raise UsageError("a PDF report needs WeasyPrint: pip install 'elyclaims[pdf]' (and, "
+                         "on Windows, the GTK runtime: see docs/user-guide.md); {reason}",
+                         reason=error) from error
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    def refuse(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+        raise ValueError(f"the report fetches nothing: {url[:60]}")
+
+    document = weasyprint.HTML(string=page, url_fetcher=refuse)
+    made: bytes = document.write_pdf(pdf_variant="pdf/a-3b")
+    return made
 
 
 def _css_string(text: str) -> Any:
