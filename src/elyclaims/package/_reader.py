@@ -149,6 +149,16 @@ class _Reading:
     #: Each source table's cells by field, as its Columns element gives them: by (file, sheet).
     columns: dict[tuple[str | None, str | None], dict[str, CellRef]] = field(
         default_factory=dict)
+    _last_table: tuple[str | None, str | None] | None = None
+    _last_cells: dict[str, CellRef] = field(default_factory=dict)
+
+    def cells_of(self, file: str | None, sheet: str | None) -> dict[str, CellRef]:
+        """The cells of the table (*file*, *sheet*) by field; none for a table the package
+        names no columns of. The lines of a table come together: the last table is kept."""
+        if (file, sheet) != self._last_table:
+            self._last_table = (file, sheet)
+            self._last_cells = self.columns.get((file, sheet), {})
+        return self._last_cells
 
     def lines(self) -> None:
         """Make the lines of the expense elements read so far."""
@@ -429,7 +439,7 @@ def _expense(element: Any, reading: _Reading) -> _Pending:
         elif name == "Source":
             file, sheet = child.get("file") or reading.origin, child.get("sheet")
             source = SourceRow.of(file, sheet, int(child.get("row")),
-                                  reading.columns.get((file, sheet), {}), frozenset())
+                                  reading.cells_of(file, sheet), frozenset())
         elif name == "Provider":
             for part in child:
                 key = {"Name": "provider", "BusinessId": "provider_business_id"}.get(
