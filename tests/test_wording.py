@@ -147,14 +147,17 @@ def test_the_intakes_finding_is_phrased_in_the_submitters_language() -> None:
                         category=Named("category", "HEALTH"))
     sent = {"rule": "AM-006", "severity": "warning", "message_key": "AM-006",
             "message": made.message("en"), "params": made.wire_parameters,
-            "value": to_wire(made.value), "member": "Kulut", "row": 4}
+            "value": to_wire(made.value), "member": "Kulut", "row": 4, "cell": "J4",
+            "header": "ALV"}
     assert server_finding(sent, "fi") == (
-        "Kulut, rivi 4: AM-006 [varoitus] Rivillä (terveydenhuollon palvelut) on "
+        "Kulut!J4 (ALV): AM-006 [varoitus] Rivillä (terveydenhuollon palvelut) on "
         "arvonlisävero 30,60\xa0€, vaikka terveyden- ja sosiaalihuollon palvelut ovat "
         "yleensä verottomia.")
     assert "[varning] Raden (hälso- och sjukvårdstjänster)" in server_finding(sent, "sv")
     unknown = {**sent, "rule": "ZZ-999", "message_key": "ZZ-999", "message": "Something new."}
-    assert server_finding(unknown, "fi") == "Kulut, rivi 4: ZZ-999 [warning] Something new."
+    assert server_finding(unknown, "fi") == "Kulut!J4 (ALV): ZZ-999 [warning] Something new."
+    member = {**sent, "member": "claim.xml", "row": 13, "cell": None, "header": None}
+    assert server_finding(member, "sv").startswith("claim.xml: rad 13: AM-006 [varning]")
     broken = {**sent, "params": {"category": {"amount": "many"}}}
     assert server_finding(broken, "fi").endswith(made.message("en"))
 

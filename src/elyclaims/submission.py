@@ -111,7 +111,7 @@ class ServerFinding(BaseModel):
     """One finding of the endpoint's, as a receipt or a refusal carries it: the rule, its
     severity, its message key and parameters (from which the client phrases it in its
     reader's language), the message in English and where it is (the package member, the row,
-    the line id). Fields an endpoint adds are kept."""
+    the cell and its header, the line id). Fields an endpoint adds are kept."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
@@ -127,6 +127,9 @@ class ServerFinding(BaseModel):
     value: Any = Field(default=None, description="The offending value, in the same form.")
     member: str | None = None
     row: int | None = None
+    cell: str | None = Field(default=None, description="The cell in the member's sheet (K17), "
+                             "where the line's table named its columns.")
+    header: str | None = Field(default=None, description="The header of that cell's column.")
     line_id: str | None = None
 
 

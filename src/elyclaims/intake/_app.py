@@ -135,7 +135,8 @@ def _findings(findings: Iterable[Any]) -> list[dict[str, Any]]:
         {"rule": f.rule, "severity": f.severity.value, "message_key": f.key,
          "message": f.message("en"), "hint": f.hint("en"), "params": f.wire_parameters,
          "value": to_wire(f.value) if f.value is not None else None,
-         "member": f.location.sheet, "row": f.location.row, "line_id": f.line_id}
+         "member": f.location.sheet, "row": f.location.row, "cell": f.location.cell,
+         "header": f.location.header, "line_id": f.line_id}
         for f in findings
     ]
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from elyclaims._version import __version__
+from elyclaims.findings import Location
 from elyclaims.i18n import Translator, translator
 from elyclaims.privacy import sanitize
 from elyclaims.render._common import REPORT_VERSION, to_json
@@ -64,14 +65,23 @@ def server_finding(finding: Mapping[str, Any], lang: str) -> str:
     except (KeyError, ValueError, TypeError, ArithmeticError):
         text = f"{rule} [{finding.get('severity')}] {finding.get('message', '')}"
     else:
-        if finding.get("params") is None and finding.get("message"):  # an endpoint that sends no parameters
-            text = f"{rule} [{severity_word(made.severity, t)}] {finding.get('message')}"
-        else:
-            text = f"{rule} [{severity_word(made.severity, t)}] {made.message(lang)}"
-    where = [str(finding["member"])] if finding.get("member") else []
-    if finding.get("row"):
-        where.append(t("row {row}", row=finding["row"]))
-    return f"{', '.join(where)}: {text}" if where else text
+        # An endpoint that sends no parameters: its own words, which hold the values.
+        said = made.message(lang) if finding.get("params") is not None or not finding.get(
+            "message") else finding.get("message")
+        text = f"{rule} [{severity_word(made.severity, t)}] {said}"
+    where = _where(finding).text(lang)
+    return f"{where}: {text}" if where else text
+
+
+def _where(finding: Mapping[str, Any]) -> Location:
+    """Where an endpoint's finding is: its member (a sheet of the claim, or a member of the
+    package), row and cell, as the submitter's own check named it."""
+    cell = str(finding.get("cell") or "")
+    row = finding.get("row")
+    return Location(sheet=str(finding["member"]) if finding.get("member") else None,
+                    row=row if isinstance(row, int) and row > 0 else None,
+                    column=cell.rstrip("0123456789") or None,
+                    header=str(finding["header"]) if finding.get("header") else None)
 
 
 def receipt_to_json(receipt: Receipt, *, lang: str = "en") -> str:
