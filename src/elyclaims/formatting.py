@@ -128,13 +128,17 @@ def month(value: date, lang: str) -> str:
 def amount_in_words(amount: Decimal, lang: str) -> str:
     """An amount in euros written out, as on a payment order: ``kaksituhatta
     kuusisataaviisikymmentä euroa ja 00 senttiä`` (num2words: Finnish, Swedish and English
-    number words, which neither Babel nor the standard library has)."""
+    number words, which neither Babel nor the standard library has); empty past the largest
+    number it has words for."""
     from num2words import num2words
 
     t = translator(lang)
     euros, cents = divmod(int((abs(amount) * 100).to_integral_value()), 100)
-    text = t("{euros} euros and {cents} cents", euros=num2words(euros, lang=lang),
-             cents=f"{cents:02d}")
+    try:
+        words = num2words(euros, lang=lang)
+    except (OverflowError, NotImplementedError, ValueError):  # past its largest number word
+        return ""
+    text = t("{euros} euros and {cents} cents", euros=words, cents=f"{cents:02d}")
     return t("minus {amount}", amount=text) if amount < 0 else text
 
 
