@@ -22,7 +22,15 @@ from elyclaims.findings import column_letter
 from elyclaims.limits import DEFAULT_LIMITS
 from elyclaims.reading import read_xlsx
 from elyclaims.render import report_to_dict
-from workbooks import EXPENSE_HEADERS_FI, EXPENSES_FI, Sheet, clean_claim, expense_row, write_xlsx
+from workbooks import (
+    EXPENSE_HEADERS_FI,
+    EXPENSES_FI,
+    Sheet,
+    clean_claim,
+    expense_row,
+    write_xls,
+    write_xlsx,
+)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -642,20 +650,7 @@ def test_what_a_check_made_is_left_to_the_oldest_generation(tmp_path: Path) -> N
 
 def _xls(path: Path) -> Path:
     """The clean claim as a legacy Excel 97-2003 workbook (dates as Excel dates)."""
-    import xlwt
-
-    book = xlwt.Workbook()
-    dates = xlwt.easyxf(num_format_str="D.M.YYYY")
-    for title, sheet in clean_claim().items():
-        target = book.add_sheet(title)
-        for r, row in enumerate(sheet.rows):
-            for c, value in enumerate(row):
-                if isinstance(value, date):
-                    target.write(r, c, value, dates)
-                elif value is not None:
-                    target.write(r, c, value)
-    book.save(str(path))
-    return path
+    return write_xls(path, clean_claim())
 
 
 def _summary_and_findings(path: Path) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:

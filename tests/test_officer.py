@@ -817,22 +817,11 @@ def test_the_progress_bar_only_on_a_terminal_and_never_with_json(tmp_path: Path)
 def test_an_xls_workbook_is_annotated_into_an_xlsx_copy(tmp_path: Path) -> None:
     """A legacy .xls workbook (Excel 97-2003) is annotated too, into an .xlsx copy of its
     values: the findings on their cells, its dates still dates."""
-    import xlwt
+    from workbooks import write_xls
 
     sheets = clean_claim()
     sheets["Kulut"].rows[2][0] = "32.8.2026"  # WB-004 on Kulut!A3
-    book = xlwt.Workbook()
-    dates = xlwt.easyxf(num_format_str="D.M.YYYY")
-    for title, sheet in sheets.items():
-        target = book.add_sheet(title)
-        for r, row in enumerate(sheet.rows):
-            for c, value in enumerate(row):
-                if isinstance(value, date):
-                    target.write(r, c, value, dates)
-                elif value is not None:
-                    target.write(r, c, value)
-    legacy = tmp_path / "kulut.xls"
-    book.save(str(legacy))
+    legacy = write_xls(tmp_path / "kulut.xls", sheets)
     run = run_elyclaims("validate", legacy, "--annotate", tmp_path / "out.xlsx")
     assert run.code == 1, run.err
     copy = load_workbook(tmp_path / "out.xlsx")

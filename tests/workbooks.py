@@ -114,6 +114,25 @@ def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
     return path
 
 
+def write_xls(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """Write *sheets* as a legacy Excel 97-2003 workbook (.xls, dates as Excel dates) at *path*
+    and return the path."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="D.M.YYYY")
+    for title, sheet in sheets.items():
+        target = book.add_sheet(title)
+        for r, row in enumerate(sheet.rows):
+            for c, value in enumerate(row):
+                if isinstance(value, date):
+                    target.write(r, c, value, dates)
+                elif value is not None:
+                    target.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
 def write_csv(path: Path, rows: list[list[Any]], *, delimiter: str = ";",
               encoding: str = "utf-8") -> Path:
     """Write *rows* as a CSV file (values as text, dates as d.M.yyyy)."""

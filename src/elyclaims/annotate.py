@@ -399,7 +399,7 @@ def _print_setup(sheet: Any, header: int | None) -> None:
     and its *header* row on every page."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    if sheet.max_row < 1 or sheet.max_column < 1 or sheet.dimensions in {"A1:A1", ""}:
+    if sheet.dimensions in {"A1:A1", ""}:  # an empty sheet: nothing to print
         return
     setup = sheet.page_setup
     setup.paperSize = sheet.PAPERSIZE_A4

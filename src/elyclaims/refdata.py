@@ -348,6 +348,16 @@ class ReferenceData:
         """The legal regime that covers a service on *day*."""
         return next((regime for regime in self.regimes if regime.covers(day)), None)
 
+    def regimes_for(self, days: Iterable[date | None]) -> list[Regime]:
+        """The legal regimes that cover services on *days* (none for a day without one), each
+        once, oldest first: what a package cites."""
+        used = {}
+        for day in set(days):
+            regime = self.regime_on(day) if day is not None else None
+            if regime is not None:
+                used[regime.code] = regime
+        return sorted(used.values(), key=lambda regime: regime.valid_from)
+
     def supply_type(self, written: str | None) -> SupplyType | None:
         """The supply type a supply-type cell names (its code, any of its names, any case),
         or the one its words suggest; None for anything else."""

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from elyclaims._version import __version__
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
-from elyclaims.i18n import N_, translator
 
 if TYPE_CHECKING:
     import argparse
@@ -41,11 +40,6 @@ def _parser() -> argparse.ArgumentParser:
     _checking.add_commands(commands)
     _sending.add_commands(commands)
     return parser
-
-
-_BUG_REPORT = N_("internal error ({kind}): this is a bug in elyclaims, not a problem of your "
-                 "input, which was not changed. Please report it to the elyclaims maintainers "
-                 "with the command you ran; ELYCLAIMS_DEBUG=1 shows the details.")
 
 
 def _error_document(error: BaseException, kind: str, code: int, message: str) -> str:
@@ -113,10 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 130
         except Exception as error:
+            from elyclaims.i18n import translator
+
             lang = language(getattr(args, "lang", None), None)
             t = translator(lang)
-            return _stop(args, error, "internal", EXIT_INTERNAL,
-                         t(_BUG_REPORT, kind=type(error).__name__), lang)
+            return _stop(args, error, "internal", EXIT_INTERNAL, t(
+                "internal error ({kind}): this is a bug in elyclaims, not a problem of your "
+                "input, which was not changed. Please report it to the elyclaims maintainers "
+                "with the command you ran; ELYCLAIMS_DEBUG=1 shows the details.",
+                kind=type(error).__name__), lang)
         return code
 
 

@@ -282,18 +282,12 @@ def _recipient(claim: Claim, refdata: ReferenceData) -> str:
 
 def _legal_bases(claim: Claim, refdata: ReferenceData,
                  service_dates: Iterable[date | None]) -> list[str]:
-    used = {}
     # The regimes are few: find them from the service dates alone, before the lines are written.
-    dates = set(service_dates)
-    for day in sorted(d for d in dates if d is not None):
-        regime = refdata.regime_on(day)
-        if regime is not None:
-            used[regime.code] = regime
     return [
         _element("LegalBasis", regime.text["fi"], "", {
             "code": regime.code, "from": regime.valid_from, "until": regime.valid_until,
             "citedFrom": "config" if regime.configured else None})
-        for regime in sorted(used.values(), key=lambda r: r.valid_from)
+        for regime in refdata.regimes_for(service_dates)
     ]
 
 

@@ -169,14 +169,8 @@ def _legal_bases(lines: Iterable[ExpenseLine], lang: str,
     reader's language cites them."""
     from elyclaims.refdata import reference_data
 
-    refdata = refdata or reference_data()
-    used = {}
-    for service_date in sorted({line.service_date for line in lines if line.service_date}):
-        regime = refdata.regime_on(service_date)
-        if regime is not None:
-            used[regime.code] = regime
-    return [regime.text.get(lang) or regime.text["en"]
-            for regime in sorted(used.values(), key=lambda regime: regime.valid_from)]
+    regimes = (refdata or reference_data()).regimes_for(line.service_date for line in lines)
+    return [regime.text.get(lang) or regime.text["en"] for regime in regimes]
 
 
 def report_tables(report: Report, claim: Claim | None, lang: str, *,

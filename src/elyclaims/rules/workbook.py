@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from elyclaims.findings import Finding, Location, Named
+from elyclaims.findings import Finding, Named
 from elyclaims.model import Claim
 from elyclaims.rules._registry import RuleContext, rule
 
@@ -26,9 +26,7 @@ def claim_data_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         claimant_or_claim = claim.claimant if field in _CLAIMANT_FIELDS else claim
         if getattr(claimant_or_claim, field) is not None or field in claim.unreadable:
             continue
-        yield Finding.make("WB-010", claim.locations.get(key) or Location(
-            file=claim.origin.file, sheet=claim.origin.sheet, field=key),
-            accepted=Named("claim_field", key))
+        yield Finding.make("WB-010", claim.location(key), accepted=Named("claim_field", key))
 
 
 def unread_cells(claim: Claim) -> Iterator[Finding]:
