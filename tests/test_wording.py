@@ -195,6 +195,7 @@ def test_a_csv_field_is_named_by_its_line_and_column(tmp_path: Path) -> None:
     assert location.text("fi") == "asiakkaat.csv: rivi 3, sarake Kotikunta"
     assert location.text("sv") == "asiakkaat.csv: rad 3, kolumn Kotikunta"
     assert str(location) == "asiakkaat.csv: line 3, column Kotikunta"
+    assert Location(file="/data/kulut.csv", row=7).text("sv") == "kulut.csv: rad 7"
     assert str(Location(file="kulut.xlsx", sheet="Kulut", row=3, column="D",
                         header="Kuvaus")) == "Kulut!D3 (Kuvaus)"
 

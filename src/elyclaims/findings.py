@@ -95,11 +95,10 @@ class Location:
     def _text_file(self) -> str | None:
         """The name of the text file (a CSV file, a package's XML member) this location is
         in, or None for a workbook's sheet."""
-        if self.sheet and self.sheet.lower().endswith(_TEXT_FILES):
+        if self.sheet and self.sheet.lower().endswith(_TEXT_FILES):  # a CSV file's table
             return self.sheet
-        if self.file and self.file.lower().endswith(".csv"):
-            name = PurePath(self.file).name
-            return name if self.sheet in {None, name} else None
+        if self.sheet is None and self.file and self.file.lower().endswith(".csv"):
+            return PurePath(self.file).name
         return None
 
 
