@@ -16,7 +16,6 @@ from pydantic import BaseModel, ValidationError
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
-    CellMemo,
     CellProblem,
     CellRef,
     Claim,
@@ -25,7 +24,7 @@ from elyclaims.model import (
     ExpenseLine,
     SourceRow,
     client_key,
-    fast_constructor,
+    construct,
     read_rows,
     shared_fields_set,
 )
@@ -62,13 +61,10 @@ def line_id(row: RawRow, *, combined: bool = False) -> str:
 
 class _Sources:
     """The cell references of each table, one mapping shared by all its rows' sources: every
-    recognised column, so that a finding on an empty cell names the cell. Also keeps the
-    claim's :class:`CellMemo`, which the rows' cell readers share."""
+    recognised column, so that a finding on an empty cell names the cell."""
 
     def __init__(self) -> None:
         self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
-        #: What the claim's cells gave, for the values it repeats.
-        self.memo = CellMemo()
 
     def cells(self, row: RawRow, renames: Mapping[str, str]) -> dict[str, CellRef]:
         """The cell references of *row*'s table, by model field."""
@@ -152,10 +148,10 @@ def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding]
         names = (tuple(renames.get(name, name) for name in first.names) if renames
                  else first.names)
         fields, problems = read_rows(model, names, [row.values for row in chunk],
-                                     decimal_comma=first.decimal_comma, memo=sources.memo)
+                                     decimal_comma=first.decimal_comma)
         cells = sources.cells(first, renames)
         # The source is trusted data of our own reader and skips validation.
-        source, make, sheet = SourceRow.of, fast_constructor(model), first.sheet
+        source, sheet = SourceRow.of, first.sheet
         # Every row of the table is given its table's fields (an empty cell as empty).
         names_given = shared_fields_set(
             model, {*names, "source", *(() if combined is None else ("line_id",))})
@@ -170,7 +166,7 @@ def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding]
                 read["line_id"] = line
             read["source"] = source(row.file, sheet, row.row, cells, frozenset(
                 renames.get(name, name) for name in unreadable) if unreadable else _NONE)
-            models.append(make(read, names_given))
+            models.append(construct(model, read, names_given))
         rows[start:end] = [None] * (end - start)  # type: ignore[list-item]  # modelled: let go
         start = end
     return models

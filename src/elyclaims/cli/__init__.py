@@ -119,25 +119,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
 
-#: What the commands keep until the program ends (see :func:`run` and
-#: :func:`~elyclaims.cli._shared.keep_until_exit`); None when :func:`main` is called from
-#: Python, which frees as usual.
-KEPT: list[object] | None = None
-
-
 def run() -> NoReturn:
-    """The ``elyclaims`` program: :func:`main`, then the process ends as soon as its output is
-    flushed (``os._exit``), leaving what the command kept (:func:`~elyclaims.cli._shared.
-    keep_until_exit`) to the system instead of freeing a claim's objects one by one and
-    tearing down every module (0.1 s at 100,000 lines). By then every command has closed what
-    it opened: files, ledgers, child processes."""
-    global KEPT
-    KEPT = []
+    """The ``elyclaims`` program: :func:`main`, its exit status the process's. Output that
+    can no longer be flushed (its reader went away, as ``| head`` does) is let go of quietly:
+    nothing of the user's is lost."""
     code = main()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a reader gone (`| head`): nothing lost
-            stream.flush()
-    os._exit(code)
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

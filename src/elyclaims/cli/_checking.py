@@ -17,7 +17,6 @@ from elyclaims.cli._shared import (
     add_ledger,
     add_today,
     emit,
-    keep_until_exit,
     language,
     ledger_path,
     positive,
@@ -181,7 +180,6 @@ def _validate(args: argparse.Namespace) -> int:
         print(t.n("The annotated copy {path} has comments on {count} cell.",
                   "The annotated copy {path} has comments on {count} cells.",
                   annotated.commented, path=annotated.path), file=sys.stderr)
-    keep_until_exit(report)
     if not report.opened:
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FAILED
@@ -209,7 +207,6 @@ def _build(args: argparse.Namespace) -> int:
         claim, report = read_claim(args.inputs, config=config, today=day,
                                    ledger=_existing_ledger(args, config),
                                    supersedes=args.supersedes)
-    keep_until_exit(claim, report)
     if claim is None:
         if args.format == "json":
             emit(report_to_json(report, lang=lang), json=True)
@@ -261,7 +258,6 @@ def _inspect(args: argparse.Namespace) -> int:
 
     lang = language(args.lang, None)
     inspected = inspect_package(args.package, today=today(args))
-    keep_until_exit(inspected)
     if args.format == "json":
         emit(inspected_to_json(inspected, lang=lang), json=True)
     else:

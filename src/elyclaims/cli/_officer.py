@@ -15,7 +15,6 @@ from elyclaims.cli._shared import (
     add_lang,
     add_ledger,
     emit,
-    keep_until_exit,
     language,
     ledger_path,
     positive,
@@ -134,7 +133,6 @@ def _report(args: argparse.Namespace) -> int:
 
         with progress_bar(args, lang):
             claim, report = read_claim(args.inputs, config=config, today=today(args))
-    keep_until_exit(claim, report)
     if not report.opened:
         emit(report_to_text(report, lang=lang, colour=colour()))
         return EXIT_USAGE

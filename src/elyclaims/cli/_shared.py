@@ -16,21 +16,11 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SUBMIT", "EXIT_USAGE", "Parser",
            "add_common", "add_format", "add_lang", "add_ledger", "add_today", "emit", "fail",
-           "keep_until_exit", "language", "ledger_path", "positive",
+           "language", "ledger_path", "positive",
            "same_file", "today"]
 
 from elyclaims.cli._codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_SUBMIT, EXIT_USAGE
 from elyclaims.i18n import LANGUAGES
-
-
-def keep_until_exit(*objects: object) -> None:
-    """Keep *objects* (a claim, its report: a million objects) until the program ends, which
-    leaves their memory to the system at once instead of freeing them one by one (only when
-    it runs as the program: :func:`elyclaims.cli.run`)."""
-    from elyclaims import cli
-
-    if cli.KEPT is not None:
-        cli.KEPT.extend(objects)
 
 
 class Parser(argparse.ArgumentParser):

@@ -15,14 +15,13 @@ from elyclaims._xmlcheck import CheckBeside, InvalidXml, locate_problem, placed,
 from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
-    CellMemo,
     CellRef,
     Claim,
     Claimant,
     Client,
     ExpenseLine,
     SourceRow,
-    fast_constructor,
+    construct,
     read_rows,
     remember,
 )
@@ -140,9 +139,7 @@ class _Reading:
     recorded: list[RecordedFinding] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     supersedes: str | None = None
-    #: The lines' repeated texts, read once and held once (see model.CellMemo).
-    memo: CellMemo = field(default_factory=CellMemo)
-    #: Amounts and dates by their text in the file, likewise.
+    #: Amounts and dates by their text in the file, read once and held once.
     exact: dict[tuple[str, str], object] = field(default_factory=dict)
     #: Expense elements read whose lines are not made yet.
     pending: list[_Pending] = field(default_factory=list)
@@ -163,7 +160,7 @@ class _Reading:
     def lines(self) -> None:
         """Make the lines of the expense elements read so far."""
         if self.pending:
-            self.expenses.extend(_lines(self.pending, self.memo))
+            self.expenses.extend(_lines(self.pending))
             self.pending.clear()
 
     def amount(self, text: str | None) -> Decimal | None:
@@ -457,15 +454,14 @@ def _expense(element: Any, reading: _Reading) -> _Pending:
     return cells, exact, element.get("lineId"), source
 
 
-def _lines(pending: list[_Pending], memo: CellMemo) -> list[ExpenseLine]:
+def _lines(pending: list[_Pending]) -> list[ExpenseLine]:
     """The lines of expense elements read (:func:`_expense`), their texts read column by
     column."""
     fields, problems = read_rows(ExpenseLine, _CELL_FIELDS,
                                  [tuple(cells) for cells, _, _, _ in pending],
-                                 decimal_comma=False, memo=memo)
+                                 decimal_comma=False)
     if problems:
         name, problem = next(iter(next(iter(problems.values())).items()))
         raise ValueError(f"{name}: not a {problem.kind}")
-    make = fast_constructor(ExpenseLine)
-    return [make({**read, **exact, "line_id": line_id, "source": source}, None)
+    return [construct(ExpenseLine, {**read, **exact, "line_id": line_id, "source": source})
             for read, (_, exact, line_id, source) in zip(fields, pending, strict=True)]
