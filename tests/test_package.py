@@ -849,16 +849,16 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     """Only expense lines come back to Python during the check, yet libxml2 still validates
     every element: a broken line deep in the file, a missing element, an unknown one, broken
     markup and a line id given twice are each refused, at their line; in this process, and in
-    the child process the build checks claim.xml in while it writes the ZIP (``CheckBeside``),
+    the child process the build checks claim.xml in while it writes the ZIP (``SchemaCheckInChild``),
     which parses the document whole, or streaming from its start, or whole until it proves
     too long and then streaming from its start."""
     from elyclaims.package import (
-        BESIDE_BYTES,
+        CHILD_CHECK_BYTES,
         CLAIM_NS,
         CLAIM_SCHEMA,
         WHOLE_BYTES,
-        CheckBeside,
         InvalidXml,
+        SchemaCheckInChild,
         claim_schema,
         read_claim_xml,
         schema_text,
@@ -869,7 +869,7 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     release = f"{{{CLAIM_NS}}}Expense"
     validate_xml(io.BytesIO(xml.encode()), claim_schema(), release=release)
     (tmp_path / "valid.xml").write_text(xml, encoding="utf-8")
-    CheckBeside(str(tmp_path / "valid.xml"), schema_text(CLAIM_SCHEMA), release).result()
+    SchemaCheckInChild(str(tmp_path / "valid.xml"), schema_text(CLAIM_SCHEMA), release).result()
     old, new = change
     assert old in xml
     broken = xml.replace(old, new, 1).encode("utf-8")
@@ -879,13 +879,13 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     assert refused.value.line == line
     (tmp_path / "broken.xml").write_bytes(broken)
     with pytest.raises(InvalidXml) as beside:
-        CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release).result()
+        SchemaCheckInChild(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA), release).result()
     assert (beside.value.line, beside.value.message) == (line, refused.value.message)
     # As inspect reads a large package: parsed here, checked beside; the same verdict.
-    valid = read_claim_xml(io.BytesIO(xml.encode()), size=BESIDE_BYTES)
+    valid = read_claim_xml(io.BytesIO(xml.encode()), size=CHILD_CHECK_BYTES)
     assert valid == read_claim_xml(io.BytesIO(xml.encode()))
     with pytest.raises(InvalidXml) as read_beside:
-        read_claim_xml(io.BytesIO(broken), size=BESIDE_BYTES)
+        read_claim_xml(io.BytesIO(broken), size=CHILD_CHECK_BYTES)
     with pytest.raises(InvalidXml) as read_here:
         read_claim_xml(io.BytesIO(broken))
     assert (read_beside.value.line, read_beside.value.message) == (
@@ -894,7 +894,7 @@ def test_the_streaming_self_check_still_refuses_a_broken_claim_xml(
     # document parsed whole, streaming, or whole until it proves longer than half its length.
     for whole in (WHOLE_BYTES, 0, len(broken) // 2):
         for document in (xml.encode("utf-8"), broken):
-            streamed = CheckBeside(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA),
+            streamed = SchemaCheckInChild(str(tmp_path / "broken.xml"), schema_text(CLAIM_SCHEMA),
                                    release, whole=whole)
             for start in range(0, len(document), 1024):
                 streamed.write(document[start:start + 1024])
@@ -916,8 +916,8 @@ def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:
     from elyclaims.package import (
         CLAIM_NS,
         CLAIM_SCHEMA,
-        CheckBeside,
         InvalidXml,
+        SchemaCheckInChild,
         claim_schema,
         schema_text,
         validate_xml,
@@ -931,7 +931,7 @@ def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:
         validate_xml(io.BytesIO(document), claim_schema(), release=f"{{{CLAIM_NS}}}Expense")
     assert here.value.line == head.count(b"\n") + 1
     path = tmp_path / "long.xml"
-    check = CheckBeside(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+    check = SchemaCheckInChild(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
     with path.open("wb") as handle:  # as the build writes: the file grows with the stream
         for start in range(0, len(document), 1 << 16):
             handle.write(document[start:start + (1 << 16)])
@@ -940,7 +940,7 @@ def test_the_check_beside_never_blocks_its_writer(tmp_path: Path) -> None:
     with pytest.raises(InvalidXml) as refused:
         check.result()
     assert (refused.value.line, refused.value.message) == (here.value.line, here.value.message)
-    killed = CheckBeside(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
+    killed = SchemaCheckInChild(str(path), schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense")
     assert killed._process is not None
     killed._process.kill()
     for start in range(0, len(document), 1 << 16):

@@ -1,10 +1,10 @@
-"""Checking an XML document against its schema while streaming through it, here or beside.
+"""Checking an XML document against its schema while streaming through it, here or in a child.
 
-libxml2 checks every element as it parses, and holds Python's lock while it does: a check in a
-thread runs no faster than one after the other. So the build checks its ``claim.xml`` in a
-child process (:class:`CheckBeside`) that reads the document as it is written, and this process
-hashes the file and writes the ZIP while the check ends. The two meet before the package is
-put in place.
+The build checks its ``claim.xml`` in a child process (:class:`SchemaCheckInChild`) that reads
+the document as it is written, and this process hashes the file and writes the ZIP while the
+check ends. The two meet before the package is put in place. (lxml releases Python's lock while
+libxml2 parses and validates, so a thread was tried too: at 100,000 lines it cost more CPU and
+wall time than the child and raised this process's peak by the tree; docs/architecture.md.)
 
 The child parses a document of up to :data:`WHOLE_BYTES` whole, as it comes, and validates the
 tree once the document has ended: twice as fast as libxml2's streaming check (a claim.xml of
@@ -36,8 +36,18 @@ import sys
 from collections import deque
 from typing import IO, Any
 
-__all__ = ["PROLOG_BYTES", "WHOLE_BYTES", "CheckBeside", "InvalidXml", "declares_document_type",
-           "free_element", "load_schema", "locate_problem", "placed", "validate_xml"]
+__all__ = [
+    "PROLOG_BYTES",
+    "WHOLE_BYTES",
+    "InvalidXml",
+    "SchemaCheckInChild",
+    "declares_document_type",
+    "free_element",
+    "load_schema",
+    "locate_problem",
+    "placed",
+    "validate_xml",
+]
 
 #: The longest document the check parses whole (a tree of about 530 MB); longer ones stream.
 WHOLE_BYTES = 64 << 20
@@ -136,7 +146,7 @@ def _check_whole(source: IO[bytes], schema: Any, *, release: str | None, whole: 
     kept: list[bytes] = []
     size = 0
     try:
-        for block in iter(lambda: source.read(CheckBeside.BLOCK), b""):
+        for block in iter(lambda: source.read(SchemaCheckInChild.BLOCK), b""):
             size += len(block)
             kept.append(block)
             if size > whole:
@@ -216,15 +226,15 @@ def load_schema(text: bytes) -> Any:
     return etree.XMLSchema(etree.fromstring(text, parser))
 
 
-class CheckBeside:
+class SchemaCheckInChild:
     """:func:`validate_xml` of a document against the schema *schema_text*, in a child process
     started at once. The document is given as it is written (:meth:`write`), or, when nothing
     was written, read from the file *path* by :meth:`result`, which waits for the verdict.
     *path* is also where a problem's line is looked up, so it must hold the same document
     (the build writes the one to both); without a *path* (a document that is no file) such a
     problem comes back without its line. Where no child can be started, the check runs here,
-    on the file, in :meth:`result` (there is none without a *path*: :attr:`beside` says
-    whether the check runs beside, before anything is written)."""
+    on the file, in :meth:`result` (there is none without a *path*: :attr:`in_child` says
+    whether the check runs in the child, before anything is written)."""
 
     #: Bytes sent to the child at a time when the file is sent.
     BLOCK = 1 << 20
@@ -248,7 +258,7 @@ class CheckBeside:
             self._process = None
 
     @property
-    def beside(self) -> bool:
+    def in_child(self) -> bool:
         """Whether the check runs in its child process (False: it could not be started)."""
         return self._process is not None
 

@@ -7,7 +7,12 @@ A package is a ZIP archive with ``claim.xml`` (valid against ``schemas/claim-pac
 
 from __future__ import annotations
 
-from elyclaims._xmlcheck import PROLOG_BYTES, WHOLE_BYTES, CheckBeside, declares_document_type
+from elyclaims._xmlcheck import (
+    PROLOG_BYTES,
+    WHOLE_BYTES,
+    SchemaCheckInChild,
+    declares_document_type,
+)
 from elyclaims.limits import ReadLimits
 from elyclaims.package._archive import Member, manifest_xml
 from elyclaims.package._build import (
@@ -20,7 +25,7 @@ from elyclaims.package._build import (
 from elyclaims.package._inspect import InspectedPackage, inspect_package
 from elyclaims.package._normalize import normalize_claim, recipient
 from elyclaims.package._reader import (
-    BESIDE_BYTES,
+    CHILD_CHECK_BYTES,
     InvalidXml,
     PackagedClaim,
     read_claim_xml,
@@ -39,7 +44,7 @@ from elyclaims.package._writer import LEAST_LINE_BYTES, write_claim_xml
 Limits = ReadLimits  # the limits a package is inspected within (the same as a workbook's)
 
 __all__ = [
-    "BESIDE_BYTES",
+    "CHILD_CHECK_BYTES",
     "CLAIM_NS",
     "CLAIM_SCHEMA",
     "LEAST_LINE_BYTES",
@@ -48,13 +53,13 @@ __all__ = [
     "WHOLE_BYTES",
     "BuildRefused",
     "BuiltPackage",
-    "CheckBeside",
     "InspectedPackage",
     "InvalidXml",
     "Limits",
     "Member",
     "PackagedClaim",
     "ReadLimits",
+    "SchemaCheckInChild",
     "build_package",
     "claim_schema",
     "creation_time",

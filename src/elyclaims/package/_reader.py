@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from elyclaims._xmlcheck import CheckBeside, InvalidXml, locate_problem, placed, validate_xml
+from elyclaims._xmlcheck import InvalidXml, SchemaCheckInChild, locate_problem, placed, validate_xml
 from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
@@ -113,7 +113,7 @@ def _total(element: Any) -> CategoryTotal:
                          vat=_sum(element.get("vat")), gross=_sum(element.get("gross")))
 
 
-def _parser_events(source: IO[bytes] | _Passing, schema: Any, *, tags: Any = None) -> Any:
+def _parser_events(source: IO[bytes] | _CopiedToCheck, schema: Any, *, tags: Any = None) -> Any:
     """The end events of *source* (only of the elements *tags* names, when given; libxml2
     parses and validates every element either way)."""
     from lxml import etree
@@ -268,35 +268,36 @@ _VALUE_ERRORS = (ValueError, ArithmeticError, TypeError, AttributeError, KeyErro
 #: this one reads it without (on the belief that libxml2 holds Python's lock while it
 #: validates, which measured wrong for a tree's validation: a thread is open in issue 29); a
 #: smaller one is checked here as it is read, which costs less than the child.
-BESIDE_BYTES = 4 << 20
+CHILD_CHECK_BYTES = 4 << 20
 
 
 def read_claim_xml(source: IO[bytes], *, origin: str | None = None,
                    size: int | None = None) -> PackagedClaim:
     """Read and validate ``claim.xml``. *origin* names the package in the lines' locations;
     *size*, the document's size when known, decides where it is checked (see
-    :data:`BESIDE_BYTES`). Either way the verdict is the schema's, with the problem's line
+    :data:`CHILD_CHECK_BYTES`). Either way the verdict is the schema's, with the problem's line
     where *source* can be read again to find it.
 
     Raises:
         InvalidXml: when the document is not valid against the claim schema.
     """
-    if size is not None and size >= BESIDE_BYTES:
+    if size is not None and size >= CHILD_CHECK_BYTES:
         # Streaming: this process's reading is the longer work, which the check keeps up
         # with; a tree would be validated only after it (measured: 0.4 s slower at 43 MB).
-        check = CheckBeside(None, schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense", whole=0)
+        check = SchemaCheckInChild(None, schema_text(CLAIM_SCHEMA), f"{{{CLAIM_NS}}}Expense",
+                                   whole=0)
         try:
-            if check.beside:
-                return _read_beside(source, origin, check)
+            if check.in_child:
+                return _read_checked_in_child(source, origin, check)
         finally:
             check.cancel()
     return _read(source, origin, claim_schema())
 
 
-class _Passing:
-    """*source*, each block it gives also written to the check beside."""
+class _CopiedToCheck:
+    """*source*, each block it gives also written to the check in its child."""
 
-    def __init__(self, source: IO[bytes], check: CheckBeside) -> None:
+    def __init__(self, source: IO[bytes], check: SchemaCheckInChild) -> None:
         self._source, self._check = source, check
 
     def read(self, size: int = -1) -> bytes:
@@ -311,8 +312,9 @@ class _Passing:
             pass
 
 
-def _read_beside(source: IO[bytes], origin: str | None, check: CheckBeside) -> PackagedClaim:
-    passing = _Passing(source, check)
+def _read_checked_in_child(source: IO[bytes], origin: str | None,
+                           check: SchemaCheckInChild) -> PackagedClaim:
+    passing = _CopiedToCheck(source, check)
     try:
         packaged = _read(passing, origin, None)
     except InvalidXml:
@@ -324,8 +326,8 @@ def _read_beside(source: IO[bytes], origin: str | None, check: CheckBeside) -> P
     return packaged
 
 
-def _verdict(check: CheckBeside, source: IO[bytes]) -> None:
-    """The check beside's verdict; a problem it cannot place is looked for here, in *source*
+def _verdict(check: SchemaCheckInChild, source: IO[bytes]) -> None:
+    """The child's verdict; a problem it cannot place is looked for here, in *source*
     read again (a ZIP member can be), for its line."""
     try:
         check.result()
@@ -336,9 +338,9 @@ def _verdict(check: CheckBeside, source: IO[bytes]) -> None:
         raise InvalidXml(*located) from problem
 
 
-def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> PackagedClaim:
+def _read(source: IO[bytes] | _CopiedToCheck, origin: str | None, schema: Any) -> PackagedClaim:
     """claim.xml read into the model; validated against *schema* as it is parsed, or not
-    at all (None: checked beside)."""
+    at all (None: checked in a child process)."""
     from lxml import etree
 
     reading = _Reading(origin)
@@ -377,13 +379,13 @@ def _read(source: IO[bytes] | _Passing, origin: str | None, schema: Any) -> Pack
         raise InvalidXml(f"a value cannot be read: {type(error).__name__}", None) from error
 
 
-def _again(source: IO[bytes] | _Passing) -> IO[bytes] | None:
-    """*source*, to be read again for a problem's line; none when it passes to a check beside
+def _again(source: IO[bytes] | _CopiedToCheck) -> IO[bytes] | None:
+    """*source*, to be read again for a problem's line; none when it passes to the check in a child
     (whose verdict places the problem)."""
-    return None if isinstance(source, _Passing) else source
+    return None if isinstance(source, _CopiedToCheck) else source
 
 
-def _drain(events: Any, source: IO[bytes] | _Passing, schema: Any) -> None:
+def _drain(events: Any, source: IO[bytes] | _CopiedToCheck, schema: Any) -> None:
     from lxml import etree
 
     try:
