@@ -17,8 +17,11 @@ used. Where frictionless is installed (in an environment of its own: ``pip insta
 "frictionless[excel]"``, then ``--frictionless PATH`` or frictionless on ``PATH``), its
 ``validate`` of the expenses sheet is measured too, a tool an officer might use instead. The
 table goes to standard output, the figures as JSON to ``--json`` (default
-``benchmarks/.data/results.json``). Nothing here asserts a time: the test suite does not time
-anything.
+``benchmarks/.data/results.json``). For claims of up to :data:`PROFILED_LINES` lines the JSON
+also gives ``imports``: what ``python -X importtime`` says validate's imports took, summed by
+top-level package (median of the runs, in ms), so that a change that brings something heavy
+onto the start of a small validate shows up by name. Nothing here asserts a time: the test
+suite does not time anything.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -53,6 +57,33 @@ from python_calamine import CalamineWorkbook
 book = CalamineWorkbook.from_path(sys.argv[1])
 count = sum(1 for name in book.sheet_names for _ in book.get_sheet_by_name(name).iter_rows())
 """
+
+
+#: The largest claim whose validate gets an import profile (imports matter where claims are small).
+PROFILED_LINES = 10_000
+_IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
+
+
+def import_profile(command: list[str], env: dict[str, str], repeat: int) -> dict[str, float]:
+    """The milliseconds *command* (a Python command line) spends importing, by top-level
+    package (each module's own time, ``-X importtime``), the median of *repeat* runs; the
+    total under ``"(all)"``. Largest first, down to half a millisecond."""
+    runs: list[dict[str, float]] = []
+    for _ in range(repeat):
+        done = subprocess.run([command[0], "-X", "importtime", *command[1:]], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              check=False)
+        spent: dict[str, float] = {}
+        for match in _IMPORT_LINE.finditer(done.stderr):
+            package = match[2].split(".")[0]
+            spent[package] = spent.get(package, 0.0) + int(match[1]) / 1000
+        spent["(all)"] = sum(spent.values())
+        runs.append(spent)
+    names = {name for run in runs for name in run}
+    medians = {name: round(statistics.median(run.get(name, 0.0) for run in runs), 1)
+               for name in names}
+    return dict(sorted(((name, ms) for name, ms in medians.items() if ms >= 0.5),
+                       key=lambda item: -item[1]))
 
 
 def _tree_rss(pid: int) -> int:
@@ -212,8 +243,13 @@ def measure(lines: int, repeat: int, libreoffice: bool,
             figures["frictionless validate"] = _median(
                 [frictionless, "validate", workbook.name, "--sheet", "Kulut"], repeat, env,
                 cwd=workbook.parent)
-    return {"lines": lines, "workbook": kind, "bytes": workbook.stat().st_size,
-            "figures": figures}
+        imports = (import_profile([*elyclaims, "validate", str(workbook), "--format", "json"],
+                                  env, repeat) if lines <= PROFILED_LINES else None)
+    result: dict[str, object] = {"lines": lines, "workbook": kind,
+                                 "bytes": workbook.stat().st_size, "figures": figures}
+    if imports is not None:
+        result["imports"] = imports
+    return result
 
 
 def table(results: list[dict[str, object]]) -> str:
@@ -272,6 +308,12 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(table(results))
+    for result in results:
+        if "imports" in result:
+            spent = result["imports"]
+            assert isinstance(spent, dict)
+            print(f"\nvalidate's imports at {result['lines']:,} lines, ms: " + ", ".join(
+                f"{name} {ms:.0f}" for name, ms in list(spent.items())[:8]))
     print(f"\n(medians of {args.repeat} fresh processes; figures in {args.json})")
 
 

@@ -4,9 +4,12 @@ Claimant and claim defaults (so an ERP export of only the expenses can be checke
 language, rule severity overrides, acknowledged warnings, clients, read limits, and the paths and
 credentials later stages need.
 
-The layers are pydantic-settings' sources, lowest first: the TOML file, the environment
-(``ELYCLAIMS_LANGUAGE``, ``ELYCLAIMS_CLAIMANT__NAME``: ``__`` nests; a rule id may be written
-with ``_``: ``ELYCLAIMS_SEVERITY__EL_008``), and the values the command line passes. A key in the
+The layers, lowest first: the TOML file, the environment (``ELYCLAIMS_LANGUAGE``,
+``ELYCLAIMS_CLAIMANT__NAME``: ``__`` nests; a rule id may be written with ``_``:
+``ELYCLAIMS_SEVERITY__EL_008``; a key whose value is a table, given whole, is JSON), and the
+values the command line passes; each table merged key by key over the one below it. (These
+were pydantic-settings' sources: the same merge, read here without importing its machinery,
+a quarter of the start-up of a small validate.) A key in the
 file that is not a config key is an error naming the key and the file; an ``ELYCLAIMS_*``
 variable that is not a config key (``ELYCLAIMS_DEBUG``, ``ELYCLAIMS_TODAY``, a typo) is simply not
 config. ``Config()`` itself reads nothing: only :func:`load_config` reads the file and the
@@ -15,23 +18,15 @@ environment.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
 
 from elyclaims.errors import ConfigError
 from elyclaims.i18n import N_, Language
@@ -145,11 +140,10 @@ class AcknowledgeEntry(_Section):
         return reason.strip()
 
 
-class Config(BaseSettings):
+class Config(BaseModel):
     """The whole configuration; every field has a default, so an empty file is valid."""
 
-    model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix=_ENV_PREFIX,
-                                      env_nested_delimiter="__", case_sensitive=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     language: Language | None = None
     #: What reads the cell values of .xlsx/.xlsm workbooks: python-calamine (the default where
@@ -172,24 +166,6 @@ class Config(BaseSettings):
     clients: tuple[dict[str, RawValue], ...] = ()
     limits: ReadLimits = Field(default_factory=ReadLimits)
     path: str | None = Field(default=None, exclude=True)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The layers, highest first: the command line's values, the environment, the file.
-        Outside :func:`load_config` only the values given."""
-        layers = _LAYERS.get()
-        if layers is None:
-            return (init_settings,)
-        file_data, environ = layers
-        return (init_settings, _Environment(settings_cls, environ),
-                _File(settings_cls, file_data))
 
     @field_validator("clients", mode="before")
     @classmethod
@@ -274,38 +250,6 @@ class Config(BaseSettings):
         return overrides
 
 
-# The file's data and the environment while load_config() builds a Config.
-_LAYERS: ContextVar[tuple[dict[str, Any], Mapping[str, str]] | None] = ContextVar(
-    "elyclaims_config_layers", default=None)
-
-
-class _File(PydanticBaseSettingsSource):
-    """The TOML file's data (read and checked by :func:`load_config`)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._data = data
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._data)
-
-
-class _Environment(EnvSettingsSource):
-    """``ELYCLAIMS_*`` variables of a given environment, keeping only those that name a config
-    key (so that ``ELYCLAIMS_DEBUG`` or ``ELYCLAIMS_CLAIMANT__NAMEE`` is no error)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {name.lower(): value for name, value in self._environ.items()
-                if _is_config_variable(name)}
-
-
 def _table_keys(name: str) -> frozenset[str] | None:
     """The keys of config table *name*, or None when *name* is no table (``language``).
 
@@ -338,13 +282,45 @@ def _is_config_variable(name: str) -> bool:
     return table is None or not table or keys[1] in table
 
 
-@contextmanager
-def _layers(data: dict[str, Any], environ: Mapping[str, str]) -> Iterator[None]:
-    token = _LAYERS.set((data, environ))
-    try:
-        yield
-    finally:
-        _LAYERS.reset(token)
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The config data the ``ELYCLAIMS_*`` variables of *environ* set, nested as in the file.
+
+    Raises:
+        ConfigError: a variable that sets a whole table holds no JSON.
+    """
+    data: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not _is_config_variable(name):
+            continue
+        keys = name[len(_ENV_PREFIX):].lower().split("__")
+        if len(keys) == 2:
+            table = data.setdefault(keys[0], {})
+            table[keys[1]] = value
+        elif _is_table_value(keys[0]):
+            try:
+                data[keys[0]] = json.loads(value)
+            except ValueError as error:
+                raise ConfigError("{file}: not valid JSON: {reason}", file=name,
+                                  reason=error) from error
+        else:
+            data[keys[0]] = value
+    return data
+
+
+def _is_table_value(name: str) -> bool:
+    """Whether config key *name* holds a table given whole (``legal_basis``), not a value."""
+    annotation = Config.model_fields[name].annotation
+    return getattr(annotation, "__origin__", annotation) is dict
+
+
+def _merged(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
+    """*upper* over *lower*, tables merged key by key."""
+    merged = dict(lower)
+    for key, value in upper.items():
+        below = merged.get(key)
+        merged[key] = (_merged(below, value) if isinstance(below, dict)
+                       and isinstance(value, dict) else value)
+    return merged
 
 
 def load_config(
@@ -383,9 +359,9 @@ def load_config(
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError("{file}: cannot be read: {reason}", file=source,
                               reason=error) from error
+    given = {key: value for key, value in flags.items() if value is not None}
     try:
-        with _layers(data, environ):
-            config = Config(**{key: value for key, value in flags.items() if value is not None})
+        config = Config.model_validate(_merged(_merged(data, _from_environment(environ)), given))
     except ValidationError as error:
         raise _describe(error, source, environ) from error
     return config.model_copy(update={"path": str(source) if source else None})
@@ -426,9 +402,7 @@ def add_acknowledgement(path: str | Path, *, rule: str, reason: str,
     entry.append(f"reason = {quoted(' '.join(reason.split()))}")
     after = (before.rstrip("\n") + "\n\n" if before.strip() else "") + "\n".join(entry) + "\n"
     try:
-        data = tomllib.loads(after)
-        with _layers(data, {}):
-            Config()
+        Config.model_validate(tomllib.loads(after))
     except (tomllib.TOMLDecodeError, ValidationError) as error:
         raise ConfigError("{file}: the acknowledgement cannot be added: {reason}", file=target,
                           reason=error) from error
