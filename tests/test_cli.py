@@ -135,6 +135,23 @@ def test_environment_overrides_config(
     assert [f["rule"] for f in run.json()["findings"] if f["rule"].startswith("WB")] == []
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ("{not json", "ELYCLAIMS_LEGAL_BASIS: not valid JSON"),
+    ('{"681/2023": 1}', "ELYCLAIMS_LEGAL_BASIS: legal_basis.681/2023: Input should be"),
+])
+def test_a_whole_table_in_a_variable_is_json(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, value: str,
+    said: str,
+) -> None:
+    """A config key whose value is a table, given whole as a variable, is read as JSON: a value
+    that is not JSON, or not the table's, is a config error naming the variable (exit 2), never
+    a traceback (it was an internal error)."""
+    path = write_xlsx(tmp_path / "c.xlsx", clean_claim())
+    monkeypatch.setenv("ELYCLAIMS_LEGAL_BASIS", value)
+    run = cli("validate", path)
+    assert (run.code, said in run.err, "Traceback" in run.err) == (2, True, False), run.err
+
+
 _CLIENTS_BY_LANGUAGE = {
     "fi": '[[clients]]\nAsiakastunnus = "IHK-1"\n"Ottopäivä" = "1.1.2026"\nKotikunta = "092"\n'
           '[[clients]]\nasiakastunnus = "IHK-2"\n"Auttamisjärjestelmään ottopäivä" = 2026-01-01\n'
