@@ -280,3 +280,51 @@ def test_a_supply_type_cell_names_a_supply_in_any_language() -> None:
         assert found is not None
         assert found.code == code, written
     assert data.supply_type("jotain muuta") is None
+
+
+# ------------------------------------------------------------------ parsed data kept
+
+
+def test_every_shipped_data_file_reads_as_its_toml() -> None:
+    """The rule catalogue and the reference data read from the parsed copies kept beside them
+    are what parsing each TOML file gives, value for value (dates, decimals as text, lists)."""
+    import tomllib
+
+    from elyclaims.datafiles import load_data
+
+    folder = resources.files("elyclaims").joinpath("data")
+    names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".toml"))
+    assert "rules.toml" in names
+    assert "municipalities.toml" in names
+    for name in names:
+        expected = tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8"))
+        assert load_data(name) == expected, name
+        assert load_data(name) == expected, name  # the second time from the copy
+
+
+def test_a_changed_data_file_is_parsed_again(tmp_path: Path) -> None:
+    """The copy is named by the file's bytes: a changed file is parsed again (never its old
+    copy read) and its old copy goes; a damaged copy is parsed around; a folder where no copy
+    can be kept only costs the parse."""
+    from elyclaims.datafiles import parsed_toml
+
+    source = tmp_path / "rates.toml"
+    source.write_text('rate = "25.5"\nfrom = 2024-09-01\n', encoding="utf-8")
+    assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
+    copies = list((tmp_path / "__pycache__").glob("rates.toml.*.pickle"))
+    assert len(copies) == 1
+    assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
+    source.write_text('rate = "24"\nfrom = 2013-01-01\n', encoding="utf-8")
+    assert parsed_toml(source) == {"rate": "24", "from": date(2013, 1, 1)}
+    now = list((tmp_path / "__pycache__").glob("rates.toml.*.pickle"))
+    assert len(now) == 1
+    assert now != copies
+    now[0].write_bytes(b"\x80\x05damaged")
+    assert parsed_toml(source) == {"rate": "24", "from": date(2013, 1, 1)}
+    assert parsed_toml(source) == {"rate": "24", "from": date(2013, 1, 1)}
+    elsewhere = tmp_path / "read-only"
+    elsewhere.mkdir()
+    (elsewhere / "__pycache__").write_text("a file where the folder would be", encoding="utf-8")
+    (elsewhere / "rates.toml").write_text('rate = "14"\n', encoding="utf-8")
+    assert parsed_toml(elsewhere / "rates.toml") == {"rate": "14"}
+    assert sorted(item.name for item in elsewhere.iterdir()) == ["__pycache__", "rates.toml"]

@@ -7,12 +7,11 @@ The catalogue is data (``data/rules.toml``), loaded once. Rule *logic* lives in
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from elyclaims.datafiles import load_data
 from elyclaims.i18n import LANGUAGES
 from elyclaims.vocabulary import Severity
 
@@ -107,9 +106,7 @@ def _text(table: Mapping[str, object], rule_id: str) -> Text:
 @cache
 def catalogue() -> Catalogue:
     """Load the catalogue shipped with elyclaims (once per process)."""
-    raw = tomllib.loads(
-        resources.files("elyclaims").joinpath("data/rules.toml").read_text(encoding="utf-8")
-    )
+    raw = load_data("rules.toml")
     rules: dict[str, RuleInfo] = {}
     for rule_id, table in raw["rule"].items():
         variants = {

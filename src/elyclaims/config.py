@@ -48,7 +48,7 @@ _PROTECTED = frozenset({"WB-001", "PR-001", "PR-003", "DU-002"})
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ClaimantDefaults(_Section):
@@ -143,7 +143,7 @@ class AcknowledgeEntry(_Section):
 class Config(BaseModel):
     """The whole configuration; every field has a default, so an empty file is valid."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     language: Language | None = None
     #: What reads the cell values of .xlsx/.xlsm workbooks: python-calamine (the default where

@@ -183,8 +183,13 @@ ClaimantTypeText = Annotated[str | None, _choice(_CLAIMANT_TYPES, "claimant_type
 PurposeCode = Annotated[Purpose | None, _choice(_PURPOSES, "purpose", keep_unknown=False)]
 
 
+#: Each model's validator is built when it first validates, not when elyclaims is imported: a
+#: command that only reads a workbook's lines (constructed, never validated) builds few.
+_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _CONFIG
 
 
 class CellRef(_Model):
@@ -194,7 +199,7 @@ class CellRef(_Model):
     header: str | None = None
 
 
-@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid", defer_build=True))
 class SourceRow:
     """The row a client or expense line was read from, with each field's cell.
 
@@ -335,7 +340,8 @@ class Claim(_Model):
     was given but could not be read.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True,
+                              defer_build=True)
 
     claimant: Claimant = Field(default_factory=Claimant)
     period_start: Day = None

@@ -10,15 +10,14 @@ claim goes to are answered here too, so that rules, packages and reports ask one
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from elyclaims.datafiles import load_data
 from elyclaims.i18n import LANGUAGES
 from elyclaims.vocabulary import Category, ClaimantType, Purpose, match_key, normalize_label
 
@@ -537,8 +536,7 @@ def _is_municipality_code(code: str) -> bool:
 
 
 def _load(name: str) -> dict[str, Any]:
-    text = resources.files("elyclaims").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_data(name)
 
 
 def _vat_table(data: Mapping[str, Any]) -> _VatTable:
