@@ -328,3 +328,27 @@ def test_a_changed_data_file_is_parsed_again(tmp_path: Path) -> None:
     (elsewhere / "rates.toml").write_text('rate = "14"\n', encoding="utf-8")
     assert parsed_toml(elsewhere / "rates.toml") == {"rate": "14"}
     assert sorted(item.name for item in elsewhere.iterdir()) == ["__pycache__", "rates.toml"]
+
+
+def test_a_damaged_compiled_catalogue_is_compiled_again() -> None:
+    """The Finnish catalogue compiled once is kept beside its .po file; a copy found damaged
+    (here: overwritten with nonsense) is compiled again and replaced, and the translation is
+    the same, in a fresh process, without a traceback."""
+    import subprocess
+
+    from elyclaims.datafiles import PACKAGE
+
+    script = ("from elyclaims.i18n import translator; "
+              "print(translator('fi')('{file}: not valid TOML: {reason}'))")
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True)
+    assert "TOML-muotoa" in first.stdout
+    copies = list((PACKAGE / "locale" / "__pycache__").glob("fi.po.*.mo"))
+    assert len(copies) == 1
+    for damage in (b"\xde\x12\x04\x95 not a catalogue", b"\xde\x12\x04\x95\0\0"):
+        copies[0].write_bytes(damage)  # a wrong version; a copy cut short
+        again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=False)
+        assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")
+    assert copies[0].read_bytes()[:4] == b"\xde\x12\x04\x95"
+    assert len(copies[0].read_bytes()) > 1000

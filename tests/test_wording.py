@@ -418,3 +418,65 @@ def test_status_and_ledger_speak_the_readers_language(tmp_path: Path) -> None:
         assert "[tehty, ei lähetetty]" in lines[0]
         english = run_elyclaims(command, "--lang", "en", env=env)
         assert "1 Jan 2026 – 30 Jun 2026" in english.out
+
+
+# ------------------------------------------------- numbers and dates as Babel writes them
+
+_DECIMALS = st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+    lambda value: abs(value) < Decimal(10) ** 20) | st.decimals(
+    min_value=-10 ** 9, max_value=10 ** 9, places=3, allow_nan=False) | st.sampled_from(
+    [Decimal("-0"), Decimal("-0.00"), Decimal("0.005"), Decimal("0.015"), Decimal("-0.0001"),
+     Decimal("1234.565"), Decimal("999.995"), Decimal("1E+3"), Decimal("12.5"), Decimal("24")])
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@given(value=_DECIMALS, integer=st.integers(min_value=-10 ** 15, max_value=10 ** 15))
+def test_numbers_are_written_as_babel_writes_them(lang: str, value: Decimal,
+                                                  integer: int) -> None:
+    """Amounts, numbers, percents, counts and every-digit values written from the locale's
+    symbols are exactly Babel's (CLDR's) for the locale: grouping, decimal sign, minus, rounding
+    half to even, the euro sign's place, the no-break spaces; huge, tiny, negative zero."""
+    from babel.numbers import (
+        format_currency,
+        format_decimal,
+        get_decimal_symbol,
+        get_group_symbol,
+        get_minus_sign_symbol,
+    )
+
+    from elyclaims.formatting import money, number, percent, shown_value
+    from elyclaims.i18n import LOCALES, translator
+
+    locale = LOCALES[lang]
+    assert money(value, lang) == format_currency(value, "EUR", locale=locale)
+    assert number(value, lang) == format_decimal(value, locale=locale)
+    assert number(integer, lang) == format_decimal(integer, locale=locale)
+    text = format_decimal(value, format="#,##0.##", locale=locale)
+    assert percent(value, lang) == (f"{text}%" if lang == "en" else f"{text}\u00a0%")
+    if integer >= 0:
+        assert translator(lang).n("{count} line", "{count} lines", integer) in {
+            f"{format_decimal(integer, locale=locale)} line",
+            f"{format_decimal(integer, locale=locale)} lines",
+            f"{format_decimal(integer, locale=locale)} rivi",
+            f"{format_decimal(integer, locale=locale)} riviä",
+            f"{format_decimal(integer, locale=locale)} rad",
+            f"{format_decimal(integer, locale=locale)} rader"}
+    whole, _, fraction = format(value.copy_abs(), "f").partition(".")
+    grouped = f"{int(whole):,}".replace(",", get_group_symbol(locale))
+    digits = f"{grouped}{get_decimal_symbol(locale)}{fraction}" if fraction else grouped
+    assert shown_value(value, lang) == (
+        f"{get_minus_sign_symbol(locale)}{digits}" if value < 0 else digits)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@given(day=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+def test_dates_are_written_as_babel_writes_them(lang: str, day: date) -> None:
+    """A date, every month and year: ``1.7.2026`` (fi, sv: Babel's short date), ``1 Sept 2026``
+    (en: Babel's medium date, en_GB's abbreviations)."""
+    from babel.dates import format_date
+
+    from elyclaims.formatting import day as written
+    from elyclaims.i18n import LOCALES
+
+    assert written(day, lang) == format_date(day, "medium" if lang == "en" else "short",
+                                             locale=LOCALES[lang])

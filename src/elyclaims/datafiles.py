@@ -1,13 +1,14 @@
-"""The data files shipped with elyclaims (``data/*.toml``: the rule catalogue, the reference
-data), parsed once and kept parsed.
+"""The files shipped with elyclaims (``data/*.toml``: the rule catalogue and the reference
+data; ``locale/*.po``: the translations), parsed once and kept parsed.
 
-Parsing TOML is Python work: the files take about 50 ms, a sixth of a small claim's validate.
-So each file's parsed data is kept beside it, as Python keeps a module's bytecode: in
-``data/__pycache__/NAME.SHA.pickle``, named by the SHA-256 of the file's bytes, so that a
-changed file is parsed again and its old copy never read. Where that folder cannot be written
-(an installation the user may not change), or the copy cannot be read, the file is parsed as
-before: the copy only saves time. The copies are trusted as the bytecode beside them is: who
-can write there can change elyclaims itself.
+Parsing them is Python work: the TOML files take about 50 ms, a Finnish or Swedish catalogue
+another 50, of a small claim's validate of some 300. So what each file gives is kept beside
+it, as Python keeps a module's bytecode: in ``__pycache__/NAME.SHA.KIND`` of its folder, named
+by the SHA-256 of the file's bytes, so that a changed file is parsed again and its old copy
+never read (and removed). Where that folder cannot be written (an installation the user may not
+change) the file is parsed every time, as before; a damaged copy is made again: the copies only
+save time. They are trusted as the bytecode beside them is: who can write there can change
+elyclaims itself.
 """
 
 from __future__ import annotations
@@ -15,54 +16,78 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import tomllib
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_data", "parsed_toml"]
+__all__ = ["PACKAGE", "kept_derived", "load_data", "parsed_toml"]
+
+#: The folder of the installed package, which holds the shipped files (pip unpacks it; so
+#: does a source checkout; ``importlib.resources`` would cost a small command 12 ms to import).
+PACKAGE = Path(__file__).resolve().parent
+
+#: What unpickling a damaged copy may raise.
+_DAMAGED = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+            KeyError, MemoryError)
 
 
 def load_data(name: str) -> dict[str, Any]:
     """The parsed data of the shipped file ``data/NAME`` (``rules.toml``)."""
-    source = resources.files("elyclaims").joinpath(f"data/{name}")
-    if not isinstance(source, Path):  # inside a zip: nowhere to keep a copy
-        return tomllib.loads(source.read_text(encoding="utf-8"))
-    return parsed_toml(source)
+    return parsed_toml(PACKAGE / "data" / name)
 
 
 def parsed_toml(source: Path) -> dict[str, Any]:
     """The TOML file *source* parsed, from the copy kept beside it when its bytes are the
     same (else parsed, and the copy kept where it can be)."""
-    content = source.read_bytes()
-    name = source.name
-    digest = hashlib.sha256(content).hexdigest()[:16]
-    kept = source.parent / "__pycache__" / f"{name}.{digest}.pickle"
+
+    def parse(content: bytes) -> bytes:
+        return pickle.dumps(tomllib.loads(content.decode("utf-8")),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
     try:
-        with kept.open("rb") as handle:
-            data: dict[str, Any] = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        data = tomllib.loads(content.decode("utf-8"))
-        _keep(kept, data, name)
+        data: dict[str, Any] = pickle.loads(kept_derived(source, "pickle", parse))
+    except _DAMAGED:
+        data = pickle.loads(kept_derived(source, "pickle", parse, fresh=True))
     return data
 
 
-def _keep(path: Path, data: dict[str, Any], name: str) -> None:
-    """Write *data* to *path* (whole or not at all), where the folder may be written, and
-    remove the copies of earlier contents of the file *name*."""
+def kept_derived(source: Path, kind: str, make: Callable[[bytes], bytes], *,
+                 fresh: bool = False) -> bytes:
+    """What *make* gives of the bytes of the file *source*, from the copy of *kind* kept beside
+    it when its bytes are the same; else (or when *fresh*, for a copy found damaged) made, and
+    kept where it can be, replacing the copies made of the file's earlier bytes."""
+    content = source.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    folder = source.parent / "__pycache__"
+    kept = folder / f"{source.name}.{digest}.{kind}"
+    if not fresh:
+        try:
+            return kept.read_bytes()
+        except OSError:
+            pass
+    made = make(content)
+    if _keep(kept, made):
+        for older in folder.glob(f"{source.name}.*.{kind}"):
+            if older != kept:
+                older.unlink(missing_ok=True)
+    return made
+
+
+def _keep(path: Path, data: bytes) -> bool:
+    """Write *data* to *path*, whole or not at all; whether it could be."""
+    import tempfile
+
     try:
         path.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(handle, "wb") as file:
-            pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(data)
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
-        return
-    for older in path.parent.glob(f"{name}.*.pickle"):
-        if older != path:
-            older.unlink(missing_ok=True)
+        return False
+    return True

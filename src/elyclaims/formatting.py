@@ -1,9 +1,12 @@
 """Numbers, money, percents, dates and names in the reader's language.
 
 Findings carry values (a date, an amount in euros, a rate, a municipality's code); this is
-where they become words, per locale, with Babel: ``1 234,56 €``, ``1.7.2026`` and ``13,5 %`` in
-Finnish and Swedish (Finland's Swedish, ``sv_FI``), ``€1,234.56``, ``1 Jul 2026`` and ``13.5%``
-in English. Babel writes no-break spaces in Finnish and Swedish numbers, as it should.
+where they become words, per locale: ``1 234,56 €``, ``1.7.2026`` and ``13,5 %`` in Finnish and
+Swedish (Finland's Swedish, ``sv_FI``), ``€1,234.56``, ``1 Jul 2026`` and ``13.5%`` in English,
+with no-break spaces in Finnish and Swedish numbers, as CLDR has them. Numbers, amounts and
+dates are written here from each locale's symbols (:data:`_NUMBERS`, :data:`_MONTHS`), exactly
+as Babel writes them (a property test compares the two), since loading Babel's locale data
+costs a small claim's validate 30-70 ms; month names, times and words come from Babel.
 
 Language-neutral text (the JSON report's ``value``, the package) uses :func:`neutral` instead:
 ISO dates, amounts with two decimals and a point, codes.
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from typing import Any
 
@@ -59,18 +62,43 @@ def _locale(lang: str) -> str:
     return LOCALES.get(lang, LOCALES["en"])
 
 
+#: Each language's number symbols in its locale (CLDR's, as Babel gives them): the group
+#: separator, the decimal sign, and the minus sign of a number written digit by digit.
+_NUMBERS = {"fi": ("\u00a0", ",", "\u2212"), "sv": ("\u00a0", ",", "\u2212"),
+            "en": (",", ".", "-")}
+#: English (en_GB) month abbreviations, as CLDR has them.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
+
+
+def _decimal(value: int | Decimal, lang: str, *, most: int, least: int = 0) -> str:
+    """*value* with *lang*'s grouping and decimal sign, rounded half to even to at most *most*
+    decimals and written with at least *least*; ``-`` before a signed value (even one that
+    rounds to zero), as Babel's number patterns write it."""
+    number = Decimal(value)
+    negative = number.is_signed()
+    rounded = abs(number).quantize(Decimal(1).scaleb(-most), rounding=ROUND_HALF_EVEN)
+    whole, _, fraction = format(rounded, "f").partition(".")
+    fraction = fraction.rstrip("0").ljust(least, "0")
+    group, decimal_sign, _ = _NUMBERS.get(lang, _NUMBERS["en"])
+    text = f"{int(whole):,}".replace(",", group)
+    if fraction:
+        text = f"{text}{decimal_sign}{fraction}"
+    return f"-{text}" if negative else text
+
+
 def money(amount: Decimal, lang: str) -> str:
     """An amount in euros: ``1 234,56 €`` (fi, sv), ``€1,234.56`` (en)."""
-    from babel.numbers import format_currency
-
-    return str(format_currency(amount, "EUR", locale=_locale(lang)))
+    text = _decimal(amount, lang, most=2, least=2)
+    if lang in ("fi", "sv"):
+        return f"{text}\u00a0€"
+    return f"-€{text[1:]}" if text.startswith("-") else f"€{text}"
 
 
 def day(value: date, lang: str) -> str:
     """A date: ``1.7.2026`` (fi, sv), ``1 Jul 2026`` (en)."""
-    from babel.dates import format_date
-
-    return str(format_date(value, "medium" if lang == "en" else "short", locale=_locale(lang)))
+    if lang in ("fi", "sv"):
+        return f"{value.day}.{value.month}.{value.year}"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 #: The time zone of every moment a person reads (the claimants and the authority are in Finland).
@@ -144,17 +172,13 @@ def amount_in_words(amount: Decimal, lang: str) -> str:
 
 def percent(rate: Decimal, lang: str) -> str:
     """A rate in percent with as many decimals as it has: ``13,5 %`` (fi, sv), ``13.5%`` (en)."""
-    from babel.numbers import format_decimal
-
-    text = format_decimal(rate, format="#,##0.##", locale=_locale(lang))
+    text = _decimal(rate, lang, most=2)
     return f"{text}%" if lang == "en" else f"{text}\u00a0%"
 
 
 def number(value: int | Decimal, lang: str) -> str:
-    """A plain number with the locale's grouping (``1 234``)."""
-    from babel.numbers import format_decimal
-
-    return str(format_decimal(value, locale=_locale(lang)))
+    """A plain number with the locale's grouping (``1 234``), at most three decimals."""
+    return _decimal(value, lang, most=3)
 
 
 def shown_value(value: object, lang: str) -> str:
@@ -171,19 +195,18 @@ def shown_value(value: object, lang: str) -> str:
         return str(value).upper()
     if isinstance(value, (int, float, Decimal)):
         return _every_digit(Decimal(repr(value)) if isinstance(value, float) else Decimal(value),
-                            _locale(lang))
+                            lang)
     return str(value)
 
 
-def _every_digit(amount: Decimal, locale: str) -> str:
-    """*amount* with the locale's grouping, decimal sign and minus, every digit kept (Babel's
-    own formatting rounds, and fails past 28 digits)."""
-    from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
-
+def _every_digit(amount: Decimal, lang: str) -> str:
+    """*amount* with the language's grouping, decimal sign and minus, every digit kept (a
+    pattern's formatting rounds, and Babel's fails past 28 digits)."""
+    group, decimal_sign, minus = _NUMBERS.get(lang, _NUMBERS["en"])
     whole, _, fraction = format(amount.copy_abs(), "f").partition(".")  # exact: no context
-    grouped = f"{int(whole):,}".replace(",", get_group_symbol(locale))
-    text = f"{grouped}{get_decimal_symbol(locale)}{fraction}" if fraction else grouped
-    return f"{get_minus_sign_symbol(locale)}{text}" if amount < 0 else text
+    grouped = f"{int(whole):,}".replace(",", group)
+    text = f"{grouped}{decimal_sign}{fraction}" if fraction else grouped
+    return f"{minus}{text}" if amount < 0 else text
 
 
 @cache

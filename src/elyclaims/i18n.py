@@ -43,19 +43,35 @@ def N_(message: str) -> str:
 def _catalogue(lang: str) -> gettext.NullTranslations:
     import gettext
     import io
-    from importlib import resources
+    import struct
+
+    from elyclaims.datafiles import PACKAGE, kept_derived
 
     if lang not in {"fi", "sv"}:
         return gettext.NullTranslations()  # the messages are English
+    source = PACKAGE / "locale" / f"{lang}.po"
+
+    def compile_po(content: bytes) -> bytes:
+        return _compiled(content, lang)
+
+    try:  # compiled once, and kept beside the catalogue (elyclaims.datafiles)
+        return gettext.GNUTranslations(io.BytesIO(kept_derived(source, "mo", compile_po)))
+    except (OSError, ValueError, IndexError, struct.error):  # a damaged copy
+        return gettext.GNUTranslations(io.BytesIO(
+            kept_derived(source, "mo", compile_po, fresh=True)))
+
+
+def _compiled(po: bytes, lang: str) -> bytes:
+    """The catalogue *po* (a ``.po`` file's bytes) compiled to ``.mo`` bytes, with Babel."""
+    import io
+
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    source = resources.files("elyclaims").joinpath(f"locale/{lang}.po").read_text("utf-8")
-    catalog = read_po(io.StringIO(source), locale=lang)
+    catalog = read_po(io.StringIO(po.decode("utf-8")), locale=lang)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return compiled.getvalue()
 
 
 class Translator:
@@ -76,11 +92,10 @@ class Translator:
 
     def n(self, singular: str, plural: str, count: int, **values: Any) -> str:
         """The form of *singular*/*plural* that *count* takes in this language; ``{count}``
-        is filled with the number in the language's format."""
-        from babel.numbers import format_decimal
-
+        is filled with the number grouped as the language groups it (``1 234``, ``1,234``)."""
         text = _catalogue(self.lang).ngettext(singular, plural, count)
-        return text.format(count=format_decimal(count, locale=LOCALES[self.lang]), **values)
+        grouped = f"{count:,}".replace(",", "," if self.lang == "en" else "\u00a0")
+        return text.format(count=grouped, **values)
 
 
 @cache
