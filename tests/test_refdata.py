@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import sys
 from datetime import date
@@ -302,14 +303,19 @@ def test_every_shipped_data_file_reads_as_its_toml() -> None:
         assert load_data(name) == expected, name  # the second time from the copy
 
 
-def test_a_changed_data_file_is_parsed_again(tmp_path: Path) -> None:
+def test_a_changed_data_file_is_parsed_again(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The copy is named by the file's bytes: a changed file is parsed again (never its old
     copy read) and its old copy goes; a damaged copy is parsed around; a folder where no copy
-    can be kept only costs the parse."""
+    can be kept only costs the parse; where Python writes no bytecode, no copy is written."""
     from elyclaims.datafiles import parsed_toml
 
     source = tmp_path / "rates.toml"
     source.write_text('rate = "25.5"\nfrom = 2024-09-01\n', encoding="utf-8")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
+    assert not (tmp_path / "__pycache__").exists()
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
     copies = list((tmp_path / "__pycache__").glob("rates.toml.*.pickle"))
     assert len(copies) == 1
@@ -340,15 +346,17 @@ def test_a_damaged_compiled_catalogue_is_compiled_again() -> None:
 
     script = ("from elyclaims.i18n import translator; "
               "print(translator('fi')('{file}: not valid TOML: {reason}'))")
+    env = {name: value for name, value in os.environ.items()
+           if name != "PYTHONDONTWRITEBYTECODE"}
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           check=True)
+                           check=True, env=env)
     assert "TOML-muotoa" in first.stdout
     copies = list((PACKAGE / "locale" / "__pycache__").glob("fi.po.*.mo"))
     assert len(copies) == 1
     for damage in (b"\xde\x12\x04\x95 not a catalogue", b"\xde\x12\x04\x95\0\0"):
         copies[0].write_bytes(damage)  # a wrong version; a copy cut short
         again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                               check=False)
+                               check=False, env=env)
         assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")
     assert copies[0].read_bytes()[:4] == b"\xde\x12\x04\x95"
     assert len(copies[0].read_bytes()) > 1000

@@ -2,13 +2,14 @@
 data; ``locale/*.po``: the translations), parsed once and kept parsed.
 
 Parsing them is Python work: the TOML files take about 50 ms, a Finnish or Swedish catalogue
-another 50, of a small claim's validate of some 300. So what each file gives is kept beside
-it, as Python keeps a module's bytecode: in ``__pycache__/NAME.SHA.KIND`` of its folder, named
-by the SHA-256 of the file's bytes, so that a changed file is parsed again and its old copy
-never read (and removed). Where that folder cannot be written (an installation the user may not
-change) the file is parsed every time, as before; a damaged copy is made again: the copies only
-save time. They are trusted as the bytecode beside them is: who can write there can change
-elyclaims itself.
+about 25, of a small claim's validate of some 300. So what each file gives is kept beside it,
+as Python keeps a module's bytecode: in ``__pycache__/NAME.SHA.KIND`` of its folder, named by
+the SHA-256 of the file's bytes, so that a changed file is parsed again and its old copy never
+read (and removed). Where that folder cannot be written (an installation the user may not
+change), or where Python is told to write no bytecode (``PYTHONDONTWRITEBYTECODE``, which these
+copies follow as the bytecode does), the file is parsed every time, as before; a damaged copy
+is made again: the copies only save time. They are trusted as the bytecode beside them is:
+who can write there can change elyclaims itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -75,9 +77,12 @@ def kept_derived(source: Path, kind: str, make: Callable[[bytes], bytes], *,
 
 
 def _keep(path: Path, data: bytes) -> bool:
-    """Write *data* to *path*, whole or not at all; whether it could be."""
+    """Write *data* to *path*, whole or not at all, unless Python writes no bytecode; whether
+    it was written."""
     import tempfile
 
+    if sys.dont_write_bytecode:
+        return False
     try:
         path.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
