@@ -303,19 +303,26 @@ def test_every_shipped_data_file_reads_as_its_toml() -> None:
         assert load_data(name) == expected, name  # the second time from the copy
 
 
-def test_a_changed_data_file_is_parsed_again(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_changed_data_file_is_parsed_again(tmp_path: Path) -> None:
     """The copy is named by the file's bytes: a changed file is parsed again (never its old
     copy read) and its old copy goes; a damaged copy is parsed around; a folder where no copy
     can be kept only costs the parse; where Python writes no bytecode, no copy is written."""
+    before = sys.dont_write_bytecode  # the machine's setting, whatever it is, restored after
+    try:
+        _changed_data_file(tmp_path)
+    finally:
+        sys.dont_write_bytecode = before
+
+
+def _changed_data_file(tmp_path: Path) -> None:
     from elyclaims.datafiles import parsed_toml
 
     source = tmp_path / "rates.toml"
     source.write_text('rate = "25.5"\nfrom = 2024-09-01\n', encoding="utf-8")
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    sys.dont_write_bytecode = True
     assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
     assert not (tmp_path / "__pycache__").exists()
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    sys.dont_write_bytecode = False
     assert parsed_toml(source) == {"rate": "25.5", "from": date(2024, 9, 1)}
     copies = list((tmp_path / "__pycache__").glob("rates.toml.*.pickle"))
     assert len(copies) == 1
