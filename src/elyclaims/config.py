@@ -9,7 +9,7 @@ The layers, lowest first: the TOML file, the environment (``ELYCLAIMS_LANGUAGE``
 ``ELYCLAIMS_SEVERITY__EL_008``; a key whose value is a table, given whole, is JSON), and the
 values the command line passes; each table merged key by key over the one below it. (These
 were pydantic-settings' sources: the same merge, read here without importing its machinery,
-a quarter of the start-up of a small validate.) A key in the
+about 50 ms of a small validate's start.) A key in the
 file that is not a config key is an error naming the key and the file; an ``ELYCLAIMS_*``
 variable that is not a config key (``ELYCLAIMS_DEBUG``, ``ELYCLAIMS_TODAY``, a typo) is simply not
 config. ``Config()`` itself reads nothing: only :func:`load_config` reads the file and the
