@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from elyclaims.config import Config
 from elyclaims.findings import Finding, Location
 from elyclaims.model import (
+    CellMemo,
     CellProblem,
     CellRef,
     Claim,
@@ -24,7 +25,7 @@ from elyclaims.model import (
     ExpenseLine,
     SourceRow,
     client_key,
-    construct,
+    fast_constructor,
     read_rows,
     shared_fields_set,
 )
@@ -61,10 +62,13 @@ def line_id(row: RawRow, *, combined: bool = False) -> str:
 
 class _Sources:
     """The cell references of each table, one mapping shared by all its rows' sources: every
-    recognised column, so that a finding on an empty cell names the cell."""
+    recognised column, so that a finding on an empty cell names the cell. Also keeps the
+    claim's :class:`CellMemo`, which the rows' cell readers share."""
 
     def __init__(self) -> None:
         self._tables: dict[int, tuple[object, dict[str, CellRef]]] = {}
+        #: What the claim's cells gave, for the values it repeats.
+        self.memo = CellMemo()
 
     def cells(self, row: RawRow, renames: Mapping[str, str]) -> dict[str, CellRef]:
         """The cell references of *row*'s table, by model field."""
@@ -148,10 +152,10 @@ def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding]
         names = (tuple(renames.get(name, name) for name in first.names) if renames
                  else first.names)
         fields, problems = read_rows(model, names, [row.values for row in chunk],
-                                     decimal_comma=first.decimal_comma)
+                                     decimal_comma=first.decimal_comma, memo=sources.memo)
         cells = sources.cells(first, renames)
         # The source is trusted data of our own reader and skips validation.
-        source, sheet = SourceRow.of, first.sheet
+        source, make, sheet = SourceRow.of, fast_constructor(model), first.sheet
         # Every row of the table is given its table's fields (an empty cell as empty).
         names_given = shared_fields_set(
             model, {*names, "source", *(() if combined is None else ("line_id",))})
@@ -166,7 +170,7 @@ def _row_models(model: type[ModelT], rows: list[RawRow], findings: list[Finding]
                 read["line_id"] = line
             read["source"] = source(row.file, sheet, row.row, cells, frozenset(
                 renames.get(name, name) for name in unreadable) if unreadable else _NONE)
-            models.append(construct(model, read, names_given))
+            models.append(make(read, names_given))
         rows[start:end] = [None] * (end - start)  # type: ignore[list-item]  # modelled: let go
         start = end
     return models

@@ -15,13 +15,14 @@ from elyclaims._xmlcheck import InvalidXml, SchemaCheckInChild, locate_problem, 
 from elyclaims._xmlcheck import free_element as _release
 from elyclaims.findings import Location
 from elyclaims.model import (
+    CellMemo,
     CellRef,
     Claim,
     Claimant,
     Client,
     ExpenseLine,
     SourceRow,
-    construct,
+    fast_constructor,
     read_rows,
     remember,
 )
@@ -139,7 +140,9 @@ class _Reading:
     recorded: list[RecordedFinding] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     supersedes: str | None = None
-    #: Amounts and dates by their text in the file, read once and held once.
+    #: The lines' repeated texts, read once and held once (see model.CellMemo).
+    memo: CellMemo = field(default_factory=CellMemo)
+    #: Amounts and dates by their text in the file, likewise.
     exact: dict[tuple[str, str], object] = field(default_factory=dict)
     #: Expense elements read whose lines are not made yet.
     pending: list[_Pending] = field(default_factory=list)
@@ -160,7 +163,7 @@ class _Reading:
     def lines(self) -> None:
         """Make the lines of the expense elements read so far."""
         if self.pending:
-            self.expenses.extend(_lines(self.pending))
+            self.expenses.extend(_lines(self.pending, self.memo))
             self.pending.clear()
 
     def amount(self, text: str | None) -> Decimal | None:
@@ -456,14 +459,15 @@ def _expense(element: Any, reading: _Reading) -> _Pending:
     return cells, exact, element.get("lineId"), source
 
 
-def _lines(pending: list[_Pending]) -> list[ExpenseLine]:
+def _lines(pending: list[_Pending], memo: CellMemo) -> list[ExpenseLine]:
     """The lines of expense elements read (:func:`_expense`), their texts read column by
     column."""
     fields, problems = read_rows(ExpenseLine, _CELL_FIELDS,
                                  [tuple(cells) for cells, _, _, _ in pending],
-                                 decimal_comma=False)
+                                 decimal_comma=False, memo=memo)
     if problems:
         name, problem = next(iter(next(iter(problems.values())).items()))
         raise ValueError(f"{name}: not a {problem.kind}")
-    return [construct(ExpenseLine, {**read, **exact, "line_id": line_id, "source": source})
+    make = fast_constructor(ExpenseLine)
+    return [make({**read, **exact, "line_id": line_id, "source": source}, None)
             for read, (_, exact, line_id, source) in zip(fields, pending, strict=True)]
