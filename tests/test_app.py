@@ -234,6 +234,7 @@ def _cases() -> list[Path]:
     return chosen
 
 
+@pytest.mark.slow
 def test_validate_answers_what_the_command_line_answers_for_every_rule_case(
         app: App, cli: Any, tmp_path: Path) -> None:
     """``POST /api/validate`` gives ``validate --format json``'s report (and its exit code) for

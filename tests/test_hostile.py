@@ -369,6 +369,7 @@ def _swelling(count: int) -> Iterator[bytes]:
     return (block for _ in range(count))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="RUSAGE_CHILDREN needs POSIX")
 def test_a_workbook_that_swells_in_memory_is_refused_at_its_ceiling(tmp_path: Path) -> None:
     """Unused shared strings that unpack to 200 MB from 1.4 MB: with a ceiling of 64 MiB plus

@@ -459,6 +459,7 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path, database: str) -
     assert running.store().count() >= 1
 
 
+@pytest.mark.slow
 def test_a_client_certificate_stands_for_its_claimant(tmp_path: Path, database: str) -> None:
     """Mutual TLS for real: serve --tls-cert --client-ca; a client certificate added with
     'serve tokens add-certificate' sends and reads as its claimant without a token; a
