@@ -4,9 +4,10 @@ Findings carry values (a date, an amount in euros, a rate, a municipality's code
 where they become words, per locale: ``1 234,56 €``, ``1.7.2026`` and ``13,5 %`` in Finnish and
 Swedish (Finland's Swedish, ``sv_FI``), ``€1,234.56``, ``1 Jul 2026`` and ``13.5%`` in English,
 with no-break spaces in Finnish and Swedish numbers, as CLDR has them. Numbers, amounts and
-dates are written here from each locale's symbols (:data:`_NUMBERS`, :data:`_MONTHS`), exactly
-as Babel writes them (a property test compares the two), since loading Babel's locale data
-costs a small claim's validate 30-70 ms; month names, times and words come from Babel.
+dates are written here from each locale's symbols (:data:`~elyclaims.i18n.NUMBER_SYMBOLS`,
+:data:`_MONTHS`), exactly as Babel writes them (a property test compares the two), since
+loading Babel's locale data costs a small claim's validate 30-70 ms; month names, times and
+words come from Babel.
 
 Language-neutral text (the JSON report's ``value``, the package) uses :func:`neutral` instead:
 ISO dates, amounts with two decimals and a point, codes.
@@ -20,7 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from typing import Any
 
-from elyclaims.i18n import LANGUAGES, LOCALES, translator
+from elyclaims.i18n import LANGUAGES, LOCALES, NUMBER_SYMBOLS, translator
 from elyclaims.values import format_money
 
 __all__ = ["LOCALES", "Named", "Param", "Percent", "amount_in_words", "day", "from_wire", "iso_day",
@@ -62,10 +63,6 @@ def _locale(lang: str) -> str:
     return LOCALES.get(lang, LOCALES["en"])
 
 
-#: Each language's number symbols in its locale (CLDR's, as Babel gives them): the group
-#: separator, the decimal sign, and the minus sign of a number written digit by digit.
-_NUMBERS = {"fi": ("\u00a0", ",", "\u2212"), "sv": ("\u00a0", ",", "\u2212"),
-            "en": (",", ".", "-")}
 #: English (en_GB) month abbreviations, as CLDR has them.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
@@ -79,7 +76,7 @@ def _decimal(value: int | Decimal, lang: str, *, most: int, least: int = 0) -> s
     rounded = abs(number).quantize(Decimal(1).scaleb(-most), rounding=ROUND_HALF_EVEN)
     whole, _, fraction = format(rounded, "f").partition(".")
     fraction = fraction.rstrip("0").ljust(least, "0")
-    group, decimal_sign, _ = _NUMBERS.get(lang, _NUMBERS["en"])
+    group, decimal_sign, _ = NUMBER_SYMBOLS.get(lang, NUMBER_SYMBOLS["en"])
     text = f"{int(whole):,}".replace(",", group)
     if fraction:
         text = f"{text}{decimal_sign}{fraction}"
@@ -202,7 +199,7 @@ def shown_value(value: object, lang: str) -> str:
 def _every_digit(amount: Decimal, lang: str) -> str:
     """*amount* with the language's grouping, decimal sign and minus, every digit kept (a
     pattern's formatting rounds, and Babel's fails past 28 digits)."""
-    group, decimal_sign, minus = _NUMBERS.get(lang, _NUMBERS["en"])
+    group, decimal_sign, minus = NUMBER_SYMBOLS.get(lang, NUMBER_SYMBOLS["en"])
     whole, _, fraction = format(amount.copy_abs(), "f").partition(".")  # exact: no context
     grouped = f"{int(whole):,}".replace(",", group)
     text = f"{grouped}{decimal_sign}{fraction}" if fraction else grouped

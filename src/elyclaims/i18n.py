@@ -32,6 +32,10 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 #: The Babel locale of each language: Swedish as written in Finland (``1.7.2026``), English
 #: as in Britain (day before month).
 LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+#: Each language's number symbols in its locale (CLDR's, as Babel gives them): the group
+#: separator, the decimal sign, and the minus sign of a number written digit by digit.
+NUMBER_SYMBOLS = {"fi": ("\u00a0", ",", "\u2212"), "sv": ("\u00a0", ",", "\u2212"),
+                  "en": (",", ".", "-")}
 
 
 def N_(message: str) -> str:
@@ -94,7 +98,7 @@ class Translator:
         """The form of *singular*/*plural* that *count* takes in this language; ``{count}``
         is filled with the number grouped as the language groups it (``1 234``, ``1,234``)."""
         text = _catalogue(self.lang).ngettext(singular, plural, count)
-        grouped = f"{count:,}".replace(",", "," if self.lang == "en" else "\u00a0")
+        grouped = f"{count:,}".replace(",", NUMBER_SYMBOLS.get(self.lang, NUMBER_SYMBOLS["en"])[0])
         return text.format(count=grouped, **values)
 
 
