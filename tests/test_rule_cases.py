@@ -233,31 +233,37 @@ def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[
 CASE_FILES = sorted(CASES.glob("*/*.toml"))
 
 
+def _expected(finding: Finding) -> tuple[str, str, str]:
+    return finding.rule, where(finding), finding.severity.value
+
+
 @pytest.mark.parametrize("path", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES])
 def test_rule_case(path: Path, tmp_path: Path) -> None:
-    """Each case gives exactly its expected findings of its folder's rule, at the exact cells;
-    every finding of the case reads in Finnish and Swedish without a word of English, a
-    category code or a timestamp."""
+    """Each case gives exactly the findings it states, of every rule: each at its cell, with its
+    severity, as often as stated (a rule firing on another rule's case fails that case); a clean
+    case states none of its folder's rule. Every finding reads in Finnish and Swedish without a
+    word of English, a category code or a timestamp."""
     rule, every, expected = run_case(path, tmp_path)
     for finding in every:
         for lang in ("fi", "sv"):
             text = f"{finding.location.text(lang)} {finding.message(lang)} {finding.hint(lang)}"
             assert foreign(text, lang) == [], (finding.rule, text)
-    found = [f for f in every if f.rule == rule]
-    assert sorted(where(f) for f in found) == sorted(e["where"] for e in expected)
+    assert sorted(map(_expected, every)) == sorted(
+        (e["rule"], e["where"], e["severity"]) for e in expected)
     for expectation in expected:
-        assert expectation["rule"] == rule
-        at_place = [f for f in found if where(f) == expectation["where"]]
+        at_place = [f for f in every
+                    if (f.rule, where(f)) == (expectation["rule"], expectation["where"])]
         if "key" in expectation:
             assert expectation["key"] in {f.key for f in at_place}
         for name, value in expectation.get("params", {}).items():
             assert value in {f.parameters.get(name) for f in at_place}, (name, value)
+    own = [e for e in expected if e["rule"] == rule]
     if path.stem.startswith("clean"):
-        assert expected == []
-        changes = set(tomllib.loads(path.read_text(encoding="utf-8"))) - {"description"}
+        assert own == [], "a clean case expects none of its folder's rule"
+        changes = set(tomllib.loads(path.read_text(encoding="utf-8"))) - {"description", "expect"}
         assert changes, "a clean case is a near miss: it changes what the rule looks at"
     else:
-        assert expected, "a triggering case must expect findings"
+        assert own, "a triggering case must expect findings of its folder's rule"
 
 
 def test_every_rule_of_the_catalogue_has_cases() -> None:
