@@ -23,6 +23,7 @@ from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package
 from elyclaims.report import Report
+from elyclaims.rules import RULES
 from elyclaims.vocabulary import TEMPLATE_STAMP
 from wording import foreign
 from workbooks import Sheet, clean_claim, minimal_pdf, write_xlsx
@@ -271,6 +272,15 @@ def test_every_rule_of_the_catalogue_has_cases() -> None:
     for rule_id in catalogue():
         assert (CASES / rule_id / "triggers.toml").is_file(), rule_id
         assert (CASES / rule_id / "clean.toml").is_file(), rule_id
+
+
+def test_every_rule_of_the_claim_has_its_function() -> None:
+    """The rules checked on the claim each have a function, and no function is listed under an
+    unknown id: every family but WB (found while reading; WB-010, a required claim field, is
+    checked on the claim) and PK (found on a package; PR-004, identity codes in attachments,
+    too)."""
+    on_the_claim = {rule_id for rule_id in catalogue() if rule_id[:2] not in ("WB", "PK")}
+    assert on_the_claim - {"PR-004"} | {"WB-010"} == set(RULES)
 
 
 def test_base_workbook_is_entirely_clean(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The rule catalogue's logic: eligibility, amounts, duplicates, providers, privacy.
 
-Each family lives in its own module; importing this package registers every rule in catalogue
-order. :func:`run_rules` runs them all, then the config's severity overrides and
+Each family lives in its own module, with a table of its rules by id; ``RULES`` holds them all.
+:func:`run_rules` runs them all, then the config's severity overrides and
 acknowledgements are applied by :func:`override_and_acknowledge`.
 """
 
@@ -11,7 +11,7 @@ from elyclaims.catalogue import catalogue
 from elyclaims.findings import Finding
 from elyclaims.model import Claim
 from elyclaims.progress import tick
-from elyclaims.rules import (  # noqa: F401  (importing registers the rules)
+from elyclaims.rules import (
     amounts,
     clients,
     duplicates,
@@ -20,13 +20,13 @@ from elyclaims.rules import (  # noqa: F401  (importing registers the rules)
     providers,
     workbook,
 )
-from elyclaims.rules import claim as claim_rules  # noqa: F401  (the CL rules; `claim` is a name)
+from elyclaims.rules import claim as claim_rules  # the CL rules (`claim` is a name here)
 from elyclaims.rules._acknowledge import (
     Acknowledgement,
     acknowledgements_from_lines,
     override_and_acknowledge,
 )
-from elyclaims.rules._registry import RULES, ClaimedLine, RuleContext, claimed_by_key, rule
+from elyclaims.rules._registry import ClaimedLine, RuleContext, RuleFunction, claimed_by_key
 
 __all__ = [
     "RULES",
@@ -36,9 +36,22 @@ __all__ = [
     "acknowledgements_from_lines",
     "claimed_by_key",
     "override_and_acknowledge",
-    "rule",
     "run_rules",
 ]
+
+
+def _every(*families: dict[str, RuleFunction]) -> dict[str, RuleFunction]:
+    every: dict[str, RuleFunction] = {}
+    for family in families:
+        if every.keys() & family.keys():
+            raise ValueError(f"rules listed twice: {sorted(every.keys() & family.keys())}")
+        every.update(family)
+    return every
+
+
+#: Every rule's function, by id.
+RULES = _every(claim_rules.RULES, clients.RULES, eligibility.RULES, amounts.RULES,
+               duplicates.RULES, providers.RULES, privacy.RULES, workbook.RULES)
 
 
 def run_rules(claim: Claim, context: RuleContext) -> list[Finding]:

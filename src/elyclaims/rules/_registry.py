@@ -1,5 +1,7 @@
-"""The rule registry: every rule is a function ``(claim, context) -> findings``, registered in
-catalogue order by the :func:`rule` decorator."""
+"""What every rule is given and how it reports: a rule is a function ``(claim, context) ->
+findings``; each family module lists its rules by id in its ``RULES`` table, and the package
+runs them in the catalogue's order (a table, not a decorator: the functions stay plain, which
+mutation testing needs, see tests/mutation.md)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from elyclaims.findings import Finding, Location
 from elyclaims.model import Claim, ClaimedLine, ExpenseLine, claimed_by_key
 from elyclaims.refdata import ReferenceData, reference_data
 
-__all__ = ["RULES", "ClaimedLine", "RuleContext", "RuleFunction", "at_line", "claimed_by_key",
-           "rule"]
+__all__ = ["ClaimedLine", "RuleContext", "RuleFunction", "at_line", "claimed_by_key"]
 
 T = TypeVar("T")
 
@@ -56,22 +57,6 @@ class RuleContext:
 
 
 RuleFunction = Callable[[Claim, RuleContext], Iterable[Finding]]
-
-RULES: dict[str, RuleFunction] = {}
-
-
-def rule(rule_id: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Register the decorated function as the implementation of *rule_id*."""
-
-    def register(function: RuleFunction) -> RuleFunction:
-        if rule_id in RULES:
-            raise ValueError(f"rule {rule_id} registered twice")
-        RULES[rule_id] = function
-        return function
-
-    return register
-
-
 
 def at_line(
     line: ExpenseLine,

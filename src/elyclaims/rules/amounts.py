@@ -11,11 +11,10 @@ from typing import Any
 from elyclaims.findings import Finding, Named, Percent
 from elyclaims.model import Category, Claim
 from elyclaims.refdata import SupplyType, VatRate
-from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
 from elyclaims.values import quantize
 
 
-@rule("AM-001")
 def net_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Every line needs its net amount (unless only a gross is given: that is AM-007)."""
     for line in claim.expenses:
@@ -25,7 +24,6 @@ def net_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "net_amount", "AM-001")
 
 
-@rule("AM-002")
 def net_plus_vat_is_gross(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """When net, VAT and gross are all given, net + VAT must equal gross."""
     tolerance = Decimal(context.parameter("rules", "amount_tolerance"))
@@ -38,7 +36,6 @@ def net_plus_vat_is_gross(claim: Claim, context: RuleContext) -> Iterator[Findin
                           expected=net + vat)
 
 
-@rule("AM-003")
 def negative_is_credit(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A negative amount is a credit note and must name the invoice it credits."""
     for line in claim.expenses:
@@ -48,7 +45,6 @@ def negative_is_credit(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, field, "AM-003", value=amount)
 
 
-@rule("AM-004")
 def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A zero amount claims nothing; it is probably a mistake."""
     if 0 not in set(map(attrgetter("net_amount"), claim.expenses)):  # the distinct amounts
@@ -58,7 +54,6 @@ def not_zero(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "net_amount", "AM-004")
 
 
-@rule("AM-005")
 def vat_rate_in_force(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The VAT must fit a rate the line's supply takes on the date of supply (the service date;
     the invoice date when there is none): what was bought decides, whatever the category. The
@@ -113,7 +108,6 @@ def _fits(net: Decimal, vat: Decimal, rate: VatRate, tolerance: Decimal) -> bool
 _UNSEEN: Any = object()
 
 
-@rule("AM-008")
 def vat_judged_by_invoice_date(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A line with VAT but no service date is judged by its invoice date; where a rate changed
     in the year before it, the service may have been supplied under the other rate."""
@@ -129,7 +123,6 @@ def vat_judged_by_invoice_date(claim: Claim, context: RuleContext) -> Iterator[F
             yield at_line(line, "vat_amount", "AM-008", value=day, changed=changed)
 
 
-@rule("AM-006")
 def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Health and social services are normally VAT-exempt."""
     exempt = {Category.HEALTH, Category.SOCIAL}
@@ -139,10 +132,22 @@ def health_social_without_vat(claim: Claim, context: RuleContext) -> Iterator[Fi
                           category=Named("category", line.category_code.value))
 
 
-@rule("AM-007")
 def not_only_gross(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Claims are net of VAT: a line with only a gross amount cannot be claimed as such."""
     for line in claim.expenses:
         if (line.net_amount is None and "net_amount" not in line.source.unreadable
                 and line.gross_amount is not None):
             yield at_line(line, "gross_amount", "AM-007", value=line.gross_amount)
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "AM-001": net_given,
+    "AM-002": net_plus_vat_is_gross,
+    "AM-003": negative_is_credit,
+    "AM-004": not_zero,
+    "AM-005": vat_rate_in_force,
+    "AM-008": vat_judged_by_invoice_date,
+    "AM-006": health_social_without_vat,
+    "AM-007": not_only_gross,
+}

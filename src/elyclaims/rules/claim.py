@@ -10,7 +10,7 @@ from elyclaims.model import Claim, ClaimantType, Purpose
 from elyclaims.refdata import Authority
 from elyclaims.rules._claimant import name_and_code_disagree
 from elyclaims.rules._dates import add_months
-from elyclaims.rules._registry import RuleContext, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction
 
 _REGIONAL = frozenset({"ely-centre", "elinvoimakeskus"})
 
@@ -19,7 +19,6 @@ def _authority(authority: Authority | None) -> Named | str:
     return Named("authority", authority.code) if authority is not None else "-"
 
 
-@rule("CL-001")
 def claimant_business_id(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant's Business ID must be well formed with a correct check digit."""
     business_id = claim.claimant.business_id
@@ -29,7 +28,6 @@ def claimant_business_id(claim: Claim, context: RuleContext) -> Iterator[Finding
                            variant="check_digit" if expected else None, expected=expected or "")
 
 
-@rule("CL-002")
 def claimant_type_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant type must be a county, the City of Helsinki, a municipality or ÅHS."""
     kind = claim.claimant.type
@@ -37,7 +35,6 @@ def claimant_type_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
         yield Finding.make("CL-002", claim.location("type"), value=kind)
 
 
-@rule("CL-003")
 def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant code must be in the classification, fit the claimant type and, for a
     municipality, exist on the claim date."""
@@ -77,7 +74,6 @@ def claimant_code_known(claim: Claim, context: RuleContext) -> Iterator[Finding]
                            successor=Named("municipality", municipality.successor or ""))
 
 
-@rule("CL-010")
 def claimant_name_matches_code(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant's name and its code must name the same county or municipality."""
     disagree = name_and_code_disagree(claim, context)
@@ -92,7 +88,6 @@ def claimant_name_matches_code(claim: Claim, context: RuleContext) -> Iterator[F
                        lines=len(claim.expenses))
 
 
-@rule("CL-004")
 def period_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The period must start before it ends and last at most 12 months."""
     start, end = claim.period_start, claim.period_end
@@ -108,7 +103,6 @@ def period_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                            start=start, end=end, months=months)
 
 
-@rule("CL-005")
 def iban_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The IBAN, when given, must be well formed and pass the mod-97 check."""
     iban = claim.claimant.iban
@@ -116,14 +110,12 @@ def iban_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         yield Finding.make("CL-005", claim.location("iban"), value=iban)
 
 
-@rule("CL-006")
 def payment_claim_has_decision(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A payment claim must name the decision it is paid on."""
     if claim.purpose == Purpose.PAYMENT_CLAIM and not claim.decision_reference:
         yield Finding.make("CL-006", claim.location("purpose"))
 
 
-@rule("CL-007")
 def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A recipient that is given must be known, in operation on the claim date and competent
     for the purpose; with none given, the default (the claimant's regional authority, or the
@@ -159,7 +151,6 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
                            expected=_authority(right))
 
 
-@rule("CL-008")
 def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A contact person and an email address should be given."""
     missing = [name for name, value in (("contact_person", claim.claimant.contact_person),
@@ -169,7 +160,6 @@ def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                            missing=tuple(Named("claim_field", name) for name in missing))
 
 
-@rule("CL-009")
 def recipient_of_own_region(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A regional authority in operation that is not the claimant's own region's: regional
     competence is an inference, so a warning."""
@@ -184,3 +174,18 @@ def recipient_of_own_region(claim: Claim, context: RuleContext) -> Iterator[Find
     if right is not None and right.code != authority.code:
         yield Finding.make("CL-009", claim.location("recipient"), value=claim.recipient,
                            authority=_authority(authority), expected=_authority(right))
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "CL-001": claimant_business_id,
+    "CL-002": claimant_type_known,
+    "CL-003": claimant_code_known,
+    "CL-010": claimant_name_matches_code,
+    "CL-004": period_valid,
+    "CL-005": iban_valid,
+    "CL-006": payment_claim_has_decision,
+    "CL-007": recipient_competent,
+    "CL-008": contact_given,
+    "CL-009": recipient_of_own_region,
+}

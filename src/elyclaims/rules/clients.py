@@ -8,10 +8,9 @@ from datetime import date
 
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Claim, Client, client_key
-from elyclaims.rules._registry import RuleContext, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction
 
 
-@rule("CT-001")
 def reference_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Every client row needs a client reference."""
     for client in claim.clients:
@@ -19,7 +18,6 @@ def reference_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield Finding.make("CT-001", client.source.location("reference"))
 
 
-@rule("CT-002")
 def reference_unique(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A client reference may appear only once in the clients sheet."""
     first: dict[str, Client] = {}
@@ -35,7 +33,6 @@ def reference_unique(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                                value=client.reference, first_row=earlier.source.row or "")
 
 
-@rule("CT-003")
 def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Every client needs the date of admission to the assistance system."""
     for client in claim.clients:
@@ -44,7 +41,6 @@ def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding
                                client=client.reference or "")
 
 
-@rule("CT-004")
 def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A removal date cannot be before the admission date."""
     reversed_clients = [client for client in claim.clients if client.dates_reversed]
@@ -58,7 +54,6 @@ def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Find
                            lines=lines[client_key(client.reference)] if client.reference else 0)
 
 
-@rule("CT-005")
 def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The home municipality must be a code or name in the classification, and must have
     existed on each of the client's service dates (with no lines, on the period end); reported
@@ -89,7 +84,6 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
                                successor=Named("municipality", municipality.successor or ""))
 
 
-@rule("CT-006")
 def client_has_lines(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A listed client should have at least one expense line."""
     used = {client_key(reference) for reference in {line.client_reference
@@ -98,3 +92,14 @@ def client_has_lines(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         if client.reference and client_key(client.reference) not in used:
             yield Finding.make("CT-006", client.source.location("reference"),
                                value=client.reference)
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "CT-001": reference_given,
+    "CT-002": reference_unique,
+    "CT-003": admission_date_given,
+    "CT-004": removal_after_admission,
+    "CT-005": home_municipality_known,
+    "CT-006": client_has_lines,
+}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from elyclaims.findings import Finding
 from elyclaims.model import Claim, ExpenseLine, duplicate_key, own_party
-from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
 from elyclaims.vocabulary import Severity, normalize_label
 
 
@@ -46,7 +46,6 @@ def _field(line: ExpenseLine) -> str:
     return "invoice_number" if line.invoice_number else "description"
 
 
-@rule("DU-001")
 def same_cost_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The same provider, invoice, client and net amount may be claimed only once (an error).
     Two lines without an invoice number with one key (client, date, category, amount, provider,
@@ -75,7 +74,6 @@ def same_cost_twice(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                           date=line.service_date)
 
 
-@rule("DU-002")
 def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A cost already claimed in a package that was submitted (and not rejected, withdrawn or
     superseded) may not be claimed again; the finding names that package, its reference and
@@ -101,7 +99,6 @@ def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                       net=line.net_amount, date=line.service_date)
 
 
-@rule("DU-003")
 def same_cost_other_key(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The same client, date, category and amount under another duplicate key (another invoice
     number, provider or description; invoiced or not) may be the same cost claimed twice."""
@@ -126,3 +123,11 @@ def same_cost_other_key(claim: Claim, context: RuleContext) -> Iterator[Finding]
             yield at_line(line, _field(line), "DU-003", value=line.invoice_number or "",
                           first=other.line_id, other_invoice=other.invoice_number or "-")
         found.setdefault(mine, line)
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "DU-001": same_cost_twice,
+    "DU-002": claimed_before,
+    "DU-003": same_cost_other_key,
+}

@@ -10,7 +10,7 @@ from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, category_of, client_key
 from elyclaims.rules._claimant import name_and_code_disagree
 from elyclaims.rules._dates import add_months, service_days
-from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
 from elyclaims.vocabulary import normalize_label
 
 __all__ = ["clients_by_reference"]
@@ -41,7 +41,6 @@ def _clients_of_lines(claim: Claim) -> list[Client | None]:
             for line in claim.expenses]
 
 
-@rule("EL-001")
 def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Each line's client must be in the clients sheet."""
     if not context.clients_given:
@@ -60,7 +59,6 @@ def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "client_reference", "EL-001", value=line.client_reference)
 
 
-@rule("EL-002")
 def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The service date must fall within the client's time in the assistance system."""
     for line, client in _with_client(claim, context):
@@ -75,7 +73,6 @@ def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                       removal=client.removal_date, client=client.reference or "")
 
 
-@rule("EL-003")
 def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The client must have had a home municipality on the service date."""
     for line, client in _with_client(claim, context):
@@ -85,7 +82,6 @@ def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Findin
                       client=client.reference or "")
 
 
-@rule("EL-004")
 def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An asylum seeker's services are paid by the reception centre, not claimed here."""
     if all(client.asylum_seeker is None for client in claim.clients):
@@ -97,7 +93,6 @@ def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                       client=client.reference or "")
 
 
-@rule("EL-005")
 def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The category must be HEALTH, SOCIAL, INTERPRET, SAFETY or OTHER."""
     categories = {line.category for line in claim.expenses}
@@ -113,7 +108,6 @@ def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "category", "EL-005", value=line.category)
 
 
-@rule("EL-006")
 def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant must be the organiser responsible for the client on the service date."""
     refdata = context.refdata
@@ -141,7 +135,6 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
                       client=client.reference or "")
 
 
-@rule("EL-007")
 def other_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An OTHER line must say why the cost follows from victim status."""
     for line in claim.expenses:
@@ -149,7 +142,6 @@ def other_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "justification", "EL-007")
 
 
-@rule("EL-008")
 def line_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Every line should carry a short justification (OTHER lines are EL-007's)."""
     for line in claim.expenses:
@@ -157,7 +149,6 @@ def line_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "justification", "EL-008")
 
 
-@rule("EL-009")
 def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The service date must fall within the claim period."""
     start, end = claim.period_start, claim.period_end
@@ -172,7 +163,6 @@ def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             yield at_line(line, "service_date", "EL-009", value=day, start=start, end=end)
 
 
-@rule("EL-010")
 def not_in_future(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A cost cannot be claimed before the service was given."""
     span = service_days(claim, context)
@@ -184,7 +174,6 @@ def not_in_future(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                       today=context.today)
 
 
-@rule("EL-011")
 def within_claim_window(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Lines much older than the period end may be past the decision's deadline."""
     months = int(context.parameter("rules", "claim_window_months"))
@@ -203,7 +192,6 @@ def _keyword_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in folded) + r")(?!\w)")
 
 
-@rule("EL-012")
 def not_representative_fee(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A minor's representative's fee is paid by KEHA-keskus on the representative's own
     application."""
@@ -216,3 +204,20 @@ def not_representative_fee(claim: Claim, context: RuleContext) -> Iterator[Findi
     for line in claim.expenses:
         if line.description in named:
             yield at_line(line, "description", "EL-012", value=line.description)
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "EL-001": client_listed,
+    "EL-002": within_assistance,
+    "EL-003": had_home_municipality,
+    "EL-004": not_asylum_seeker,
+    "EL-005": category_known,
+    "EL-006": responsible_organiser,
+    "EL-007": other_justified,
+    "EL-008": line_justified,
+    "EL-009": within_period,
+    "EL-010": not_in_future,
+    "EL-011": within_claim_window,
+    "EL-012": not_representative_fee,
+}

@@ -20,7 +20,7 @@ from elyclaims.privacy import (
     is_valid_identity_code,
     mask,
 )
-from elyclaims.rules._registry import RuleContext, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction
 
 _CLAIM_TEXT = ("name", "business_id", "iban", "bic", "contact_person", "email", "phone")
 _CLAIM_LEVEL_TEXT = ("decision_reference", "recipient")
@@ -96,7 +96,6 @@ def _line_texts(claim: Claim, fields: tuple[str, ...]) -> set[str]:
 _REFERENCES = frozenset({"reference", "client_reference"})
 
 
-@rule("PR-001")
 def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """No cell, header, sheet name or config reason may hold a personal identity code (a client
     reference that is nothing but a code is PR-003's)."""
@@ -114,7 +113,6 @@ def no_identity_codes(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                                value=mask(code))
 
 
-@rule("PR-002")
 def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """Descriptions and justifications should not hold email addresses or phone numbers."""
     # Each distinct text once; the lines only where some text holds contact details.
@@ -132,7 +130,6 @@ def no_contact_details(claim: Claim, context: RuleContext) -> Iterator[Finding]:
                                    variant=kinds[text])
 
 
-@rule("PR-003")
 def reference_not_identity_code(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A client reference must be pseudonymous, never an identity code."""
     for client in claim.clients:
@@ -148,3 +145,11 @@ def reference_not_identity_code(claim: Claim, context: RuleContext) -> Iterator[
             assert line.client_reference is not None
             yield Finding.make("PR-003", line.source.location("client_reference"),
                                line_id=line.line_id, value=mask(line.client_reference.strip()))
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "PR-001": no_identity_codes,
+    "PR-002": no_contact_details,
+    "PR-003": reference_not_identity_code,
+}

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from elyclaims.findings import Finding
 from elyclaims.identifiers import expected_business_id, is_valid_business_id
 from elyclaims.model import Claim
-from elyclaims.rules._registry import RuleContext, at_line, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
 
 
-@rule("PV-001")
 def provider_business_id_valid(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A provider's Business ID must be well formed with a correct check digit."""
     invalid = {written for written in {line.provider_business_id for line in claim.expenses}
@@ -26,7 +25,6 @@ def provider_business_id_valid(claim: Claim, context: RuleContext) -> Iterator[F
                           variant="check_digit" if expected else None, expected=expected or "")
 
 
-@rule("PV-002")
 def invoiced_provider_identified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """An invoice from an external provider should name the provider's Business ID."""
     for line in claim.expenses:
@@ -35,3 +33,10 @@ def invoiced_provider_identified(claim: Claim, context: RuleContext) -> Iterator
         ):
             yield at_line(line, "provider_business_id", "PV-002",
                           invoice=line.invoice_number, provider=line.provider or "")
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "PV-001": provider_business_id_valid,
+    "PV-002": invoiced_provider_identified,
+}

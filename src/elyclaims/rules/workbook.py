@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Claim
-from elyclaims.rules._registry import RuleContext, rule
+from elyclaims.rules._registry import RuleContext, RuleFunction
 
 __all__ = ["unread_cells"]
 
@@ -18,7 +18,6 @@ _REQUIRED = (("name", "claimant_name"), ("type", "claimant_type"),
 _CLAIMANT_FIELDS = frozenset({"name", "type", "business_id"})
 
 
-@rule("WB-010")
 def claim_data_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """The claimant, the period and the purpose must come from the claim sheet or the config
     (a value given but unreadable already has its WB-004)."""
@@ -41,3 +40,9 @@ def unread_cells(claim: Claim) -> Iterator[Finding]:
         for field in sorted(line.source.unreadable):
             yield Finding.make("WB-004", line.source.location(field), variant="unread",
                                line_id=line.line_id)
+
+
+#: The family's rules by id (they run in the catalogue's order).
+RULES: dict[str, RuleFunction] = {
+    "WB-010": claim_data_given,
+}
