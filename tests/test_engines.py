@@ -99,9 +99,9 @@ _SHARED = ["<si><t>plain</t></si>",
            "<si><t>hidden row</t></si>"]
 
 
-def _rows(path: Path, engine: str) -> list[dict[str, Any]]:
+def _rows(path: Path, engine: str, **options: Any) -> list[dict[str, Any]]:
     with ExitStack() as closer:
-        sheets = read_xlsx(path, closer, DEFAULT_LIMITS, engine=engine)
+        sheets = read_xlsx(path, closer, DEFAULT_LIMITS, engine=engine, **options)
         return [{"name": sheet.name, "hidden": sheet.hidden, "hidden_rows": sheet.hidden_rows,
                  "uncalculated": sheet.uncalculated, "merged": sheet.merged,
                  "template": sheet.template, "size": sheet.size,
@@ -418,28 +418,31 @@ def _formatted(number: int, columns: str | list[str], values: bool) -> str:
 
 
 def test_the_extent_of_a_sheet_read_in_blocks(tmp_path: Path) -> None:
-    """The scan reads a sheet a megabyte at a time and finds each block's column letters
-    without listing every reference. A column first met in a late block widens the data; a
-    column met only in a block without any value (formatting only) does not, even where a
-    later block has values in other columns. Both engines read the same rows."""
-    late = "".join(_formatted(n, "ABC", True) for n in range(1, 9001))
-    late += _formatted(9001, "ABCM", True)
-    formatted = ("".join(_formatted(n, "ABCZ", False) for n in range(1, 4001))
-                 + "".join(_formatted(n, "ABC", False) for n in range(4001, 9001))
-                 + "".join(_formatted(n, "ABC", True) for n in range(9001, 10001)))
+    """The scan reads a sheet a block at a time (a megabyte; here 16 KiB, so that small sheets
+    cross many blocks) and finds each block's column letters without listing every reference.
+    A column first met in a late block widens the data; a column met only in a block without
+    any value (formatting only) does not, even where a later block has values in other
+    columns. Both engines read the same rows."""
+    block = 16 * 1024
+    late = "".join(_formatted(n, "ABC", True) for n in range(1, 141))
+    late += _formatted(141, "ABCM", True)
+    formatted = ("".join(_formatted(n, "ABCZ", False) for n in range(1, 64))
+                 + "".join(_formatted(n, "ABC", False) for n in range(64, 141))
+                 + "".join(_formatted(n, "ABC", True) for n in range(141, 157)))
     wide = "".join(_formatted(n, [column_letter(c) for c in range(1, 101)], True)
-                   for n in range(1, 1501))  # more letters than the scan searches one by one
-    for name, xml, width, first in (("late", late, 13, 1), ("formatted", formatted, 3, 9001),
+                   for n in range(1, 25))  # more letters than the scan searches one by one
+    for name, xml, width, first in (("late", late, 13, 1), ("formatted", formatted, 3, 141),
                                     ("wide", wide, 100, 1)):
         path = _raw_workbook(tmp_path / f"{name}.xlsx", xml, shared=[])
         with zipfile.ZipFile(path) as archive:
-            assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_200_000
+            assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1.2 * block
         with ExitStack() as closer:
-            (sheet,) = read_xlsx(path, closer, DEFAULT_LIMITS, engine="openpyxl")
+            (sheet,) = read_xlsx(path, closer, DEFAULT_LIMITS, engine="openpyxl",
+                                 scan_block=block)
             widths = {len(values) for _, values in sheet.rows}
         assert widths == {width}, name
-        fast, fallback = _rows(path, "calamine"), _rows(path, "openpyxl")
-        assert fast == fallback
+        fast = _rows(path, "calamine", scan_block=block)
+        assert fast == _rows(path, "openpyxl", scan_block=block)
         assert next(number for number, values in fast[0]["rows"] if values) == first
 
 

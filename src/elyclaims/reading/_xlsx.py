@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from elyclaims.archives import declares_entities, read_blocks, shared_texts_within
+from elyclaims.archives import BLOCK, declares_entities, read_blocks, shared_texts_within
 from elyclaims.findings import column_index
 from elyclaims.limits import LimitExceeded, ReadLimits
 from elyclaims.reading._calamine import CalamineChild
@@ -37,14 +37,15 @@ _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 
 
 def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
-              engine: str | None = None) -> list[RawSheet]:
+              engine: str | None = None, scan_block: int = BLOCK) -> list[RawSheet]:
     """Open *path* and return its sheets, in workbook order, with lazily read rows.
 
     Every sheet is scanned first, so that a sheet over *limits* is refused before its rows are
     used. The cell values come from python-calamine in a child process (``engine="calamine"``,
     the default where it is installed; it loads the workbook while this process scans) or from
     openpyxl in read-only mode (``"openpyxl"``, the fallback); both give the same rows. The
-    workbook stays open until *closer* closes it.
+    workbook stays open until *closer* closes it. Each sheet's XML is scanned *scan_block*
+    bytes at a time (a test makes small sheets cross many blocks).
 
     Raises:
         Unreadable: when the workbook is damaged, hostile, or over a limit.
@@ -60,7 +61,7 @@ def read_xlsx(path: Path, closer: ExitStack, limits: ReadLimits, *,
     with engine_boundary():
         archive = closer.enter_context(zipfile.ZipFile(path))
         sheet_paths, stamp, shared = _workbook_parts(archive, limits)
-        scans = {title: SheetScan.of(archive, member, limits)
+        scans = {title: SheetScan.of(archive, member, limits, block=scan_block)
                  for title, member in sheet_paths.items()}
     if child is not None and scans and _calamine_can_read(child, scans):
         sheets = [_raw_sheet(path, name, scans[name], _calamine_rows(child, index, scans[name]),
@@ -339,8 +340,9 @@ class SheetScan:
         return (bottom - top + 1) * (right - left + 1)
 
     @classmethod
-    def of(cls, archive: zipfile.ZipFile, member: str | None, limits: ReadLimits) -> SheetScan:
-        """Scan *member* of *archive* in blocks of whole rows.
+    def of(cls, archive: zipfile.ZipFile, member: str | None, limits: ReadLimits, *,
+           block: int = BLOCK) -> SheetScan:
+        """Scan *member* of *archive* in blocks of whole rows (read *block* bytes at a time).
 
         Raises:
             LimitExceeded: when the sheet has more rows or columns than *limits* allow.
@@ -351,8 +353,8 @@ class SheetScan:
         if member is None or member not in archive.NameToInfo:
             return scan
         carry = b""
-        for block in read_blocks(archive, member):
-            data = carry + block
+        for read in read_blocks(archive, member, block):
+            data = carry + read
             if scan._markers is None:
                 # A document type (and with it any entity) can only be declared before the
                 # root element; past the sheet's data, a declaration is bad XML, which no
