@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from elyclaims.values import (
     parse_code,
     parse_date,
     parse_money,
+    parse_text,
     parse_year,
     parse_yes_no,
     parse_yes_no_date,
@@ -107,6 +109,10 @@ def test_comma_delimited_export_uses_comma_for_thousands() -> None:
     """Without the decimal comma, ``1,234`` is one thousand two hundred and thirty-four."""
     assert parse_money("1,234", decimal_comma=False) == Decimal("1234.00")
     assert parse_money("12,50", decimal_comma=False) == Decimal("12.50")
+    assert parse_money("1,2", decimal_comma=False) == Decimal("1.20")
+    # Four digits after the only comma are no thousands: a fourth decimal (WB-009).
+    with pytest.raises(TooManyDecimals):
+        parse_money("1,2345", decimal_comma=False)
 
 
 @pytest.mark.parametrize("value", [12.345, "12,345", "0.001", Decimal("1.005")])
@@ -117,7 +123,7 @@ def test_third_decimal_is_reported(value: object) -> None:
 
 
 @pytest.mark.parametrize("value", ["abc", "12 eur 5", "1,2,3", "--5", True, date(2026, 1, 1),
-                                   float("nan"), "#DIV/0!"])
+                                   float("nan"), "#DIV/0!", "#n/a", " #Value! "])
 def test_not_money(value: object) -> None:
     """Text that is not an amount is refused."""
     with pytest.raises(CellValueError):
@@ -256,3 +262,14 @@ def test_not_a_code(value: object) -> None:
     """Fractions, long numbers and dates are not codes."""
     with pytest.raises(CellValueError):
         parse_code(value)
+
+
+@pytest.mark.parametrize("value", ["#DIV/0!", "#n/a", " #Value! ", "#spill!"])
+@pytest.mark.parametrize("parse", [parse_money, parse_text, parse_date])
+def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], object]) -> None:
+    """An Excel error value is one, however it is written (upper or lower case, with spaces):
+    the cell reads as an error value (WB-004's own message), never as text or a bad amount."""
+    with pytest.raises(CellValueError) as raised:
+        parse(value)
+    assert raised.value.kind == "error_value"
+    assert raised.value.value == value.strip()
