@@ -269,6 +269,10 @@ def test_rule_case(path: Path, tmp_path: Path) -> None:
     assert sorted(_in_full(f) for f in every if f.rule == rule) == sorted(
         (e["where"], e.get("key", rule), e.get("value"),
          repr(sorted(e.get("params", {}).items()))) for e in own)
+    for expectation in own:  # words the message must say (a thing named in the language)
+        for lang, words in expectation.get("says", {}).items():
+            assert any(words in f.message(lang) for f in every if f.rule == rule
+                       and where(f) == expectation["where"]), (lang, words)
     for expectation in expected:  # another rule's finding: its key where the case gives it
         if "key" in expectation:
             assert expectation["key"] in {f.key for f in every if _stated(f) == (
