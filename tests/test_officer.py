@@ -917,8 +917,12 @@ def test_an_xlsm_copy_keeps_no_code_in_its_binary_parts(tmp_path: Path) -> None:
         leaks = [name for name in copy.namelist()
                  if re.search(rb"131052.{0,5}308[Tt]", copy.read(name).replace(b"\0", b""))]
         assert leaks == []
-    summary = load_workbook(copy_path, read_only=True).worksheets[0]
-    texts = " ".join(str(v) for row in summary.iter_rows(values_only=True) for v in row if v)
+    book = load_workbook(copy_path, read_only=True)  # read-only keeps the file open: closed
+    try:
+        texts = " ".join(str(v) for row in book.worksheets[0].iter_rows(values_only=True)
+                         for v in row if v)
+    finally:
+        book.close()
     assert "macros (their project holds an identity code)" in texts
 
     clean_macros = write_xlsx(tmp_path / "toinen.xlsm", clean_claim())
