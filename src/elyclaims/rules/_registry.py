@@ -1,7 +1,7 @@
 """What every rule is given and how it reports: a rule is a function ``(claim, context) ->
 findings``; each family module lists its rules by id in its ``RULES`` table, and the package
 runs them in the catalogue's order (a table, not a decorator: the functions stay plain, which
-mutation testing needs, see tests/mutation.md)."""
+mutation testing needs, see docs/testing.md)."""
 
 from __future__ import annotations
 
