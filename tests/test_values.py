@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,8 @@ from elyclaims.values import (
     parse_year,
     parse_yes_no,
     parse_yes_no_date,
+    quantize,
+    timestamp,
 )
 
 
@@ -273,3 +276,106 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
         parse(value)
     assert raised.value.kind == "error_value"
     assert raised.value.value == value.strip()
+
+
+@pytest.mark.parametrize(("parse", "value", "kind"), [
+    (parse_money, "abc", "money"),
+    (parse_money, "1,2,3", "money"),            # a decimal mark twice
+    (parse_money, "(-5)", "money"),             # brackets and a sign: which sign is meant?
+    (parse_money, "(+5)", "money"),
+    (parse_money, Decimal("NaN"), "money"),
+    (parse_money, Decimal("Infinity"), "money"),
+    (parse_money, 10**12, "money_range"),       # a trillion euros: no cost line
+    (parse_money, -(10**12), "money_range"),
+    (parse_money, "12,345", "money"),           # TooManyDecimals, below
+    (parse_date, 0, "date"),                    # before Excel's first day
+    (parse_date, 2958466, "date"),              # after 31.12.9999
+    (parse_date, "31.2.2026", "date"),
+    (parse_year, True, "year"),
+    (parse_year, 1990.5, "year"),
+    (parse_year, 1899, "year"),
+    (parse_year, "2101", "year"),
+    (parse_yes_no, 2, "yes_no"),
+    (parse_yes_no, "ehkä", "yes_no"),
+    (parse_yes_no_date, "ehkä", "yes_no_date"),
+    (parse_yes_no_date, "#N/A", "error_value"),  # an error value stays one, not a bad date
+])
+def test_each_refusal_names_its_kind_and_the_value(
+        parse: Callable[[object], object], value: object, kind: str) -> None:
+    """Every refusal says what kind of value the cell should have held and what it held (the
+    WB-004 message names both), in its message too."""
+    with pytest.raises(CellValueError) as raised:
+        parse(value)
+    assert (raised.value.kind, raised.value.value) == (kind, value)
+    assert str(raised.value) == f"not a {kind}: {value!r}"
+    assert isinstance(raised.value, TooManyDecimals) == (value == "12,345")
+
+
+@pytest.mark.parametrize(("parse", "value", "expected"), [
+    (parse_year, 1900, 1900), (parse_year, "2100", 2100), (parse_year, 1990.0, 1990),
+    (parse_date, 1, date(1899, 12, 31)), (parse_date, 2958465, date(9999, 12, 31)),
+    (parse_yes_no, 0.0, False), (parse_yes_no, 1.0, True), (parse_yes_no, 0, False),
+    (parse_yes_no, 1, True),
+    (parse_money, 12.3400009, Decimal("12.34")),   # float noise below a millionth of a euro
+])
+def test_values_at_the_edges_are_read(parse: Callable[[object], object], value: object,
+                                      expected: object) -> None:
+    """The first and last values each reader takes: years 1900 and 2100, Excel's first and
+    last day, 0 and 1 as numbers for no and yes, a float a hair from whole cents."""
+    assert parse(value) == expected
+
+
+def test_a_millionth_of_a_euro_is_a_decimal_not_noise() -> None:
+    """A float a millionth of a euro from whole cents holds a real sixth decimal: refused, as
+    the noise a float may carry is less than that."""
+    with pytest.raises(TooManyDecimals) as raised:
+        parse_money(12.340001)
+    assert raised.value.value == 12.340001
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (",50", Decimal("0.50")), (".50", Decimal("0.50")),        # a mark as the first character
+    ("1\u202f234,50", Decimal("1234.50")),                      # narrow no-break space
+    ("1\u2007234,50", Decimal("1234.50")),                      # figure space
+    ("1'234,50", Decimal("1234.50")), ("1'234.50", Decimal("1234.50")),
+    ("1.234.567", Decimal("1234567.00")),                       # points only as thousands
+    ("1 234 567,5", Decimal("1234567.50")),
+])
+def test_money_text_forms(text: str, expected: Decimal) -> None:
+    """Amounts as officers and exports write them, each mark in every place it may stand."""
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize("text", ["(50", "50)", "-5-", "1e5", "1E5", "1,234.567,89",
+                                  "1.234,567.89", "5.", "- 5"])
+def test_money_text_that_is_no_amount(text: str) -> None:
+    """Text no reading makes one amount of is WB-004's (not an amount), not WB-009's (too many
+    decimals): an unclosed bracket, a sign at both ends, an exponent, marks in no order."""
+    with pytest.raises(CellValueError) as raised:
+        parse_money(text)
+    assert raised.value.kind == "money"
+    assert not isinstance(raised.value, TooManyDecimals)
+
+
+def test_cents_are_rounded_half_up_at_any_size() -> None:
+    """Money is rounded half up (0.125 to 0.13, -0.125 to -0.13), also where the amount has
+    more digits than Decimal's default 28 (a total of many huge lines)."""
+    assert quantize(Decimal("0.125")) == Decimal("0.13")
+    assert quantize(Decimal("-0.125")) == Decimal("-0.13")
+    assert quantize(Decimal(10**40) + Decimal("0.005")) == Decimal(10**40) + Decimal("0.01")
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="time.tzset is Unix's")
+def test_timestamps_are_utc_wherever_the_machine_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A moment with its zone is written in UTC; a moment without one is taken as UTC already
+    (as the ledger stores them), not as the machine's local time."""
+    monkeypatch.setenv("TZ", "Europe/Helsinki")
+    time.tzset()
+    try:
+        helsinki = timezone(timedelta(hours=2))
+        assert timestamp(datetime(2026, 11, 29, 14, 0, 5, tzinfo=helsinki)) == \
+            "2026-11-29T12:00:05Z"
+        assert timestamp(datetime(2026, 11, 29, 12, 0, 5)) == "2026-11-29T12:00:05Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

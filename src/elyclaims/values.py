@@ -236,6 +236,8 @@ def _money_from_text(text: str, decimal_comma: bool, original: object) -> Decima
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
+        if text[:1] in ("-", "+"):  # "(-5)": a credit twice over, or none? Not an amount.
+            raise CellValueError("money", original)
     whole = _WHOLE_EUROS.fullmatch(text)
     if whole is not None:
         text = whole.group(1)
