@@ -268,7 +268,8 @@ def test_not_a_code(value: object) -> None:
 
 
 @pytest.mark.parametrize("value", ["#DIV/0!", "#n/a", " #Value! ", "#spill!"])
-@pytest.mark.parametrize("parse", [parse_money, parse_text, parse_date])
+@pytest.mark.parametrize("parse", [parse_money, parse_text, parse_date, parse_year, parse_code,
+                                   parse_yes_no, parse_yes_no_date])
 def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], object]) -> None:
     """An Excel error value is one, however it is written (upper or lower case, with spaces):
     the cell reads as an error value (WB-004's own message), never as text or a bad amount."""
@@ -280,7 +281,12 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
 
 @pytest.mark.parametrize(("parse", "value", "kind"), [
     (parse_money, "abc", "money"),
-    (parse_money, "1,2,3", "money"),            # a decimal mark twice
+    (parse_money, "1,2,3", "money"),            # marks in no known order
+    (parse_money, "1,234,567", "money"),        # a decimal comma twice
+    (parse_code, True, "code"),
+    (parse_code, 91.5, "code"),
+    (parse_code, 1000, "code"),                 # no code has four digits
+    (parse_code, "9 1 x", "code"),
     (parse_money, "(-5)", "money"),             # brackets and a sign: which sign is meant?
     (parse_money, "(+5)", "money"),
     (parse_money, Decimal("NaN"), "money"),
