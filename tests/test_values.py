@@ -286,6 +286,7 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
     (parse_code, True, "code"),
     (parse_code, 91.5, "code"),
     (parse_code, 1000, "code"),                 # no code has four digits
+    (parse_code, -1, "code"),
     (parse_code, "9 1 x", "code"),
     (parse_money, "(-5)", "money"),             # brackets and a sign: which sign is meant?
     (parse_money, "(+5)", "money"),
@@ -321,7 +322,8 @@ def test_each_refusal_names_its_kind_and_the_value(
     (parse_year, 1900, 1900), (parse_year, "2100", 2100), (parse_year, 1990.0, 1990),
     (parse_date, 1, date(1899, 12, 31)), (parse_date, 2958465, date(9999, 12, 31)),
     (parse_yes_no, 0.0, False), (parse_yes_no, 1.0, True), (parse_yes_no, 0, False),
-    (parse_yes_no, 1, True),
+    (parse_yes_no, 1, True), (parse_code, 0, "0"), (parse_code, 999, "999"),
+    (parse_code, 91.0, "91"),
     (parse_money, 12.3400009, Decimal("12.34")),   # float noise below a millionth of a euro
 ])
 def test_values_at_the_edges_are_read(parse: Callable[[object], object], value: object,
