@@ -291,6 +291,11 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
     (parse_money, "(-5)", "money"),             # brackets and a sign: which sign is meant?
     (parse_money, "(+5)", "money"),
     (parse_money, Decimal("NaN"), "money"),
+    (parse_money, True, "money"),
+    (parse_money, float("inf"), "money"),
+    (parse_money, date(2026, 1, 1), "money"),
+    (parse_money, Decimal("12.3400001"), "money"),   # TooManyDecimals: no float noise in a Decimal
+    (parse_money, "12,3400001", "money"),            # nor in text
     (parse_money, Decimal("Infinity"), "money"),
     (parse_money, 10**12, "money_range"),       # a trillion euros: no cost line
     (parse_money, -(10**12), "money_range"),
@@ -315,7 +320,8 @@ def test_each_refusal_names_its_kind_and_the_value(
         parse(value)
     assert (raised.value.kind, raised.value.value) == (kind, value)
     assert str(raised.value) == f"not a {kind}: {value!r}"
-    assert isinstance(raised.value, TooManyDecimals) == (value == "12,345")
+    assert isinstance(raised.value, TooManyDecimals) == (
+        value in ("12,345", "12,3400001") or value == Decimal("12.3400001"))
 
 
 @pytest.mark.parametrize(("parse", "value", "expected"), [
@@ -324,6 +330,8 @@ def test_each_refusal_names_its_kind_and_the_value(
     (parse_yes_no, 0.0, False), (parse_yes_no, 1.0, True), (parse_yes_no, 0, False),
     (parse_yes_no, 1, True), (parse_code, 0, "0"), (parse_code, 999, "999"),
     (parse_code, 91.0, "91"),
+    (parse_text, 123, "123"), (parse_text, 2.0, "2"), (parse_text, 1.5, "1.5"),
+    (parse_text, " a  b ", "a b"),
     (parse_money, 12.3400009, Decimal("12.34")),   # float noise below a millionth of a euro
 ])
 def test_values_at_the_edges_are_read(parse: Callable[[object], object], value: object,
