@@ -283,6 +283,9 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
     (parse_money, "abc", "money"),
     (parse_money, "1,2,3", "money"),            # marks in no known order
     (parse_money, "1,234,567", "money"),        # a decimal comma twice
+    (parse_text, True, "text"),
+    (parse_text, float("inf"), "text"),
+    (parse_text, date(2026, 1, 1), "text"),
     (parse_code, True, "code"),
     (parse_code, 91.5, "code"),
     (parse_code, 1000, "code"),                 # no code has four digits
@@ -331,7 +334,8 @@ def test_each_refusal_names_its_kind_and_the_value(
     (parse_yes_no, 1, True), (parse_code, 0, "0"), (parse_code, 999, "999"),
     (parse_code, 91.0, "91"),
     (parse_text, 123, "123"), (parse_text, 2.0, "2"), (parse_text, 1.5, "1.5"),
-    (parse_text, " a  b ", "a b"),
+    (parse_text, " a  b ", "a b"), (parse_text, " a", "a"), (parse_text, "a ", "a"),
+    (parse_text, "a  b", "a b"), (parse_text, "a\tb", "a b"),
     (parse_money, 12.3400009, Decimal("12.34")),   # float noise below a millionth of a euro
 ])
 def test_values_at_the_edges_are_read(parse: Callable[[object], object], value: object,
