@@ -306,6 +306,9 @@ def test_excel_error_values_in_any_case(value: str, parse: Callable[[object], ob
     (parse_date, 0, "date"),                    # before Excel's first day
     (parse_date, 2958466, "date"),              # after 31.12.9999
     (parse_date, "31.2.2026", "date"),
+    (parse_date, "2026-02-30", "date"),         # a day no month has, written the ISO way
+    (parse_date, True, "date"),
+    (parse_date, "7/9/2026", "date"),           # no order can be told
     (parse_year, True, "year"),
     (parse_year, 1990.5, "year"),
     (parse_year, 1899, "year"),
