@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from elyclaims import read_claim
+from elyclaims import check_claim, read_claim
 from elyclaims.config import Config, load_config
 from elyclaims.findings import Severity
 from elyclaims.limits import ReadLimits
@@ -481,3 +481,46 @@ def test_too_large_file(tmp_path: Path) -> None:
                            limits=ReadLimits(file_bytes=1000))
     assert [f.key for f in report.findings] == ["WB-001/limit"]
     assert report.findings[0].parameters["limit"] == "file_bytes"
+
+
+def test_check_claim_reports_again_every_value_the_workbook_could_not_read(tmp_path: Path) -> None:
+    """check_claim on a claim read before: each value recorded as unreadable is WB-004 "unread"
+    on its own cell again (the claim sheet's, a client's, each of a line's, with the line), the
+    report sheet by sheet as a read's, and every rule runs as on the read: the same findings
+    besides WB-004."""
+    sheets = clean_claim()
+    sheets["Hakemus"].rows[6] = ["Tarkoitus", "lahjoitus"]
+    sheets["Asiakkaat"].rows[2][1] = "eilen"
+    sheets["Kulut"].rows[2] = list(EXPENSES_FI[1])
+    sheets["Kulut"].rows[2][0] = "ensi viikolla"
+    sheets["Kulut"].rows[2][8] = "120 euroa ja 5 senttiä"
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), today=date(2026, 12, 1),
+                               ledger=None)
+    assert claim is not None
+    rechecked = check_claim(claim, today=date(2026, 12, 1), ledger=None)
+    assert [(f.key, f.location.sheet, f.location.cell, f.line_id)
+            for f in rechecked.findings if f.rule == "WB-004"] == [
+        ("WB-004/unread", "Hakemus", "B7", None),
+        ("WB-004/unread", "Asiakkaat", "B3", None),
+        ("WB-004/unread", "Kulut", "A3", "Kulut:3"),
+        ("WB-004/unread", "Kulut", "I3", "Kulut:3"),
+    ]
+    assert [f for f in rechecked.findings if f.rule != "WB-004"] == [
+        f for f in report.findings if f.rule != "WB-004"]
+    assert rechecked.summary == report.summary
+
+
+def test_check_claim_checks_a_claim_changed_after_its_read(tmp_path: Path) -> None:
+    """A claim changed in code is checked as it is now: a category made unknown is EL-005 on
+    its line's cell, and a clean claim's recheck finds nothing."""
+    claim, report = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()),
+                               today=date(2026, 12, 1), ledger=None)
+    assert claim is not None
+    assert report.findings == []
+    assert check_claim(claim, today=date(2026, 12, 1), ledger=None).findings == []
+    lines = list(claim.expenses)
+    lines[1] = lines[1].model_copy(update={"category": "LAHJA"})
+    changed = check_claim(claim.model_copy(update={"expenses": lines}), today=date(2026, 12, 1),
+                          ledger=None)
+    assert [(f.key, f.location.sheet, f.location.cell, f.value) for f in changed.findings] == [
+        ("EL-005", "Kulut", "C3", "LAHJA")]

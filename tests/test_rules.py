@@ -166,6 +166,36 @@ def test_acknowledgement_from_config_by_row(tmp_path: Path) -> None:
         ("EL-008", "peruste kuvauksessa"), ("PV-001", None)}
 
 
+@pytest.mark.parametrize(("column", "line", "acknowledged"), [
+    ("EL-008: peruste kuvauksessa", None, ["Kulut:3"]),
+    ("peruste kuvauksessa", None, ["Kulut:3"]),
+    (None, 3, ["Kulut:3"]),
+    (None, " Kulut:3 ", ["Kulut:3"]),
+    (None, "99", []),  # no such line: nothing acknowledged
+    (None, "Kulut:99", []),
+])
+def test_an_acknowledgement_of_one_line_leaves_the_others_open(
+    tmp_path: Path, column: str | None, line: object, acknowledged: list[str]
+) -> None:
+    """An acknowledgement of one line (the line's own column, or the config's `line`: a row,
+    or an id) acknowledges that line's warning only; the same warning on the other lines stays
+    open, and a line no row has acknowledges none."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[0].append("Kuitattu")
+    for row in sheets["Kulut"].rows[1:]:
+        row[4] = None  # EL-008 on every line
+        row.append(None)
+    sheets["Kulut"].rows[2][-1] = column
+    config = Config.model_validate(
+        {"acknowledge": [{"rule": "EL-008", "line": line, "reason": "peruste kuvauksessa"}]}
+        if line is not None else {})
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=config, today=TODAY)
+    assert [(f.rule, f.line_id) for f in report.findings] == [
+        ("EL-008", "Kulut:2"), ("EL-008", "Kulut:3"), ("EL-008", "Kulut:4")]
+    assert [f.line_id for f in report.findings if f.acknowledged] == acknowledged
+    assert {f.acknowledged for f in report.findings if f.acknowledged} <= {"peruste kuvauksessa"}
+
+
 @settings(max_examples=200)
 @given(st.text(), st.sampled_from(["", 'language = "fi"\n', "# oma\n\n[claimant]\nname = \"X\"\n"]))
 def test_an_added_acknowledgement_reads_back_as_written(reason: str, before: str) -> None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         ExpenseLine,
         Purpose,
     )
-    from elyclaims.pipeline import read_claim
+    from elyclaims.pipeline import check_claim, read_claim
     from elyclaims.render import report_to_json, report_to_text
     from elyclaims.report import Report, Summary
 
@@ -56,6 +56,7 @@ __all__ = [
     "Summary",
     "__version__",
     "build_package",
+    "check_claim",
     "inspect_package",
     "load_config",
     "read_claim",
@@ -65,6 +66,7 @@ __all__ = [
 
 _HOMES = {
     "read_claim": "elyclaims.pipeline",
+    "check_claim": "elyclaims.pipeline",
     "Config": "elyclaims.config",
     "load_config": "elyclaims.config",
     "ConfigError": "elyclaims.errors",

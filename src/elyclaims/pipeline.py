@@ -16,7 +16,7 @@ from elyclaims.config import Config, load_config
 from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, chosen_ledger
 from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
-from elyclaims.reading import RawInput, read_input
+from elyclaims.reading import RawInput, SheetRef, read_input
 from elyclaims.report import Report, Summary, summarize
 from elyclaims.rules import ClaimedLine, RuleContext, override_and_acknowledge, run_rules
 from elyclaims.rules.workbook import unread_cells
@@ -121,5 +121,16 @@ def check_claim(
                           clients_given=bool(claim.clients),
                           claimed=_claimed(ledger, config, supersedes))
     with cycle_collector_paused():
-        findings = override_and_acknowledge([*unread_cells(claim), *run_rules(claim, context)], claim, config)
-        return Report(findings, summarize(claim), claim=claim)
+        findings = override_and_acknowledge([*unread_cells(claim), *run_rules(claim, context)],
+                                            claim, config)
+        return Report(findings, summarize(claim), sheet_order=_sheets_of(claim), claim=claim)
+
+
+def _sheets_of(claim: Claim) -> list[SheetRef]:
+    """The sheets the claim came from, in the workbook's reading order (the claim sheet, the
+    clients, the lines), for a report without the workbook: its findings then read sheet by
+    sheet, as a read's do, rather than row by row across the sheets."""
+    places = [*((where.file, where.sheet) for where in (claim.origin, *claim.locations.values())),
+              *((client.source.file, client.source.sheet) for client in claim.clients),
+              *((line.source.file, line.source.sheet) for line in claim.expenses)]
+    return list(dict.fromkeys((file or "", sheet) for file, sheet in places if sheet is not None))

@@ -40,18 +40,12 @@ __all__ = [
 ]
 
 
-def _every(*families: dict[str, RuleFunction]) -> dict[str, RuleFunction]:
-    every: dict[str, RuleFunction] = {}
-    for family in families:
-        if every.keys() & family.keys():
-            raise ValueError(f"rules listed twice: {sorted(every.keys() & family.keys())}")
-        every.update(family)
-    return every
-
-
-#: Every rule's function, by id.
-RULES = _every(claim_rules.RULES, clients.RULES, eligibility.RULES, amounts.RULES,
-               duplicates.RULES, providers.RULES, privacy.RULES, workbook.RULES)
+#: Every rule's function, by id (that no id is listed by two families is a test's to hold:
+#: test_rule_cases.test_every_rule_of_the_claim_has_its_function).
+RULES: dict[str, RuleFunction] = {
+    **claim_rules.RULES, **clients.RULES, **eligibility.RULES, **amounts.RULES,
+    **duplicates.RULES, **providers.RULES, **privacy.RULES, **workbook.RULES,
+}
 
 
 def run_rules(claim: Claim, context: RuleContext) -> list[Finding]:

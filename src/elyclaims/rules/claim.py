@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from elyclaims.findings import Finding, Named
 from elyclaims.identifiers import expected_business_id, is_valid_business_id, is_valid_iban
@@ -119,7 +120,9 @@ def payment_claim_has_decision(claim: Claim, context: RuleContext) -> Iterator[F
 def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     """A recipient that is given must be known, in operation on the claim date and competent
     for the purpose; with none given, the default (the claimant's regional authority, or the
-    payer for a payment claim) applies, and only a claim from which none follows is reported."""
+    payer for a payment claim) applies, and only a claim from which none follows is reported.
+    Where no default follows (the claimant's region is not known), the finding's variant ends
+    in ``_no_default`` and its hint points to the claimant instead of naming an authority."""
     refdata, today = context.refdata, context.today
     location = claim.location("recipient")
     county = refdata.region(refdata.claimant_identity(claim.claimant.type, claim.claimant.code))
@@ -128,27 +131,30 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
         if right is None and county is not None and claim.purpose is not None:
             yield Finding.make("CL-007", location, variant="missing")
         return
+
+    def wrong(variant: str, **params: Any) -> Finding:
+        if right is None:
+            return Finding.make("CL-007", location, variant=f"{variant}_no_default",
+                                value=claim.recipient, **params)
+        return Finding.make("CL-007", location, variant=variant, value=claim.recipient,
+                            expected=_authority(right), **params)
+
     authority = refdata.authority(claim.recipient)
     if authority is None:
-        yield Finding.make("CL-007", location, variant="unknown", value=claim.recipient,
-                           expected=_authority(right))
+        yield wrong("unknown")
     elif not authority.operates_on(today):
         if authority.valid_from is not None and today < authority.valid_from:
-            yield Finding.make("CL-007", location, variant="not_yet", value=claim.recipient,
-                               authority=_authority(authority), since=authority.valid_from,
-                               today=today, expected=_authority(right))
+            yield wrong("not_yet", authority=_authority(authority), since=authority.valid_from,
+                        today=today)
         else:
             successor = refdata.authorities.get(authority.successor_for(county) or "")
             yield Finding.make("CL-007", location, variant="ceased", value=claim.recipient,
                                authority=_authority(authority), until=authority.valid_until or "",
                                today=today, successor=_authority(successor or right))
     elif claim.purpose == Purpose.PAYMENT_CLAIM and authority.kind != "payer":
-        yield Finding.make("CL-007", location, variant="payment_claim", value=claim.recipient,
-                           authority=_authority(authority), expected=_authority(right))
+        yield wrong("payment_claim", authority=_authority(authority))
     elif claim.purpose == Purpose.DECISION_APPLICATION and authority.kind == "payer":
-        yield Finding.make("CL-007", location, variant="decision_application",
-                           value=claim.recipient, authority=_authority(authority),
-                           expected=_authority(right))
+        yield wrong("decision_application", authority=_authority(authority))
 
 
 def contact_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:

@@ -7,13 +7,9 @@ from collections.abc import Callable, Hashable, Iterator
 from decimal import Decimal
 
 from elyclaims.findings import Finding
-from elyclaims.model import Claim, ExpenseLine, duplicate_key, own_party
+from elyclaims.model import Claim, ExpenseLine, client_key, duplicate_key, own_party
 from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
-from elyclaims.vocabulary import Severity, normalize_label
-
-
-def _fold(text: str | None) -> str:
-    return normalize_label(text).replace(" ", "") if text else ""
+from elyclaims.vocabulary import Severity
 
 
 class FirstByKey:
@@ -109,7 +105,7 @@ def same_cost_other_key(claim: Claim, context: RuleContext) -> Iterator[Finding]
     for line in claim.expenses:
         if not line.client_reference or line.service_date is None or line.net_amount is None:
             continue
-        key = (_fold(line.client_reference), line.service_date, line.category or "",
+        key = (client_key(line.client_reference), line.service_date, line.category or "",
                line.net_amount)
         found = seen.get(key)
         if found is None:
