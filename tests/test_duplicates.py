@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from elyclaims import read_claim
 from elyclaims.config import Config
+from elyclaims.ledger import Ledger
 from elyclaims.model import ExpenseLine, duplicate_key
+from elyclaims.package import build_package
 from elyclaims.values import EXCEL_ERRORS, MAX_AMOUNT
 from workbooks import clean_claim, write_xlsx
 
@@ -86,3 +88,35 @@ def test_two_identical_own_sessions_acknowledged_pass(tmp_path: Path) -> None:
     assert [(f.key, f.severity.value, f.line_id, f.acknowledged) for f in duplicates] == [
         ("DU-001/uninvoiced", "warning", "Kulut:6", "Aamu- ja iltakäynti")]
     assert report.ok
+
+
+def test_lines_claimed_before_are_found_among_any_others(tmp_path: Path) -> None:
+    """DU-002 against a real ledger: a new line, a line without a net amount and a line of a
+    key claimed once before (here twice: its second is new) do not stop the search; each line
+    claimed before names the earlier package, its reference, the day it was submitted and the
+    earlier line."""
+    earlier_claim, earlier_report = read_claim(write_xlsx(tmp_path / "earlier.xlsx",
+                                                          clean_claim()), today=TODAY, ledger=None)
+    assert earlier_claim is not None
+    built = build_package(earlier_claim, earlier_report, tmp_path / "earlier.elyclaim.zip",
+                          ledger=None)
+    with Ledger.open(tmp_path / "ledger.sqlite3", create=True) as ledger:
+        ledger.record_built(built, earlier_claim)
+        ledger.record_submission(built.sha256, reference="OH-2026-1", how="marked")
+    sheets = clean_claim()
+    first, second, third = (list(row) for row in sheets["Kulut"].rows[1:4])
+    new = [*first[:7], "T-99", *first[8:]]
+    no_net = [*first[:8], None, *first[9:]]
+    sheets["Kulut"].rows[1:] = [new, no_net, first, list(first), second, third]
+    _, report = read_claim(write_xlsx(tmp_path / "k.xlsx", sheets), today=TODAY,
+                           ledger=tmp_path / "ledger.sqlite3")
+    found = [f for f in report.findings if f.rule == "DU-002"]
+    assert [(f.line_id, f.value, dict(f.parameters)) for f in found] == [
+        (f"Kulut:{row}", invoice, {
+            "package": built.package_id, "reference": "OH-2026-1",
+            "submitted": date.today().isoformat(), "earlier_line": earlier, "net": net,
+            "date": day})
+        for row, invoice, earlier, net, day in [
+            (4, "T-1", "Kulut:2", "480.00", "2026-07-02"),
+            (6, "TP-1", "Kulut:3", "120.00", "2026-08-03"),
+            (7, third[7], "Kulut:4", f"{Decimal(third[8]):.2f}", third[0].isoformat())]]

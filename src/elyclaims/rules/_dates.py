@@ -9,7 +9,7 @@ from operator import attrgetter
 from elyclaims.model import Claim
 from elyclaims.rules._registry import RuleContext
 
-__all__ = ["add_months", "service_days"]
+__all__ = ["add_months", "service_days", "some_line_undated"]
 
 
 def add_months(day: date, months: int) -> date:
@@ -29,10 +29,18 @@ def service_days(claim: Claim, context: RuleContext) -> tuple[date, date] | None
     """The first and last service date of the claim's lines (None when no line has one), found
     once for every rule that can pass a claim whose dates all lie within its bounds without
     going through the lines."""
-    return context.derived("service days", claim, _first_and_last)
+    dated = [day for day in _days(claim, context) if day is not None]
+    return (min(dated), max(dated)) if dated else None
 
 
-def _first_and_last(claim: Claim) -> tuple[date, date] | None:
-    days = set(map(attrgetter("service_date"), claim.expenses))  # a claim repeats its days
-    days.discard(None)
-    return (min(days), max(days)) if days else None
+def some_line_undated(claim: Claim, context: RuleContext) -> bool:
+    """Whether a line has no service date (found with the dates, in the same pass)."""
+    return None in _days(claim, context)
+
+
+def _days(claim: Claim, context: RuleContext) -> frozenset[date | None]:
+    return context.derived("service days", claim, _distinct_days)
+
+
+def _distinct_days(claim: Claim) -> frozenset[date | None]:
+    return frozenset(map(attrgetter("service_date"), claim.expenses))  # a claim repeats its days

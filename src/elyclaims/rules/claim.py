@@ -16,8 +16,8 @@ from elyclaims.rules._registry import RuleContext, RuleFunction
 _REGIONAL = frozenset({"ely-centre", "elinvoimakeskus"})
 
 
-def _authority(authority: Authority | None) -> Named | str:
-    return Named("authority", authority.code) if authority is not None else "-"
+def _authority(authority: Authority) -> Named:
+    return Named("authority", authority.code)
 
 
 def claimant_business_id(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -147,10 +147,16 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
             yield wrong("not_yet", authority=_authority(authority), since=authority.valid_from,
                         today=today)
         else:
-            successor = refdata.authorities.get(authority.successor_for(county) or "")
-            yield Finding.make("CL-007", location, variant="ceased", value=claim.recipient,
-                               authority=_authority(authority), until=authority.valid_until or "",
-                               today=today, successor=_authority(successor or right))
+            successor = refdata.authorities.get(authority.successor_for(county) or "") or right
+            if successor is None:  # its tasks were split by region, and the region is not known
+                yield Finding.make("CL-007", location, variant="ceased_no_default",
+                                   value=claim.recipient, authority=_authority(authority),
+                                   until=authority.valid_until or "", today=today)
+            else:
+                yield Finding.make("CL-007", location, variant="ceased", value=claim.recipient,
+                                   authority=_authority(authority),
+                                   until=authority.valid_until or "", today=today,
+                                   successor=_authority(successor))
     elif claim.purpose == Purpose.PAYMENT_CLAIM and authority.kind != "payer":
         yield wrong("payment_claim", authority=_authority(authority))
     elif claim.purpose == Purpose.DECISION_APPLICATION and authority.kind == "payer":

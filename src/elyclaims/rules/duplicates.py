@@ -81,8 +81,10 @@ def claimed_before(claim: Claim, context: RuleContext) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for line in claim.expenses:
         key = duplicate_key(line, own)
-        earlier = context.claimed.get(key) if key is not None else None
-        if earlier is None or key is None:
+        if key is None:
+            continue
+        earlier = context.claimed.get(key)
+        if earlier is None:
             continue
         seen[key] = times = seen.get(key, 0) + 1
         if times > earlier.count:

@@ -9,7 +9,7 @@ from datetime import date
 from elyclaims.findings import Finding, Named
 from elyclaims.model import Category, Claim, Client, ExpenseLine, category_of, client_key
 from elyclaims.rules._claimant import name_and_code_disagree
-from elyclaims.rules._dates import add_months, service_days
+from elyclaims.rules._dates import add_months, service_days, some_line_undated
 from elyclaims.rules._registry import RuleContext, RuleFunction, at_line
 from elyclaims.vocabulary import normalize_label
 
@@ -150,17 +150,27 @@ def line_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
 
 
 def within_period(claim: Claim, context: RuleContext) -> Iterator[Finding]:
-    """The service date must fall within the claim period."""
+    """The service date must be given and fall within the claim period."""
     start, end = claim.period_start, claim.period_end
-    if start is None or end is None or start > end:
-        return
+    period = (start, end) if start is not None and end is not None and start <= end else None
     span = service_days(claim, context)
-    if span is None or (start <= span[0] and span[1] <= end):
-        return  # every day within the period: no line to look at
+    within = period is None or span is None or (period[0] <= span[0] and span[1] <= period[1])
+    if within and not some_line_undated(claim, context):
+        return  # every line dated, every day within the period: no line to look at
     for line in claim.expenses:
         day = line.service_date
-        if day is not None and not start <= day <= end:
+        if day is None:
+            if _given_nothing(line, "service_date"):
+                yield at_line(line, "service_date", "EL-009", variant="missing")
+        elif period is not None and not period[0] <= day <= period[1]:
             yield at_line(line, "service_date", "EL-009", value=day, start=start, end=end)
+
+
+def _given_nothing(line: ExpenseLine, field: str) -> bool:
+    """Whether *field* of *line* was left empty: not a value that could not be read (WB-004's)
+    nor a column the sheet lacks (WB-003's), both reported once already."""
+    source = line.source
+    return field not in source.unreadable and (source.row is None or field in source.cells)
 
 
 def not_in_future(claim: Claim, context: RuleContext) -> Iterator[Finding]:
