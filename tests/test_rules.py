@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Run
-from elyclaims import read_claim
+from elyclaims import check_claim, read_claim
 from elyclaims.catalogue import LANGUAGES
 from elyclaims.config import Config, load_config
 from elyclaims.errors import ConfigError
@@ -243,6 +243,32 @@ def test_identity_codes_never_reach_any_output(tmp_path: Path, cli: Callable[...
     for fmt in ("text", "json"):
         run = cli("validate", path, "--format", fmt)
         assert "308T" not in run.out + run.err
+
+
+def test_identity_codes_of_a_claim_made_in_code_and_of_a_config_file(tmp_path: Path) -> None:
+    """PR-001 where only a claim made or changed in code can hold a code (a client's home
+    municipality, which the reader takes only as a code or name), and in a config file's
+    acknowledgement reason, located at the file and its numbered key; a client reference that
+    is a code is PR-003's, not also PR-001's."""
+    claim, _ = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY,
+                          ledger=None)
+    assert claim is not None
+    clients = list(claim.clients)
+    clients[1] = clients[1].model_copy(update={"home_municipality": "245 010101A123N"})
+    clients[0] = clients[0].model_copy(update={"reference": "131052-308T"})
+    config_file = tmp_path / "elyclaims.toml"
+    config_file.write_text('[[acknowledge]]\nrule = "EL-008"\nreason = "asiakas 131052-308T"\n',
+                           encoding="utf-8")
+    report = check_claim(claim.model_copy(update={"clients": tuple(clients)}),
+                         config=load_config(config_file), today=TODAY, ledger=None)
+    privacy = [(f.rule, f.location.file, f.location.sheet, f.location.cell, f.location.field,
+                f.value) for f in report.findings if f.rule.startswith("PR")]
+    assert privacy == [
+        ("PR-001", str(config_file), None, None, "acknowledge[1].reason", "131052-****"),
+        ("PR-003", str(tmp_path / "c.xlsx"), "Asiakkaat", "A2", "reference", "131052-****"),
+        ("PR-001", str(tmp_path / "c.xlsx"), "Asiakkaat", "D3", "home_municipality",
+         "010101A****"),
+    ]
 
 
 def test_messages_in_three_languages(tmp_path: Path) -> None:
