@@ -231,7 +231,8 @@ def _built(claim: Claim, report: Report, case: dict[str, Any], tmp_path: Path) -
 
 def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[str, Any]]]:
     """Build the case's workbook, check it (and build or inspect its package where the case
-    says), and return the rule, its findings and the expected."""
+    says), and return the rule, its findings and the expected. A finding on a cell of an expense
+    line names that line (its line id), whatever its rule."""
     case = tomllib.loads(path.read_text(encoding="utf-8"))
     rule = path.parent.name
     workbook = _workbook(tmp_path / f"{rule}-{path.stem}.xlsx", case)
@@ -241,6 +242,12 @@ def run_case(path: Path, tmp_path: Path) -> tuple[str, list[Finding], list[dict[
     claim, report = read_claim(workbook, config=config, today=case.get("today", TODAY),
                                ledger=ledger)
     findings = list(report.findings)
+    lines = {(line.source.sheet, line.source.row): line.line_id
+             for line in (claim.expenses if claim is not None else ())}
+    on_lines = [f for f in findings
+                if f.location.column and (f.location.sheet, f.location.row) in lines]
+    assert [(where(f), f.line_id) for f in on_lines] == [
+        (where(f), lines[f.location.sheet, f.location.row]) for f in on_lines]
     if "build" in case or "package" in case:
         assert claim is not None
         findings = _built(claim, report, case, tmp_path)

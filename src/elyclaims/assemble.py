@@ -7,6 +7,7 @@ finding on that cell and is left empty in the model, so the rest of the row is s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -235,6 +236,23 @@ def assemble_claim(raw: RawInput, config: Config) -> tuple[Claim, list[Finding]]
     claim = claim.model_copy(update={"unreadable": frozenset(unreadable)})
     findings.extend(_totals_findings(raw, expenses, as_text))
     return claim, findings
+
+
+def naming_their_lines(findings: Sequence[Finding], claim: Claim) -> list[Finding]:
+    """*findings* of the reader, each on a cell of an expense line with that line's id (the
+    reader makes some, such as WB-005 on a formula's cell, before there are lines), as every
+    finding on a line's cell has."""
+    def place(finding: Finding) -> tuple[str | None, str | None, int | None]:
+        return finding.location.file, finding.location.sheet, finding.location.row
+
+    wanted = {place(f) for f in findings if f.line_id is None and f.location.column}
+    if not wanted:
+        return list(findings)
+    ids = {where: line.line_id for line in claim.expenses
+           if (where := (line.source.file, line.source.sheet, line.source.row)) in wanted}
+    return [replace(f, line_id=ids[place(f)])
+            if f.line_id is None and f.location.column and place(f) in ids else f
+            for f in findings]
 
 
 def _claim_entries(raw: RawInput, config: Config) -> tuple[dict[str, object], dict[str, Location]]:

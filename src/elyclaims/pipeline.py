@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from elyclaims._memory import cycle_collector_paused
-from elyclaims.assemble import assemble_claim
+from elyclaims.assemble import assemble_claim, naming_their_lines
 from elyclaims.config import Config, load_config
 from elyclaims.ledger import DEFAULT_LEDGER, DefaultLedger, Ledger, chosen_ledger
 from elyclaims.limits import ReadLimits
@@ -76,7 +76,9 @@ def _read_and_check(
         labels=tuple(raw.labels),
         claimed=_claimed(ledger, config, supersedes),
     )
-    findings = override_and_acknowledge([*raw.findings, *findings, *run_rules(claim, context)], claim, config)
+    findings = override_and_acknowledge(
+        [*naming_their_lines(raw.findings, claim), *findings, *run_rules(claim, context)], claim,
+        config)
     return claim, Report(findings, summarize(claim), raw.sources, raw.sheet_order, claim=claim)
 
 
