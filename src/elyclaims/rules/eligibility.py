@@ -36,9 +36,8 @@ def _with_client(claim: Claim, context: RuleContext) -> Iterator[tuple[ExpenseLi
 def _clients_of_lines(claim: Claim) -> list[Client | None]:
     """Each line's listed client, None for a line whose client is not listed (one pointer a
     line: a million lines cost eight megabytes, not pairs of them)."""
-    clients = clients_by_reference(claim)
-    return [clients.get(client_key(line.client_reference)) if line.client_reference else None
-            for line in claim.expenses]
+    clients = clients_by_reference(claim)  # no client is listed under "", a line without one
+    return [clients.get(client_key(line.client_reference)) for line in claim.expenses]
 
 
 def client_listed(claim: Claim, context: RuleContext) -> Iterator[Finding]:
