@@ -26,7 +26,8 @@ def clients_by_reference(claim: Claim) -> dict[str, Client]:
 
 
 def _with_client(claim: Claim, context: RuleContext) -> Iterator[tuple[ExpenseLine, Client]]:
-    """The lines whose client is listed, each with its client (found once for every rule)."""
+    """The lines whose client is listed, each with its client (found once for every rule; a
+    listed client always has its reference)."""
     clients = context.derived("each line's client", claim, _clients_of_lines)
     for line, client in zip(claim.expenses, clients, strict=True):
         if client is not None:
@@ -66,10 +67,10 @@ def within_assistance(claim: Claim, context: RuleContext) -> Iterator[Finding]:
             continue  # a removal before the admission is CT-004's, once on the client
         if client.admission_date and day < client.admission_date:
             yield at_line(line, "service_date", "EL-002", variant="before", value=day,
-                      admission=client.admission_date, client=client.reference or "")
+                      admission=client.admission_date, client=client.reference)
         elif client.removal_date and day > client.removal_date:
             yield at_line(line, "service_date", "EL-002", variant="after", value=day,
-                      removal=client.removal_date, client=client.reference or "")
+                      removal=client.removal_date, client=client.reference)
 
 
 def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -78,7 +79,7 @@ def had_home_municipality(claim: Claim, context: RuleContext) -> Iterator[Findin
         since = client.home_municipality_since
         if line.service_date and since and since > line.service_date:
             yield at_line(line, "service_date", "EL-003", value=line.service_date, since=since,
-                      client=client.reference or "")
+                      client=client.reference)
 
 
 def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -89,7 +90,7 @@ def not_asylum_seeker(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         status = client.asylum_seeker
         if line.service_date and status is not None and status.on(line.service_date):
             yield at_line(line, "service_date", "EL-004", value=line.service_date,
-                      client=client.reference or "")
+                      client=client.reference)
 
 
 def category_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -131,7 +132,7 @@ def responsible_organiser(claim: Claim, context: RuleContext) -> Iterator[Findin
                       variant="before_reform" if day < reform else None,
                       home=Named("municipality", home.code),
                       expected=tuple(Named(kind, code) for kind, code in sorted(allowed)),
-                      client=client.reference or "")
+                      client=client.reference)
 
 
 def other_justified(claim: Claim, context: RuleContext) -> Iterator[Finding]:
