@@ -107,24 +107,34 @@ _hypothesis_profiles()
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under mutation testing (mutmut names the mutant in ``MUTANT_UNDER_TEST``, a name such
     as ``elyclaims.rules.eligibility.x_within_period__mutmut_3``), the tests most likely to
-    fail run first: the rule cases of the mutated family (or the test file named after the
-    mutated module: test_values.py for values.py), then the other rule cases, then the rest.
-    mutmut stops at the first test that fails, and most mutants fail one of those, where they
-    would otherwise wait for hundreds of other tests. Otherwise the order is pytest's own."""
+    fail run first: the rule cases of the mutated family, and the test files that import from
+    the mutated module; then the other rule cases; then the rest. mutmut stops at the first
+    test that fails, and most mutants fail one of those, where they would otherwise wait for
+    hundreds of other tests. Otherwise the order is pytest's own."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if not mutant.startswith("elyclaims."):
         return
     from elyclaims.rules import RULES
 
     module = mutant.split(".x", 1)[0]
-    own_file = f"test_{module.rsplit('.', 1)[-1]}"
     families = {rule_id[:2] for rule_id, function in RULES.items()
                 if function.__module__ == module}
+    importing: dict[str, bool] = {}
+
+    def imports_from_module(item: pytest.Item) -> bool:
+        test_module = getattr(item, "module", None)
+        if test_module is None:
+            return False
+        if test_module.__name__ not in importing:
+            importing[test_module.__name__] = any(
+                getattr(value, "__module__", None) == module
+                for value in vars(test_module).values())
+        return importing[test_module.__name__]
 
     def first(item: pytest.Item) -> int:
-        if "test_rule_case[" not in item.nodeid:
-            return 0 if own_file in item.nodeid else 2
-        case = item.nodeid.split("test_rule_case[", 1)[1]
-        return 0 if case[:2] in families else 1
+        if "test_rule_case[" in item.nodeid:
+            case = item.nodeid.split("test_rule_case[", 1)[1]
+            return 0 if case[:2] in families else 1
+        return 0 if imports_from_module(item) else 2
 
     items.sort(key=first)
