@@ -2,13 +2,15 @@
 ``mutmut run``: by module and by the groups the project holds to a floor.
 
 Reads ``mutmut results --all true``; a survivor listed in ``tests/mutation-equivalents.txt``
-(``name: why it changes nothing``) is left out of the score. Exits 1 when a held group scores
+(``name: why it changes nothing``; a name may end in ``*`` for every mutant of a function) is
+left out of the score. Exits 1 when a held group scores
 under its floor, or when an entry of the list names no survivor any more (a change in the code
 renumbers a function's mutants: review the list again). Run by ``tox -e mutation``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import subprocess
 import sys
@@ -51,7 +53,7 @@ def main() -> int:
         if status == "not checked":  # a run limited to some mutants (`mutmut run NAME*`)
             continue
         module = _module(name)
-        if status == "survived" and name in listed:
+        if status == "survived" and _listed(name, listed):
             status = "equivalent"
         elif status in ("survived", "no tests"):
             unreviewed.append(f"{name} ({status})")
@@ -74,9 +76,9 @@ def main() -> int:
     # A listed name of a module this run mutated that did not survive (or is gone: its
     # function changed and its mutants were renumbered); other modules' names are left alone.
     run = set(by_module)
-    stale = sorted(name for name in listed
-                   if statuses.get(name, "gone") not in ("survived", "not checked")
-                   and _module(name) in run)
+    stale = sorted(entry for entry in listed if _module(entry) in run and not any(
+        statuses[name] in ("survived", "not checked")
+        for name in fnmatch.filter(statuses, entry)))
     for name in stale:
         print(f"listed as equivalent, but no survivor: {name}")
     print(f"{len(unreviewed)} survivors neither killed nor listed as equivalent"
@@ -84,6 +86,13 @@ def main() -> int:
     for name in sorted(unreviewed):
         print(f"  {name}")
     return 1 if failed or stale else 0
+
+
+def _listed(name: str, listed: dict[str, str]) -> bool:
+    """Whether *name* is listed, by its name or by a pattern (``...x__shape__mutmut_*``: every
+    mutant of a function, where one reason holds for all)."""
+    return name in listed or any("*" in entry and fnmatch.fnmatchcase(name, entry)
+                                 for entry in listed)
 
 
 def _module(name: str) -> str:

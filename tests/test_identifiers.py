@@ -10,12 +10,19 @@ from hypothesis import strategies as st
 
 from elyclaims.identifiers import (
     business_id_check_digit,
+    expected_business_id,
     is_valid_business_id,
     is_valid_iban,
     is_valid_identity_code,
     normalize_iban,
 )
-from elyclaims.privacy import contains_identity_code, find_identity_codes, mask, sanitize
+from elyclaims.privacy import (
+    binary_holds_code,
+    contains_identity_code,
+    find_identity_codes,
+    mask,
+    sanitize,
+)
 
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
@@ -216,3 +223,50 @@ def test_ordinary_workbook_texts_are_never_taken_for_codes() -> None:
     hits = [text for text in texts if find_identity_codes(text) or contains_identity_code(
         text.encode("utf-8"))]
     assert hits == []
+
+
+@pytest.mark.parametrize(("code", "valid"), [
+    ("290200-1239", False),  # 29 Feb 1900: not a leap year
+    ("290200Y1239", False),
+    ("290200+1239", False),  # 1800 neither
+    ("290200A1239", True),   # 29 Feb 2000 was
+    ("290200a1239", True),   # a sign in lower case is the same sign
+    ("290200 1239", True),   # no sign: a date some century has
+    ("290212-123C", True),   # 1912: the year's two digits decide, not its last
+    ("290213-123M", False),  # no century has 29 Feb of a year 13
+    ("290213 123M", False),
+])
+def test_the_century_sign_decides_whether_a_birth_date_exists(code: str, valid: bool) -> None:
+    """A code's birth date must exist in its century (the sign's, or any for a code typed without
+    one): 29 February shows it."""
+    assert is_valid_identity_code(code) is valid
+    assert bool(find_identity_codes(f"asiakas {code}")) is valid
+
+
+def test_mask_of_a_text_that_is_no_code_keeps_only_its_start() -> None:
+    """mask() of a text without a code's shape keeps its first seven characters, as of a code."""
+    assert mask("ABCDEFGHIJ") == "ABCDEFG****"
+    assert mask("131052-308T") == "131052-****"
+
+
+@pytest.mark.parametrize(("data", "holds"), [
+    (b"muistio 131052-308T", True),
+    ("muistio 131052-308T".encode("utf-16-le"), True),  # a macro project's names
+    ("muistio 131052-308X".encode("utf-16-le"), False),  # a wrong check character
+    ("puhelin 0401234567".encode("utf-16-le"), False),
+])
+def test_binary_parts_are_searched_as_8_bit_text_and_as_utf_16(data: bytes, holds: bool) -> None:
+    """binary_holds_code finds a code in a binary part's 8-bit text and in its UTF-16 text."""
+    assert binary_holds_code(data) is holds
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2345678-1", "2345678-0"),  # the right check digit for the same seven digits
+    ("123456-3", "0123456-2"),   # the old six-digit form, with its leading zero
+    ("2345678", "2345678-0"),
+    ("12345", None),             # no seven digits
+    ("1000008-1", None),         # seven digits no check digit fits (the remainder 1)
+])
+def test_expected_business_id_for_the_hint(text: str, expected: str | None) -> None:
+    """The Business ID a wrong one's digits make with the right check digit, for CL-001's hint."""
+    assert expected_business_id(text) == expected

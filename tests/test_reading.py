@@ -422,6 +422,20 @@ def test_csv_exports(tmp_path: Path, delimiter: str, encoding: str) -> None:
     assert str(claim.expenses[0].source.location("net_amount")) == "kulut.csv: line 2, column Veroton summa"
 
 
+def test_a_csv_totals_row_is_read_with_the_files_decimal_point(tmp_path: Path) -> None:
+    """In a comma-separated export (a decimal point), a subtotal of "2,000" is two thousand
+    euros, as the lines' amounts are read: it matches them (no WB-006)."""
+    paths = _csv_claim(tmp_path, ",", "utf-8")
+    first = list(EXPENSES_FI[0])
+    second = [*first[:7], "T-2", 1520, 0, 1520]
+    subtotal = ["Välisumma", *[None] * 7, "2,000", None, None]
+    write_csv(paths[2], [EXPENSE_HEADERS_FI, first, second, subtotal], delimiter=",")
+    claim, report = read_claim(paths, today=date(2026, 11, 29), ledger=None)
+    assert claim is not None
+    assert [f.key for f in report.findings if f.rule.startswith("WB")] == ["WB-012/totals"]
+    assert report.summary.net_total == Decimal("2000.00")
+
+
 def test_csv_roles_from_headers_not_names(tmp_path: Path) -> None:
     """CSV files named anything are recognised from their headers and keys."""
     paths = _csv_claim(tmp_path, ";", "utf-8")

@@ -53,7 +53,7 @@ _TOTALLED = ("net_amount", "vat_amount", "gross_amount")
 _NONE: frozenset[str] = frozenset()
 
 
-def line_id(row: RawRow, *, combined: bool = False) -> str:
+def line_id(row: RawRow, *, combined: bool) -> str:
     """The stable id of an expense line: its sheet (a CSV file's name) and row, ``Kulut:12``;
     ``kulut-q3.xlsx:Kulut:12`` when lines of several files are combined into one claim."""
     if combined:
@@ -125,9 +125,11 @@ class _RowLocations:
         self._row = row
         self._renames = renames
 
-    def get(self, field: str, default: Location) -> Location:
+    def get(self, field: str, default: Location | None = None) -> Location:
+        """*field*'s cell, or its row where the table has no such column (*default* is never
+        needed: the argument is there so that a mapping of locations can be given instead)."""
         name = next((old for old, new in self._renames.items() if new == field), field)
-        return self._row.location(name) if name in self._row.cells else default
+        return self._row.location(name)
 
 
 #: Rows of one table read together (column by column), then let go of.
@@ -184,7 +186,7 @@ def _problem_findings(row: RawRow, names: tuple[str, ...], renames: Mapping[str,
     could not be read."""
     locate = _RowLocations(row, renames)
     for name, problem in failed.items():
-        location = locate.get(name, Location(field=name))
+        location = locate.get(name)
         value = row.values[names.index(name)]
         if problem.decimals:
             findings.append(Finding.make("WB-009", location, value=value, line_id=line))

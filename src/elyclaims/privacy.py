@@ -77,16 +77,15 @@ def _valid(birth: str, separator: str, individual: str, check: str) -> bool:
     sign = separator.strip().upper()
     if not separator and check.isdigit():
         return False  # ten digits in a row: a number, not a code, unless a letter proves it
-    centuries = ((_CENTURIES[sign],) if sign in _CENTURIES and len(separator) == 1
-                 else (1900, 2000, 1800))
+    # Without a sign, any century in which the date exists: the 2000s have every date another
+    # century has (29 February of a year divisible by four, 2000 itself included).
+    century = _CENTURIES[sign] if sign in _CENTURIES and len(separator) == 1 else 2000
     day, month, year = int(birth[:2]), int(birth[2:4]), int(birth[4:])
-    for century in centuries:
-        try:
-            date(century + year, month, day)
-        except ValueError:
-            continue
-        return True
-    return False
+    try:
+        date(century + year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def is_valid_identity_code(code: str) -> bool:
