@@ -17,7 +17,9 @@ from elyclaims.catalogue import LANGUAGES
 from elyclaims.config import Config, load_config
 from elyclaims.errors import ConfigError
 from elyclaims.findings import Severity
+from elyclaims.progress import reporting
 from elyclaims.render import report_to_json, report_to_text
+from elyclaims.rules import RULES
 from test_rule_cases import TODAY, where
 from workbooks import EXPENSE_HEADERS_FI, Sheet, clean_claim, write_xlsx
 
@@ -269,6 +271,15 @@ def test_identity_codes_of_a_claim_made_in_code_and_of_a_config_file(tmp_path: P
         ("PR-001", str(tmp_path / "c.xlsx"), "Asiakkaat", "D3", "home_municipality",
          "010101A****"),
     ]
+
+
+def test_the_check_reports_its_progress_rule_by_rule(tmp_path: Path) -> None:
+    """A progress listener hears the check once a rule, counted from one to every rule."""
+    heard: list[tuple[str, int, int | None]] = []
+    with reporting(lambda stage, done, total: heard.append((stage, done, total))):
+        read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY, ledger=None)
+    checks = [tick for tick in heard if tick[0] == "check"]
+    assert checks == [("check", done, len(RULES)) for done in range(1, len(RULES) + 1)]
 
 
 def test_messages_in_three_languages(tmp_path: Path) -> None:

@@ -198,7 +198,9 @@ def within_claim_window(claim: Claim, context: RuleContext) -> Iterator[Finding]
 
 
 def _keyword_pattern(words: list[str]) -> re.Pattern[str]:
-    folded = sorted({normalize_label(word) for word in words}, key=len, reverse=True)
+    """Any of *words*, folded, as a whole word (in any order: where a shorter word fails its
+    word boundary, the search goes on to a longer one)."""
+    folded = sorted({normalize_label(word) for word in words})
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in folded) + r")(?!\w)")
 
 
