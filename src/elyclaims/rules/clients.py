@@ -28,9 +28,12 @@ def reference_unique(claim: Claim, context: RuleContext) -> Iterator[Finding]:
         earlier = first.get(key)
         if earlier is None:
             first[key] = client
+        elif client.source.row is None:  # given in the config (its clients come last)
+            yield Finding.make("CT-002", client.source.location("reference"), variant="config",
+                               value=client.reference)
         else:
             yield Finding.make("CT-002", client.source.location("reference"),
-                               value=client.reference, first_row=earlier.source.row or "")
+                               value=client.reference, first_row=earlier.source.row)
 
 
 def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding]:
