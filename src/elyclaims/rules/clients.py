@@ -40,8 +40,9 @@ def admission_date_given(claim: Claim, context: RuleContext) -> Iterator[Finding
     """Every client needs the date of admission to the assistance system."""
     for client in claim.clients:
         if client.admission_date is None and "admission_date" not in client.source.unreadable:
-            yield Finding.make("CT-003", client.source.location("admission_date"),
-                               client=client.reference or "")
+            location = client.source.location("admission_date")
+            yield (Finding.make("CT-003", location, client=client.reference) if client.reference
+                   else Finding.make("CT-003", location, variant="unnamed"))
 
 
 def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -54,7 +55,7 @@ def removal_after_admission(claim: Claim, context: RuleContext) -> Iterator[Find
     for client in reversed_clients:
         yield Finding.make("CT-004", client.source.location("removal_date"),
                            value=client.removal_date, admission=client.admission_date,
-                           lines=lines[client_key(client.reference)] if client.reference else 0)
+                           lines=lines[client_key(client.reference)])  # none without one
 
 
 def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Finding]:
@@ -70,8 +71,9 @@ def home_municipality_known(claim: Claim, context: RuleContext) -> Iterator[Find
         location = client.source.location("home_municipality")
         if client.home_municipality is None:
             if "home_municipality" not in client.source.unreadable:
-                yield Finding.make("CT-005", location, variant="missing",
-                                   client=client.reference or "")
+                yield (Finding.make("CT-005", location, variant="missing",
+                                    client=client.reference) if client.reference
+                       else Finding.make("CT-005", location, variant="missing_unnamed"))
             continue
         municipality = context.refdata.municipality(client.home_municipality)
         if municipality is None:
