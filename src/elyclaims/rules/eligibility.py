@@ -218,6 +218,13 @@ def not_representative_fee(claim: Claim, context: RuleContext) -> Iterator[Findi
             yield at_line(line, "description", "EL-012", value=line.description)
 
 
+def line_described(claim: Claim, context: RuleContext) -> Iterator[Finding]:
+    """Every line must say what the cost is for: the package's description is required."""
+    for line in claim.expenses:
+        if not line.description and _given_nothing(line, "description"):
+            yield at_line(line, "description", "EL-013")
+
+
 #: The family's rules by id (they run in the catalogue's order).
 RULES: dict[str, RuleFunction] = {
     "EL-001": client_listed,
@@ -232,4 +239,5 @@ RULES: dict[str, RuleFunction] = {
     "EL-010": not_in_future,
     "EL-011": within_claim_window,
     "EL-012": not_representative_fee,
+    "EL-013": line_described,
 }
