@@ -147,7 +147,10 @@ def recipient_competent(claim: Claim, context: RuleContext) -> Iterator[Finding]
             yield wrong("not_yet", authority=_authority(authority), since=authority.valid_from,
                         today=today)
         else:
-            successor = refdata.authorities.get(authority.successor_for(county) or "") or right
+            # The claimant's region's authority now (whatever centre was named), else, for a
+            # claimant of no known region, the centre's own successor.
+            successor = (refdata.regional_authority(county, today)
+                         or refdata.authorities.get(authority.successor_for(county) or ""))
             if successor is None:  # its tasks were split by region, and the region is not known
                 yield Finding.make("CL-007", location, variant="ceased_no_default",
                                    value=claim.recipient, authority=_authority(authority),
