@@ -282,6 +282,43 @@ def test_the_check_reports_its_progress_rule_by_rule(tmp_path: Path) -> None:
     assert checks == [("check", done, len(RULES)) for done in range(1, len(RULES) + 1)]
 
 
+def test_a_config_acknowledgement_covers_its_own_rule_only(tmp_path: Path) -> None:
+    """A config acknowledgement names one rule: the line's warning of another rule stays open."""
+    sheets = clean_claim()
+    sheets["Kulut"].rows[2][4] = None  # EL-008 on Kulut:3
+    sheets["Kulut"].rows[2][6] = None  # and PV-002 (an invoice without the provider's ID)
+    config = Config.model_validate({"acknowledge": [
+        {"rule": "PV-002", "line": 3, "reason": "tuottaja ilmoittaa tunnuksen"}]})
+    _, report = read_claim(write_xlsx(tmp_path / "c.xlsx", sheets), config=config, today=TODAY)
+    assert [(f.rule, f.line_id, f.acknowledged) for f in report.findings] == [
+        ("EL-008", "Kulut:3", None), ("PV-002", "Kulut:3", "tuottaja ilmoittaa tunnuksen")]
+
+
+@pytest.mark.parametrize(("period", "line", "expected"), [
+    # The claim window (24 months) back from a period end in year 3 ends in year 1, not at
+    # Python's first day: a line before that limit is EL-011's.
+    ((date(3, 1, 1), date(3, 1, 15)), date(1, 1, 10), ["EL-011"]),
+    # Twelve months on from a start in 9998 end in year 9999, not at Python's last day: a period
+    # one month longer is CL-004's.
+    ((date(9998, 6, 1), date(9999, 7, 1)), date(9999, 6, 10), ["CL-004"]),
+])
+def test_months_are_counted_to_the_first_and_last_years_a_date_holds(
+    tmp_path: Path, period: tuple[date, date], line: date, expected: list[str]
+) -> None:
+    """Month arithmetic near the years Python's dates hold (a claim made in code can say any):
+    the limits are the real days, not the first or last day a date can hold."""
+    claim, _ = read_claim(write_xlsx(tmp_path / "c.xlsx", clean_claim()), today=TODAY,
+                          ledger=None)
+    assert claim is not None
+    lines = (claim.expenses[0].model_copy(update={"service_date": line}),)
+    clients = tuple(client.model_copy(update={"admission_date": date(1, 1, 1)})
+                    for client in claim.clients)
+    changed = claim.model_copy(update={"period_start": period[0], "period_end": period[1],
+                                       "expenses": lines, "clients": clients})
+    report = check_claim(changed, today=date(9999, 12, 31), ledger=None)
+    assert [f.rule for f in report.findings if f.rule in ("EL-011", "CL-004")] == expected
+
+
 def test_messages_in_three_languages(tmp_path: Path) -> None:
     """The same finding reads in Finnish, Swedish and English with the same rule id."""
     sheets = clean_claim()
