@@ -24,17 +24,7 @@ from elyclaims.limits import ReadLimits
 from elyclaims.model import Claim
 from elyclaims.package import BuildRefused, build_package, inspect_package
 from elyclaims.report import Report
-from elyclaims.rules import (
-    RULES,
-    amounts,
-    clients,
-    duplicates,
-    eligibility,
-    privacy,
-    providers,
-    workbook,
-)
-from elyclaims.rules import claim as claim_rules
+from elyclaims.rules import FAMILIES, RULES
 from elyclaims.vocabulary import TEMPLATE_STAMP
 from wording import foreign
 from workbooks import Sheet, clean_claim, minimal_pdf, write_xlsx
@@ -322,11 +312,9 @@ def test_every_rule_of_the_claim_has_its_function() -> None:
     too). No id is listed by two families (the merged table would keep only one of them)."""
     on_the_claim = {rule_id for rule_id in catalogue() if rule_id[:2] not in ("WB", "PK")}
     assert on_the_claim - {"PR-004"} | {"WB-010"} == set(RULES)
-    families = [amounts, claim_rules, clients, duplicates, eligibility, privacy, providers,
-                workbook]
-    assert sum(len(family.RULES) for family in families) == len(RULES)
+    assert sum(len(family.RULES) for family in FAMILIES) == len(RULES)
     assert all(RULES[rule_id] is function
-               for family in families for rule_id, function in family.RULES.items())
+               for family in FAMILIES for rule_id, function in family.RULES.items())
 
 
 def test_base_workbook_is_entirely_clean(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from elyclaims.rules._acknowledge import (
 from elyclaims.rules._registry import ClaimedLine, RuleContext, RuleFunction, claimed_by_key
 
 __all__ = [
+    "FAMILIES",
     "RULES",
     "Acknowledgement",
     "ClaimedLine",
@@ -40,12 +41,13 @@ __all__ = [
 ]
 
 
+#: The rule families, each with its table of rules by id.
+FAMILIES = (claim_rules, clients, eligibility, amounts, duplicates, providers, privacy, workbook)
+
 #: Every rule's function, by id (that no id is listed by two families is a test's to hold:
 #: test_rule_cases.test_every_rule_of_the_claim_has_its_function).
 RULES: dict[str, RuleFunction] = {
-    **claim_rules.RULES, **clients.RULES, **eligibility.RULES, **amounts.RULES,
-    **duplicates.RULES, **providers.RULES, **privacy.RULES, **workbook.RULES,
-}
+    rule_id: function for family in FAMILIES for rule_id, function in family.RULES.items()}
 
 
 def run_rules(claim: Claim, context: RuleContext) -> list[Finding]:
